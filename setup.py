@@ -1,0 +1,55 @@
+"""Build the compiled core `fnncore`.  Metadata lives in pyproject.toml.
+
+Flags:
+- -O3: GCC vectorises the inner loops only at -O3 (or with -ftree-vectorize).
+- -fopenmp-simd: honour `#pragma omp simd` (reductions may be reassociated in
+  those loops only) without linking an OpenMP runtime.
+- -fno-math-errno: lets sqrt compile to one instruction (Adam's update);
+  it changes no result, only that errno is not set.
+Never -ffast-math, never -march=native by default: _simd.h dispatches to
+AVX-512 / AVX2 at run time.  FNN_NATIVE=1 opts into -march=native for a
+local build; FNN_DEBUG=1 builds with Cython's bounds checks and -O0 -g.
+"""
+import os
+import sys
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+MODULES = ["_activations", "_losses", "_forward", "_sgd", "_minibatch"]
+
+
+def compile_args():
+    if sys.platform == "win32":
+        return ["/O2", "/openmp:experimental"]
+    if os.environ.get("FNN_DEBUG"):
+        return ["-O0", "-g", "-fopenmp-simd"]
+    args = ["-O3", "-fopenmp-simd", "-fno-math-errno"]
+    if os.environ.get("FNN_NATIVE"):
+        args.append("-march=native")
+    return args
+
+
+def directives():
+    if os.environ.get("FNN_DEBUG"):
+        return {"boundscheck": True, "wraparound": True, "initializedcheck": True}
+    return {}
+
+
+extensions = [
+    Extension(
+        f"fnncore.{name}",
+        [f"src/fnncore/{name}.pyx"],
+        include_dirs=["src/fnncore"],
+        extra_compile_args=compile_args(),
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+    )
+    for name in MODULES
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives={"language_level": 3, **directives()},
+    ),
+)

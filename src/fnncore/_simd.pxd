@@ -1,0 +1,78 @@
+# Declarations of the vectorised C kernels in _simd.h, and one fused wrapper
+# per kernel so that Cython code calls `dense_forward_one(...)` for either
+# dtype.  This is the only place that picks between the _s and _d variants.
+from cython cimport floating
+
+cdef extern from "_simd.h" nogil:
+    enum:
+        FNN_OPT_SGD
+        FNN_OPT_MOMENTUM
+        FNN_OPT_NESTEROV
+        FNN_OPT_ADAM
+
+    ctypedef struct fnn_step:
+        int kind
+        double learning_rate
+        double momentum
+        double beta_1
+        double beta_2
+        double epsilon
+
+    void fnn_dense_forward_one_s(Py_ssize_t n_in, Py_ssize_t n_out, const float *x,
+                                 const float *W, const float *b, float *z)
+    void fnn_dense_forward_one_d(Py_ssize_t n_in, Py_ssize_t n_out, const double *x,
+                                 const double *W, const double *b, double *z)
+    float fnn_dense_backward_step_one_s(
+        Py_ssize_t n_in, Py_ssize_t n_out, const float *x, const float *delta,
+        float *W, float *b, float *delta_prev, const fnn_step *step, float l2,
+        float *s1W, float *s2W, float *s1b, float *s2b)
+    double fnn_dense_backward_step_one_d(
+        Py_ssize_t n_in, Py_ssize_t n_out, const double *x, const double *delta,
+        double *W, double *b, double *delta_prev, const fnn_step *step, double l2,
+        double *s1W, double *s2W, double *s1b, double *s2b)
+    float fnn_step_slice_s(Py_ssize_t n, float *w, const float *g, float a, float l2,
+                           const fnn_step *step, float *s1, float *s2)
+    double fnn_step_slice_d(Py_ssize_t n, double *w, const double *g, double a,
+                            double l2, const fnn_step *step, double *s1, double *s2)
+    float fnn_sumsq_s(Py_ssize_t n, const float *x)
+    double fnn_sumsq_d(Py_ssize_t n, const double *x)
+
+
+cdef inline void dense_forward_one(
+    Py_ssize_t n_in, Py_ssize_t n_out, const floating *x, const floating *W,
+    const floating *b, floating *z,
+) noexcept nogil:
+    if floating is float:
+        fnn_dense_forward_one_s(n_in, n_out, x, W, b, z)
+    else:
+        fnn_dense_forward_one_d(n_in, n_out, x, W, b, z)
+
+
+cdef inline floating dense_backward_step_one(
+    Py_ssize_t n_in, Py_ssize_t n_out, const floating *x, const floating *delta,
+    floating *W, floating *b, floating *delta_prev, const fnn_step *step,
+    floating l2, floating *s1W, floating *s2W, floating *s1b, floating *s2b,
+) noexcept nogil:
+    if floating is float:
+        return fnn_dense_backward_step_one_s(n_in, n_out, x, delta, W, b, delta_prev,
+                                             step, l2, s1W, s2W, s1b, s2b)
+    else:
+        return fnn_dense_backward_step_one_d(n_in, n_out, x, delta, W, b, delta_prev,
+                                             step, l2, s1W, s2W, s1b, s2b)
+
+
+cdef inline floating step_slice(
+    Py_ssize_t n, floating *w, const floating *g, floating a, floating l2,
+    const fnn_step *step, floating *s1, floating *s2,
+) noexcept nogil:
+    if floating is float:
+        return fnn_step_slice_s(n, w, g, a, l2, step, s1, s2)
+    else:
+        return fnn_step_slice_d(n, w, g, a, l2, step, s1, s2)
+
+
+cdef inline floating sumsq(Py_ssize_t n, const floating *x) noexcept nogil:
+    if floating is float:
+        return fnn_sumsq_s(n, x)
+    else:
+        return fnn_sumsq_d(n, x)
