@@ -1,0 +1,11 @@
+"""fnn: fast feedforward neural networks on the CPU, with scikit-learn's API.
+
+Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
+"""
+from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+from .exceptions import ConvergenceWarning, NotFittedError
+
+__version__ = "0.1.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning", "NotFittedError",
+           "__version__"]

@@ -1,0 +1,52 @@
+"""The estimator protocol fnn shares with scikit-learn, without importing it.
+
+get_params / set_params / repr follow scikit-learn's conventions (parameters
+are exactly the constructor's arguments, stored unchanged), so clone,
+Pipeline and GridSearchCV work, while scikit-learn stays an optional
+dependency.
+"""
+import inspect
+
+
+class ParamsMixin:
+    """get_params, set_params and a repr from the constructor's signature."""
+
+    @classmethod
+    def _param_names(cls):
+        signature = inspect.signature(cls.__init__)
+        return sorted(
+            name for name, p in signature.parameters.items()
+            if name != "self" and p.kind != p.VAR_KEYWORD
+        )
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, as passed to the constructor."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params):
+        """Set constructor parameters; returns self."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for {type(self).__name__}; "
+                    f"valid parameters are {valid}."
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = []
+        for name, value in self.get_params().items():
+            default = defaults.get(name)
+            try:
+                same = bool(value == default) and type(value) is type(default)
+            except (ValueError, TypeError):  # arrays compare element-wise
+                same = False
+            if not same:
+                changed.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(changed)})"

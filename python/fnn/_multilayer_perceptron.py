@@ -1,0 +1,668 @@
+"""MLPClassifier and MLPRegressor: scikit-learn's MLP API on fnn's core.
+
+The estimators validate inputs and parameters, keep the network's parameters
+in one flat buffer (see _layout), and run the epoch loop with scikit-learn's
+stopping rules; each epoch is one call into the compiled core, which holds no
+GIL and does no Python work per example.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from fnncore import _forward, _minibatch, _sgd
+
+from ._base import ParamsMixin
+from ._labels import LabelBinarizer, as_label_array
+from ._layout import LayerList, Layout
+from ._optimizers import make_optimizer
+from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
+from ._validation import (check_array, check_consistent_length, check_n_features,
+                          check_random_state, check_sample_weight, float_dtype_of)
+from .exceptions import ConvergenceWarning, NotFittedError
+
+_SOLVERS = ("sgd", "adam", "lbfgs")
+_LEARNING_RATES = ("constant", "invscaling", "adaptive")
+
+
+def _check_number(name, value, low=None, high=None, low_open=False, high_open=False,
+                  integer=False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}; "
+                        f"got {value!r}.")
+    if value != value:
+        raise ValueError(f"{name} must not be NaN.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}.")
+
+
+def _check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+
+
+def _check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+
+
+class _BaseMLP(ParamsMixin):
+    """Shared machinery of MLPClassifier and MLPRegressor."""
+
+    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size,
+                 learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
+                 random_state, tol, verbose, warm_start, momentum,
+                 nesterovs_momentum, early_stopping, validation_fraction, beta_1,
+                 beta_2, epsilon, n_iter_no_change, max_fun, n_jobs):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------
+    # Parameters and the flat weight buffer
+    # ------------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+            sizes = [sizes]
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise TypeError("hidden_layer_sizes must be an int or a sequence of "
+                            f"ints; got {self.hidden_layer_sizes!r}.") from None
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+                raise TypeError("hidden_layer_sizes must contain ints; got "
+                                f"{self.hidden_layer_sizes!r}.")
+            if size <= 0:
+                raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _validate_params(self):
+        self._hidden_sizes()
+        _check_choice("activation", self.activation, HIDDEN_ACTIVATIONS)
+        _check_choice("solver", self.solver, _SOLVERS)
+        if self.solver == "lbfgs":
+            raise NotImplementedError(
+                "solver='lbfgs' is not implemented in fnn yet; use 'adam' or 'sgd'.")
+        _check_number("alpha", self.alpha, low=0)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            _check_number("batch_size", self.batch_size, low=1, integer=True)
+        _check_choice("learning_rate", self.learning_rate, _LEARNING_RATES)
+        _check_number("learning_rate_init", self.learning_rate_init, low=0, low_open=True)
+        _check_number("power_t", self.power_t, low=0)
+        _check_number("max_iter", self.max_iter, low=1, integer=True)
+        _check_bool("shuffle", self.shuffle)
+        _check_number("tol", self.tol, low=0)
+        _check_number("momentum", self.momentum, low=0, high=1)
+        _check_bool("nesterovs_momentum", self.nesterovs_momentum)
+        _check_bool("early_stopping", self.early_stopping)
+        _check_bool("warm_start", self.warm_start)
+        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
+                      low_open=True, high_open=True)
+        _check_number("beta_1", self.beta_1, low=0, high=1, high_open=True)
+        _check_number("beta_2", self.beta_2, low=0, high=1, high_open=True)
+        _check_number("epsilon", self.epsilon, low=0, low_open=True)
+        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        _check_number("max_fun", self.max_fun, low=1, integer=True)
+        if self.n_jobs is not None:
+            _check_number("n_jobs", self.n_jobs, integer=True)
+            if self.n_jobs == 0:
+                raise ValueError("n_jobs must not be 0; use None, -1 or a positive int.")
+        check_random_state(self.random_state)
+
+    def _check_fitted(self):
+        if "_params" not in self.__dict__:
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call "
+                "'fit' with appropriate arguments before using this estimator.")
+
+    @property
+    def coefs_(self):
+        """list of ndarray: ``coefs_[i]`` is the (fan_in, fan_out) weight
+        matrix of layer i, a view into the model's flat parameter vector;
+        ``coefs_[i] = W`` copies W into the model."""
+        self._check_fitted()
+        return LayerList(self._layout.coefs(self._params))
+
+    @coefs_.setter
+    def coefs_(self, layers):
+        self._assign_layers(layers, self.coefs_)
+
+    @property
+    def intercepts_(self):
+        """list of ndarray: ``intercepts_[i]`` is the bias vector of layer i
+        (a view, like ``coefs_``)."""
+        self._check_fitted()
+        return LayerList(self._layout.intercepts(self._params))
+
+    @intercepts_.setter
+    def intercepts_(self, layers):
+        self._assign_layers(layers, self.intercepts_)
+
+    @staticmethod
+    def _assign_layers(layers, views):
+        if len(layers) != len(views):
+            raise ValueError(f"expected {len(views)} layers; got {len(layers)}.")
+        for i, layer in enumerate(layers):
+            views[i] = layer
+
+    @property
+    def n_layers_(self):
+        """int: number of layers, input and output included."""
+        self._check_fitted()
+        return len(self._layout.layer_units)
+
+    def _initialize(self, layer_units, dtype, rng):
+        """Fresh weights with scikit-learn's Glorot-uniform draws, in the same
+        order from the same RandomState, so a seed gives the same start."""
+        self._layout = Layout(layer_units)
+        self._params = np.empty(self._layout.n_params, dtype=dtype)
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for W, b in zip(self._layout.coefs(self._params),
+                        self._layout.intercepts(self._params)):
+            fan_in, fan_out = W.shape
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+            b[...] = rng.uniform(-bound, bound, fan_out)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
+        self._best_params = self._params.copy()
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = np.inf
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight, incremental):
+        self._validate_params()
+        first_pass = "_params" not in self.__dict__ or (
+            not self.warm_start and not incremental)
+        dtype = float_dtype_of(X) if first_pass else self._params.dtype
+        X = check_array(X, dtype=dtype)
+        if not first_pass:
+            check_n_features(X, self.n_features_in_)
+        check_consistent_length(X, as_label_array(y) if self._is_classifier else
+                                np.asarray(y))
+        Y = self._prepare_targets(y, X.dtype, first_pass, incremental)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        rng = check_random_state(self.random_state)
+        if first_pass:
+            self.n_features_in_ = X.shape[1]
+            self.n_outputs_ = Y.shape[1]
+            self._initialize([X.shape[1], *self._hidden_sizes(), Y.shape[1]],
+                             X.dtype, rng)
+        elif self._layout.layer_units[1:-1] != tuple(self._hidden_sizes()):
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted "
+                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
+                "partial_fit need the same architecture.")
+        self._fit_stochastic(X, Y, sample_weight, incremental, rng)
+        return self
+
+    def _split_validation(self, X, Y, sample_weight, rng):
+        """Hold out validation_fraction of the data (stratified by class for
+        single-output classifiers)."""
+        n = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 2 or n - n_val < 1:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset.")
+        if self._is_classifier and self.n_outputs_ >= 1 and \
+                self._label_binarizer.y_type_ != "multilabel-indicator":
+            labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
+            val = []
+            for c in np.unique(labels):
+                members = rng.permutation(np.flatnonzero(labels == c))
+                val.append(members[:int(round(len(members) * n_val / n))])
+            val = np.concatenate(val)
+        else:
+            val = rng.permutation(n)[:n_val]
+        train = np.setdiff1d(np.arange(n), val)
+        sw = (None, None) if sample_weight is None else (
+            sample_weight[train], sample_weight[val])
+        return X[train], Y[train], sw[0], X[val], Y[val], sw[1]
+
+    def _fit_stochastic(self, X, Y, sample_weight, incremental, rng):
+        if not incremental or "_optimizer" not in self.__dict__:
+            self._optimizer = make_optimizer(self, self._layout.n_params,
+                                             self._params.dtype)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            X, Y, sample_weight, X_val, Y_val, sw_val = self._split_validation(
+                X, Y, sample_weight, rng)
+            y_val = self._targets_to_output(Y_val)
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(f"batch_size={self.batch_size} is larger than the "
+                              f"{n_samples} samples; using {n_samples}.")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        order = np.arange(n_samples, dtype=np.intp)
+        try:
+            for _ in range(1 if incremental else self.max_iter):
+                if self.shuffle:
+                    # scikit-learn's shuffle: a permutation of the current order.
+                    perm = np.arange(n_samples)
+                    rng.shuffle(perm)
+                    order = order[perm]
+                self.loss_ = self._run_epoch(X, Y, sample_weight, order, batch_size)
+                self.n_iter_ += 1
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                if early_stopping:
+                    self._record_validation(X_val, y_val, sw_val)
+                else:
+                    self._record_training_loss()
+                self._optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = ("Validation score" if early_stopping else "Training loss")
+                    msg = (f"{what} did not improve more than tol={self.tol:f} "
+                           f"for {self.n_iter_no_change} consecutive epochs.")
+                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+        if early_stopping:
+            self._params[...] = self._best_params
+
+    def _run_epoch(self, X, Y, sample_weight, order, batch_size):
+        """One pass over X in `order`; returns the epoch's mean loss.
+
+        The parameters and optimiser state are snapshotted first: if the loss
+        turns non-finite the epoch is undone and a ValueError names it.
+        """
+        opt = self._optimizer
+        hidden = HIDDEN_ACTIVATIONS[self.activation]
+        loss_code, out_name = LOSSES[self._loss_name]
+        snapshot = (self._params.copy(), [s.copy() for s in opt.state], opt.n_updates)
+        sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
+        common = dict(layout=self._layout.table, params=self._params,
+                      state1=opt.state[0], state2=opt.state[1],
+                      hidden_activation=hidden, output_activation=ACTIVATIONS[out_name],
+                      loss=loss_code, alpha=float(self.alpha), step=opt.step(),
+                      n_updates=opt.n_updates)
+        if batch_size == 1:
+            loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
+                X, Y, sw, order, **common)
+        else:
+            loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
+                X, Y, sw, order, batch_size, **common)
+        if diverged or not np.isfinite(self._params).all():
+            self._params[...] = snapshot[0]
+            for state, saved in zip(opt.state, snapshot[1]):
+                state[...] = saved
+            opt.n_updates = snapshot[2]
+            raise ValueError(
+                f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
+                "non-finite. The weights of the last finished epoch were kept. "
+                f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
+                "or scale the input features.")
+        return loss_sum / X.shape[0]
+
+    def _record_training_loss(self):
+        if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if self.loss_curve_[-1] < self.best_loss_:
+            self.best_loss_ = self.loss_curve_[-1]
+
+    def _record_validation(self, X_val, y_val, sw_val):
+        score = self._score_outputs(self._forward(X_val), y_val, sw_val)
+        self.validation_scores_.append(score)
+        if self.verbose:
+            print("Validation score: %f" % score)
+        if score < self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self._best_params = self._params.copy()
+
+    # ------------------------------------------------------------------
+    # Prediction
+    # ------------------------------------------------------------------
+    def _forward(self, X):
+        """Network output for validated X of the parameters' dtype."""
+        out = np.empty((X.shape[0], self.n_outputs_), dtype=self._params.dtype)
+        _forward.forward(X, self._layout.table, self._params,
+                         HIDDEN_ACTIVATIONS[self.activation],
+                         ACTIVATIONS[self.out_activation_], out)
+        return out
+
+    def _validated_forward(self, X):
+        self._check_fitted()
+        X = check_array(X, dtype=self._params.dtype)
+        check_n_features(X, self.n_features_in_)
+        return self._forward(X)
+
+    @property
+    def out_activation_(self):
+        """str: the output layer's activation, fixed by the loss."""
+        self._check_fitted()
+        return LOSSES[self._loss_name][1]
+
+
+class MLPClassifier(_BaseMLP):
+    """Multi-layer perceptron classifier, trained by fnn's compiled core.
+
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
+    parameters, defaults, update rules and fitted attributes.  Binary targets
+    get one sigmoid output and log-loss, multiclass targets a softmax output
+    and cross-entropy, multilabel (2-D 0/1) targets one sigmoid per label.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Units in each hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Hidden-layer activation.
+    solver : {'sgd', 'adam'}, default='adam'
+        'lbfgs' is accepted by name but not implemented yet.
+    alpha : float, default=1e-4
+        L2 penalty strength.
+    batch_size : int or 'auto', default='auto'
+        'auto' is min(200, n_samples).  1 selects the per-example path.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of the 'sgd' solver.
+    learning_rate_init : float, default=0.001
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples each epoch.
+    random_state : int, RandomState or None, default=None
+        Seeds initial weights, shuffling and the validation split.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+    warm_start : bool, default=False
+        Start from the previous fit's weights.
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out validation_fraction of the data and stop when its accuracy
+        stops improving; the best weights are restored.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, defaults 0.9, 0.999, 1e-8
+        Adam's parameters.
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+        Kept for API compatibility ('lbfgs' only).
+    n_jobs : int or None, default=None
+        Reserved for multi-core training; currently training uses one thread.
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, n_iter_, loss_, loss_curve_, best_loss_,
+    validation_scores_, best_validation_score_, t_, n_features_in_,
+    n_layers_, n_outputs_, out_activation_ : as in scikit-learn.
+    """
+
+    _is_classifier = True
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, n_jobs=None):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, loss="log_loss", shuffle=shuffle,
+            random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            n_jobs=n_jobs)
+
+    @classmethod
+    def _param_names(cls):
+        return [n for n in super()._param_names() if n != "loss"]
+
+    @property
+    def _loss_name(self):
+        return ("log_loss" if self._label_binarizer.y_type_ == "multiclass"
+                else "binary_log_loss")
+
+    def _prepare_targets(self, y, dtype, first_pass, incremental):
+        if first_pass and not incremental:
+            binarizer = LabelBinarizer().fit(y)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "The classifier needs samples of at least 2 classes; y has "
+                    f"only one class: {binarizer.classes_}.")
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        elif self.warm_start and not incremental:
+            classes = LabelBinarizer().fit(y).classes_
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {self.classes_}, "
+                    f"`y` has {classes}")
+        return self._label_binarizer.transform(y, dtype)
+
+    def _targets_to_output(self, Y):
+        return self._label_binarizer.inverse_transform(Y)
+
+    def _score_outputs(self, P, y, sample_weight=None):
+        pred = self._label_binarizer.inverse_transform(P)
+        correct = (pred == y).all(axis=1) if pred.ndim == 2 else pred == y
+        return float(np.average(correct, weights=sample_weight))
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data X and labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a 0/1 indicator matrix for multilabel.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over (X, y), continuing from the current weights.
+
+        classes : array-like, required on the first call: every class label
+        that any later call may contain.
+        """
+        if "_label_binarizer" not in self.__dict__ or "_params" not in self.__dict__:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to "
+                                 "partial_fit.")
+            y_arr = as_label_array(y)
+            binarizer = LabelBinarizer().fit(y_arr if y_arr.ndim == 2 else classes)
+            if len(binarizer.classes_) < 2:
+                raise ValueError("classes must contain at least 2 labels.")
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            self.__dict__.pop("_params", None)
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={classes!r} differs from the classes of "
+                             f"the first call, {self.classes_}.")
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
+        return self._label_binarizer.inverse_transform(self._validated_forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), columns in the
+        order of ``classes_``."""
+        P = self._validated_forward(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of predict_proba."""
+        P = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(P, out=P)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on (X, y) (every label right, for multilabel)."""
+        y = as_label_array(y)
+        sw = None if sample_weight is None else np.asarray(sample_weight, float)
+        return self._score_outputs(self._validated_forward(X), y, sw)
+
+
+class MLPRegressor(_BaseMLP):
+    """Multi-layer perceptron regressor, trained by fnn's compiled core.
+
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor`: identity
+    output, squared error (half the mean squared error, as scikit-learn
+    reports it), one or many outputs.  Parameters are those of
+    :class:`MLPClassifier`, plus ``loss`` ('squared_error' only).
+    """
+
+    _is_classifier = False
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,),
+                 activation="relu", *, solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, n_jobs=None):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle,
+            random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+            n_jobs=n_jobs)
+
+    def _validate_params(self):
+        _check_choice("loss", self.loss, ("squared_error",))
+        super()._validate_params()
+
+    _loss_name = "squared_error"
+
+    def _prepare_targets(self, y, dtype, first_pass, incremental):
+        y = check_array(y, name="y", dtype=dtype, ndim=np.ndim(y) if np.ndim(y) in (1, 2) else 1)
+        self._y_was_1d = y.ndim == 1 if first_pass else self._y_was_1d
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not first_pass and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted "
+                             f"with {self.n_outputs_}.")
+        return Y
+
+    def _targets_to_output(self, Y):
+        return Y
+
+    def _score_outputs(self, P, y, sample_weight=None):
+        return _r2_score(y, P, sample_weight)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data X and targets y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), continuing from the current weights."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        P = self._validated_forward(X)
+        return P.ravel() if self.n_outputs_ == 1 else P
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 (averaged over outputs)."""
+        P = self._validated_forward(X)
+        y = check_array(y, name="y", dtype=P.dtype, ndim=np.ndim(y))
+        sw = None if sample_weight is None else np.asarray(sample_weight, float)
+        return _r2_score(y.reshape(len(y), -1), P, sw)
+
+
+def _r2_score(Y, P, sample_weight=None):
+    """R^2 of predictions P for targets Y (2-D), uniform over outputs, as
+    scikit-learn's r2_score."""
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(P), -1)
+    P = np.asarray(P, dtype=np.float64).reshape(len(P), -1)
+    w = np.ones(len(Y)) if sample_weight is None else sample_weight
+    residual = (w[:, None] * (Y - P) ** 2).sum(axis=0)
+    mean = np.average(Y, axis=0, weights=w)
+    total = (w[:, None] * (Y - mean) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(total > 0, 1 - residual / total,
+                      np.where(residual == 0, 1.0, 0.0))
+    return float(r2.mean())

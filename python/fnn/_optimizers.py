@@ -1,0 +1,105 @@
+"""Optimiser state and schedules, with scikit-learn's rules.
+
+The per-parameter arithmetic runs in the compiled step kernels; these classes
+hold what persists between epochs (state vectors with the parameters'
+layout, the current learning rate, Adam's update count) and the per-epoch
+schedule logic, and describe the next step to the kernel as a small dict
+(fnncore's fnn_step struct).
+"""
+import numpy as np
+
+# Rule codes of fnncore/_simd.h.
+_SGD, _MOMENTUM, _NESTEROV, _ADAM = 0, 1, 2, 3
+
+
+class SGDOptimizer:
+    """SGD with optional (Nesterov) momentum and scikit-learn's schedules.
+
+    learning_rate schedules: 'constant'; 'invscaling' sets
+    lr = learning_rate_init / (t + 1)^power_t after each epoch, t being the
+    number of samples seen; 'adaptive' divides lr by 5 whenever the stopping
+    rule fires, and stops once lr <= 1e-6.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule,
+                 momentum, nesterov, power_t):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.power_t = power_t
+        if momentum == 0:
+            # v = 0 v - lr g: both momentum rules reduce to plain SGD.
+            self.kind = _SGD
+            self.state = (np.empty(0, dtype), np.empty(0, dtype))
+        else:
+            self.kind = _NESTEROV if nesterov else _MOMENTUM
+            self.state = (np.zeros(n_params, dtype), np.empty(0, dtype))
+        self.n_updates = 0
+
+    def step(self):
+        return {"kind": self.kind, "learning_rate": self.learning_rate,
+                "momentum": self.momentum, "beta_1": 0.0, "beta_2": 0.0,
+                "epsilon": 0.0}
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (float(self.learning_rate_init)
+                                  / (time_step + 1) ** self.power_t)
+
+    def trigger_stopping(self, msg, verbose):
+        """True to stop; with the adaptive schedule, first shrink lr."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class AdamOptimizer:
+    """Adam (Kingma and Ba, 2014) with scikit-learn's formulation: bias
+    correction folded into the step size, epsilon added to sqrt(v)."""
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.kind = _ADAM
+        self.state = (np.zeros(n_params, dtype), np.zeros(n_params, dtype))
+        self.n_updates = 0
+
+    def step(self):
+        return {"kind": _ADAM, "learning_rate": self.learning_rate_init,
+                "momentum": 0.0, "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+    @property
+    def learning_rate(self):
+        t = max(self.n_updates, 1)
+        return (self.learning_rate_init * np.sqrt(1 - self.beta_2 ** t)
+                / (1 - self.beta_1 ** t))
+
+
+def make_optimizer(est, n_params, dtype):
+    """The optimiser est.solver names, configured from est's parameters."""
+    if est.solver == "sgd":
+        return SGDOptimizer(n_params, dtype, est.learning_rate_init, est.learning_rate,
+                            est.momentum, est.nesterovs_momentum, est.power_t)
+    return AdamOptimizer(n_params, dtype, est.learning_rate_init, est.beta_1,
+                         est.beta_2, est.epsilon)

@@ -1,0 +1,141 @@
+"""Input validation at the boundary between users and the compiled core.
+
+Everything a kernel receives passes through here once: converted to a
+C-contiguous float32 or float64 array, checked for shape, emptiness and
+finiteness, with messages that say which argument, row or column is wrong.
+Kernels then trust their inputs.
+"""
+import numbers
+
+import numpy as np
+
+
+def float_dtype_of(X):
+    """The dtype training runs in: float32 stays float32, all else float64."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize == 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _is_sparse(X):
+    return hasattr(X, "tocsr") and hasattr(X, "nnz")
+
+
+def _to_numpy(X, name):
+    if _is_sparse(X):
+        raise TypeError(
+            f"{name} is a sparse matrix; fnn needs dense input. "
+            f"Convert it with {name}.toarray() if it fits in memory."
+        )
+    if hasattr(X, "to_numpy") and hasattr(X, "dtypes"):  # pandas, polars
+        X = X.to_numpy()
+    try:
+        return np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} could not be read as an array: {exc}") from None
+
+
+def _report_non_finite(arr, name):
+    bad = np.argwhere(~np.isfinite(arr))[0]
+    where = f"row {bad[0]}" + (f", column {bad[1]}" if arr.ndim == 2 else "")
+    value = arr[tuple(bad)]
+    raise ValueError(
+        f"{name} contains {value} at {where}; fnn needs finite values "
+        f"(drop or impute NaN and infinity first)."
+    )
+
+
+def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
+    """Return X as a C-contiguous float array, or raise a clear error.
+
+    Parameters
+    ----------
+    X : array-like
+        Lists, NumPy arrays of any order and stride, and pandas DataFrames
+        are accepted.
+    name : str
+        Used in error messages.
+    dtype : numpy dtype or None
+        float32 or float64; None keeps float32 and turns everything else
+        into float64.
+    ndim : int
+        Required number of dimensions (1 or 2).
+    """
+    arr = _to_numpy(X, name)
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name} has complex values; fnn needs real numbers.")
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"{name} must contain only numbers; got values of type "
+                f"{arr.dtype} that cannot be converted to float."
+            ) from None
+    if arr.ndim != ndim:
+        if ndim == 2 and arr.ndim == 1:
+            raise ValueError(
+                f"{name} must be 2-D (n_samples, n_features); got a 1-D array "
+                f"of shape {arr.shape}. Reshape it with {name}.reshape(-1, 1) "
+                f"for one feature or {name}.reshape(1, -1) for one sample."
+            )
+        raise ValueError(f"{name} must be {ndim}-D; got shape {arr.shape}.")
+    if not allow_empty and (arr.shape[0] == 0 or (ndim == 2 and arr.shape[1] == 0)):
+        raise ValueError(f"{name} is empty (shape {arr.shape}); fnn needs at least "
+                         f"one sample and one feature.")
+    if dtype is None:
+        dtype = float_dtype_of(arr)
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not np.isfinite(arr).all():
+        _report_non_finite(arr, name)
+    return arr
+
+
+def check_n_features(X, n_features_in):
+    if X.shape[1] != n_features_in:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the model was fitted with "
+            f"{n_features_in} features."
+        )
+
+
+def check_consistent_length(X, y, y_name="y"):
+    n_y = y.shape[0] if hasattr(y, "shape") else len(y)
+    if X.shape[0] != n_y:
+        raise ValueError(
+            f"X has {X.shape[0]} samples but {y_name} has {n_y}; "
+            "they must have the same length."
+        )
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """None stays None; otherwise a finite, non-negative 1-D array."""
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight)
+    sw = check_array(sample_weight, name="sample_weight", dtype=dtype, ndim=1)
+    if sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {sw.shape[0]} entries for {n_samples} samples."
+        )
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be non-negative.")
+    if not sw.any():
+        raise ValueError("sample_weight must not be all zero.")
+    return sw
+
+
+def check_random_state(seed):
+    """np.random.RandomState from None, an int or a RandomState, as
+    scikit-learn does, so the same seed draws the same initial weights."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(
+        f"random_state must be None, an int or a numpy RandomState; got {seed!r}."
+    )

@@ -1,0 +1,10 @@
+"""Warnings and errors fnn raises."""
+
+
+class ConvergenceWarning(UserWarning):
+    """Training stopped at max_iter before the stopping rule was met."""
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The estimator is used before fit; subclasses ValueError and
+    AttributeError as scikit-learn's does."""
