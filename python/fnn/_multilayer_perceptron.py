@@ -332,6 +332,10 @@ class _BaseMLP(ParamsMixin):
                       loss=loss_code, alpha=float(self.alpha), step=opt.step(),
                       n_updates=opt.n_updates)
         if batch_size == 1:
+            if sample_weight is not None:
+                # The per-example kernel takes positive weights only; a
+                # zero-weight example changes nothing, as a skipped one.
+                order = order[sample_weight[order] > 0]
             loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
                 X, Y, sw, order, **common)
         else:

@@ -5,7 +5,10 @@ Design:
 - The loop visits examples in the order given (the caller shuffles), and for
   each runs the forward pass, the fused output delta, and a backward pass that
   steps each layer's weights as soon as its delta to the layer below has been
-  computed from the old weights (dense_backward_step_one).  That is exactly
+  computed from the old weights (dense_backward_step_one).
+- The first layer, usually the largest, streams its weights through the
+  cache once per example instead of twice: its step for example k is fused
+  with its forward pass for example k+1 (dense_step_forward_one).  That is exactly
   scikit-learn's update with batch_size=1: gradient (x delta^T + alpha W),
   then the optimiser rule.
 - All scratch memory is allocated once per call, before the loop.
@@ -24,7 +27,7 @@ from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
 from fnncore._simd cimport (fnn_step, dense_forward_one, dense_backward_step_one,
-                            sumsq)
+                            dense_step_forward_one, sumsq)
 
 
 def sgd_epoch(
@@ -48,8 +51,8 @@ def sgd_epoch(
     Parameters
     ----------
     X, Y : IN, (n_samples, n_features) and (n_samples, n_outputs) targets.
-    sample_weight : IN, (n_samples,) or empty for unit weights.  A zero
-        weight skips the example.
+    sample_weight : IN, (n_samples,) or empty for unit weights.  Weights
+        must be positive: leave zero-weight examples out of `order`.
     order : IN, indices into X, visited in this order.
     layout : IN, see fnncore/_network.pxd.
     params : IN/OUT, the flat parameter vector.
@@ -72,7 +75,7 @@ def sgd_epoch(
     cdef floating *P = &params[0]
     cdef floating *S1 = &state1[0] if state1.shape[0] > 0 else NULL
     cdef floating *S2 = &state2[0] if state2.shape[0] > 0 else NULL
-    cdef Py_ssize_t k, l, i, fan_in, fan_out, w_off, b_off, total_units
+    cdef Py_ssize_t k, l, i, fan_in, w_off, b_off, total_units
     cdef floating *a_in
     cdef floating *z
     cdef floating *dprev
@@ -98,17 +101,22 @@ def sgd_epoch(
         for l in range(n_layers):
             penalty_sumsq += sumsq(layout[l, FAN_IN] * layout[l, FAN_OUT],
                                    P + layout[l, W_OFFSET])
+        if n_samples > 0:
+            # The first layer's pre-activation of example 0; for every later
+            # example, the previous example's fused step computes it.
+            dense_forward_one(layout[0, FAN_IN], layout[0, FAN_OUT], &X[order[0], 0],
+                              P + layout[0, W_OFFSET], P + layout[0, B_OFFSET], h)
         for k in range(n_samples):
             i = order[k]
             sw = sample_weight[i] if weighted else 1
-            if sw == 0:
-                continue
             x = &X[i, 0]
             y = &Y[i, 0]
 
             # Forward: h_l = f(a_{l-1} W_l + b_l).
-            a_in = <floating *> x
-            for l in range(n_layers):
+            activate_row(output_activation if n_layers == 1 else hidden_activation,
+                         h, layout[0, FAN_OUT])
+            a_in = h
+            for l in range(1, n_layers):
                 z = h + units[l]
                 dense_forward_one(layout[l, FAN_IN], layout[l, FAN_OUT], a_in,
                                   P + layout[l, W_OFFSET], P + layout[l, B_OFFSET], z)
@@ -131,26 +139,40 @@ def sgd_epoch(
             local_step = step_for_update(&step, n_updates)
             l2 = alpha / sw
             new_sumsq = 0
-            for l in range(n_layers - 1, -1, -1):
+            for l in range(n_layers - 1, 0, -1):
                 fan_in = layout[l, FAN_IN]
-                fan_out = layout[l, FAN_OUT]
                 w_off = layout[l, W_OFFSET]
                 b_off = layout[l, B_OFFSET]
-                if l > 0:
-                    a_in = h + units[l - 1]
-                    dprev = d + units[l - 1]
-                else:
-                    a_in = <floating *> x
-                    dprev = NULL
+                a_in = h + units[l - 1]
+                dprev = d + units[l - 1]
                 new_sumsq += dense_backward_step_one(
-                    fan_in, fan_out, a_in, d + units[l], P + w_off, P + b_off,
-                    dprev, &local_step, l2,
+                    fan_in, layout[l, FAN_OUT], a_in, d + units[l], P + w_off,
+                    P + b_off, dprev, &local_step, l2,
                     S1 + w_off if S1 != NULL else NULL,
                     S2 + w_off if S2 != NULL else NULL,
                     S1 + b_off if S1 != NULL else NULL,
                     S2 + b_off if S2 != NULL else NULL)
-                if l > 0:
-                    multiply_derivative(hidden_activation, a_in, dprev, fan_in)
+                multiply_derivative(hidden_activation, a_in, dprev, fan_in)
+            # First layer: its step fused with the next example's forward.
+            w_off = layout[0, W_OFFSET]
+            b_off = layout[0, B_OFFSET]
+            if k + 1 < n_samples:
+                new_sumsq += dense_step_forward_one(
+                    layout[0, FAN_IN], layout[0, FAN_OUT], x, d, P + w_off, P + b_off,
+                    &local_step, l2,
+                    S1 + w_off if S1 != NULL else NULL,
+                    S2 + w_off if S2 != NULL else NULL,
+                    S1 + b_off if S1 != NULL else NULL,
+                    S2 + b_off if S2 != NULL else NULL,
+                    &X[order[k + 1], 0], h)
+            else:
+                new_sumsq += dense_backward_step_one(
+                    layout[0, FAN_IN], layout[0, FAN_OUT], x, d, P + w_off, P + b_off,
+                    NULL, &local_step, l2,
+                    S1 + w_off if S1 != NULL else NULL,
+                    S2 + w_off if S2 != NULL else NULL,
+                    S1 + b_off if S1 != NULL else NULL,
+                    S2 + b_off if S2 != NULL else NULL)
             penalty_sumsq = new_sumsq
 
     free(h)

@@ -30,6 +30,16 @@ cdef extern from "_simd.h" nogil:
         Py_ssize_t n_in, Py_ssize_t n_out, const double *x, const double *delta,
         double *W, double *b, double *delta_prev, const fnn_step *step, double l2,
         double *s1W, double *s2W, double *s1b, double *s2b)
+    float fnn_dense_step_forward_one_s(
+        Py_ssize_t n_in, Py_ssize_t n_out, const float *x, const float *delta,
+        float *W, float *b, const fnn_step *step, float l2,
+        float *s1W, float *s2W, float *s1b, float *s2b,
+        const float *x_next, float *z_next)
+    double fnn_dense_step_forward_one_d(
+        Py_ssize_t n_in, Py_ssize_t n_out, const double *x, const double *delta,
+        double *W, double *b, const fnn_step *step, double l2,
+        double *s1W, double *s2W, double *s1b, double *s2b,
+        const double *x_next, double *z_next)
     float fnn_step_slice_s(Py_ssize_t n, float *w, const float *g, float a, float l2,
                            const fnn_step *step, float *s1, float *s2)
     double fnn_step_slice_d(Py_ssize_t n, double *w, const double *g, double a,
@@ -59,6 +69,20 @@ cdef inline floating dense_backward_step_one(
     else:
         return fnn_dense_backward_step_one_d(n_in, n_out, x, delta, W, b, delta_prev,
                                              step, l2, s1W, s2W, s1b, s2b)
+
+
+cdef inline floating dense_step_forward_one(
+    Py_ssize_t n_in, Py_ssize_t n_out, const floating *x, const floating *delta,
+    floating *W, floating *b, const fnn_step *step, floating l2,
+    floating *s1W, floating *s2W, floating *s1b, floating *s2b,
+    const floating *x_next, floating *z_next,
+) noexcept nogil:
+    if floating is float:
+        return fnn_dense_step_forward_one_s(n_in, n_out, x, delta, W, b, step, l2,
+                                            s1W, s2W, s1b, s2b, x_next, z_next)
+    else:
+        return fnn_dense_step_forward_one_d(n_in, n_out, x, delta, W, b, step, l2,
+                                            s1W, s2W, s1b, s2b, x_next, z_next)
 
 
 cdef inline floating step_slice(

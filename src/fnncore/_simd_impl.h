@@ -6,15 +6,46 @@
  * Layout: a dense layer with n_in inputs and n_out units stores W row-major
  * with shape (n_in, n_out), as scikit-learn's coefs_, so that row i of W is
  * what input i contributes to every unit.
+ *
+ * Each loop over a row runs over whole vectors of VLEN values, then a
+ * scalar tail.
  */
 
-/* sum_j x[j] * y[j] */
-static inline FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
+typedef FNN_T FNN_S(fnn_vec) __attribute__((vector_size(FNN_VBYTES)));
+/* The same vector type for loads and stores at any FNN_T-aligned address. */
+typedef FNN_T FNN_S(fnn_uvec)
+    __attribute__((vector_size(FNN_VBYTES), aligned(sizeof(FNN_T)), may_alias));
+#define VEC FNN_S(fnn_vec)
+#define LOAD(p) (*(const FNN_S(fnn_uvec) *)(p))
+#define STORE(p, v) (*(FNN_S(fnn_uvec) *)(p) = (v))
+#define VLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_T)))
+
+/* Sum of a vector's lanes, added pairwise in a fixed order. */
+FNN_INLINE FNN_T FNN_S(fnn_hsum)(VEC v)
 {
-    FNN_T s = 0;
-#pragma omp simd reduction(+:s)
-    for (ptrdiff_t j = 0; j < n; j++) s += x[j] * y[j];
-    return s;
+    FNN_T lane[VLEN];
+    memcpy(lane, &v, sizeof v);
+    for (ptrdiff_t width = VLEN / 2; width > 0; width /= 2)
+        for (ptrdiff_t l = 0; l < width; l++) lane[l] += lane[l + width];
+    return lane[0];
+}
+
+/* sum_j x[j] * y[j] */
+FNN_INLINE FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
+{
+    VEC acc = {0};
+    ptrdiff_t j = 0;
+    for (; j + VLEN <= n; j += VLEN) acc += LOAD(x + j) * LOAD(y + j);
+    FNN_T tail = 0;
+    for (; j < n; j++) tail += x[j] * y[j];
+    return FNN_S(fnn_hsum)(acc) + tail;
+}
+
+/* The square root of every lane. */
+FNN_INLINE VEC FNN_S(fnn_vsqrt)(VEC v)
+{
+    for (ptrdiff_t l = 0; l < VLEN; l++) v[l] = sqrt(v[l]);
+    return v;
 }
 
 /*
@@ -26,54 +57,85 @@ static inline FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
  * summed gradient and a = 1 / batch_weight.  l2 is alpha / batch_weight on
  * coefficients and 0 on intercepts, as in scikit-learn.
  * s1, s2: optimiser state beside w (velocity; or Adam's first and second
- * moments), same layout.  Returns sum_j w[j]^2 after the step, which the
- * caller needs for the next L2 penalty and gets here for free.
+ * moments), same layout, NULL where unused.
+ * Returns the lane sums of w[j]^2 after the step: the caller's next L2
+ * penalty, computed for free while w is in a register.
  */
-static inline FNN_T FNN_S(fnn_step_apply)(
+FNN_INLINE VEC FNN_S(fnn_step_apply)(
     ptrdiff_t n, FNN_T *restrict w, const FNN_T *restrict g, FNN_T a, FNN_T l2,
     const fnn_step *step, FNN_T *restrict s1, FNN_T *restrict s2)
 {
     const FNN_T lr = (FNN_T)step->learning_rate;
-    FNN_T sumsq = 0;
+    const FNN_T mu = (FNN_T)step->momentum;
+    const FNN_T b1 = (FNN_T)step->beta_1, b2 = (FNN_T)step->beta_2;
+    const FNN_T eps = (FNN_T)step->epsilon;
+    VEC sq = {0};
+    FNN_T sq_tail = 0;
+    ptrdiff_t j = 0;
+    /* Each case: the rule on whole vectors, then the same rule on scalars. */
     switch (step->kind) {
     case FNN_OPT_SGD:
-#pragma omp simd reduction(+:sumsq)
-        for (ptrdiff_t j = 0; j < n; j++) {
+        for (; j + VLEN <= n; j += VLEN) {
+            VEC wj = LOAD(w + j);
+            wj -= lr * (a * LOAD(g + j) + l2 * wj);
+            STORE(w + j, wj);
+            sq += wj * wj;
+        }
+        for (; j < n; j++) {
             FNN_T wj = w[j] - lr * (a * g[j] + l2 * w[j]);
             w[j] = wj;
-            sumsq += wj * wj;
+            sq_tail += wj * wj;
         }
         break;
-    case FNN_OPT_MOMENTUM: {
-        const FNN_T mu = (FNN_T)step->momentum;
-#pragma omp simd reduction(+:sumsq)
-        for (ptrdiff_t j = 0; j < n; j++) {
+    case FNN_OPT_MOMENTUM:
+        for (; j + VLEN <= n; j += VLEN) {
+            VEC wj = LOAD(w + j);
+            VEC v = mu * LOAD(s1 + j) - lr * (a * LOAD(g + j) + l2 * wj);
+            wj += v;
+            STORE(s1 + j, v);
+            STORE(w + j, wj);
+            sq += wj * wj;
+        }
+        for (; j < n; j++) {
             FNN_T v = mu * s1[j] - lr * (a * g[j] + l2 * w[j]);
             FNN_T wj = w[j] + v;
             s1[j] = v;
             w[j] = wj;
-            sumsq += wj * wj;
+            sq_tail += wj * wj;
         }
         break;
-    }
-    case FNN_OPT_NESTEROV: {
-        const FNN_T mu = (FNN_T)step->momentum;
-#pragma omp simd reduction(+:sumsq)
-        for (ptrdiff_t j = 0; j < n; j++) {
+    case FNN_OPT_NESTEROV:
+        for (; j + VLEN <= n; j += VLEN) {
+            VEC wj = LOAD(w + j);
+            VEC lg = lr * (a * LOAD(g + j) + l2 * wj);
+            VEC v = mu * LOAD(s1 + j) - lg;
+            wj += mu * v - lg;
+            STORE(s1 + j, v);
+            STORE(w + j, wj);
+            sq += wj * wj;
+        }
+        for (; j < n; j++) {
             FNN_T lg = lr * (a * g[j] + l2 * w[j]);
             FNN_T v = mu * s1[j] - lg;
             FNN_T wj = w[j] + (mu * v - lg);
             s1[j] = v;
             w[j] = wj;
-            sumsq += wj * wj;
+            sq_tail += wj * wj;
         }
         break;
-    }
-    case FNN_OPT_ADAM: {
-        const FNN_T b1 = (FNN_T)step->beta_1, b2 = (FNN_T)step->beta_2;
-        const FNN_T eps = (FNN_T)step->epsilon;
-#pragma omp simd reduction(+:sumsq)
-        for (ptrdiff_t j = 0; j < n; j++) {
+    case FNN_OPT_ADAM:
+        for (; j + VLEN <= n; j += VLEN) {
+            VEC wj = LOAD(w + j);
+            VEC gj = a * LOAD(g + j) + l2 * wj;
+            VEC m = b1 * LOAD(s1 + j) + (1 - b1) * gj;
+            VEC v = b2 * LOAD(s2 + j) + (1 - b2) * (gj * gj);
+            wj -= lr * m / (FNN_S(fnn_vsqrt)(v) + eps);
+            STORE(s1 + j, m);
+            STORE(s2 + j, v);
+            STORE(w + j, wj);
+            sq += wj * wj;
+        }
+        for (; j < n; j++) {
             FNN_T gj = a * g[j] + l2 * w[j];
             FNN_T m = b1 * s1[j] + (1 - b1) * gj;
             FNN_T v = b2 * s2[j] + (1 - b2) * (gj * gj);
@@ -81,33 +143,60 @@ static inline FNN_T FNN_S(fnn_step_apply)(
             s1[j] = m;
             s2[j] = v;
             w[j] = wj;
-            sumsq += wj * wj;
+            sq_tail += wj * wj;
         }
         break;
     }
-    }
-    return sumsq;
+    sq[0] += sq_tail;
+    return sq;
+}
+
+/*
+ * z += sum_{r < rows} x[r] W[r, :] for rows = 4 or 1 consecutive rows of W.
+ * Four rows at a time load and store z once per four rows: stores, not
+ * arithmetic, limit these loops.
+ */
+FNN_INLINE void FNN_S(fnn_add_rows4)(ptrdiff_t n_out, const FNN_T *restrict x,
+                                     const FNN_T *restrict W, FNN_T *restrict z)
+{
+    const FNN_T x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    const FNN_T *W0 = W, *W1 = W0 + n_out, *W2 = W1 + n_out, *W3 = W2 + n_out;
+    ptrdiff_t j = 0;
+    for (; j + VLEN <= n_out; j += VLEN)
+        STORE(z + j, LOAD(z + j) + x0 * LOAD(W0 + j) + x1 * LOAD(W1 + j)
+                         + x2 * LOAD(W2 + j) + x3 * LOAD(W3 + j));
+    for (; j < n_out; j++)
+        z[j] += x0 * W0[j] + x1 * W1[j] + x2 * W2[j] + x3 * W3[j];
+}
+
+FNN_INLINE void FNN_S(fnn_add_row)(ptrdiff_t n_out, FNN_T xi,
+                                   const FNN_T *restrict Wi, FNN_T *restrict z)
+{
+    ptrdiff_t j = 0;
+    for (; j + VLEN <= n_out; j += VLEN) STORE(z + j, LOAD(z + j) + xi * LOAD(Wi + j));
+    for (; j < n_out; j++) z[j] += xi * Wi[j];
+}
+
+/* True when x[0..3] are all exactly zero: the rows they weight add nothing
+ * (exactly, since W is finite); image data has large blank areas. */
+FNN_INLINE int FNN_S(fnn_zero4)(const FNN_T *x)
+{
+    return x[0] == 0 && x[1] == 0 && x[2] == 0 && x[3] == 0;
 }
 
 /*
  * Forward pass of one example through one dense layer (pre-activation):
  *     z[j] = b[j] + sum_i x[i] W[i, j].
- * Accumulating whole rows of W keeps every access contiguous and needs no
- * reduction.  Inputs that are exactly zero are skipped; image data is often
- * mostly zeros, and skipping is exact because W is finite.
  */
 FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
     ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
     const FNN_T *restrict W, const FNN_T *restrict b, FNN_T *restrict z)
 {
-    for (ptrdiff_t j = 0; j < n_out; j++) z[j] = b[j];
-    for (ptrdiff_t i = 0; i < n_in; i++) {
-        const FNN_T xi = x[i];
-        if (xi == 0) continue;
-        const FNN_T *restrict Wi = W + i * n_out;
-#pragma omp simd
-        for (ptrdiff_t j = 0; j < n_out; j++) z[j] += xi * Wi[j];
-    }
+    memcpy(z, b, n_out * sizeof(FNN_T));
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n_in; i += 4)
+        if (!FNN_S(fnn_zero4)(x + i)) FNN_S(fnn_add_rows4)(n_out, x + i, W + i * n_out, z);
+    for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * n_out, z);
 }
 
 /*
@@ -116,12 +205,13 @@ FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
  *     delta_prev[i] = sum_j W[i, j] delta[j]      (with W before the step)
  *     W[i, :], b    <- step with gradient x[i] delta, delta
  * delta_prev may be NULL (first layer: nobody needs the input's delta).
- * s1W/s2W and s1b/s2b are the optimiser state beside W and b.  l2 applies to
- * W only.  Returns sum of W^2 after the step.
+ * s1W/s2W and s1b/s2b are the optimiser state beside W and b, NULL where the
+ * rule keeps none.  l2 applies to W only.
  * delta_prev gets the raw back-propagated error; the caller multiplies it by
- * the activation derivative.  State pointers are NULL where the optimiser
- * keeps no state.  The returned sum of squares only counts rows that were
- * stepped, so it is meaningful only when l2 > 0 (the only case that uses it).
+ * the activation derivative.
+ * Returns sum of W^2 after the step when l2 > 0 (the only case that uses
+ * it); with plain SGD and l2 == 0, rows whose input is zero are left
+ * untouched and not counted.
  */
 FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
     ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
@@ -130,33 +220,82 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
     FNN_T *restrict s1W, FNN_T *restrict s2W,
     FNN_T *restrict s1b, FNN_T *restrict s2b)
 {
-    /* Plain SGD without L2 leaves a row untouched when its input is zero. */
     const int skip_zero_rows = step->kind == FNN_OPT_SGD && l2 == 0;
-    FNN_T sumsq = 0;
+    VEC sq = {0};
     for (ptrdiff_t i = 0; i < n_in; i++) {
         FNN_T *restrict Wi = W + i * n_out;
         if (delta_prev != NULL) delta_prev[i] = FNN_S(fnn_dot)(n_out, Wi, delta);
         if (skip_zero_rows && x[i] == 0) continue;
-        sumsq += FNN_S(fnn_step_apply)(n_out, Wi, delta, x[i], l2, step,
-                                       s1W ? s1W + i * n_out : NULL,
-                                       s2W ? s2W + i * n_out : NULL);
+        sq += FNN_S(fnn_step_apply)(n_out, Wi, delta, x[i], l2, step,
+                                    s1W ? s1W + i * n_out : NULL,
+                                    s2W ? s2W + i * n_out : NULL);
     }
     FNN_S(fnn_step_apply)(n_out, b, delta, 1, 0, step, s1b, s2b);
-    return sumsq;
+    return FNN_S(fnn_hsum)(sq);
+}
+
+/*
+ * The first layer's step for example k fused with its forward pass for
+ * example k+1, so W makes one trip through the cache instead of two:
+ *     W[i, :] <- step with gradient x[i] delta     (as dense_backward_step_one)
+ *     z_next   = b + sum_i x_next[i] W[i, :]       (with the stepped W)
+ * Row i is stepped and then, still in L1, added into z_next.  Blocks of four
+ * rows keep z_next's loads and stores down as in the forward pass.  Nothing
+ * propagates below the first layer, so there is no delta_prev.
+ * Returns sum of W^2 after the step, under the same rule as
+ * dense_backward_step_one.
+ */
+FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
+    ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
+    const FNN_T *restrict delta, FNN_T *restrict W, FNN_T *restrict b,
+    const fnn_step *step, FNN_T l2,
+    FNN_T *restrict s1W, FNN_T *restrict s2W,
+    FNN_T *restrict s1b, FNN_T *restrict s2b,
+    const FNN_T *restrict x_next, FNN_T *restrict z_next)
+{
+    const int skip_zero_rows = step->kind == FNN_OPT_SGD && l2 == 0;
+    VEC sq = {0};
+    memset(z_next, 0, n_out * sizeof(FNN_T));
+    ptrdiff_t i = 0;
+    while (i < n_in) {
+        const ptrdiff_t rows = (i + 4 <= n_in) ? 4 : 1;
+        for (ptrdiff_t r = i; r < i + rows; r++) {
+            if (skip_zero_rows && x[r] == 0) continue;
+            sq += FNN_S(fnn_step_apply)(n_out, W + r * n_out, delta, x[r], l2, step,
+                                        s1W ? s1W + r * n_out : NULL,
+                                        s2W ? s2W + r * n_out : NULL);
+        }
+        if (rows == 4) {
+            if (!FNN_S(fnn_zero4)(x_next + i))
+                FNN_S(fnn_add_rows4)(n_out, x_next + i, W + i * n_out, z_next);
+        } else {
+            FNN_S(fnn_add_row)(n_out, x_next[i], W + i * n_out, z_next);
+        }
+        i += rows;
+    }
+    FNN_S(fnn_step_apply)(n_out, b, delta, 1, 0, step, s1b, s2b);
+    FNN_S(fnn_add_row)(n_out, 1, b, z_next);
+    return FNN_S(fnn_hsum)(sq);
 }
 
 /*
  * Optimiser step on a whole slice (the mini-batch path): see fnn_step_apply.
+ * Returns sum of w^2 after the step.
  */
 FNN_CLONES static FNN_T FNN_S(fnn_step_slice)(
     ptrdiff_t n, FNN_T *w, const FNN_T *g, FNN_T a, FNN_T l2,
     const fnn_step *step, FNN_T *s1, FNN_T *s2)
 {
-    return FNN_S(fnn_step_apply)(n, w, g, a, l2, step, s1, s2);
+    return FNN_S(fnn_hsum)(FNN_S(fnn_step_apply)(n, w, g, a, l2, step, s1, s2));
 }
 
-/* sum_j x[j]^2, vectorised (the L2 penalty at the start of an epoch). */
+/* sum_j x[j]^2 (the L2 penalty at the start of an epoch). */
 FNN_CLONES static FNN_T FNN_S(fnn_sumsq)(ptrdiff_t n, const FNN_T *x)
 {
     return FNN_S(fnn_dot)(n, x, x);
 }
+
+#undef VEC
+#undef LOAD
+#undef STORE
+#undef VLEN
