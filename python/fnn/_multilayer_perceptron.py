@@ -278,6 +278,7 @@ class _BaseMLP(ParamsMixin):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         order = np.arange(n_samples, dtype=np.intp)
+        self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
         try:
             for _ in range(1 if incremental else self.max_iter):
                 if self.shuffle:
