@@ -551,7 +551,8 @@ class MLPClassifier(_BaseMLP):
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
-        return self._label_binarizer.inverse_transform(self._validated_forward(X))
+        P = self._validated_forward(X)
+        return self._label_binarizer.inverse_transform(P)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in the

@@ -1,0 +1,234 @@
+"""The scikit-learn estimator API of MLPClassifier and MLPRegressor."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+import fnn
+
+ESTIMATORS = [fnn.MLPClassifier, fnn.MLPRegressor]
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        yield
+
+
+def _data(rng, n=60):
+    X = rng.randn(n, 4)
+    y_class = np.array(["cat", "dog", "emu"])[(X[:, 0] > 0).astype(int) + (X[:, 1] > 1)]
+    y_reg = X[:, 0] - 2 * X[:, 2]
+    return X, y_class, y_reg
+
+
+def _fitted(cls, rng, **kwargs):
+    X, y_class, y_reg = _data(rng)
+    model = cls(hidden_layer_sizes=(5,), max_iter=20, random_state=0, **kwargs)
+    return model.fit(X, y_class if cls is fnn.MLPClassifier else y_reg), X
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_defaults_match_scikit_learn(cls):
+    sklearn_nn = pytest.importorskip("sklearn.neural_network")
+    theirs = getattr(sklearn_nn, cls.__name__)().get_params()
+    ours = cls().get_params()
+    assert ours.pop("n_jobs") is None
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_get_set_params_and_clone(cls):
+    sklearn_base = pytest.importorskip("sklearn.base")
+    model = cls(hidden_layer_sizes=(3, 2), alpha=0.5)
+    assert model.get_params()["alpha"] == 0.5
+    model.set_params(alpha=0.1, solver="sgd")
+    assert (model.alpha, model.solver) == (0.1, "sgd")
+    with pytest.raises(ValueError, match="Invalid parameter 'alpah'"):
+        model.set_params(alpah=1)
+    copy = sklearn_base.clone(model)
+    assert copy.get_params() == model.get_params() and copy is not model
+    assert "alpha=0.1" in repr(model)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_fitted_attributes(cls, rng):
+    model, X = _fitted(cls, rng)
+    assert model.n_features_in_ == 4
+    assert model.n_layers_ == 3
+    assert [W.shape for W in model.coefs_] == [(4, 5), (5, model.n_outputs_)]
+    assert [b.shape for b in model.intercepts_] == [(5,), (model.n_outputs_,)]
+    assert model.n_iter_ == len(model.loss_curve_) == 20
+    assert model.loss_ == model.loss_curve_[-1]
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.t_ == 20 * 60
+    assert model.out_activation_ == ("softmax" if cls is fnn.MLPClassifier else "identity")
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_unfitted_model_raises(cls):
+    model = cls()
+    with pytest.raises(fnn.NotFittedError, match="not fitted"):
+        model.predict([[1.0, 2.0]])
+    assert not hasattr(model, "coefs_")
+
+
+def test_classifier_probabilities(rng):
+    model, X = _fitted(fnn.MLPClassifier, rng)
+    assert_array_equal(model.classes_, ["cat", "dog", "emu"])
+    proba = model.predict_proba(X)
+    assert proba.shape == (60, 3)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
+    assert_allclose(model.predict_log_proba(X), np.log(proba))
+    assert model.score(X, model.predict(X)) == 1.0
+
+
+def test_binary_classifier_has_one_sigmoid_output(rng):
+    X = rng.randn(50, 3)
+    y = np.where(X[:, 0] > 0, 10, -10)
+    model = fnn.MLPClassifier((4,), max_iter=50, random_state=0).fit(X, y)
+    assert model.n_outputs_ == 1 and model.out_activation_ == "logistic"
+    proba = model.predict_proba(X)
+    assert proba.shape == (50, 2)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert set(model.predict(X)) <= {10, -10}
+
+
+def test_multilabel_classifier(rng):
+    X = rng.randn(80, 3)
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0].astype(int)
+    model = fnn.MLPClassifier((16,), max_iter=300, learning_rate_init=0.01,
+                              random_state=0).fit(X, Y)
+    assert model.out_activation_ == "logistic" and model.n_outputs_ == 3
+    assert model.predict(X).shape == (80, 3)
+    assert model.score(X, Y) > 0.8
+
+
+def test_multi_output_regressor(rng):
+    X = rng.randn(100, 3)
+    Y = np.c_[X[:, 0], -X[:, 1], X[:, 2] * 0.5]
+    model = fnn.MLPRegressor(hidden_layer_sizes=(), activation="identity", max_iter=300,
+                             learning_rate_init=0.01, random_state=0).fit(X, Y)
+    assert model.predict(X).shape == (100, 3)
+    assert model.score(X, Y) > 0.99
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_coefs_are_views_into_one_buffer_and_assignment_copies(cls, rng):
+    model, X = _fitted(cls, rng)
+    outputs = model.predict_proba if cls is fnn.MLPClassifier else model.predict
+    before = outputs(X)
+    W0 = model.coefs_[0]
+    saved = W0.copy()
+    assert np.shares_memory(W0, model.coefs_[1]) is False
+    assert W0.base is not None and W0.base is model.coefs_[1].base
+    model.coefs_[0] = np.zeros((4, 5))  # item assignment changes the model
+    assert not model.coefs_[0].any()
+    assert not W0.any()  # W0 is a view of the model's weights
+    model.coefs_[0] = saved  # restore through the same path
+    model.intercepts_ = [b.copy() for b in model.intercepts_]
+    assert_allclose(outputs(X), before)
+    with pytest.raises(ValueError, match="shape"):
+        model.coefs_[0] = np.zeros((5, 4))
+    with pytest.raises(ValueError, match="finite"):
+        model.coefs_[1] = np.full(model.coefs_[1].shape, np.nan)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_pickle_round_trip(cls, rng):
+    model, X = _fitted(cls, rng)
+    clone = pickle.loads(pickle.dumps(model))
+    assert_array_equal(clone.predict(X), model.predict(X))
+    clone.partial_fit(X, model.predict(X))  # still trainable, still one buffer
+    assert clone.coefs_[0].base is clone.coefs_[1].base
+
+
+def test_partial_fit_classifier_needs_classes_then_learns(rng):
+    X, y, _ = _data(rng, 200)
+    model = fnn.MLPClassifier((8,), random_state=0, learning_rate_init=0.01)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        model.partial_fit(X, y)
+    model.partial_fit(X[:10], y[:10], classes=["cat", "dog", "emu"])
+    first = model.loss_
+    for _ in range(50):
+        model.partial_fit(X, y)
+    assert model.loss_ < first
+    assert model.n_iter_ == 1
+    with pytest.raises(ValueError, match="not seen"):
+        model.partial_fit(X[:3], ["cat", "yak", "dog"])
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_warm_start_continues_and_cold_start_restarts(cls, rng):
+    X, y_class, y_reg = _data(rng)
+    y = y_class if cls is fnn.MLPClassifier else y_reg
+    warm = cls(hidden_layer_sizes=(5,), max_iter=5, random_state=0,
+               warm_start=True).fit(X, y)
+    after_one = warm.coefs_[0].copy()
+    warm.fit(X, y)
+    assert not np.allclose(warm.coefs_[0], after_one)
+    assert len(warm.loss_curve_) == 10
+    cold = cls(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y).fit(X, y)
+    assert_allclose(cold.coefs_[0], after_one)
+
+
+def test_early_stopping_keeps_best_validation_weights(rng):
+    X, y, _ = _data(rng, 300)
+    model = fnn.MLPClassifier((8,), early_stopping=True, validation_fraction=0.2,
+                              n_iter_no_change=3, max_iter=200, random_state=0)
+    model.fit(X, y)
+    scores = model.validation_scores_
+    assert len(scores) == model.n_iter_ < 200
+    assert model.best_validation_score_ == max(scores)
+    assert model.best_loss_ is None
+    with pytest.raises(ValueError, match="early_stopping"):
+        model.partial_fit(X, y)
+
+
+def test_early_stopping_validation_split_is_stratified(rng):
+    X = rng.randn(200, 2)
+    y = np.r_[np.zeros(180, int), np.ones(20, int)]
+    model = fnn.MLPClassifier((4,), early_stopping=True, validation_fraction=0.1,
+                              max_iter=1, random_state=0)
+    _, Y_train, _, _, Y_val, _ = model.fit(X, y)._split_validation(
+        X, np.c_[y].astype(float), None, np.random.RandomState(0))
+    assert Y_val.sum() == 2 and len(Y_val) == 20
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_sample_weight_zero_equals_dropping_rows_with_batch_one(cls, rng):
+    X, y_class, y_reg = _data(rng)
+    y = y_class if cls is fnn.MLPClassifier else y_reg
+    w = np.ones(60)
+    w[::3] = 0
+    kwargs = dict(hidden_layer_sizes=(5,), solver="sgd", batch_size=1, shuffle=False,
+                  max_iter=3, random_state=0)
+    weighted = cls(**kwargs).fit(X, y, sample_weight=w)
+    dropped = cls(**kwargs).fit(X[w > 0], y[w > 0])
+    for a, b in zip(weighted.coefs_, dropped.coefs_):
+        assert_allclose(a, b, rtol=1e-12)
+
+
+def test_input_formats_give_identical_models(rng):
+    pd = pytest.importorskip("pandas")
+    X, y, _ = _data(rng)
+    kwargs = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    reference = fnn.MLPClassifier(**kwargs).fit(X, y)
+    variants = [X.tolist(), np.asfortranarray(X), np.repeat(X, 2, axis=1)[:, ::2],
+                pd.DataFrame(X, columns=list("abcd")), X.astype(">f8")]
+    for variant in variants:
+        model = fnn.MLPClassifier(**kwargs).fit(variant, list(y))
+        for a, b in zip(model.coefs_, reference.coefs_):
+            assert_array_equal(a, b)
+        assert_array_equal(model.predict(variant), reference.predict(X))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_lbfgs_is_not_implemented_yet(cls, rng):
+    X, _, y = _data(rng)
+    with pytest.raises(NotImplementedError, match="lbfgs"):
+        cls(solver="lbfgs").fit(X, y)

@@ -1,0 +1,122 @@
+"""Bad input and bad parameters give clear errors at the boundary."""
+import numpy as np
+import pytest
+
+import fnn
+
+X_GOOD = np.random.RandomState(0).rand(20, 3)
+Y_GOOD = np.arange(20) % 2
+
+
+def _with(row, col, value):
+    X = X_GOOD.copy()
+    X[row, col] = value
+    return X
+
+
+BAD_X = [
+    ("nan", _with(4, 1, np.nan), ValueError, r"nan at row 4, column 1"),
+    ("inf", _with(7, 2, np.inf), ValueError, r"inf at row 7, column 2"),
+    ("1-D", X_GOOD[:, 0], ValueError, r"must be 2-D"),
+    ("3-D", X_GOOD.reshape(20, 3, 1), ValueError, r"must be 2-D"),
+    ("empty", np.empty((0, 3)), ValueError, r"empty"),
+    ("no features", np.empty((20, 0)), ValueError, r"empty"),
+    ("strings", np.array([["a", "b", "c"]] * 20), ValueError, r"only numbers"),
+    ("complex", X_GOOD + 1j, ValueError, r"complex"),
+    ("ragged", [[1, 2, 3], [4, 5]] * 10, ValueError, r"could not be read"),
+]
+
+
+@pytest.mark.parametrize("cls", [fnn.MLPClassifier, fnn.MLPRegressor])
+@pytest.mark.parametrize("case, X, error, message", BAD_X, ids=[c[0] for c in BAD_X])
+def test_bad_X_in_fit(cls, case, X, error, message):
+    with pytest.raises(error, match=message):
+        cls(max_iter=1).fit(X, Y_GOOD)
+
+
+def test_sparse_input_is_refused_clearly():
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="sparse"):
+        fnn.MLPClassifier(max_iter=1).fit(sparse.csr_matrix(X_GOOD), Y_GOOD)
+
+
+@pytest.mark.parametrize("cls", [fnn.MLPClassifier, fnn.MLPRegressor])
+def test_bad_X_in_predict(cls):
+    model = cls(max_iter=1).fit(X_GOOD, Y_GOOD)
+    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted "
+                                         "with 3 features"):
+        model.predict(X_GOOD[:, :2])
+    with pytest.raises(ValueError, match="nan at row 0"):
+        model.predict(_with(0, 0, np.nan))
+
+
+BAD_Y = [
+    ("classifier", "wrong length", Y_GOOD[:5], "same length"),
+    ("classifier", "nan label", np.r_[np.nan, Y_GOOD[1:]], "NaN"),
+    ("classifier", "continuous", np.linspace(0, 1, 20), "continuous"),
+    ("classifier", "one class", np.zeros(20), "at least 2 classes"),
+    ("regressor", "nan target", np.r_[np.nan, Y_GOOD[1:]], "nan at row 0"),
+    ("regressor", "wrong length", Y_GOOD[:5], "same length"),
+    ("regressor", "strings", np.array(["a"] * 20), "only numbers"),
+]
+
+
+@pytest.mark.parametrize("kind, case, y, message", BAD_Y, ids=[c[1] for c in BAD_Y])
+def test_bad_y(kind, case, y, message):
+    cls = fnn.MLPClassifier if kind == "classifier" else fnn.MLPRegressor
+    with pytest.raises(ValueError, match=message):
+        cls(max_iter=1).fit(X_GOOD, y)
+
+
+BAD_PARAMS = [
+    (dict(hidden_layer_sizes=(0,)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=(-3, 2)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes="10"), TypeError, "hidden_layer_sizes"),
+    (dict(activation="softplus"), ValueError, "activation must be one of"),
+    (dict(solver="rmsprop"), ValueError, "solver must be one of"),
+    (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
+    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
+    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be > 0"),
+    (dict(learning_rate_init=-0.1), ValueError, "learning_rate_init must be > 0"),
+    (dict(max_iter=0), ValueError, "max_iter must be >= 1"),
+    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
+    (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
+    (dict(beta_1=1.0), ValueError, "beta_1 must be < 1"),
+    (dict(epsilon=0.0), ValueError, "epsilon must be > 0"),
+    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change must be >= 1"),
+    (dict(tol=float("nan")), ValueError, "tol must not be NaN"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    (dict(n_jobs=0), ValueError, "n_jobs must not be 0"),
+    (dict(random_state="seed"), ValueError, "random_state must be"),
+]
+
+
+@pytest.mark.parametrize("cls", [fnn.MLPClassifier, fnn.MLPRegressor])
+@pytest.mark.parametrize("params, error, message", BAD_PARAMS,
+                         ids=[str(p[0]) for p in BAD_PARAMS])
+def test_bad_parameters_are_named(cls, params, error, message):
+    with pytest.raises(error, match=message):
+        cls(**params).fit(X_GOOD, Y_GOOD)
+
+
+def test_bad_sample_weight():
+    model = fnn.MLPClassifier(max_iter=1)
+    with pytest.raises(ValueError, match="non-negative"):
+        model.fit(X_GOOD, Y_GOOD, sample_weight=-np.ones(20))
+    with pytest.raises(ValueError, match="3 entries for 20 samples"):
+        model.fit(X_GOOD, Y_GOOD, sample_weight=[1, 2, 3])
+
+
+def test_divergence_is_detected_and_weights_kept():
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5) * 1e3
+    y = X @ rng.randn(5) * 1e3
+    model = fnn.MLPRegressor(hidden_layer_sizes=(20,), solver="sgd", momentum=0.0,
+                             learning_rate_init=1.0, batch_size=1, max_iter=1,
+                             warm_start=True)
+    with pytest.raises(ValueError, match="diverged in epoch 1.*learning_rate_init"):
+        model.fit(X, y)
+    assert all(np.isfinite(W).all() for W in model.coefs_ + model.intercepts_)
+    assert np.isfinite(model.predict(X)).all()
