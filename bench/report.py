@@ -1,0 +1,65 @@
+"""Run the benchmarks once and print one table of throughputs and ratios.
+
+    python bench/report.py [pytest args...]
+
+Every row of a table comes from the same pytest-benchmark run on the same
+machine; ratios are fnn's examples/s over each other library's (median of
+the rounds).  The machine is printed with the table.
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main(argv):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bench.json")
+        cmd = [sys.executable, "-m", "pytest", HERE, "-q", "-p", "no:cacheprovider",
+               f"--benchmark-json={out}", *argv]
+        code = subprocess.call(cmd)
+        if not os.path.exists(out):
+            return code or 1
+        with open(out) as f:
+            results = json.load(f)["benchmarks"]
+
+    groups = defaultdict(dict)
+    for bench in results:
+        module = bench["fullname"].split("::")[0].rsplit("/", 1)[-1][:-3]
+        groups[module][bench["name"].removeprefix("test_")] = bench["extra_info"]
+    print(f"\nMachine: {machine()}\n")
+    for module, rows in groups.items():
+        print(f"## {module}")
+        print(f"{'contender':<24}{'examples/s':>14}{'fnn is x faster':>18}")
+        fnn_rows = {k: v for k, v in rows.items() if k.startswith("fnn")}
+        for name, info in rows.items():
+            rate = info.get("examples_per_s")
+            if rate is None:
+                continue
+            ratios = ", ".join(f"{fnn_info['examples_per_s'] / rate:.1f}"
+                               for fnn_info in fnn_rows.values()) if name not in fnn_rows else ""
+            print(f"{name:<24}{rate:>14,.0f}{ratios:>18}")
+        print()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
