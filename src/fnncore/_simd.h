@@ -47,6 +47,27 @@
 /* Bytes per explicit vector: one AVX-512 register. */
 #define FNN_VBYTES 64
 
+/* Run BODY with `kind` bound to the optimiser rule `rule` and `track` to
+ * the truth of `want_sumsq`, both as compile-time constants, so that BODY
+ * is compiled once per combination and no row loop dispatches per row. */
+#define FNN_FOR_EACH_RULE(rule, want_sumsq, BODY)                         \
+    do {                                                                  \
+        if (want_sumsq) {                                                 \
+            const int track = 1;                                          \
+            FNN_SWITCH_RULE(rule, BODY)                                   \
+        } else {                                                          \
+            const int track = 0;                                          \
+            FNN_SWITCH_RULE(rule, BODY)                                   \
+        }                                                                 \
+    } while (0)
+#define FNN_SWITCH_RULE(rule, BODY)                                       \
+    switch (rule) {                                                       \
+    case FNN_OPT_SGD: { const int kind = FNN_OPT_SGD; BODY; break; }      \
+    case FNN_OPT_MOMENTUM: { const int kind = FNN_OPT_MOMENTUM; BODY; break; } \
+    case FNN_OPT_NESTEROV: { const int kind = FNN_OPT_NESTEROV; BODY; break; } \
+    default: { const int kind = FNN_OPT_ADAM; BODY; break; }              \
+    }
+
 /* Optimiser rules, with scikit-learn's update formulas (see fnn_step_apply). */
 enum {
     FNN_OPT_SGD = 0,       /* w -= lr * g                                   */

@@ -60,31 +60,41 @@ FNN_INLINE VEC FNN_S(fnn_vsqrt)(VEC v)
  * moments), same layout, NULL where unused.
  * Returns the lane sums of w[j]^2 after the step: the caller's next L2
  * penalty, computed for free while w is in a register.
+ * `kind` is step->kind and `track` says whether the sum of squares is
+ * wanted; both are passed as compile-time constants by FNN_FOR_EACH_RULE so
+ * each combination compiles to its own loop.  The sum of squares is a chain
+ * of dependent additions; two accumulators halve its latency, and without
+ * `track` it is not computed at all: as a single chain it had cost more
+ * than the update itself.
  */
 FNN_INLINE VEC FNN_S(fnn_step_apply)(
-    ptrdiff_t n, FNN_T *restrict w, const FNN_T *restrict g, FNN_T a, FNN_T l2,
-    const fnn_step *step, FNN_T *restrict s1, FNN_T *restrict s2)
+    const int kind, const int track, ptrdiff_t n, FNN_T *restrict w, const FNN_T *restrict g, FNN_T a,
+    FNN_T l2, const fnn_step *step, FNN_T *restrict s1, FNN_T *restrict s2)
 {
     const FNN_T lr = (FNN_T)step->learning_rate;
     const FNN_T mu = (FNN_T)step->momentum;
     const FNN_T b1 = (FNN_T)step->beta_1, b2 = (FNN_T)step->beta_2;
     const FNN_T eps = (FNN_T)step->epsilon;
-    VEC sq = {0};
+    VEC sq = {0}, sq_odd = {0};
     FNN_T sq_tail = 0;
     ptrdiff_t j = 0;
+    ptrdiff_t block = 0;
     /* Each case: the rule on whole vectors, then the same rule on scalars. */
-    switch (step->kind) {
+    switch (kind) {
     case FNN_OPT_SGD:
         for (; j + VLEN <= n; j += VLEN) {
             VEC wj = LOAD(w + j);
             wj -= lr * (a * LOAD(g + j) + l2 * wj);
             STORE(w + j, wj);
-            sq += wj * wj;
+            if (track) {
+                if (block++ & 1) sq_odd += wj * wj;
+                else sq += wj * wj;
+            }
         }
         for (; j < n; j++) {
             FNN_T wj = w[j] - lr * (a * g[j] + l2 * w[j]);
             w[j] = wj;
-            sq_tail += wj * wj;
+            if (track) sq_tail += wj * wj;
         }
         break;
     case FNN_OPT_MOMENTUM:
@@ -94,14 +104,17 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
             wj += v;
             STORE(s1 + j, v);
             STORE(w + j, wj);
-            sq += wj * wj;
+            if (track) {
+                if (block++ & 1) sq_odd += wj * wj;
+                else sq += wj * wj;
+            }
         }
         for (; j < n; j++) {
             FNN_T v = mu * s1[j] - lr * (a * g[j] + l2 * w[j]);
             FNN_T wj = w[j] + v;
             s1[j] = v;
             w[j] = wj;
-            sq_tail += wj * wj;
+            if (track) sq_tail += wj * wj;
         }
         break;
     case FNN_OPT_NESTEROV:
@@ -112,7 +125,10 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
             wj += mu * v - lg;
             STORE(s1 + j, v);
             STORE(w + j, wj);
-            sq += wj * wj;
+            if (track) {
+                if (block++ & 1) sq_odd += wj * wj;
+                else sq += wj * wj;
+            }
         }
         for (; j < n; j++) {
             FNN_T lg = lr * (a * g[j] + l2 * w[j]);
@@ -120,7 +136,7 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
             FNN_T wj = w[j] + (mu * v - lg);
             s1[j] = v;
             w[j] = wj;
-            sq_tail += wj * wj;
+            if (track) sq_tail += wj * wj;
         }
         break;
     case FNN_OPT_ADAM:
@@ -133,7 +149,10 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
             STORE(s1 + j, m);
             STORE(s2 + j, v);
             STORE(w + j, wj);
-            sq += wj * wj;
+            if (track) {
+                if (block++ & 1) sq_odd += wj * wj;
+                else sq += wj * wj;
+            }
         }
         for (; j < n; j++) {
             FNN_T gj = a * g[j] + l2 * w[j];
@@ -143,10 +162,11 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
             s1[j] = m;
             s2[j] = v;
             w[j] = wj;
-            sq_tail += wj * wj;
+            if (track) sq_tail += wj * wj;
         }
         break;
     }
+    sq += sq_odd;
     sq[0] += sq_tail;
     return sq;
 }
@@ -199,6 +219,19 @@ FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
     for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * n_out, z);
 }
 
+/* Step row i of W with gradient x_i delta (+ l2 W_i), unless plain SGD
+ * without L2 would leave it unchanged because x_i is zero. */
+FNN_INLINE VEC FNN_S(fnn_step_row)(
+    const int kind, const int track, ptrdiff_t i, ptrdiff_t n_out, const FNN_T *restrict x,
+    const FNN_T *restrict delta, FNN_T *restrict W, const fnn_step *step, FNN_T l2,
+    FNN_T *restrict s1W, FNN_T *restrict s2W)
+{
+    if (kind == FNN_OPT_SGD && l2 == 0 && x[i] == 0) return (VEC){0};
+    return FNN_S(fnn_step_apply)(kind, track, n_out, W + i * n_out, delta, x[i], l2, step,
+                                 s1W ? s1W + i * n_out : NULL,
+                                 s2W ? s2W + i * n_out : NULL);
+}
+
 /*
  * Backward pass of one example through one dense layer, fused with the
  * optimiser step, so W is read once from cache for both:
@@ -210,8 +243,8 @@ FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
  * delta_prev gets the raw back-propagated error; the caller multiplies it by
  * the activation derivative.
  * Returns sum of W^2 after the step when l2 > 0 (the only case that uses
- * it); with plain SGD and l2 == 0, rows whose input is zero are left
- * untouched and not counted.
+ * it), else 0.  With plain SGD and l2 == 0, rows whose input is zero are
+ * left untouched.
  */
 FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
     ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
@@ -220,17 +253,15 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
     FNN_T *restrict s1W, FNN_T *restrict s2W,
     FNN_T *restrict s1b, FNN_T *restrict s2b)
 {
-    const int skip_zero_rows = step->kind == FNN_OPT_SGD && l2 == 0;
     VEC sq = {0};
-    for (ptrdiff_t i = 0; i < n_in; i++) {
-        FNN_T *restrict Wi = W + i * n_out;
-        if (delta_prev != NULL) delta_prev[i] = FNN_S(fnn_dot)(n_out, Wi, delta);
-        if (skip_zero_rows && x[i] == 0) continue;
-        sq += FNN_S(fnn_step_apply)(n_out, Wi, delta, x[i], l2, step,
-                                    s1W ? s1W + i * n_out : NULL,
-                                    s2W ? s2W + i * n_out : NULL);
-    }
-    FNN_S(fnn_step_apply)(n_out, b, delta, 1, 0, step, s1b, s2b);
+    FNN_FOR_EACH_RULE(step->kind, l2 > 0, {
+        for (ptrdiff_t i = 0; i < n_in; i++) {
+            if (delta_prev != NULL)
+                delta_prev[i] = FNN_S(fnn_dot)(n_out, W + i * n_out, delta);
+            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, x, delta, W, step, l2, s1W, s2W);
+        }
+        FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
+    });
     return FNN_S(fnn_hsum)(sq);
 }
 
@@ -239,9 +270,9 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
  * example k+1, so W makes one trip through the cache instead of two:
  *     W[i, :] <- step with gradient x[i] delta     (as dense_backward_step_one)
  *     z_next   = b + sum_i x_next[i] W[i, :]       (with the stepped W)
- * Row i is stepped and then, still in L1, added into z_next.  Blocks of four
- * rows keep z_next's loads and stores down as in the forward pass.  Nothing
- * propagates below the first layer, so there is no delta_prev.
+ * Rows are stepped four at a time and then, still in L1, added into z_next,
+ * which keeps z_next's loads and stores down as in the forward pass.
+ * Nothing propagates below the first layer, so there is no delta_prev.
  * Returns sum of W^2 after the step, under the same rule as
  * dense_backward_step_one.
  */
@@ -253,27 +284,23 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
     FNN_T *restrict s1b, FNN_T *restrict s2b,
     const FNN_T *restrict x_next, FNN_T *restrict z_next)
 {
-    const int skip_zero_rows = step->kind == FNN_OPT_SGD && l2 == 0;
     VEC sq = {0};
     memset(z_next, 0, n_out * sizeof(FNN_T));
-    ptrdiff_t i = 0;
-    while (i < n_in) {
-        const ptrdiff_t rows = (i + 4 <= n_in) ? 4 : 1;
-        for (ptrdiff_t r = i; r < i + rows; r++) {
-            if (skip_zero_rows && x[r] == 0) continue;
-            sq += FNN_S(fnn_step_apply)(n_out, W + r * n_out, delta, x[r], l2, step,
-                                        s1W ? s1W + r * n_out : NULL,
-                                        s2W ? s2W + r * n_out : NULL);
-        }
-        if (rows == 4) {
+    FNN_FOR_EACH_RULE(step->kind, l2 > 0, {
+        ptrdiff_t i = 0;
+        for (; i + 4 <= n_in; i += 4) {
+            for (ptrdiff_t r = i; r < i + 4; r++)
+                sq += FNN_S(fnn_step_row)(kind, track, r, n_out, x, delta, W, step, l2,
+                                          s1W, s2W);
             if (!FNN_S(fnn_zero4)(x_next + i))
                 FNN_S(fnn_add_rows4)(n_out, x_next + i, W + i * n_out, z_next);
-        } else {
+        }
+        for (; i < n_in; i++) {
+            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, x, delta, W, step, l2, s1W, s2W);
             FNN_S(fnn_add_row)(n_out, x_next[i], W + i * n_out, z_next);
         }
-        i += rows;
-    }
-    FNN_S(fnn_step_apply)(n_out, b, delta, 1, 0, step, s1b, s2b);
+        FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
+    });
     FNN_S(fnn_add_row)(n_out, 1, b, z_next);
     return FNN_S(fnn_hsum)(sq);
 }
@@ -286,7 +313,10 @@ FNN_CLONES static FNN_T FNN_S(fnn_step_slice)(
     ptrdiff_t n, FNN_T *w, const FNN_T *g, FNN_T a, FNN_T l2,
     const fnn_step *step, FNN_T *s1, FNN_T *s2)
 {
-    return FNN_S(fnn_hsum)(FNN_S(fnn_step_apply)(n, w, g, a, l2, step, s1, s2));
+    VEC sq = {0};
+    FNN_FOR_EACH_RULE(step->kind, 1,
+                      sq = FNN_S(fnn_step_apply)(kind, track, n, w, g, a, l2, step, s1, s2));
+    return FNN_S(fnn_hsum)(sq);
 }
 
 /* sum_j x[j]^2 (the L2 penalty at the start of an epoch). */
