@@ -10,13 +10,15 @@ Never -ffast-math, never -march=native by default: _simd.h dispatches to
 AVX-512 / AVX2 at run time.  FNN_NATIVE=1 opts into -march=native for a
 local build; FNN_DEBUG=1 builds with Cython's bounds checks and -O0 -g.
 """
+import glob
 import os
 import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-MODULES = ["_activations", "_losses", "_forward", "_sgd", "_minibatch"]
+# Every .pyx in src/fnncore is one extension module fnncore.<name>.
+MODULES = sorted(os.path.basename(p)[:-4] for p in glob.glob("src/fnncore/*.pyx"))
 
 
 def compile_args():
