@@ -4,6 +4,7 @@ Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
 """
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from .exceptions import ConvergenceWarning, NotFittedError
+from . import graph
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,694 @@
+"""Reverse-mode differentiation on a computation graph (course notes, sections 2-3).
+
+A function is written as a composition of small *modules* (``-x``, ``exp``,
+``sin``, ``2 / c``, ...).  Each module knows how to compute its output and its
+*local* derivative.  Evaluating the function builds a graph of
+:class:`Variable` nodes that keeps every intermediate value (the forward
+pass).  :meth:`Variable.backward` then walks that graph from the output down:
+each node multiplies the already-computed derivative of the output with
+respect to itself by its local derivative, and adds the product to the
+gradient of each input.  A value that feeds several modules receives one
+contribution from each, summed.
+
+Design:
+    micrograd (Karpathy) is the model.  Every primitive defines its forward
+    value and its backward rule side by side in one function; gradients are
+    accumulated with ``+=``; ``backward`` is an iterative topological sort
+    (deep graphs do not hit Python's recursion limit) followed by a reversed
+    walk.  Values are float64 NumPy arrays (0-d for scalars) and follow
+    NumPy's broadcasting; the backward pass sums each gradient back to its
+    operand's shape.  A few operations (``mean``, ``softmax``, the losses, a
+    power with a Variable exponent) are built from the primitives, so their
+    gradients come for free.  Meant for teaching and for checking the
+    compiled core's gradients, not for speed.
+
+Example
+-------
+>>> from fnn.graph import Variable, exp, sin
+>>> x = Variable(1.0, name="x")
+>>> f = 2 / sin(exp(-x))
+>>> f.backward()
+>>> round(float(x.grad), 6)
+5.307988
+"""
+import numbers
+import pathlib
+import shutil
+
+import numpy as np
+
+__all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
+           "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy"]
+
+_builtin_sum = sum  # this module defines its own ``sum``
+
+_RENDER_FORMATS = ("png", "svg", "pdf")
+
+
+def _as_float_array(value, what):
+    """``value`` as a new float64 array, or a TypeError naming ``what``."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be a real number or an array of real numbers; "
+                        f"got {value!r}")
+    return np.array(arr, dtype=np.float64)
+
+
+def _lift(x):
+    """A Variable as it is; a plain number or array as a constant leaf."""
+    if isinstance(x, Variable):
+        return x
+    return Variable(x, _op="constant")
+
+
+def _where(mask):
+    """' at index (i, j)' for the first True entry of ``mask``; '' for 0-d."""
+    if mask.ndim == 0:
+        return ""
+    return f" at index {tuple(int(i) for i in np.argwhere(mask)[0])}"
+
+
+def _first(values, mask):
+    """The first entry of ``values`` (broadcast to ``mask``) where ``mask`` holds."""
+    return float(np.broadcast_to(values, mask.shape)[mask][0])
+
+
+def _sum_to_shape(grad, shape):
+    """Undo broadcasting: add ``grad`` up over the axes that were stretched."""
+    extra = grad.ndim - len(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+def _accumulate(node, grad):
+    """``node.grad += grad``, summed back to the node's shape."""
+    node.grad += _sum_to_shape(np.asarray(grad), node.value.shape)
+
+
+def _check_broadcast(op, a, b):
+    try:
+        np.broadcast_shapes(a.value.shape, b.value.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.value.shape} and {b.value.shape} do not "
+                         f"broadcast together") from None
+
+
+class Variable:
+    """A value in a computation graph, and the derivative of an output by it.
+
+    Parameters
+    ----------
+    value : float or array-like of real numbers
+        Stored as a float64 NumPy array (0-d for a scalar); the array is
+        copied.
+    name : str, default=""
+        Shown by :meth:`to_dot`.
+
+    Attributes
+    ----------
+    value : ndarray
+        The value computed in the forward pass.
+    grad : ndarray
+        Same shape as ``value``.  After ``out.backward()``, the derivative of
+        ``out`` with respect to this node; zeros before.
+    name : str
+        Label for drawings.
+    op : str
+        The operation that produced this node: ``""`` for an input,
+        ``"constant"`` for a plain number or array used in an expression.
+    parents : tuple of Variable
+        The nodes this one was computed from (one entry per use, so ``x * x``
+        lists ``x`` twice).
+
+    Notes
+    -----
+    Supports ``+ - * / ** @`` and unary minus, with Variables, numbers and
+    arrays on either side.  A Variable exponent needs a positive base
+    (``a ** b`` is computed as ``exp(b * log(a))``).
+    """
+
+    # Make NumPy hand ``array + Variable`` to Variable.__radd__ instead of
+    # broadcasting over the Variable as an object.
+    __array_ufunc__ = None
+
+    def __init__(self, value, name="", *, _op="", _parents=()):
+        if isinstance(value, Variable):
+            raise TypeError("value is already a Variable; use it directly")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string; got {name!r}")
+        self.value = _as_float_array(value, "value")
+        self.grad = np.zeros_like(self.value)
+        self.name = name
+        self.op = _op
+        self.parents = tuple(_parents)
+        # Leaves pass nothing on; operations replace this with their rule.
+        self._backward = lambda: None
+
+    @property
+    def shape(self):
+        """Shape of ``value``."""
+        return self.value.shape
+
+    def __repr__(self):
+        op = f", op={self.op!r}" if self.op else ""
+        name = f", name={self.name!r}" if self.name else ""
+        return f"Variable({_format(self.value)}, grad={_format(self.grad)}{op}{name})"
+
+    # -- primitives: forward value and local derivative together ----------
+
+    def __add__(self, other):
+        other = _lift(other)
+        _check_broadcast("+", self, other)
+        out = Variable(self.value + other.value, _op="+", _parents=(self, other))
+
+        def backward():
+            _accumulate(self, out.grad)
+            _accumulate(other, out.grad)
+        out._backward = backward
+        return out
+
+    def __sub__(self, other):
+        other = _lift(other)
+        _check_broadcast("-", self, other)
+        out = Variable(self.value - other.value, _op="-", _parents=(self, other))
+
+        def backward():
+            _accumulate(self, out.grad)
+            _accumulate(other, -out.grad)
+        out._backward = backward
+        return out
+
+    def __mul__(self, other):
+        other = _lift(other)
+        _check_broadcast("*", self, other)
+        out = Variable(self.value * other.value, _op="*", _parents=(self, other))
+
+        def backward():
+            _accumulate(self, out.grad * other.value)
+            _accumulate(other, out.grad * self.value)
+        out._backward = backward
+        return out
+
+    def __truediv__(self, other):
+        other = _lift(other)
+        _check_broadcast("/", self, other)
+        zero = other.value == 0
+        if zero.any():
+            raise ValueError(f"division by zero: the denominator is 0{_where(zero)}")
+        out = Variable(self.value / other.value, _op="/", _parents=(self, other))
+
+        def backward():
+            _accumulate(self, out.grad / other.value)
+            # d(a/b)/db = -a / b**2 = -(a/b) / b
+            _accumulate(other, -out.grad * out.value / other.value)
+        out._backward = backward
+        return out
+
+    def __neg__(self):
+        out = Variable(-self.value, _op="neg", _parents=(self,))
+
+        def backward():
+            _accumulate(self, -out.grad)
+        out._backward = backward
+        return out
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Variable):
+            return exp(exponent * log(self))
+        p = _as_float_array(exponent, "the exponent")
+        base = self.value
+        try:
+            np.broadcast_shapes(base.shape, p.shape)
+        except ValueError:
+            raise ValueError(f"**: shapes {base.shape} and {p.shape} do not broadcast "
+                             f"together") from None
+        bad = (base < 0) & (p != np.round(p))
+        if bad.any():
+            raise ValueError(f"** with a non-integer exponent needs a non-negative base; "
+                             f"got {_first(base, bad):g}{_where(bad)}")
+        bad = (base == 0) & (p < 0)
+        if bad.any():
+            raise ValueError(f"** with a negative exponent of 0{_where(bad)}: division by zero")
+        op = f"** {float(p):g}" if p.ndim == 0 else "** array"
+        out = Variable(base ** p, _op=op, _parents=(self,))
+
+        def backward():
+            # x**0 is constant; p * x**(p-1) would give 0 * inf at x = 0.
+            local = np.where(p == 0, 0.0, p * base ** np.where(p == 0, 1.0, p - 1))
+            _accumulate(self, out.grad * local)
+        out._backward = backward
+        return out
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    # -- reflected operators: a plain number or array on the left ---------
+
+    def __radd__(self, other):
+        return _lift(other) + self
+
+    def __rsub__(self, other):
+        return _lift(other) - self
+
+    def __rmul__(self, other):
+        return _lift(other) * self
+
+    def __rtruediv__(self, other):
+        return _lift(other) / self
+
+    def __rpow__(self, other):
+        return _lift(other) ** self
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    # -- the backward pass -------------------------------------------------
+
+    def _topological_order(self):
+        """Every node this one depends on, each after all of its parents.
+
+        Depth-first with an explicit stack instead of recursion, so a chain
+        of thousands of operations is fine.
+        """
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, parents_done = stack.pop()
+            if parents_done:
+                order.append(node)
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if p not in seen)
+        return order
+
+    def backward(self, grad=None):
+        """Fill ``.grad`` of every node this one depends on.
+
+        After the call, ``node.grad`` holds d(self)/d(node).  Gradients from
+        an earlier ``backward`` are reset first, so calling it twice gives the
+        same result.
+
+        Parameters
+        ----------
+        grad : array-like or None
+            The seed d(loss)/d(self).  Optional when ``self`` holds a single
+            number (the seed is then 1); required otherwise, with the shape
+            of ``self.value``.
+        """
+        if grad is None:
+            if self.value.size != 1:
+                raise ValueError(
+                    f"backward() on a non-scalar of shape {self.value.shape} needs a "
+                    f"seed: pass grad= an array of that shape, or reduce the value "
+                    f"with sum() or mean() first")
+            seed = np.ones_like(self.value)
+        else:
+            seed = _as_float_array(grad, "grad")
+            if seed.shape != self.value.shape:
+                raise ValueError(f"grad has shape {seed.shape}; backward() needs the "
+                                 f"shape of the value, {self.value.shape}")
+        order = self._topological_order()
+        for node in order:
+            node.grad = np.zeros_like(node.value)
+        self.grad = seed
+        for node in reversed(order):
+            node._backward()
+
+    # -- drawing -----------------------------------------------------------
+
+    def to_dot(self):
+        """The graph as Graphviz DOT text.
+
+        One box per node, showing its name and operation, its value and its
+        gradient; arrows follow the data from inputs to this node.
+
+        Returns
+        -------
+        str
+        """
+        order = self._topological_order()
+        number = {node: i for i, node in enumerate(order)}
+        lines = ["digraph computation {", "  rankdir=LR;",
+                 '  node [shape=box, fontname="monospace"];']
+        for node, i in number.items():
+            label = "\\n".join([_title(node), f"value = {_format(node.value)}",
+                                f"grad = {_format(node.grad)}"])
+            lines.append(f'  n{i} [label="{label}"];')
+        for node, i in number.items():
+            lines.extend(f"  n{number[p]} -> n{i};" for p in node.parents)
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def render(self, path, format="png"):
+        """Draw the graph (see :meth:`to_dot`) to an image file.
+
+        Needs the ``graphviz`` Python package and Graphviz's ``dot`` program.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+        format : {"png", "svg", "pdf"}, default="png"
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Raises
+        ------
+        ImportError
+            If the ``graphviz`` Python package is missing.
+        RuntimeError
+            If the ``dot`` program is not on PATH.
+        """
+        if format not in _RENDER_FORMATS:
+            raise ValueError(f"format must be one of {list(_RENDER_FORMATS)}; got {format!r}")
+        no_dot = ("Graphviz's dot program is not on PATH: install Graphviz "
+                  "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; "
+                  "conda: conda install graphviz)")
+        try:
+            import graphviz
+        except ImportError:
+            missing = "the graphviz Python package is not installed (pip install graphviz)"
+            if shutil.which("dot") is None:
+                missing += ", and " + no_dot
+            raise ImportError(f"render() needs Graphviz: {missing}") from None
+        if shutil.which("dot") is None:
+            raise RuntimeError(f"render() needs Graphviz: {no_dot}")
+        try:
+            image = graphviz.Source(self.to_dot()).pipe(format=format)
+        except graphviz.ExecutableNotFound:
+            raise RuntimeError(f"render() needs Graphviz: {no_dot}") from None
+        path = pathlib.Path(path)
+        path.write_bytes(image)
+        return path
+
+
+def _format(arr):
+    if arr.ndim == 0:
+        return f"{float(arr):.6g}"
+    text = np.array2string(arr, precision=4, threshold=8, edgeitems=2, separator=", ",
+                           max_line_width=10**6)
+    return " ".join(text.split())
+
+
+def _title(node):
+    if node.op in ("", "constant"):
+        return node.name or node.op or "input"
+    return f"{node.name} = {node.op}" if node.name else node.op
+
+
+# -- elementwise primitives --------------------------------------------------
+
+def exp(x):
+    """Elementwise e**x.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.exp(x.value), _op="exp", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad * out.value)
+    out._backward = backward
+    return out
+
+
+def log(x):
+    """Elementwise natural logarithm; every value must be positive.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    bad = ~(x.value > 0)
+    if bad.any():
+        raise ValueError(f"log of a non-positive value {_first(x.value, bad):g}{_where(bad)}; "
+                         f"log needs x > 0")
+    out = Variable(np.log(x.value), _op="log", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad / x.value)
+    out._backward = backward
+    return out
+
+
+def sin(x):
+    """Elementwise sine (radians).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.sin(x.value), _op="sin", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad * np.cos(x.value))
+    out._backward = backward
+    return out
+
+
+def cos(x):
+    """Elementwise cosine (radians).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.cos(x.value), _op="cos", _parents=(x,))
+
+    def backward():
+        _accumulate(x, -out.grad * np.sin(x.value))
+    out._backward = backward
+    return out
+
+
+def tanh(x):
+    """Elementwise hyperbolic tangent.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.tanh(x.value), _op="tanh", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad * (1 - out.value ** 2))
+    out._backward = backward
+    return out
+
+
+def sigmoid(x):
+    """Elementwise logistic sigmoid 1 / (1 + e**-x).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    # e**-|x| never overflows; the two branches are the same function.
+    e = np.exp(-np.abs(x.value))
+    out = Variable(np.where(x.value >= 0, 1 / (1 + e), e / (1 + e)),
+                   _op="sigmoid", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad * out.value * (1 - out.value))
+    out._backward = backward
+    return out
+
+
+def relu(x):
+    """Elementwise max(x, 0); its derivative at 0 is taken as 0.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.maximum(x.value, 0), _op="relu", _parents=(x,))
+
+    def backward():
+        _accumulate(x, out.grad * (x.value > 0))
+    out._backward = backward
+    return out
+
+
+# -- primitives that change shape --------------------------------------------
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` of 1-D or 2-D operands, as ``numpy.matmul``.
+
+    Parameters
+    ----------
+    a, b : Variable, number or array
+        1-D (a vector) or 2-D; ``a``'s last axis must match ``b``'s first.
+
+    Returns
+    -------
+    Variable
+    """
+    a, b = _lift(a), _lift(b)
+    for side, x in (("first", a), ("second", b)):
+        if x.value.ndim not in (1, 2):
+            raise ValueError(f"matmul: the {side} operand must be 1-D or 2-D; "
+                             f"got shape {x.value.shape}")
+    if a.value.shape[-1] != b.value.shape[0]:
+        raise ValueError(f"matmul: shapes {a.value.shape} and {b.value.shape} do not "
+                         f"match ({a.value.shape[-1]} != {b.value.shape[0]})")
+    out = Variable(a.value @ b.value, _op="@", _parents=(a, b))
+
+    def backward():
+        # Treat vectors as a row (a) or a column (b) so the 2-D rules
+        # dA = G B^T and dB = A^T G cover every case, then drop the axis again.
+        A = a.value.reshape(-1, a.value.shape[-1])
+        B = b.value.reshape(b.value.shape[0], -1)
+        G = out.grad.reshape(A.shape[0], B.shape[1])
+        _accumulate(a, (G @ B.T).reshape(a.value.shape))
+        _accumulate(b, (A.T @ G).reshape(b.value.shape))
+    out._backward = backward
+    return out
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum of the entries, over all axes or the given ones.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+    axis : int, tuple of int or None, default=None
+    keepdims : bool, default=False
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    out = Variable(np.sum(x.value, axis=axis, keepdims=keepdims), _op="sum",
+                   _parents=(x,))
+
+    def backward():
+        grad = out.grad
+        if axis is not None and not keepdims:
+            grad = np.expand_dims(grad, axis)
+        # Every summed entry moves the total one for one.
+        _accumulate(x, np.broadcast_to(grad, x.value.shape))
+    out._backward = backward
+    return out
+
+
+# -- operations built from the primitives ------------------------------------
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of the entries, over all axes or the given ones: ``sum / count``.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+    axis : int, tuple of int or None, default=None
+    keepdims : bool, default=False
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    total = sum(x, axis=axis, keepdims=keepdims)
+    return total / (x.value.size // max(total.value.size, 1))
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along ``axis``.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+    axis : int, default=-1
+
+    Returns
+    -------
+    Variable
+    """
+    x = _lift(x)
+    # softmax(x - s) == softmax(x) for any s, so subtracting the maximum
+    # (a constant: no gradient flows through it) only prevents overflow.
+    e = exp(x - x.value.max(axis=axis, keepdims=True))
+    return e / sum(e, axis=axis, keepdims=True)
+
+
+def squared_error(prediction, target):
+    """Sum of squared differences, ``sum((prediction - target) ** 2)``.
+
+    For one output this is the notes' loss l = (y - t)**2; divide by the
+    number of examples for a mean.
+
+    Parameters
+    ----------
+    prediction, target : Variable, number or array
+
+    Returns
+    -------
+    Variable
+        A scalar.
+    """
+    return sum((_lift(prediction) - target) ** 2)
+
+
+def cross_entropy(probabilities, target):
+    """Cross-entropy ``-sum(target * log(probabilities))``.
+
+    Parameters
+    ----------
+    probabilities : Variable or array
+        Positive, e.g. the output of :func:`softmax`.
+    target : Variable, number or array
+        Usually one-hot rows.
+
+    Returns
+    -------
+    Variable
+        A scalar: the sum over all entries (over examples too; divide by
+        their number for a mean).
+    """
+    return -sum(_lift(target) * log(probabilities))
