@@ -4,9 +4,10 @@ Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
 """
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from .exceptions import ConvergenceWarning, NotFittedError
+from ._persistence import load
 from . import graph
 
 __version__ = "0.1.0"
 
 __all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning", "NotFittedError",
-           "__version__"]
+           "load", "__version__"]

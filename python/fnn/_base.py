@@ -35,6 +35,22 @@ class ParamsMixin:
             setattr(self, name, value)
         return self
 
+    def save(self, path):
+        """Write this estimator to ``path`` in fnn's model format.
+
+        The file is an ``.npz`` archive with a JSON header that loading never
+        executes (see :func:`fnn.load` and docs/model-format.md); it is
+        written atomically, so a crash never leaves a torn file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write; ``.fnn`` by convention.
+        """
+        from . import _persistence
+
+        _persistence.save(self, path)
+
     def __repr__(self):
         defaults = {
             name: p.default

@@ -1,0 +1,754 @@
+"""Model files: save an estimator and load it back without executing anything.
+
+``model.save(path)`` writes, and :func:`fnn.load` reads, a NumPy ``.npz``
+archive (a zip of ``.npy`` members) written with ``allow_pickle=False``.
+Loading only ever calls ``np.load(..., allow_pickle=False)``, parses JSON and
+looks estimator classes up in an explicit registry of fnn's estimators, so a
+hostile file can make loading fail but cannot make it run code.
+
+Format, version 1
+-----------------
+Member ``header``
+    A uint8 array holding a UTF-8 JSON object:
+
+    ``format``          the string ``"fnn-model"``
+    ``format_version``  1 (an int; readers refuse versions newer than theirs)
+    ``fnn_version``     the fnn that wrote the file (information only)
+    ``estimator``       a registered class name, e.g. ``"MLPClassifier"``
+    ``params``          the constructor parameters (``get_params()``): a JSON
+                        object whose values are encoded as below
+    ``fitted``          false for an estimator saved before ``fit``
+    ``dtype``           ``"float32"`` or ``"float64"`` (the parameters' dtype),
+                        null when not fitted
+    ``state``           the estimator's fitted scalars and lists: a JSON
+                        object (keys depend on the estimator) whose values are
+                        encoded as below
+    ``arrays``          ``{name: {"dtype": "<f4", "shape": [n]}}``: every other
+                        member of the archive, with its exact dtype and shape
+
+Other members
+    One ``.npy`` member per entry of ``arrays``.  Dtypes are numeric, bool or
+    fixed-width unicode (class labels); never object.
+
+JSON values: null, booleans, ints, strings, finite floats and lists stand for
+themselves; every JSON object is a tag with exactly one key:
+``{"$tuple": [...]}``, ``{"$dict": {...}}``, ``{"$float": "inf" | "-inf" |
+"nan"}`` and ``{"$random_state": {...}}`` (a numpy RandomState's MT19937
+state), so tuples, non-finite floats and seeded generators come back as they
+were.  Floats are written with Python's shortest round-trip repr: exact.
+
+MLP estimators (``MLPClassifier``, ``MLPRegressor``) store the arrays
+``params`` (the flat parameter vector), ``best_params``, ``optimizer_state_0``
+and ``optimizer_state_1`` (empty when the rule keeps no state), and, for the
+classifier, ``classes``; their ``state`` holds ``layer_units``,
+``attributes`` (``n_iter_``, ``t_``, ``loss_curve_``, ...), ``labels``
+(``y_type`` and whether the classes were an object array of str) and
+``optimizer`` (its class name and scalar fields such as ``learning_rate``
+and ``n_updates``).  docs/model-format.md describes the same layout.
+
+Every field is checked on load: the archive holds exactly the manifest's
+members, each with the manifest's dtype and shape (checked from the ``.npy``
+header before the data is read), shapes agree with the network's layout, the
+parameters are finite, the classes sorted.  Anything else is a ValueError
+that says what is wrong.  Files are written atomically: a temporary file in
+the same folder is flushed, fsynced and renamed over the target.
+
+Other estimators join with :func:`register`.
+"""
+import json
+import math
+import numbers
+import os
+import tempfile
+import types
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+FORMAT_NAME = "fnn-model"
+#: The version this fnn writes; it reads every version up to this one.
+FORMAT_VERSION = 1
+
+#: Upgrades of older files: version -> function(header, arrays) returning the
+#: header and arrays of version + 1.  Empty while only version 1 exists.
+_UPGRADES = {}
+
+#: Dtype kinds an array member may have: bool, ints, floats, unicode.
+_ARRAY_KINDS = "biufU"
+
+_HEADER = "header"
+
+#: Errors that reading a damaged archive can raise, turned into ValueError.
+_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, OverflowError,
+                RecursionError, MemoryError, UnicodeDecodeError, zipfile.BadZipFile,
+                zlib.error)
+
+
+class ModelFileError(ValueError):
+    """The file is not a valid fnn model file (damaged, foreign or tampered)."""
+
+
+# ----------------------------------------------------------------------
+# Registry
+# ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Persister:
+    """How one estimator class is saved and restored.
+
+    get_state(est) -> None when est is not fitted, otherwise
+        ``(dtype, state, arrays)``: the parameters' dtype, a dict of
+        JSON-encodable values and a dict of NumPy arrays.
+    set_state(est, dtype, state, arrays) restores a freshly constructed est;
+        it must check every value it uses and raise ValueError (the loader
+        adds the file name).
+    """
+
+    cls: type
+    get_state: Callable
+    set_state: Callable
+
+
+_REGISTRY = {}
+
+
+def register(cls, get_state, set_state, name=None):
+    """Make estimator class ``cls`` savable under ``name`` (its class name).
+
+    Loading resolves class names only through this registry, so only
+    registered classes can ever be built from a file.
+    """
+    name = cls.__name__ if name is None else name
+    _REGISTRY[name] = Persister(cls, get_state, set_state)
+    return cls
+
+
+def _persister_of(estimator):
+    persister = _REGISTRY.get(type(estimator).__name__)
+    if persister is None or persister.cls is not type(estimator):
+        raise TypeError(
+            f"cannot save {type(estimator).__name__}: model files hold fnn's "
+            f"estimators only ({', '.join(sorted(_REGISTRY))}).")
+    return persister
+
+
+# ----------------------------------------------------------------------
+# JSON encoding of parameter values
+# ----------------------------------------------------------------------
+def _encode(value, where):
+    """value as JSON-able data, tagging what JSON cannot say itself."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if math.isfinite(value):
+            return value
+        return {"$float": "nan" if value != value else ("inf" if value > 0 else "-inf")}
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
+    if isinstance(value, list):
+        return [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError(f"{where} has non-string keys; it cannot be saved.")
+        return {"$dict": {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}}
+    if isinstance(value, np.random.RandomState):
+        name, key, pos, has_gauss, cached = value.get_state()
+        if name != "MT19937":
+            raise TypeError(f"{where} is a RandomState with a {name} generator; "
+                            "only MT19937 can be saved.")
+        return {"$random_state": {"key": key.tolist(), "pos": int(pos),
+                                  "has_gauss": int(has_gauss),
+                                  "cached_gaussian": float(cached)}}
+    raise TypeError(
+        f"{where}={value!r} cannot be stored in a model file; model files hold "
+        "None, bools, numbers, strings, lists, tuples and dicts of those. "
+        "Set it to such a value (e.g. random_state=0) before saving.")
+
+
+def _decode(value, where):
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, list):
+        return [_decode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ModelFileError(f"{where}: a JSON object must be a one-key tag; got "
+                             f"{_short(value)}.")
+    (tag, inner), = value.items()
+    if tag == "$tuple" and isinstance(inner, list):
+        return tuple(_decode(v, f"{where}[{i}]") for i, v in enumerate(inner))
+    if tag == "$dict" and isinstance(inner, dict):
+        return {k: _decode(v, f"{where}[{k!r}]") for k, v in inner.items()}
+    if tag == "$float" and inner in ("inf", "-inf", "nan"):
+        return float(inner)
+    if tag == "$random_state" and isinstance(inner, dict):
+        return _decode_random_state(inner, where)
+    raise ModelFileError(f"{where}: unknown or malformed tag {_short(value)}.")
+
+
+def _decode_random_state(fields, where):
+    key = fields.get("key")
+    try:
+        ok = (set(fields) == {"key", "pos", "has_gauss", "cached_gaussian"}
+              and isinstance(key, list) and len(key) == 624
+              and all(type(k) is int and 0 <= k < 2 ** 32 for k in key)
+              and type(fields["pos"]) is int and 0 <= fields["pos"] <= 624
+              and fields["has_gauss"] in (0, 1)
+              and isinstance(fields["cached_gaussian"], (int, float)))
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ModelFileError(f"{where}: malformed RandomState state.")
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", np.array(key, dtype=np.uint32), fields["pos"],
+                   fields["has_gauss"], float(fields["cached_gaussian"])))
+    return rng
+
+
+def _short(value, limit=80):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ----------------------------------------------------------------------
+# Saving
+# ----------------------------------------------------------------------
+def save(estimator, path):
+    """Write ``estimator`` to ``path`` in fnn's model format, atomically.
+
+    Parameters
+    ----------
+    estimator : fnn estimator
+        Fitted or not; a registered fnn class (not a subclass).
+    path : str or path-like
+        The file to write (any name; ``.fnn`` by convention).  It is replaced
+        only once the new file is complete on disk.
+
+    Raises
+    ------
+    TypeError
+        If the estimator's class is not registered, or a parameter holds a
+        value the format cannot store (e.g. a callable).
+    """
+    from . import __version__
+
+    persister = _persister_of(estimator)
+    name = type(estimator).__name__
+    params = _encode(estimator.get_params(deep=False), f"{name} parameter")["$dict"]
+    saved = persister.get_state(estimator)
+    arrays = {}
+    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+              "fnn_version": __version__, "estimator": name, "params": params,
+              "fitted": saved is not None, "dtype": None, "state": {}}
+    if saved is not None:
+        dtype, state, arrays = saved
+        header["dtype"] = np.dtype(dtype).name
+        header["state"] = _encode(state, f"{name} state")["$dict"]
+        arrays = {key: _storable(key, arr) for key, arr in arrays.items()}
+    header["arrays"] = {key: {"dtype": arr.dtype.str, "shape": list(arr.shape)}
+                        for key, arr in arrays.items()}
+    text = json.dumps(header, allow_nan=False, separators=(",", ":"))
+    members = {_HEADER: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+    members.update(arrays)
+    _write_atomically(os.fspath(path), members)
+
+
+def _storable(key, arr):
+    arr = np.ascontiguousarray(arr)
+    if arr.dtype.kind not in _ARRAY_KINDS:
+        raise TypeError(f"array {key!r} has dtype {arr.dtype}, which model files "
+                        "cannot store without pickle.")
+    return arr
+
+
+def _write_atomically(path, members):
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, allow_pickle=False, **members)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+# ----------------------------------------------------------------------
+# Loading
+# ----------------------------------------------------------------------
+def load(path):
+    """Load an estimator saved with ``save`` (or ``model.save``).
+
+    Nothing in the file is executed: arrays are read with
+    ``allow_pickle=False`` and the estimator class is looked up in fnn's
+    registry by name.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    estimator
+        A new estimator equal to the saved one: same parameters, and when it
+        was fitted the same weights, classes, optimiser state and training
+        history, so predictions are identical and training continues as the
+        original would.
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError, IsADirectoryError
+        If the file cannot be opened.
+    ValueError
+        If the file is not a valid fnn model file: truncated, corrupted, of a
+        foreign format, tampered with, of an unknown estimator class, or
+        written by a newer fnn (format version too new).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        try:
+            return _load(f)
+        except ModelFileError as exc:
+            raise ModelFileError(f"{path}: {exc}") from None
+
+
+def _load(f):
+    try:
+        archive = np.load(f, allow_pickle=False)
+    except _READ_ERRORS as exc:
+        raise ModelFileError(f"not an fnn model file ({_reason(exc)}).") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError("not an fnn model file (a single .npy array, not an "
+                             ".npz archive).")
+    with archive:
+        header = _read_header(archive)
+        arrays = _read_arrays(archive, header["arrays"])
+    version = header["format_version"]
+    while version < FORMAT_VERSION:
+        header, arrays = _UPGRADES[version](header, arrays)
+        version += 1
+    return _build(header, arrays)
+
+
+def _reason(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def _read_member(archive, key):
+    """The array member key, its .npy header checked before the data is read."""
+    try:
+        return archive[key]
+    except _READ_ERRORS as exc:
+        raise ModelFileError(f"member {key!r} is damaged ({_reason(exc)}).") from None
+
+
+def _peek(archive, key):
+    """dtype and shape from member key's .npy header, without reading data."""
+    try:
+        info = archive.zip.getinfo(key + ".npy")
+        with archive.zip.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+    except _READ_ERRORS as exc:
+        raise ModelFileError(f"member {key!r} is damaged ({_reason(exc)}).") from None
+    if dtype.kind not in _ARRAY_KINDS or dtype.hasobject:
+        raise ModelFileError(f"member {key!r} has dtype {dtype}; model files hold "
+                             "only numeric, bool and unicode arrays.")
+    if math.prod(shape) * dtype.itemsize > info.file_size:
+        raise ModelFileError(f"member {key!r} claims shape {shape} of {dtype}, more "
+                             f"than its {info.file_size} bytes.")
+    return dtype, tuple(shape)
+
+
+def _read_header(archive):
+    if _HEADER not in archive.files:
+        raise ModelFileError("not an fnn model file (an .npz archive without a "
+                             "'header' member).")
+    dtype, shape = _peek(archive, _HEADER)
+    if dtype != np.uint8 or len(shape) != 1:
+        raise ModelFileError(f"the header must be a 1-D uint8 array; got {dtype} "
+                             f"of shape {shape}.")
+    raw = _read_member(archive, _HEADER)
+
+    def refuse_constant(name):
+        raise ValueError(f"bare {name} is not JSON")
+
+    try:
+        header = json.loads(raw.tobytes().decode("utf-8"),
+                            parse_constant=refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"the header is not valid JSON ({_reason(exc)}).") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise ModelFileError("not an fnn model file (the header does not say "
+                             f"format {FORMAT_NAME!r}).")
+    version = header.get("format_version")
+    if type(version) is not int or version < 1:
+        raise ModelFileError(f"bad format_version {_short(version)}.")
+    if version > FORMAT_VERSION:
+        from . import __version__
+        raise ModelFileError(
+            f"the file has model format version {version}, written by a newer fnn "
+            f"({_short(header.get('fnn_version'))}); fnn {__version__} reads format "
+            f"versions up to {FORMAT_VERSION}. Upgrade fnn to load it.")
+    expected = {"format", "format_version", "fnn_version", "estimator", "params",
+                "fitted", "dtype", "state", "arrays"}
+    if set(header) != expected:
+        raise ModelFileError(f"the header has fields {sorted(header)}; expected "
+                             f"{sorted(expected)}.")
+    checks = (("estimator", str), ("params", dict), ("fitted", bool), ("state", dict),
+              ("arrays", dict))
+    for field, kind in checks:
+        if not isinstance(header[field], kind):
+            raise ModelFileError(f"header field {field!r} must be a "
+                                 f"{kind.__name__}; got {_short(header[field])}.")
+    if header["dtype"] not in ((None,) if not header["fitted"]
+                               else ("float32", "float64")):
+        raise ModelFileError(f"header field 'dtype' is {_short(header['dtype'])}; "
+                             "expected 'float32' or 'float64' for a fitted model, "
+                             "null otherwise.")
+    return header
+
+
+def _read_arrays(archive, manifest):
+    members = set(archive.files) - {_HEADER}
+    if members != set(manifest):
+        raise ModelFileError(
+            f"the archive holds arrays {sorted(members)} but its header lists "
+            f"{sorted(manifest)}.")
+    arrays = {}
+    for key, spec in manifest.items():
+        try:
+            dtype = np.dtype(spec["dtype"])
+            shape = tuple(spec["shape"])
+            valid = (set(spec) == {"dtype", "shape"} and dtype.kind in _ARRAY_KINDS
+                     and all(type(n) is int and n >= 0 for n in shape))
+        except (TypeError, KeyError, ValueError):
+            valid = False
+        if not valid:
+            raise ModelFileError(f"header entry for array {key!r} is malformed: "
+                                 f"{_short(spec)}.")
+        stored = _peek(archive, key)
+        if stored != (dtype, shape):
+            raise ModelFileError(
+                f"array {key!r} is {stored[0]} of shape {stored[1]} but the header "
+                f"says {dtype} of shape {shape}.")
+        arrays[key] = np.require(_read_member(archive, key),
+                                 requirements=["C", "A", "W", "O"])
+    return arrays
+
+
+def _build(header, arrays):
+    name = header["estimator"]
+    persister = _REGISTRY.get(name)
+    if persister is None:
+        raise ModelFileError(f"unknown estimator class {_short(name)}; this fnn "
+                             f"loads {', '.join(sorted(_REGISTRY))}.")
+    params = _decode({"$dict": header["params"]}, "params")
+    try:
+        estimator = persister.cls(**params)
+    except TypeError as exc:
+        raise ModelFileError(f"parameters do not fit {name}: {exc}") from None
+    validate = getattr(estimator, "_validate_params", None)
+    if validate is not None:
+        try:
+            validate()
+        except (ValueError, TypeError, NotImplementedError) as exc:
+            raise ModelFileError(f"invalid {name} parameters: {exc}") from None
+    if header["fitted"]:
+        state = _decode({"$dict": header["state"]}, "state")
+        try:
+            persister.set_state(estimator, np.dtype(header["dtype"]), state, arrays)
+        except ModelFileError:
+            raise
+        except ValueError as exc:
+            raise ModelFileError(f"inconsistent {name} state: {exc}") from None
+    elif arrays or header["state"]:
+        raise ModelFileError("an unfitted model must hold no state or arrays.")
+    return estimator
+
+
+# ----------------------------------------------------------------------
+# Checks shared by the estimators' set_state functions
+# ----------------------------------------------------------------------
+def check_fields(state, required, optional=(), where="state"):
+    """Raise ValueError unless dict state has all required keys and no key
+    outside required + optional."""
+    if not isinstance(state, dict):
+        raise ValueError(f"{where} must be a dict; got {_short(state)}.")
+    missing = [k for k in required if k not in state]
+    unknown = [k for k in state if k not in required and k not in optional]
+    if missing or unknown:
+        raise ValueError(f"{where}: missing {missing}, unknown {unknown}.")
+
+
+def check_value(name, value, kind, low=None, optional=False):
+    """Check one decoded value: kind is 'int', 'number', 'bool', 'str' or
+    'numbers' (a list of numbers); returns the value."""
+    if optional and value is None:
+        return value
+    if kind == "numbers":
+        if not isinstance(value, list):
+            raise ValueError(f"{name} must be a list of numbers; got {_short(value)}.")
+        for item in value:
+            check_value(name, item, "number")
+        return value
+    ok = {"int": lambda v: type(v) is int,
+          "number": lambda v: type(v) in (int, float),
+          "bool": lambda v: type(v) is bool,
+          "str": lambda v: type(v) is str}[kind](value)
+    if not ok or (low is not None and not value >= low):
+        bound = "" if low is None else f" >= {low}"
+        raise ValueError(f"{name} must be {'None or ' if optional else ''}a "
+                         f"{kind}{bound}; got {_short(value)}.")
+    return value
+
+
+def check_array(name, arr, dtype, shape):
+    """arr must have exactly dtype and shape (None in shape: any length)."""
+    if arr.dtype != dtype or arr.ndim != len(shape) or any(
+            want is not None and have != want for have, want in zip(arr.shape, shape)):
+        raise ValueError(f"array {name!r} is {arr.dtype} of shape {arr.shape}; "
+                         f"expected {np.dtype(dtype)} of shape {shape}.")
+    return arr
+
+
+def check_finite(name, arr):
+    if not np.isfinite(arr).all():
+        raise ValueError(f"array {name!r} holds non-finite values.")
+    return arr
+
+
+def encode_labels(classes):
+    """Class labels as a typed array plus whether they were an object array.
+
+    Object arrays (e.g. from a pandas column of strings) are stored as
+    unicode, int64 or float64 when all labels share that type, and turned
+    back into object arrays on load.
+    """
+    classes = np.asarray(classes)
+    if classes.dtype.kind in _ARRAY_KINDS:
+        return classes, False
+    if classes.dtype.kind == "O":
+        for kind, dtype in ((str, np.str_), (numbers.Integral, np.int64),
+                            (numbers.Real, np.float64)):
+            if all(isinstance(c, kind) and not isinstance(c, (bool, np.bool_))
+                   for c in classes):
+                return classes.astype(dtype), True
+    raise TypeError(f"class labels {classes[:5]!r} of dtype {classes.dtype} cannot "
+                    "be stored; use strings or numbers.")
+
+
+def decode_labels(classes, was_object):
+    return classes.astype(object) if was_object else classes
+
+
+# ----------------------------------------------------------------------
+# MLPClassifier and MLPRegressor
+# ----------------------------------------------------------------------
+_MLP_ATTRIBUTES = {
+    # name: (kind, lower bound, may be None)
+    "n_features_in_": ("int", 1, False),
+    "n_outputs_": ("int", 1, False),
+    "n_iter_": ("int", 0, False),
+    "t_": ("int", 0, False),
+    "_no_improvement_count": ("int", 0, False),
+    "loss_": ("number", None, False),
+    "loss_curve_": ("numbers", None, False),
+    "best_loss_": ("number", None, True),
+    "validation_scores_": ("numbers", None, True),
+    "best_validation_score_": ("number", None, True),
+    "_y_was_1d": ("bool", None, False),
+}
+
+_OPTIMIZER_SOLVERS = {"SGDOptimizer": "sgd", "AdamOptimizer": "adam"}
+
+
+def _mlp_get_state(est):
+    if "_params" not in est.__dict__:
+        return None
+    params = est._params
+    attributes = {name: getattr(est, name) for name in _MLP_ATTRIBUTES
+                  if name in est.__dict__}
+    state = {"layer_units": list(est._layout.layer_units), "attributes": attributes}
+    arrays = {"params": params, "best_params": est._best_params}
+    if est._is_classifier:
+        classes, was_object = encode_labels(est._label_binarizer.classes_)
+        arrays["classes"] = classes
+        state["labels"] = {"y_type": est._label_binarizer.y_type_,
+                           "object": was_object}
+    optimizer = est.__dict__.get("_optimizer")
+    if optimizer is not None:
+        fields = {k: v for k, v in vars(optimizer).items() if k != "state"}
+        state["optimizer"] = {"class": type(optimizer).__name__, "fields": fields}
+        arrays["optimizer_state_0"], arrays["optimizer_state_1"] = optimizer.state
+    return params.dtype, state, arrays
+
+
+def _mlp_set_state(est, dtype, state, arrays):
+    from ._labels import LabelBinarizer
+    from ._layout import Layout
+
+    classifier = est._is_classifier
+    check_fields(state, ["layer_units", "attributes"],
+                 ["optimizer"] + (["labels"] if classifier else []))
+    units = state["layer_units"]
+    if not isinstance(units, list) or len(units) < 2:
+        raise ValueError(f"layer_units must list at least 2 layers; got {_short(units)}.")
+    for u in units:
+        check_value("layer_units", u, "int", low=1)
+    attributes = state["attributes"]
+    names = [n for n in _MLP_ATTRIBUTES if classifier or n != "_y_was_1d"]
+    check_fields(attributes, ["n_features_in_", "n_outputs_"],
+                 names, where="attributes")
+    for name, value in attributes.items():
+        kind, low, optional = _MLP_ATTRIBUTES[name]
+        check_value(name, value, kind, low, optional)
+    if classifier and "_y_was_1d" in attributes:
+        raise ValueError("attributes: '_y_was_1d' belongs to regressors.")
+    if units[0] != attributes["n_features_in_"] or units[-1] != attributes["n_outputs_"]:
+        raise ValueError(f"layer_units {units} disagree with n_features_in_="
+                         f"{attributes['n_features_in_']} and n_outputs_="
+                         f"{attributes['n_outputs_']}.")
+    layout = Layout(units)
+    expected = {"params", "best_params"}
+    if classifier:
+        expected.add("classes")
+    if "optimizer" in state:
+        expected |= {"optimizer_state_0", "optimizer_state_1"}
+    if set(arrays) != expected:
+        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)}.")
+    params = check_finite("params", check_array("params", arrays["params"], dtype,
+                                                (layout.n_params,)))
+    best = check_finite("best_params", check_array(
+        "best_params", arrays["best_params"], dtype, (layout.n_params,)))
+
+    if classifier:
+        labels = state.get("labels")
+        check_fields(labels, ["y_type", "object"], where="labels")
+        binarizer = LabelBinarizer()
+        binarizer.y_type_ = labels["y_type"]
+        binarizer.classes_ = _check_classes(arrays["classes"], labels["y_type"],
+                                            check_value("object", labels["object"],
+                                                        "bool"))
+        if binarizer.n_outputs != units[-1]:
+            raise ValueError(f"{len(binarizer.classes_)} {labels['y_type']} classes "
+                             f"need {binarizer.n_outputs} outputs; the network has "
+                             f"{units[-1]}.")
+        est._label_binarizer = binarizer
+        est.classes_ = binarizer.classes_
+    est._layout = layout
+    est._params = params
+    est._best_params = best
+    for name, value in attributes.items():
+        setattr(est, name, value)
+    if "optimizer" in state:
+        est._optimizer = _restore_optimizer(est, state["optimizer"], layout.n_params,
+                                            dtype, arrays)
+
+
+def _check_classes(classes, y_type, was_object):
+    if classes.ndim != 1:
+        raise ValueError(f"classes must be 1-D; got shape {classes.shape}.")
+    if y_type == "multilabel-indicator":
+        if not np.array_equal(classes, np.arange(len(classes))) or was_object:
+            raise ValueError("multilabel classes must be 0, 1, ..., n_labels - 1.")
+    elif y_type in ("binary", "multiclass"):
+        wanted = 2 if y_type == "binary" else None
+        if (wanted is not None and len(classes) != wanted) or len(classes) < 2:
+            raise ValueError(f"{y_type} targets cannot have {len(classes)} classes.")
+        if y_type == "multiclass" and len(classes) < 3:
+            raise ValueError(f"multiclass targets need 3 classes or more; got "
+                             f"{len(classes)}.")
+        if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+            raise ValueError("classes must be finite.")
+        # Labels are mapped by binary search: they must be sorted and unique.
+        if not (classes[1:] > classes[:-1]).all():
+            raise ValueError("classes must be sorted and unique.")
+    else:
+        raise ValueError(f"unknown target type {_short(y_type)}.")
+    return decode_labels(classes, was_object)
+
+
+def _restore_optimizer(est, saved, n_params, dtype, arrays):
+    """Rebuild the optimiser from est's parameters, then put back its saved
+    fields and state; the state must be what its update rule reads."""
+    from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, make_optimizer
+
+    check_fields(saved, ["class", "fields"], where="optimizer")
+    solver = _OPTIMIZER_SOLVERS.get(saved["class"])
+    if solver is None:
+        raise ValueError(f"unknown optimizer class {_short(saved['class'])}.")
+    # The solver of the file, even if `solver` was changed after fitting:
+    # partial_fit keeps using the optimiser the model trained with.
+    config = types.SimpleNamespace(**{**est.get_params(), "solver": solver})
+    optimizer = make_optimizer(config, n_params, dtype)
+    fields = saved["fields"]
+    if not isinstance(fields, dict):
+        raise ValueError("optimizer fields must be a dict.")
+    current = vars(optimizer)
+    for name, value in fields.items():
+        if name not in current or name == "state":
+            raise ValueError(f"unknown optimizer field {_short(name)}.")
+        if name in ("kind", "n_updates"):
+            check_value(f"optimizer field {name}", value, "int", low=0)
+        elif isinstance(current[name], str):
+            check_value(f"optimizer field {name}", value, "str")
+        else:
+            check_value(f"optimizer field {name}", value, "number")
+            if not math.isfinite(value):
+                raise ValueError(f"optimizer field {name} must be finite.")
+        setattr(optimizer, name, value)
+    rules = {"SGDOptimizer": (_SGD, _MOMENTUM, _NESTEROV), "AdamOptimizer": (_ADAM,)}
+    kind = optimizer.kind
+    if kind not in rules[saved["class"]]:
+        raise ValueError(f"{saved['class']} cannot use update rule {kind}.")
+    # The compiled step trusts its buffers: give it exactly what its rule reads.
+    sizes = {_SGD: (0, 0), _MOMENTUM: (n_params, 0), _NESTEROV: (n_params, 0),
+             _ADAM: (n_params, n_params)}[kind]
+    optimizer.state = tuple(
+        check_finite(f"optimizer_state_{i}", check_array(
+            f"optimizer_state_{i}", arrays[f"optimizer_state_{i}"], dtype, (size,)))
+        for i, size in enumerate(sizes))
+    return optimizer
+
+
+def _register_mlps():
+    from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+
+    for cls in (MLPClassifier, MLPRegressor):
+        register(cls, _mlp_get_state, _mlp_set_state)
+
+
+_register_mlps()
