@@ -6,6 +6,7 @@ Flags:
   those loops only) without linking an OpenMP runtime.
 - -fno-math-errno: lets sqrt compile to one instruction (Adam's update);
   it changes no result, only that errno is not set.
+- -pthread: the per-example loop runs its threads with pthreads.
 Never -ffast-math, never -march=native by default: _simd.h dispatches to
 AVX-512 / AVX2 at run time.  FNN_NATIVE=1 opts into -march=native for a
 local build; FNN_DEBUG=1 builds with Cython's bounds checks and -O0 -g.
@@ -24,9 +25,12 @@ MODULES = sorted(os.path.basename(p)[:-4] for p in glob.glob("src/fnncore/*.pyx"
 def compile_args():
     if sys.platform == "win32":
         return ["/O2", "/openmp:experimental"]
+    # -Wno-psabi: GCC notes that 64-byte vector arguments changed ABI; ours
+    # never cross a function boundary (always inlined).
+    common = ["-fopenmp-simd", "-pthread", "-Wno-psabi"]
     if os.environ.get("FNN_DEBUG"):
-        return ["-O0", "-g", "-fopenmp-simd"]
-    args = ["-O3", "-fopenmp-simd", "-fno-math-errno"]
+        return ["-O0", "-g", *common]
+    args = ["-O3", "-fno-math-errno", *common]
     if os.environ.get("FNN_NATIVE"):
         args.append("-march=native")
     return args
@@ -44,6 +48,7 @@ extensions = [
         [f"src/fnncore/{name}.pyx"],
         include_dirs=["src/fnncore"],
         extra_compile_args=compile_args(),
+        extra_link_args=[] if sys.platform == "win32" else ["-pthread"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
     )
     for name in MODULES

@@ -18,10 +18,16 @@ from ._layout import LayerList, Layout
 from ._optimizers import make_optimizer
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._validation import (check_array, check_consistent_length, check_n_features,
-                          check_random_state, check_sample_weight, float_dtype_of)
+                          check_random_state, check_sample_weight, effective_n_jobs,
+                          float_dtype_of)
 from .exceptions import ConvergenceWarning, NotFittedError
 
 _SOLVERS = ("sgd", "adam", "lbfgs")
+
+# Below this many first-layer weights per thread, an example's work is too
+# short for the two barriers per example that threads need (measured with
+# bench/test_threads.py).
+_MIN_WEIGHTS_PER_THREAD = 16384
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 
 
@@ -338,7 +344,7 @@ class _BaseMLP(ParamsMixin):
                 # zero-weight example changes nothing, as a skipped one.
                 order = order[sample_weight[order] > 0]
             loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
-                X, Y, sw, order, **common)
+                X, Y, sw, order, **common, n_threads=self._per_example_threads())
         else:
             loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
                 X, Y, sw, order, batch_size, **common)
@@ -353,6 +359,15 @@ class _BaseMLP(ParamsMixin):
                 f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
                 "or scale the input features.")
         return loss_sum / X.shape[0]
+
+    def _per_example_threads(self):
+        """Threads for the per-example loop: n_jobs (None or -1: all cores
+        this process may use), but one when the first layer is too small for
+        the per-example synchronisation to pay off."""
+        fan_in, fan_out = self._layout.layer_units[:2]
+        if fan_in * fan_out < _MIN_WEIGHTS_PER_THREAD * 2:
+            return 1
+        return effective_n_jobs(self.n_jobs)
 
     def _record_training_loss(self):
         if self.loss_curve_[-1] > self.best_loss_ - self.tol:

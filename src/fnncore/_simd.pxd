@@ -18,10 +18,12 @@ cdef extern from "_simd.h" nogil:
         double beta_2
         double epsilon
 
-    void fnn_dense_forward_one_s(Py_ssize_t n_in, Py_ssize_t n_out, const float *x,
-                                 const float *W, const float *b, float *z)
-    void fnn_dense_forward_one_d(Py_ssize_t n_in, Py_ssize_t n_out, const double *x,
-                                 const double *W, const double *b, double *z)
+    void fnn_dense_forward_one_s(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw,
+                                 const float *x, const float *W, const float *b,
+                                 float *z)
+    void fnn_dense_forward_one_d(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw,
+                                 const double *x, const double *W, const double *b,
+                                 double *z)
     float fnn_dense_backward_step_one_s(
         Py_ssize_t n_in, Py_ssize_t n_out, const float *x, const float *delta,
         float *W, float *b, float *delta_prev, const fnn_step *step, float l2,
@@ -31,12 +33,12 @@ cdef extern from "_simd.h" nogil:
         double *W, double *b, double *delta_prev, const fnn_step *step, double l2,
         double *s1W, double *s2W, double *s1b, double *s2b)
     float fnn_dense_step_forward_one_s(
-        Py_ssize_t n_in, Py_ssize_t n_out, const float *x, const float *delta,
+        Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw, const float *x, const float *delta,
         float *W, float *b, const fnn_step *step, float l2,
         float *s1W, float *s2W, float *s1b, float *s2b,
         const float *x_next, float *z_next)
     double fnn_dense_step_forward_one_d(
-        Py_ssize_t n_in, Py_ssize_t n_out, const double *x, const double *delta,
+        Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw, const double *x, const double *delta,
         double *W, double *b, const fnn_step *step, double l2,
         double *s1W, double *s2W, double *s1b, double *s2b,
         const double *x_next, double *z_next)
@@ -49,13 +51,13 @@ cdef extern from "_simd.h" nogil:
 
 
 cdef inline void dense_forward_one(
-    Py_ssize_t n_in, Py_ssize_t n_out, const floating *x, const floating *W,
-    const floating *b, floating *z,
+    Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw, const floating *x,
+    const floating *W, const floating *b, floating *z,
 ) noexcept nogil:
     if floating is float:
-        fnn_dense_forward_one_s(n_in, n_out, x, W, b, z)
+        fnn_dense_forward_one_s(n_in, n_out, ldw, x, W, b, z)
     else:
-        fnn_dense_forward_one_d(n_in, n_out, x, W, b, z)
+        fnn_dense_forward_one_d(n_in, n_out, ldw, x, W, b, z)
 
 
 cdef inline floating dense_backward_step_one(
@@ -72,16 +74,16 @@ cdef inline floating dense_backward_step_one(
 
 
 cdef inline floating dense_step_forward_one(
-    Py_ssize_t n_in, Py_ssize_t n_out, const floating *x, const floating *delta,
+    Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw, const floating *x, const floating *delta,
     floating *W, floating *b, const fnn_step *step, floating l2,
     floating *s1W, floating *s2W, floating *s1b, floating *s2b,
     const floating *x_next, floating *z_next,
 ) noexcept nogil:
     if floating is float:
-        return fnn_dense_step_forward_one_s(n_in, n_out, x, delta, W, b, step, l2,
+        return fnn_dense_step_forward_one_s(n_in, n_out, ldw, x, delta, W, b, step, l2,
                                             s1W, s2W, s1b, s2b, x_next, z_next)
     else:
-        return fnn_dense_step_forward_one_d(n_in, n_out, x, delta, W, b, step, l2,
+        return fnn_dense_step_forward_one_d(n_in, n_out, ldw, x, delta, W, b, step, l2,
                                             s1W, s2W, s1b, s2b, x_next, z_next)
 
 

@@ -172,15 +172,16 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
 }
 
 /*
- * z += sum_{r < rows} x[r] W[r, :] for rows = 4 or 1 consecutive rows of W.
- * Four rows at a time load and store z once per four rows: stores, not
- * arithmetic, limit these loops.
+ * z += sum_{r < rows} x[r] W[r, :n_out] for rows = 4 or 1 consecutive rows
+ * of W, whose rows are ldw apart.  Four rows at a time load and store z once
+ * per four rows: stores, not arithmetic, limit these loops.
  */
-FNN_INLINE void FNN_S(fnn_add_rows4)(ptrdiff_t n_out, const FNN_T *restrict x,
+FNN_INLINE void FNN_S(fnn_add_rows4)(ptrdiff_t n_out, ptrdiff_t ldw,
+                                     const FNN_T *restrict x,
                                      const FNN_T *restrict W, FNN_T *restrict z)
 {
     const FNN_T x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    const FNN_T *W0 = W, *W1 = W0 + n_out, *W2 = W1 + n_out, *W3 = W2 + n_out;
+    const FNN_T *W0 = W, *W1 = W0 + ldw, *W2 = W1 + ldw, *W3 = W2 + ldw;
     ptrdiff_t j = 0;
     for (; j + VLEN <= n_out; j += VLEN)
         STORE(z + j, LOAD(z + j) + x0 * LOAD(W0 + j) + x1 * LOAD(W1 + j)
@@ -206,30 +207,33 @@ FNN_INLINE int FNN_S(fnn_zero4)(const FNN_T *x)
 
 /*
  * Forward pass of one example through one dense layer (pre-activation):
- *     z[j] = b[j] + sum_i x[i] W[i, j].
+ *     z[j] = b[j] + sum_i x[i] W[i, j]      for j < n_out,
+ * W's rows being ldw apart, so a thread can compute a slice of the units by
+ * passing W + j0, b + j0, z + j0.
  */
 FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
-    ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
+    ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict x,
     const FNN_T *restrict W, const FNN_T *restrict b, FNN_T *restrict z)
 {
     memcpy(z, b, n_out * sizeof(FNN_T));
     ptrdiff_t i = 0;
     for (; i + 4 <= n_in; i += 4)
-        if (!FNN_S(fnn_zero4)(x + i)) FNN_S(fnn_add_rows4)(n_out, x + i, W + i * n_out, z);
-    for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * n_out, z);
+        if (!FNN_S(fnn_zero4)(x + i))
+            FNN_S(fnn_add_rows4)(n_out, ldw, x + i, W + i * ldw, z);
+    for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * ldw, z);
 }
 
-/* Step row i of W with gradient x_i delta (+ l2 W_i), unless plain SGD
- * without L2 would leave it unchanged because x_i is zero. */
+/* Step W[i, :n_out] (rows ldw apart) with gradient x_i delta (+ l2 W_i),
+ * unless plain SGD without L2 would leave it unchanged because x_i is 0. */
 FNN_INLINE VEC FNN_S(fnn_step_row)(
-    const int kind, const int track, ptrdiff_t i, ptrdiff_t n_out, const FNN_T *restrict x,
-    const FNN_T *restrict delta, FNN_T *restrict W, const fnn_step *step, FNN_T l2,
-    FNN_T *restrict s1W, FNN_T *restrict s2W)
+    const int kind, const int track, ptrdiff_t i, ptrdiff_t n_out, ptrdiff_t ldw,
+    const FNN_T *restrict x, const FNN_T *restrict delta, FNN_T *restrict W,
+    const fnn_step *step, FNN_T l2, FNN_T *restrict s1W, FNN_T *restrict s2W)
 {
     if (kind == FNN_OPT_SGD && l2 == 0 && x[i] == 0) return (VEC){0};
-    return FNN_S(fnn_step_apply)(kind, track, n_out, W + i * n_out, delta, x[i], l2, step,
-                                 s1W ? s1W + i * n_out : NULL,
-                                 s2W ? s2W + i * n_out : NULL);
+    return FNN_S(fnn_step_apply)(kind, track, n_out, W + i * ldw, delta, x[i], l2, step,
+                                 s1W ? s1W + i * ldw : NULL,
+                                 s2W ? s2W + i * ldw : NULL);
 }
 
 /*
@@ -241,7 +245,8 @@ FNN_INLINE VEC FNN_S(fnn_step_row)(
  * s1W/s2W and s1b/s2b are the optimiser state beside W and b, NULL where the
  * rule keeps none.  l2 applies to W only.
  * delta_prev gets the raw back-propagated error; the caller multiplies it by
- * the activation derivative.
+ * the activation derivative.  b may be NULL: then the intercepts are left to
+ * another caller (threads splitting W by rows step b once).
  * Returns sum of W^2 after the step when l2 > 0 (the only case that uses
  * it), else 0.  With plain SGD and l2 == 0, rows whose input is zero are
  * left untouched.
@@ -258,9 +263,10 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
         for (ptrdiff_t i = 0; i < n_in; i++) {
             if (delta_prev != NULL)
                 delta_prev[i] = FNN_S(fnn_dot)(n_out, W + i * n_out, delta);
-            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, x, delta, W, step, l2, s1W, s2W);
+            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, n_out, x, delta, W, step,
+                                      l2, s1W, s2W);
         }
-        FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
+        if (b != NULL) FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
     });
     return FNN_S(fnn_hsum)(sq);
 }
@@ -273,11 +279,13 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
  * Rows are stepped four at a time and then, still in L1, added into z_next,
  * which keeps z_next's loads and stores down as in the forward pass.
  * Nothing propagates below the first layer, so there is no delta_prev.
+ * As in the forward pass, the n_out units may be a slice of a layer whose
+ * rows are ldw apart (W, b, delta, state and z_next offset by the caller).
  * Returns sum of W^2 after the step, under the same rule as
  * dense_backward_step_one.
  */
 FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
-    ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
+    ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict x,
     const FNN_T *restrict delta, FNN_T *restrict W, FNN_T *restrict b,
     const fnn_step *step, FNN_T l2,
     FNN_T *restrict s1W, FNN_T *restrict s2W,
@@ -290,14 +298,15 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
         ptrdiff_t i = 0;
         for (; i + 4 <= n_in; i += 4) {
             for (ptrdiff_t r = i; r < i + 4; r++)
-                sq += FNN_S(fnn_step_row)(kind, track, r, n_out, x, delta, W, step, l2,
-                                          s1W, s2W);
+                sq += FNN_S(fnn_step_row)(kind, track, r, n_out, ldw, x, delta, W, step,
+                                          l2, s1W, s2W);
             if (!FNN_S(fnn_zero4)(x_next + i))
-                FNN_S(fnn_add_rows4)(n_out, x_next + i, W + i * n_out, z_next);
+                FNN_S(fnn_add_rows4)(n_out, ldw, x_next + i, W + i * ldw, z_next);
         }
         for (; i < n_in; i++) {
-            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, x, delta, W, step, l2, s1W, s2W);
-            FNN_S(fnn_add_row)(n_out, x_next[i], W + i * n_out, z_next);
+            sq += FNN_S(fnn_step_row)(kind, track, i, n_out, ldw, x, delta, W, step, l2,
+                                      s1W, s2W);
+            FNN_S(fnn_add_row)(n_out, x_next[i], W + i * ldw, z_next);
         }
         FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
     });
