@@ -194,9 +194,10 @@ def test_early_stopping_validation_split_is_stratified(rng):
     y = np.r_[np.zeros(180, int), np.ones(20, int)]
     model = fnn.MLPClassifier((4,), early_stopping=True, validation_fraction=0.1,
                               max_iter=1, random_state=0)
-    _, Y_train, _, _, Y_val, _ = model.fit(X, y)._split_validation(
-        X, np.c_[y].astype(float), None, np.random.RandomState(0))
-    assert Y_val.sum() == 2 and len(Y_val) == 20
+    train, val = model.fit(X, y)._split_validation(np.c_[y].astype(float),
+                                                    np.random.RandomState(0))
+    assert y[val].sum() == 2 and len(val) == 20
+    assert len(np.intersect1d(train, val)) == 0 and len(train) + len(val) == 200
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)

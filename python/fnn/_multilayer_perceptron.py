@@ -239,17 +239,17 @@ class _BaseMLP(ParamsMixin):
         self._fit_stochastic(X, Y, sample_weight, incremental, rng)
         return self
 
-    def _split_validation(self, X, Y, sample_weight, rng):
-        """Hold out validation_fraction of the data (stratified by class for
-        single-output classifiers)."""
-        n = X.shape[0]
+    def _split_validation(self, Y, rng):
+        """Indices of the training and validation rows: validation_fraction of
+        the data held out, stratified by class for single-output classifiers.
+        Indices, not copies, so the training data is never duplicated."""
+        n = Y.shape[0]
         n_val = int(np.ceil(self.validation_fraction * n))
         if n_val < 2 or n - n_val < 1:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset.")
-        if self._is_classifier and self.n_outputs_ >= 1 and \
-                self._label_binarizer.y_type_ != "multilabel-indicator":
+        if self._is_classifier and self._label_binarizer.y_type_ != "multilabel-indicator":
             labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
             val = []
             for c in np.unique(labels):
@@ -259,9 +259,7 @@ class _BaseMLP(ParamsMixin):
         else:
             val = rng.permutation(n)[:n_val]
         train = np.setdiff1d(np.arange(n), val)
-        sw = (None, None) if sample_weight is None else (
-            sample_weight[train], sample_weight[val])
-        return X[train], Y[train], sw[0], X[val], Y[val], sw[1]
+        return train.astype(np.intp), np.sort(val)
 
     def _fit_stochastic(self, X, Y, sample_weight, incremental, rng):
         if not incremental or "_optimizer" not in self.__dict__:
@@ -271,10 +269,12 @@ class _BaseMLP(ParamsMixin):
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
         if early_stopping:
-            X, Y, sample_weight, X_val, Y_val, sw_val = self._split_validation(
-                X, Y, sample_weight, rng)
-            y_val = self._targets_to_output(Y_val)
-        n_samples = X.shape[0]
+            train, val = self._split_validation(Y, rng)
+            X_val, y_val = X[val], self._targets_to_output(Y[val])
+            sw_val = None if sample_weight is None else sample_weight[val]
+        else:
+            train = np.arange(X.shape[0], dtype=np.intp)
+        n_samples = len(train)
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
         else:
@@ -283,7 +283,7 @@ class _BaseMLP(ParamsMixin):
                               f"{n_samples} samples; using {n_samples}.")
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        order = np.arange(n_samples, dtype=np.intp)
+        order = train
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
         try:
             for _ in range(1 if incremental else self.max_iter):
@@ -323,7 +323,8 @@ class _BaseMLP(ParamsMixin):
             self._params[...] = self._best_params
 
     def _run_epoch(self, X, Y, sample_weight, order, batch_size):
-        """One pass over X in `order`; returns the epoch's mean loss.
+        """One pass over the rows of X in `order`; returns the epoch's mean
+        loss over those rows.
 
         The parameters and optimiser state are snapshotted first: if the loss
         turns non-finite the epoch is undone and a ValueError names it.
@@ -333,6 +334,7 @@ class _BaseMLP(ParamsMixin):
         loss_code, out_name = LOSSES[self._loss_name]
         snapshot = (self._params.copy(), [s.copy() for s in opt.state], opt.n_updates)
         sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
+        n_rows = len(order)
         common = dict(layout=self._layout.table, params=self._params,
                       state1=opt.state[0], state2=opt.state[1],
                       hidden_activation=hidden, output_activation=ACTIVATIONS[out_name],
@@ -358,7 +360,7 @@ class _BaseMLP(ParamsMixin):
                 "non-finite. The weights of the last finished epoch were kept. "
                 f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
                 "or scale the input features.")
-        return loss_sum / X.shape[0]
+        return loss_sum / n_rows
 
     def _per_example_threads(self):
         """Threads for the per-example loop: n_jobs (None or -1: all cores

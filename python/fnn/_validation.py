@@ -87,9 +87,17 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
     if dtype is None:
         dtype = float_dtype_of(arr)
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    if not _all_finite(arr):
         _report_non_finite(arr, name)
     return arr
+
+
+def _all_finite(arr, block=1 << 20):
+    """np.isfinite(arr).all() in blocks, so that checking a large X does
+    not allocate a boolean array as large as X."""
+    flat = arr.reshape(-1)
+    return all(np.isfinite(flat[start:start + block]).all()
+               for start in range(0, flat.size, block))
 
 
 def check_n_features(X, n_features_in):
