@@ -395,9 +395,12 @@ class Variable:
 def _format(arr):
     if arr.ndim == 0:
         return f"{float(arr):.6g}"
-    text = np.array2string(arr, precision=4, threshold=8, edgeitems=2, separator=", ",
-                           max_line_width=10**6)
-    return " ".join(text.split())
+    text = np.array2string(arr, threshold=8, edgeitems=1, separator=", ",
+                           max_line_width=10**6,
+                           formatter={"float_kind": lambda v: f"{v:.4g}"})
+    text = " ".join(text.split())
+    # A summarised array ("...") does not show its shape; say it.
+    return f"{arr.shape} {text}" if arr.size > 8 else text
 
 
 def _title(node):
