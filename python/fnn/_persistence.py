@@ -339,13 +339,21 @@ def load(path):
 
 
 def _load(f):
+    magic = f.read(6)
+    f.seek(0)
+    if not magic:
+        raise ModelFileError("not an fnn model file (the file is empty).")
+    if magic.startswith(b"\x93NUMPY"):
+        raise ModelFileError("not an fnn model file (a single .npy array, not an "
+                             ".npz archive).")
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        # np.load would try pickle here; say plainly that it never happens.
+        raise ModelFileError("not an fnn model file (not an .npz archive; model "
+                             "files are never unpickled).")
     try:
         archive = np.load(f, allow_pickle=False)
     except _READ_ERRORS as exc:
         raise ModelFileError(f"not an fnn model file ({_reason(exc)}).") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError("not an fnn model file (a single .npy array, not an "
-                             ".npz archive).")
     with archive:
         header = _read_header(archive)
         arrays = _read_arrays(archive, header["arrays"])
@@ -436,8 +444,8 @@ def _read_header(archive):
     if header["dtype"] not in ((None,) if not header["fitted"]
                                else ("float32", "float64")):
         raise ModelFileError(f"header field 'dtype' is {_short(header['dtype'])}; "
-                             "expected 'float32' or 'float64' for a fitted model, "
-                             "null otherwise.")
+                             "a fitted model needs 'float32' or 'float64', an "
+                             "unfitted one null.")
     return header
 
 
@@ -530,8 +538,10 @@ def check_value(name, value, kind, low=None, optional=False):
           "str": lambda v: type(v) is str}[kind](value)
     if not ok or (low is not None and not value >= low):
         bound = "" if low is None else f" >= {low}"
-        raise ValueError(f"{name} must be {'None or ' if optional else ''}a "
-                         f"{kind}{bound}; got {_short(value)}.")
+        what = {"int": "an int", "number": "a number", "bool": "a bool",
+                "str": "a string"}[kind]
+        raise ValueError(f"{name} must be {'None or ' if optional else ''}{what}"
+                         f"{bound}; got {_short(value)}.")
     return value
 
 
@@ -629,7 +639,7 @@ def _mlp_set_state(est, dtype, state, arrays):
     for u in units:
         check_value("layer_units", u, "int", low=1)
     attributes = state["attributes"]
-    names = [n for n in _MLP_ATTRIBUTES if classifier or n != "_y_was_1d"]
+    names = [n for n in _MLP_ATTRIBUTES if not classifier or n != "_y_was_1d"]
     check_fields(attributes, ["n_features_in_", "n_outputs_"],
                  names, where="attributes")
     for name, value in attributes.items():

@@ -1,0 +1,453 @@
+"""Model files: round trips, continued training, old versions, hostile files."""
+import io
+import json
+import os
+import pickle
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import fnn
+from fnn import MLPClassifier, MLPRegressor, _persistence
+from reference import ReferenceMLP
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        yield
+
+
+def _blobs(rng, n=120, n_features=5, labels=(0, 1, 2)):
+    y = np.array(labels)[rng.randint(0, len(labels), n)]
+    centres = rng.normal(scale=3, size=(len(labels), n_features))
+    index = np.searchsorted(np.unique(np.array(labels)), y)
+    return centres[index] + rng.normal(size=(n, n_features)), y
+
+
+def _fitted_attributes(model):
+    return {k: v for k, v in vars(model).items() if k.endswith("_") and not
+            k.startswith("__")}
+
+
+def _assert_same_model(a, b):
+    assert type(a) is type(b)
+    assert a.get_params() == b.get_params()
+    assert {k: type(v) for k, v in a.get_params().items()} == \
+        {k: type(v) for k, v in b.get_params().items()}
+    fa, fb = _fitted_attributes(a), _fitted_attributes(b)
+    assert fa.keys() == fb.keys()
+    for key in fa:
+        if isinstance(fa[key], np.ndarray):
+            assert fa[key].dtype == fb[key].dtype, key
+            assert_array_equal(fa[key], fb[key])
+        else:
+            assert fa[key] == fb[key], key
+    assert a._params.dtype == b._params.dtype
+    assert_array_equal(a._params, b._params)
+    assert_array_equal(a._best_params, b._best_params)
+
+
+def _save_load(model, tmp_path, name="model.fnn"):
+    model.save(tmp_path / name)
+    return fnn.load(tmp_path / name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver, momentum", [("adam", 0.9), ("sgd", 0.9), ("sgd", 0.0)])
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_round_trip_predicts_and_trains_on_identically(tmp_path, rng, dtype, solver,
+                                                       momentum, kind):
+    X, y = _blobs(rng)
+    X = X.astype(dtype)
+    params = dict(hidden_layer_sizes=(7, 4), solver=solver, momentum=momentum,
+                  learning_rate_init=0.01, max_iter=3, random_state=1,
+                  learning_rate="invscaling" if solver == "sgd" else "constant")
+    if kind == "classifier":
+        model = MLPClassifier(**params).fit(X, y)
+    else:
+        model = MLPRegressor(**params).fit(X, X[:, :2].sum(axis=1))
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    if kind == "classifier":
+        assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    assert type(loaded._optimizer) is type(model._optimizer)
+    assert vars(loaded._optimizer).keys() == vars(model._optimizer).keys()
+
+    # One more epoch, both ways, from the original and from the copy.
+    target = y if kind == "classifier" else X[:, :2].sum(axis=1)
+    for m in (model, loaded):
+        m.set_params(warm_start=True, max_iter=1).fit(X, target)
+    assert_array_equal(model._params, loaded._params)
+    assert model._optimizer.n_updates == loaded._optimizer.n_updates > 0
+    for m in (model, loaded):
+        m.partial_fit(X, target)
+    assert_array_equal(model._params, loaded._params)
+    for a, b in zip(model._optimizer.state, loaded._optimizer.state):
+        assert_array_equal(a, b)
+    assert model.loss_curve_ == loaded.loss_curve_
+    assert model.t_ == loaded.t_
+
+
+@pytest.mark.parametrize("labels", [
+    ("cat", "dog"), ("ant", "bee", "cow"), (-3, 5, 9), (-1.0, 3.0), (2.0, 4.0, 8.0),
+    (False, True)])
+def test_class_labels_keep_their_type(tmp_path, rng, labels):
+    X, y = _blobs(rng, labels=labels)
+    model = MLPClassifier((5,), max_iter=5, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    assert loaded.classes_.dtype == model.classes_.dtype
+    assert_array_equal(loaded.classes_, model.classes_)
+    pred, pred_loaded = model.predict(X), loaded.predict(X)
+    assert pred.dtype == pred_loaded.dtype
+    assert_array_equal(pred, pred_loaded)
+
+
+def test_object_labels_from_pandas_come_back_as_objects(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, labels=("no", "yes", "maybe"))
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = MLPClassifier((5,), max_iter=5, random_state=0).fit(frame, pd.Series(y))
+    assert model.classes_.dtype == object
+    loaded = _save_load(model, tmp_path)
+    assert loaded.classes_.dtype == object
+    assert [type(c) for c in loaded.classes_] == [str] * 3
+    assert_array_equal(model.predict(frame), loaded.predict(frame))
+
+
+def test_multilabel_and_multioutput_models(tmp_path, rng):
+    X = rng.normal(size=(80, 4))
+    Y = (X[:, :3] > 0).astype(int)
+    clf = MLPClassifier((6,), max_iter=5, random_state=0).fit(X, Y)
+    loaded = _save_load(clf, tmp_path, "multilabel.fnn")
+    assert loaded._label_binarizer.y_type_ == "multilabel-indicator"
+    assert_array_equal(clf.predict(X), loaded.predict(X))
+
+    reg = MLPRegressor(hidden_layer_sizes=[6], max_iter=5, random_state=0).fit(X, X[:, :2])
+    loaded = _save_load(reg, tmp_path, "multioutput.fnn")
+    assert loaded.predict(X).shape == (80, 2)
+    assert_array_equal(reg.predict(X), loaded.predict(X))
+    assert loaded.hidden_layer_sizes == [6]  # a list stays a list
+
+
+def test_early_stopping_history_round_trips(tmp_path, rng):
+    X, y = _blobs(rng, n=200)
+    model = MLPClassifier((8,), early_stopping=True, max_iter=6, random_state=0).fit(X, y)
+    assert isinstance(model.validation_scores_, list) and model.best_loss_ is None
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+
+
+def test_infinite_best_loss_and_random_state_objects_round_trip(tmp_path, rng):
+    X, y = _blobs(rng)
+    model = MLPClassifier((5,), max_iter=2, random_state=np.random.RandomState(3))
+    model.fit(X, y)
+    model.best_loss_ = np.inf  # as right after initialisation
+    loaded = _save_load(model, tmp_path)
+    assert loaded.best_loss_ == np.inf
+    a, b = model.random_state.get_state(), loaded.random_state.get_state()
+    assert a[0] == b[0] and a[2:] == b[2:]
+    assert_array_equal(a[1], b[1])
+    # Both generators continue with the same draws.
+    assert_array_equal(model.random_state.rand(5), loaded.random_state.rand(5))
+
+
+def test_unfitted_model_round_trips_its_parameters(tmp_path):
+    model = MLPRegressor(hidden_layer_sizes=(3, 2), alpha=0.5, solver="sgd")
+    loaded = _save_load(model, tmp_path)
+    assert loaded.get_params() == model.get_params()
+    assert loaded.hidden_layer_sizes == (3, 2)
+    assert not hasattr(loaded, "_params")
+
+
+def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
+    class MyMLP(MLPClassifier):
+        pass
+
+    with pytest.raises(TypeError, match="MyMLP"):
+        MyMLP().save(tmp_path / "sub.fnn")
+    with pytest.raises(TypeError, match="random_state"):
+        MLPClassifier(random_state=np.random.default_rng(0)).save(tmp_path / "g.fnn")
+    assert os.listdir(tmp_path) == []
+
+
+# ----------------------------------------------------------------------
+# The written file: layout, atomicity, hand-written version-1 files
+# ----------------------------------------------------------------------
+def test_file_holds_no_pickles_and_documents_itself(tmp_path, rng):
+    X, y = _blobs(rng, labels=("a", "b", "c"))
+    MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y).save(tmp_path / "m.fnn")
+    with np.load(tmp_path / "m.fnn", allow_pickle=False) as archive:
+        header = json.loads(archive["header"].tobytes())
+        assert header["format"] == "fnn-model" and header["format_version"] == 1
+        assert header["estimator"] == "MLPClassifier" and header["dtype"] == "float64"
+        assert header["params"]["hidden_layer_sizes"] == {"$tuple": [4]}
+        for name, spec in header["arrays"].items():
+            assert archive[name].dtype.str == spec["dtype"]
+            assert list(archive[name].shape) == spec["shape"]
+        assert archive["classes"].dtype.kind == "U"
+
+
+def test_save_replaces_atomically_and_cleans_up(tmp_path, rng, monkeypatch):
+    X, y = _blobs(rng)
+    old = MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    old.save(tmp_path / "m.fnn")
+    before = (tmp_path / "m.fnn").read_bytes()
+
+    def crash(f, **members):  # a crash half-way through writing
+        f.write(b"PK\x03\x04 half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_persistence.np, "savez", crash)
+    new = MLPClassifier((9,), max_iter=2, random_state=1).fit(X, y)
+    with pytest.raises(OSError, match="disk full"):
+        new.save(tmp_path / "m.fnn")
+    assert (tmp_path / "m.fnn").read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.fnn"]
+    monkeypatch.undo()
+    new.save(tmp_path / "m.fnn")
+    assert os.listdir(tmp_path) == ["m.fnn"]
+    assert fnn.load(tmp_path / "m.fnn")._layout.layer_units[1] == 9
+
+
+def _write_v1(path, header, arrays):
+    """A version-1 file written by hand, following docs/model-format.md."""
+    raw = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as f:  # a path would get ".npz" appended
+        np.savez(f, header=raw, **arrays)
+
+
+def _v1_regressor(rng):
+    Ws = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    bs = [rng.normal(size=4), rng.normal(size=2)]
+    flat = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(Ws, bs)])
+    header = {
+        "format": "fnn-model", "format_version": 1, "fnn_version": "0.1.0",
+        "estimator": "MLPRegressor",
+        "params": {"hidden_layer_sizes": {"$tuple": [4]}, "activation": "tanh",
+                   "random_state": 0, "solver": "sgd"},
+        "fitted": True, "dtype": "float64",
+        "state": {
+            "layer_units": [3, 4, 2],
+            "attributes": {"$dict": {
+                "n_features_in_": 3, "n_outputs_": 2, "n_iter_": 1, "t_": 10,
+                "loss_": 0.5, "loss_curve_": [0.5], "best_loss_": {"$float": "inf"},
+                "_no_improvement_count": 0, "_y_was_1d": False}},
+        },
+        "arrays": {"params": {"dtype": "<f8", "shape": [len(flat)]},
+                   "best_params": {"dtype": "<f8", "shape": [len(flat)]}},
+    }
+    return header, {"params": flat, "best_params": flat.copy()}, (Ws, bs)
+
+
+def test_hand_written_version_1_file_loads(tmp_path, rng):
+    header, arrays, (Ws, bs) = _v1_regressor(rng)
+    _write_v1(tmp_path / "v1.npz", header, arrays)
+    model = fnn.load(tmp_path / "v1.npz")
+    assert isinstance(model, MLPRegressor) and model.activation == "tanh"
+    assert model.alpha == MLPRegressor().alpha  # parameters not in the file: defaults
+    assert model.best_loss_ == np.inf
+    X = rng.normal(size=(6, 3))
+    expected = ReferenceMLP(Ws, bs, "tanh", "squared_error").forward(X)[-1]
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-12)
+    # Without a stored optimiser, training continues with a fresh one.
+    model.partial_fit(X, expected)
+    assert model._optimizer.n_updates > 0
+
+
+def test_newer_format_version_is_refused(tmp_path, rng):
+    header, arrays, _ = _v1_regressor(rng)
+    header["format_version"] = 2
+    header["fnn_version"] = "9.0"
+    _write_v1(tmp_path / "v2.fnn", header, arrays)
+    with pytest.raises(ValueError, match=r"format version 2.*newer fnn.*up to 1"):
+        fnn.load(tmp_path / "v2.fnn")
+
+
+# ----------------------------------------------------------------------
+# Hostile and damaged files: a clear ValueError, nothing executed
+# ----------------------------------------------------------------------
+class _Payload:
+    marker = None
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_payloads_are_not_executed(tmp_path):
+    marker = tmp_path / "executed"
+    _Payload.marker = str(marker)
+    (tmp_path / "pickle.fnn").write_bytes(pickle.dumps(_Payload()))
+    with pytest.raises(ValueError, match="not an fnn model file"):
+        fnn.load(tmp_path / "pickle.fnn")
+    np.save(tmp_path / "objects.npy", np.array([_Payload()], dtype=object),
+            allow_pickle=True)
+    with pytest.raises(ValueError, match="not an fnn model file"):
+        fnn.load(tmp_path / "objects.npy")
+    with open(tmp_path / "objects.npz", "wb") as f:
+        np.savez(f, header=np.frombuffer(b"{}", np.uint8),
+                 params=np.array([_Payload()], dtype=object))
+    with pytest.raises(ValueError):
+        fnn.load(tmp_path / "objects.npz")
+    assert not marker.exists()
+
+
+@pytest.fixture
+def model_file(tmp_path, rng):
+    X, y = _blobs(rng)
+    path = tmp_path / "m.fnn"
+    MLPClassifier((4,), solver="sgd", max_iter=2, random_state=0).fit(X, y).save(path)
+    return path
+
+
+def test_truncated_and_corrupted_files_are_refused(model_file):
+    data = model_file.read_bytes()
+    for size in sorted({0, 1, 10, 100, len(data) // 3, len(data) // 2,
+                        len(data) - 30, len(data) - 1}):
+        model_file.write_bytes(data[:size])
+        with pytest.raises(ValueError):
+            fnn.load(model_file)
+    # Flip bytes inside each member's data: the zip CRC catches it.
+    model_file.write_bytes(data)
+    for name in ("header.npy", "params.npy", "classes.npy"):
+        with zipfile.ZipFile(model_file) as z:
+            info = z.getinfo(name)
+        extra = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30],
+                               "little")
+        start = info.header_offset + 30 + len(info.filename) + extra
+        offset = start + info.file_size - 3
+        model_file.write_bytes(data[:offset] + b"\xff\x00\xff" + data[offset + 3:])
+        with pytest.raises(ValueError, match="damaged"):
+            fnn.load(model_file)
+
+
+def test_foreign_files_are_refused(tmp_path):
+    (tmp_path / "text.csv").write_text("a,b\n1,2\n")
+    np.save(tmp_path / "array.npy", np.arange(5))
+    np.savez(tmp_path / "data.npz", X=np.zeros((2, 2)), y=np.zeros(2))
+    for name in ("text.csv", "array.npy", "data.npz"):
+        with pytest.raises(ValueError, match="not an fnn model file"):
+            fnn.load(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        fnn.load(tmp_path / "missing.fnn")
+
+
+def _tamper(path, edit, sync_manifest=True):
+    """Rewrite the model file at path after edit(header, arrays); the
+    manifest follows the arrays unless sync_manifest is False."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    header = json.loads(arrays.pop("header").tobytes())
+    edit(header, arrays)
+    if sync_manifest:
+        header["arrays"] = {k: {"dtype": a.dtype.str, "shape": list(a.shape)}
+                            for k, a in arrays.items()}
+    _write_v1(path, header, arrays)
+
+
+def _optimizer_fields(h):
+    return h["state"]["optimizer"]["$dict"]["fields"]["$dict"]
+
+
+def _state_arrays(h, a, size):
+    a["optimizer_state_0"] = np.zeros(size, a["params"].dtype)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, a: h.update(estimator="os.system"), "unknown estimator class"),
+    (lambda h, a: h.update(estimator="LabelBinarizer"), "unknown estimator class"),
+    (lambda h, a: h.update(dtype="float32"), "params"),
+    (lambda h, a: h.update(dtype="object"), "dtype"),
+    (lambda h, a: a.update(params=a["params"][:-1]), "params"),
+    (lambda h, a: a.update(params=np.zeros(999)), "params"),
+    (lambda h, a: a.update(params=a["params"].reshape(3, -1)), "params"),
+    (lambda h, a: a.update(best_params=a["best_params"].astype(np.float32)),
+     "best_params"),
+    (lambda h, a: a.update(extra=np.zeros(2)), "extra"),
+    (lambda h, a: a.pop("classes"), "classes"),
+    (lambda h, a: a.update(classes=np.array(["a", "b", "c"])[::-1].copy()), "sorted"),
+    (lambda h, a: a.update(classes=np.arange(7)), "outputs"),
+    (lambda h, a: h["state"].update(layer_units=[5, 3, 2]), "layer_units"),
+    (lambda h, a: h["state"].update(layer_units=[5, 0, 3]), "layer_units"),
+    (lambda h, a: h["state"].update(layer_units="5,4,3"), "layer_units"),
+    (lambda h, a: h["state"].update(sneaky=1), "sneaky"),
+    (lambda h, a: h["params"].update(activation="rm -rf"), "activation"),
+    (lambda h, a: h["params"].update(no_such_param=1), "no_such_param"),
+    (lambda h, a: h["params"].update(alpha={"__class__": "x"}), "tag"),
+    (lambda h, a: h["params"].update(hidden_layer_sizes={"$tuple": "4"}), "tag"),
+    (lambda h, a: _optimizer_fields(h).update(kind=3), "update rule"),
+    (lambda h, a: _optimizer_fields(h).update(learning_rate="fast"), "learning_rate"),
+    (lambda h, a: _optimizer_fields(h).update(momentum={"$float": "nan"}), "finite"),
+    (lambda h, a: _optimizer_fields(h).update(n_updates=-4), "n_updates"),
+    (lambda h, a: _optimizer_fields(h).update(evil=1), "evil"),
+    (lambda h, a: _state_arrays(h, a, 0), "optimizer_state_0"),
+    (lambda h, a: _state_arrays(h, a, 5), "optimizer_state_0"),
+    (lambda h, a: h["state"]["optimizer"]["$dict"].update({"class": "Evil"}),
+     "optimizer class"),
+    (lambda h, a: h["state"]["attributes"]["$dict"].update(n_iter_=-1), "n_iter_"),
+    (lambda h, a: h["state"]["attributes"]["$dict"].update(loss_curve_=["x"]),
+     "loss_curve_"),
+    (lambda h, a: h["state"]["attributes"]["$dict"].update(_y_was_1d=True),
+     "_y_was_1d"),
+    (lambda h, a: h["state"]["labels"]["$dict"].update(y_type="binary"), "classes"),
+    (lambda h, a: h["state"]["labels"]["$dict"].update(y_type="evil"), "target type"),
+    (lambda h, a: h.update(format="other"), "not an fnn model file"),
+    (lambda h, a: h.update(format_version="1"), "format_version"),
+    (lambda h, a: h.update(fitted=False), "unfitted"),
+    (lambda h, a: h.pop("state"), "fields"),
+])
+def test_tampered_files_are_refused(model_file, edit, message):
+    _tamper(model_file, edit)
+    with pytest.raises(ValueError, match=message):
+        fnn.load(model_file)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, a: h["arrays"]["params"].update(shape=[3]), "header says"),
+    (lambda h, a: h["arrays"]["params"].update(dtype="<f4"), "header says"),
+    (lambda h, a: h["arrays"]["params"].update(dtype="|O"), "malformed"),
+    (lambda h, a: a.update(params=a["params"][:-1]), "header says"),
+    (lambda h, a: a.update(extra=np.zeros(2)), "header lists"),
+])
+def test_manifest_must_match_the_arrays(model_file, edit, message):
+    _tamper(model_file, edit, sync_manifest=False)
+    with pytest.raises(ValueError, match=message):
+        fnn.load(model_file)
+
+
+def test_non_finite_weights_are_refused(model_file):
+    def poison(h, a):
+        a["params"] = a["params"].copy()
+        a["params"][3] = np.nan
+
+    _tamper(model_file, poison)
+    with pytest.raises(ValueError, match="non-finite"):
+        fnn.load(model_file)
+
+
+def test_huge_claimed_shapes_are_refused_before_reading(model_file):
+    # A well-formed zip whose params.npy header claims 10^9 more values than
+    # it holds: refused from the header, before any allocation.
+    with zipfile.ZipFile(model_file) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    npy = members["params.npy"]
+    n = len(np.load(model_file)["params"])
+    forged = npy.replace(f"({n},)".encode(), f"({n + 10 ** 9},)".encode()[:len(str(n)) + 3])
+    assert forged != npy
+    forged = npy.replace(f"({n},)".encode(), f"({'9' * len(str(n))},)".encode())
+    members["params.npy"] = forged
+    header = json.loads(np.load(io.BytesIO(members["header.npy"])).tobytes())
+    header["arrays"]["params"]["shape"] = [int("9" * len(str(n)))]
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(json.dumps(header).encode(), np.uint8))
+    members["header.npy"] = buf.getvalue()
+    with zipfile.ZipFile(model_file, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError, match="more than its"):
+        fnn.load(model_file)
