@@ -31,7 +31,6 @@ Example
 >>> round(float(x.grad), 6)
 5.307988
 """
-import numbers
 import pathlib
 import shutil
 
@@ -39,8 +38,6 @@ import numpy as np
 
 __all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
            "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy"]
-
-_builtin_sum = sum  # this module defines its own ``sum``
 
 _RENDER_FORMATS = ("png", "svg", "pdf")
 
