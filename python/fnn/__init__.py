@@ -3,11 +3,12 @@
 Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
 """
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+from ._perceptron import Perceptron
 from .exceptions import ConvergenceWarning, NotFittedError
 from ._persistence import load
 from . import graph
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "ConvergenceWarning", "NotFittedError",
-           "load", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "ConvergenceWarning",
+           "NotFittedError", "load", "__version__"]
