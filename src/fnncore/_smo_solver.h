@@ -1,0 +1,538 @@
+/*
+ * Sequential minimal optimisation for the C-SVM dual, one-vs-one over all
+ * class pairs, in one call that needs no Python (fnncore._smo.fit_ovo).
+ *
+ * Design:
+ * - The dual of one binary problem with labels y = +-1 is
+ *       min_a 1/2 sum_st a_s a_t y_s y_t K_st - sum_s a_s,
+ *       0 <= a_s <= C_s,  sum_s y_s a_s = 0.
+ *   The solver keeps g_s = y_s - sum_t y_t a_t K_st, which is -y_s times
+ *   the gradient: then the working-set rule, the step and the update of g
+ *   need the kernel K but not Q = y y^T * K, so cached rows are plain
+ *   kernel rows.
+ * - Working set: second-order selection (Fan, Chen and Lin, JMLR 2005,
+ *   WSS 2), as libsvm: i = argmax of g over I_up, j = the index in I_low
+ *   with g_j < g_i that maximises the decrease (g_i - g_j)^2 / a_ij,
+ *   a_ij = K_ii + K_jj - 2 K_ij (TAU if not positive).  Stop when
+ *   max_{I_up} g - min_{I_low} g < tol.  Ties go to the last index, as in
+ *   libsvm, so both walk the same path on tied starts.
+ * - The step moves a_i by +y_i t and a_j by -y_j t, which keeps
+ *   sum y a = 0; t = (g_i - g_j) / a_ij clipped to the box.  Then
+ *   g_k -= t (K_ik - K_jk) for every active k.
+ * - Kernel-row cache: a fixed pool of row slots (cache_size MB), least
+ *   recently used first out.  Slot s holds K(position p, positions
+ *   [0, len)); a row asked for longer is extended, not recomputed.
+ * - Shrinking (optional, as libsvm's): every min(l, 1000) iterations the
+ *   bounded variables that cannot enter a violating pair are swapped to the
+ *   end of the working arrays, so that rows, the selection and the update
+ *   run on the active prefix only.  gbar_k = sum over a_s = C_s of
+ *   y_s C_s K_sk lets the gradient of the shrunk variables be rebuilt when
+ *   the active set is close to optimal (10 tol) and at the end.
+ * - All working memory is allocated once per call, for the largest pair.
+ */
+#ifndef FNN_SMO_SOLVER_H
+#define FNN_SMO_SOLVER_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "_svm_kernels.h"
+
+#define SMO_TAU 1e-12
+#define SMO_UP 1        /* a can move in the direction of +y: I_up  */
+#define SMO_LOW 2       /* a can move in the direction of -y: I_low */
+#define SMO_AT_C 4      /* a == C                                   */
+
+/* Where the kernel rows come from. */
+typedef struct {
+    svm_kernel kernel;
+    const void *X;       /* samples (or the Gram matrix), float or double */
+    int is_float;
+    ptrdiff_t d;         /* features */
+    ptrdiff_t ldx;       /* stride between samples */
+    const double *sq;    /* |x_s|^2 per sample (rbf), else NULL */
+} svm_data;
+
+static void svm_data_row(const svm_data *D, ptrdiff_t a, const ptrdiff_t *idx,
+                         ptrdiff_t count, float *out, double *scratch)
+{
+    if (D->is_float)
+        svm_kernel_row_s(&D->kernel, D->d, (const float *)D->X, D->ldx, D->sq, a,
+                         idx, count, out, scratch);
+    else
+        svm_kernel_row_d(&D->kernel, D->d, (const double *)D->X, D->ldx, D->sq, a,
+                         idx, count, out, scratch);
+}
+
+/* Solver state for one binary problem; arrays are indexed by position,
+ * which shrinking permutes. */
+typedef struct {
+    const svm_data *data;
+    ptrdiff_t l, active;
+    int shrinking, unshrunk;
+    double eps;
+    ptrdiff_t *sample;       /* position -> row of X                       */
+    ptrdiff_t *origin;       /* position -> index in the pair's own order  */
+    signed char *y;
+    unsigned char *flags;    /* SMO_UP | SMO_LOW | SMO_AT_C                */
+    double *C, *alpha, *g, *gbar, *QD;
+    double *scratch;         /* l doubles for the kernel-row kernels       */
+    /* cache: n_slots rows of l floats; a circular LRU list through
+     * prev/next with sentinel n_slots, most recent after the sentinel */
+    ptrdiff_t n_slots;
+    float *rows;
+    ptrdiff_t *slot_len, *slot_owner, *slot_of, *prev, *next;
+} smo_state;
+
+static void smo_flags(smo_state *S, ptrdiff_t k)
+{
+    const double a = S->alpha[k], C = S->C[k];
+    unsigned char f = 0;
+    if (a >= C) f |= SMO_AT_C;
+    if (S->y[k] > 0) {
+        if (a < C) f |= SMO_UP;
+        if (a > 0) f |= SMO_LOW;
+    } else {
+        if (a > 0) f |= SMO_UP;
+        if (a < C) f |= SMO_LOW;
+    }
+    S->flags[k] = f;
+}
+
+/* ---- cache ------------------------------------------------------------ */
+
+static void lru_unlink(smo_state *S, ptrdiff_t s)
+{
+    S->next[S->prev[s]] = S->next[s];
+    S->prev[S->next[s]] = S->prev[s];
+}
+
+static void lru_push_front(smo_state *S, ptrdiff_t s)
+{
+    const ptrdiff_t head = S->n_slots;
+    S->next[s] = S->next[head];
+    S->prev[s] = head;
+    S->prev[S->next[head]] = s;
+    S->next[head] = s;
+}
+
+static void lru_push_back(smo_state *S, ptrdiff_t s)
+{
+    const ptrdiff_t head = S->n_slots;
+    S->prev[s] = S->prev[head];
+    S->next[s] = head;
+    S->next[S->prev[head]] = s;
+    S->prev[head] = s;
+}
+
+static void cache_reset(smo_state *S, ptrdiff_t n_slots)
+{
+    S->n_slots = n_slots;
+    S->next[n_slots] = S->prev[n_slots] = n_slots;
+    for (ptrdiff_t s = 0; s < n_slots; s++) {
+        S->slot_len[s] = 0;
+        S->slot_owner[s] = -1;
+        lru_push_back(S, s);
+    }
+    for (ptrdiff_t p = 0; p < S->l; p++) S->slot_of[p] = -1;
+}
+
+/* Free slot s (its row is no longer valid) and make it the next victim. */
+static void cache_drop(smo_state *S, ptrdiff_t s)
+{
+    S->slot_of[S->slot_owner[s]] = -1;
+    S->slot_owner[s] = -1;
+    S->slot_len[s] = 0;
+    lru_unlink(S, s);
+    lru_push_back(S, s);
+}
+
+/* K(position p, positions [0, len)), computed where the cache lacks it.
+ * The returned row stays valid until another row is fetched past n_slots - 1
+ * others (n_slots >= 2, so the last two fetched rows are always valid). */
+static const float *smo_row(smo_state *S, ptrdiff_t p, ptrdiff_t len)
+{
+    ptrdiff_t s = S->slot_of[p];
+    if (s < 0) {
+        s = S->prev[S->n_slots];   /* least recently used */
+        if (S->slot_owner[s] >= 0) S->slot_of[S->slot_owner[s]] = -1;
+        S->slot_owner[s] = p;
+        S->slot_len[s] = 0;
+        S->slot_of[p] = s;
+    }
+    lru_unlink(S, s);
+    lru_push_front(S, s);
+    float *row = S->rows + s * S->l;
+    const ptrdiff_t have = S->slot_len[s];
+    if (have < len) {
+        svm_data_row(S->data, S->sample[p], S->sample + have, len - have, row + have,
+                     S->scratch);
+        S->slot_len[s] = len;
+    }
+    return row;
+}
+
+#define SMO_SWAP(T, a, b) do { T tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
+
+/* Exchange positions p < q everywhere, cached rows included: a row that
+ * holds p but not q cannot be kept. */
+static void smo_swap(smo_state *S, ptrdiff_t p, ptrdiff_t q)
+{
+    SMO_SWAP(ptrdiff_t, S->sample[p], S->sample[q]);
+    SMO_SWAP(ptrdiff_t, S->origin[p], S->origin[q]);
+    SMO_SWAP(signed char, S->y[p], S->y[q]);
+    SMO_SWAP(unsigned char, S->flags[p], S->flags[q]);
+    SMO_SWAP(double, S->C[p], S->C[q]);
+    SMO_SWAP(double, S->alpha[p], S->alpha[q]);
+    SMO_SWAP(double, S->g[p], S->g[q]);
+    SMO_SWAP(double, S->gbar[p], S->gbar[q]);
+    SMO_SWAP(double, S->QD[p], S->QD[q]);
+    const ptrdiff_t sp = S->slot_of[p], sq = S->slot_of[q];
+    S->slot_of[p] = sq;
+    S->slot_of[q] = sp;
+    if (sp >= 0) S->slot_owner[sp] = q;
+    if (sq >= 0) S->slot_owner[sq] = p;
+    const ptrdiff_t head = S->n_slots;
+    for (ptrdiff_t s = S->next[head]; s != head;) {
+        const ptrdiff_t after = S->next[s];
+        if (S->slot_owner[s] < 0) break;   /* free slots sit at the back */
+        float *row = S->rows + s * S->l;
+        if (S->slot_len[s] > q) {
+            SMO_SWAP(float, row[p], row[q]);
+        } else if (S->slot_len[s] > p) {
+            cache_drop(S, s);
+        }
+        s = after;
+    }
+}
+
+/* ---- the optimisation --------------------------------------------------- */
+
+/* Working pair (i, j), or 1 when the active set is optimal within eps. */
+static int smo_select(smo_state *S, ptrdiff_t *out_i, ptrdiff_t *out_j)
+{
+    const ptrdiff_t n = S->active;
+    const double *g = S->g;
+    const unsigned char *flags = S->flags;
+    double g_max = -INFINITY;
+    ptrdiff_t i = -1;
+    for (ptrdiff_t k = 0; k < n; k++)
+        if ((flags[k] & SMO_UP) && g[k] >= g_max) {
+            g_max = g[k];
+            i = k;
+        }
+    if (i < 0) return 1;
+    const float *Ki = smo_row(S, i, n);
+    const double QDi = S->QD[i];
+    const double *QD = S->QD;
+    double g_min = INFINITY, best = INFINITY;
+    ptrdiff_t j = -1;
+    for (ptrdiff_t k = 0; k < n; k++) {
+        if (!(flags[k] & SMO_LOW)) continue;
+        const double gk = g[k];
+        if (gk <= g_min) g_min = gk;
+        const double b = g_max - gk;
+        if (b > 0) {
+            double a = QDi + QD[k] - 2.0 * (double)Ki[k];
+            if (a <= 0) a = SMO_TAU;
+            const double decrease = -(b * b) / a;
+            if (decrease <= best) {
+                best = decrease;
+                j = k;
+            }
+        }
+    }
+    if (g_max - g_min < S->eps || j < 0) return 1;
+    *out_i = i;
+    *out_j = j;
+    return 0;
+}
+
+/* max over I_up and min over I_low of g on the active set. */
+static void smo_extremes(const smo_state *S, double *g_max, double *g_min)
+{
+    double hi = -INFINITY, lo = INFINITY;
+    for (ptrdiff_t k = 0; k < S->active; k++) {
+        if ((S->flags[k] & SMO_UP) && S->g[k] > hi) hi = S->g[k];
+        if ((S->flags[k] & SMO_LOW) && S->g[k] < lo) lo = S->g[k];
+    }
+    *g_max = hi;
+    *g_min = lo;
+}
+
+/* g of the shrunk positions [active, l) from gbar and the free variables. */
+static void smo_reconstruct(smo_state *S)
+{
+    const ptrdiff_t l = S->l, n = S->active;
+    if (n == l) return;
+    for (ptrdiff_t k = n; k < l; k++) S->g[k] = S->y[k] - S->gbar[k];
+    ptrdiff_t n_free = 0;
+    for (ptrdiff_t k = 0; k < n; k++)
+        if ((S->flags[k] & (SMO_UP | SMO_LOW)) == (SMO_UP | SMO_LOW)) n_free++;
+    /* Either one row per shrunk position over the active prefix, or one
+     * full row per free variable: whichever evaluates fewer kernels. */
+    if ((double)(l - n) * (double)n < (double)n_free * (double)l) {
+        for (ptrdiff_t k = n; k < l; k++) {
+            const float *Kk = smo_row(S, k, n);
+            double sum = 0;
+            for (ptrdiff_t s = 0; s < n; s++)
+                if ((S->flags[s] & (SMO_UP | SMO_LOW)) == (SMO_UP | SMO_LOW))
+                    sum += S->y[s] * S->alpha[s] * (double)Kk[s];
+            S->g[k] -= sum;
+        }
+    } else {
+        for (ptrdiff_t s = 0; s < n; s++) {
+            if ((S->flags[s] & (SMO_UP | SMO_LOW)) != (SMO_UP | SMO_LOW)) continue;
+            const float *Ks = smo_row(S, s, l);
+            const double ya = S->y[s] * S->alpha[s];
+            for (ptrdiff_t k = n; k < l; k++) S->g[k] -= ya * (double)Ks[k];
+        }
+    }
+}
+
+/* A bounded variable that cannot be part of a violating pair while
+ * g_min <= g <= g_max holds. */
+static int smo_removable(const smo_state *S, ptrdiff_t k, double g_max, double g_min)
+{
+    const unsigned char f = S->flags[k] & (SMO_UP | SMO_LOW);
+    if (f == SMO_UP) return S->g[k] < g_min;
+    if (f == SMO_LOW) return S->g[k] > g_max;
+    return 0;
+}
+
+static void smo_shrink(smo_state *S)
+{
+    double g_max, g_min;
+    smo_extremes(S, &g_max, &g_min);
+    if (!S->unshrunk && g_max - g_min <= 10 * S->eps) {
+        /* Close to optimal: let every variable back in once, so the final
+         * rounds see the whole problem. */
+        S->unshrunk = 1;
+        smo_reconstruct(S);
+        S->active = S->l;
+    }
+    ptrdiff_t k = 0, end = S->active;
+    while (k < end) {
+        if (!smo_removable(S, k, g_max, g_min)) {
+            k++;
+            continue;
+        }
+        do end--; while (end > k && smo_removable(S, end, g_max, g_min));
+        if (end > k) smo_swap(S, k, end);
+    }
+    S->active = end;
+}
+
+/* Add sign * y_k C_k K_k. to gbar (a_k arrived at or left C_k). */
+static void smo_gbar_update(smo_state *S, ptrdiff_t k, double sign)
+{
+    const float *Kk = smo_row(S, k, S->l);
+    const double w = sign * S->y[k] * S->C[k];
+    for (ptrdiff_t t = 0; t < S->l; t++) S->gbar[t] += w * (double)Kk[t];
+}
+
+/* Offset of the decision function, -g on the free variables (averaged), or
+ * the middle of the feasible interval when none is free. */
+static double smo_rho(const smo_state *S)
+{
+    double sum_free = 0, up_only_max = -INFINITY, low_only_min = INFINITY;
+    ptrdiff_t n_free = 0;
+    for (ptrdiff_t k = 0; k < S->active; k++) {
+        const unsigned char f = S->flags[k] & (SMO_UP | SMO_LOW);
+        const double gk = S->g[k];
+        if (f == (SMO_UP | SMO_LOW)) {
+            sum_free += -gk;
+            n_free++;
+        } else if (f == SMO_UP) {
+            if (gk > up_only_max) up_only_max = gk;
+        } else if (gk < low_only_min) {
+            low_only_min = gk;
+        }
+    }
+    if (n_free > 0) return sum_free / n_free;
+    return -(up_only_max + low_only_min) / 2;
+}
+
+/* Solve from a = 0; returns 1 if max_iter stopped it first.  *n_iter gets
+ * the number of pair updates. */
+static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
+{
+    const ptrdiff_t l = S->l;
+    for (ptrdiff_t k = 0; k < l; k++) {
+        S->alpha[k] = 0;
+        S->g[k] = S->y[k];
+        S->gbar[k] = 0;
+        smo_flags(S, k);
+    }
+    S->active = l;
+    S->unshrunk = 0;
+    const ptrdiff_t period = l < 1000 ? l : 1000;
+    ptrdiff_t countdown = period + 1;
+    long long iter = 0;
+    int timed_out = 0;
+    for (;;) {
+        if (max_iter >= 0 && iter >= max_iter) {
+            timed_out = 1;
+            break;
+        }
+        if (--countdown == 0) {
+            countdown = period;
+            if (S->shrinking) smo_shrink(S);
+        }
+        ptrdiff_t i, j;
+        if (smo_select(S, &i, &j)) {
+            if (S->active == l) break;
+            /* Optimal on the active set: check the whole problem. */
+            smo_reconstruct(S);
+            S->active = l;
+            if (smo_select(S, &i, &j)) break;
+            countdown = 1;
+        }
+        iter++;
+        const ptrdiff_t n = S->active;
+        const float *Ki = smo_row(S, i, n);
+        const float *Kj = smo_row(S, j, n);
+        double a = S->QD[i] + S->QD[j] - 2.0 * (double)Ki[j];
+        if (a <= 0) a = SMO_TAU;
+        double t = (S->g[i] - S->g[j]) / a;
+        const double cap_i = S->y[i] > 0 ? S->C[i] - S->alpha[i] : S->alpha[i];
+        const double cap_j = S->y[j] > 0 ? S->alpha[j] : S->C[j] - S->alpha[j];
+        if (cap_i < t) t = cap_i;
+        if (cap_j < t) t = cap_j;
+        /* A variable that reaches its bound is set to it exactly. */
+        if (t == cap_i) S->alpha[i] = S->y[i] > 0 ? S->C[i] : 0.0;
+        else S->alpha[i] += S->y[i] * t;
+        if (t == cap_j) S->alpha[j] = S->y[j] > 0 ? 0.0 : S->C[j];
+        else S->alpha[j] -= S->y[j] * t;
+        double *restrict g = S->g;
+        for (ptrdiff_t k = 0; k < n; k++) g[k] -= t * ((double)Ki[k] - (double)Kj[k]);
+        const unsigned char fi = S->flags[i], fj = S->flags[j];
+        smo_flags(S, i);
+        smo_flags(S, j);
+        if (S->shrinking) {
+            if ((fi ^ S->flags[i]) & SMO_AT_C)
+                smo_gbar_update(S, i, (S->flags[i] & SMO_AT_C) ? 1.0 : -1.0);
+            if ((fj ^ S->flags[j]) & SMO_AT_C)
+                smo_gbar_update(S, j, (S->flags[j] & SMO_AT_C) ? 1.0 : -1.0);
+        }
+    }
+    smo_reconstruct(S);
+    S->active = l;
+    *n_iter = iter;
+    return timed_out;
+}
+
+/* The dual objective 1/2 a^T Q a - e^T a = 1/2 sum_k a_k (G_k - 1), where
+ * G = Q a - e is its gradient, G_k = -y_k g_k. */
+static double smo_objective(const smo_state *S)
+{
+    double v = 0;
+    for (ptrdiff_t k = 0; k < S->l; k++) v += S->alpha[k] * (-S->y[k] * S->g[k] - 1.0);
+    return v / 2;
+}
+
+/* ---- one-vs-one driver -------------------------------------------------- */
+
+/*
+ * Train the n_classes (n_classes - 1) / 2 binary problems (ci, cj), ci < cj,
+ * in that order; class c's samples are order[start[c] .. start[c+1]).
+ * In pair p, class ci is +1 and cj is -1, as libsvm.
+ * IN  D (data, kernel), order, start, Cs (C per sample, > 0), eps,
+ *     max_iter (-1: none), shrinking, cache_bytes
+ * OUT coef: for pair p, y_s a_s of class ci's samples then class cj's, in
+ *     the order of `order`, pairs one after the other ((n_classes - 1) n
+ *     values in all); rho[p], obj[p], n_iter[p]; QD[s] = K(x_s, x_s).
+ * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory.
+ */
+static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *order,
+                       const ptrdiff_t *start, const double *Cs, double eps,
+                       long long max_iter, int shrinking, double cache_bytes,
+                       double *coef, double *rho, double *obj, long long *n_iter,
+                       double *QD)
+{
+    const ptrdiff_t n = start[n_classes];
+    ptrdiff_t l_max = 0;
+    for (ptrdiff_t a = 0; a < n_classes; a++)
+        for (ptrdiff_t b = a + 1; b < n_classes; b++) {
+            const ptrdiff_t l = start[a + 1] - start[a] + start[b + 1] - start[b];
+            if (l > l_max) l_max = l;
+        }
+    double cache_floats = cache_bytes / sizeof(float);
+    if (cache_floats > (double)l_max * (double)l_max) cache_floats = (double)l_max * l_max;
+    if (cache_floats < 2.0 * l_max) cache_floats = 2.0 * l_max;
+    const ptrdiff_t pool = (ptrdiff_t)cache_floats;
+
+    smo_state S;
+    memset(&S, 0, sizeof S);
+    S.data = D;
+    S.eps = eps;
+    S.shrinking = shrinking;
+    const size_t L = (size_t)l_max;
+    char *mem = malloc(L * (2 * sizeof(ptrdiff_t) + 2 + 6 * sizeof(double))
+                       + (L + 1) * 5 * sizeof(ptrdiff_t));
+    S.rows = malloc((size_t)pool * sizeof(float));
+    if (mem == NULL || S.rows == NULL) {
+        free(mem);
+        free(S.rows);
+        return -1;
+    }
+    char *at = mem;
+#define SMO_CARVE(field, T, count) \
+    do { S.field = (T *)at; at += (count) * sizeof(T); } while (0)
+    SMO_CARVE(C, double, L);
+    SMO_CARVE(alpha, double, L);
+    SMO_CARVE(g, double, L);
+    SMO_CARVE(gbar, double, L);
+    SMO_CARVE(QD, double, L);
+    SMO_CARVE(scratch, double, L);
+    SMO_CARVE(sample, ptrdiff_t, L);
+    SMO_CARVE(origin, ptrdiff_t, L);
+    SMO_CARVE(slot_len, ptrdiff_t, L + 1);
+    SMO_CARVE(slot_owner, ptrdiff_t, L + 1);
+    SMO_CARVE(slot_of, ptrdiff_t, L + 1);
+    SMO_CARVE(prev, ptrdiff_t, L + 1);
+    SMO_CARVE(next, ptrdiff_t, L + 1);
+    SMO_CARVE(y, signed char, L);
+    SMO_CARVE(flags, unsigned char, L);
+#undef SMO_CARVE
+
+    /* The diagonal, once for all pairs. */
+    for (ptrdiff_t s = 0; s < n; s++) {
+        float k_ss;
+        svm_data_row(D, s, &s, 1, &k_ss, S.scratch);
+        QD[s] = k_ss;
+    }
+
+    int status = 0;
+    ptrdiff_t p = 0, offset = 0;
+    for (ptrdiff_t a = 0; a < n_classes; a++)
+        for (ptrdiff_t b = a + 1; b < n_classes; b++, p++) {
+            const ptrdiff_t na = start[a + 1] - start[a];
+            const ptrdiff_t l = na + start[b + 1] - start[b];
+            S.l = l;
+            for (ptrdiff_t k = 0; k < l; k++) {
+                const ptrdiff_t s = k < na ? order[start[a] + k]
+                                           : order[start[b] + k - na];
+                S.sample[k] = s;
+                S.origin[k] = k;
+                S.y[k] = k < na ? 1 : -1;
+                S.C[k] = Cs[s];
+                S.QD[k] = QD[s];
+            }
+            ptrdiff_t n_slots = pool / l;
+            if (n_slots > l) n_slots = l;
+            cache_reset(&S, n_slots);
+            status |= smo_solve(&S, max_iter, &n_iter[p]);
+            rho[p] = smo_rho(&S);
+            obj[p] = smo_objective(&S);
+            for (ptrdiff_t k = 0; k < l; k++)
+                coef[offset + S.origin[k]] = S.y[k] * S.alpha[k];
+            offset += l;
+        }
+    free(S.rows);
+    free(mem);
+    return status;
+}
+
+#endif /* FNN_SMO_SOLVER_H */

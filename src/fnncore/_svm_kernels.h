@@ -1,0 +1,102 @@
+/*
+ * Kernel functions of the support vector machine (fnn.SVC), in C for
+ * explicit vectors and run-time ISA dispatch.
+ *
+ * Design:
+ * - A kernel value is a function of one dot product (and, for 'rbf', of the
+ *   two squared norms): svm_from_dot holds the formulas once, for training
+ *   (kernel rows) and prediction (blocks of dot products from BLAS gemm).
+ * - Training asks for kernel rows: K(x_a, x_b) for one a and a list of b.
+ *   svm_dots_* computes the dot products four rows b at a time, so each
+ *   vector of x_a loaded from L1 feeds four multiply-adds, with explicit
+ *   GCC vectors as in _simd.h (one AVX-512 register, two AVX2, four SSE).
+ *   Rows b are gathered by index: the solver permutes its working set, and
+ *   each row of 100s of features is long enough for the prefetchers.
+ * - The dot products are summed in the data's dtype (float32 stays float32)
+ *   and the kernel formula is then applied in double, as libsvm does; the
+ *   cache stores the result as float, as libsvm's Qfloat.
+ * - The row kernels carry target_clones (AVX-512, AVX2, baseline) and every
+ *   helper they call is always inlined, so each clone has its own copy.
+ * - _svm_kernels_impl.h holds the dtype-generic bodies; this file includes
+ *   it twice, for float (suffix _s) and double (suffix _d).
+ */
+#ifndef FNN_SVM_KERNELS_H
+#define FNN_SVM_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && __GNUC__ >= 11 && defined(__linux__) && !defined(FNN_NO_TARGET_CLONES)
+#define SVM_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SVM_CLONES
+#endif
+#define SVM_INLINE static inline __attribute__((always_inline))
+
+/* Bytes per explicit vector: one AVX-512 register. */
+#define SVM_VBYTES 64
+
+/* Kernel codes; fnn/_svc.py maps the kernel names to these. */
+enum {
+    SVM_LINEAR = 0,       /* <a, b>                               */
+    SVM_POLY = 1,         /* (gamma <a, b> + coef0)^degree         */
+    SVM_RBF = 2,          /* exp(-gamma |a - b|^2)                 */
+    SVM_SIGMOID = 3,      /* tanh(gamma <a, b> + coef0)            */
+    SVM_PRECOMPUTED = 4   /* the caller's Gram matrix              */
+};
+
+typedef struct {
+    int kind;
+    int degree;
+    double gamma;
+    double coef0;
+} svm_kernel;
+
+/* base^n for an integer n >= 0 by repeated squaring (libsvm's powi): exact
+ * for small integer bases and cheaper than pow. */
+SVM_INLINE double svm_powi(double base, int n)
+{
+    double result = 1.0;
+    for (; n > 0; n >>= 1) {
+        if (n & 1) result *= base;
+        base *= base;
+    }
+    return result;
+}
+
+/* The kernel value from the dot product <a, b> and, for rbf, |a|^2, |b|^2.
+ * |a - b|^2 is clipped at 0: rounding can make the expansion slightly
+ * negative for (near-)duplicate points, and exp would then exceed 1. */
+SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
+                               double sq_b)
+{
+    switch (k->kind) {
+    case SVM_POLY:
+        return svm_powi(k->gamma * dot + k->coef0, k->degree);
+    case SVM_RBF: {
+        double dist = sq_a + sq_b - 2.0 * dot;
+        return exp(-k->gamma * (dist > 0.0 ? dist : 0.0));
+    }
+    case SVM_SIGMOID:
+        return tanh(k->gamma * dot + k->coef0);
+    default:
+        return dot;
+    }
+}
+
+#define SVM_T float
+#define SVM_S(name) name##_s
+#include "_svm_kernels_impl.h"
+#undef SVM_T
+#undef SVM_S
+
+#define SVM_T double
+#define SVM_S(name) name##_d
+#include "_svm_kernels_impl.h"
+#undef SVM_T
+#undef SVM_S
+
+#endif /* FNN_SVM_KERNELS_H */

@@ -1,0 +1,137 @@
+/*
+ * Bodies of the SVM kernel-row functions of _svm_kernels.h for one scalar
+ * type SVM_T; names go through SVM_S(...) for a _s or _d suffix.  Only
+ * _svm_kernels.h includes this file.
+ *
+ * Data layout: sample s is the row X + s * ldx of d values.
+ */
+
+typedef SVM_T SVM_S(svm_vec) __attribute__((vector_size(SVM_VBYTES)));
+typedef SVM_T SVM_S(svm_uvec)
+    __attribute__((vector_size(SVM_VBYTES), aligned(sizeof(SVM_T)), may_alias));
+#define VEC SVM_S(svm_vec)
+#define LOAD(p) (*(const SVM_S(svm_uvec) *)(p))
+#define VLEN ((ptrdiff_t)(SVM_VBYTES / sizeof(SVM_T)))
+
+/* Lanes added pairwise in a fixed order. */
+SVM_INLINE SVM_T SVM_S(svm_hsum)(VEC v)
+{
+    SVM_T lane[VLEN];
+    memcpy(lane, &v, sizeof v);
+    for (ptrdiff_t width = VLEN / 2; width > 0; width /= 2)
+        for (ptrdiff_t l = 0; l < width; l++) lane[l] += lane[l + width];
+    return lane[0];
+}
+
+/* <x, y>.  The four-row loop below sums each row in exactly this order, so
+ * <x_a, x_a> from either is the same number (the rbf diagonal is exactly 1). */
+SVM_INLINE SVM_T SVM_S(svm_dot)(ptrdiff_t d, const SVM_T *x, const SVM_T *y)
+{
+    VEC acc = {0};
+    ptrdiff_t j = 0;
+    for (; j + VLEN <= d; j += VLEN) acc += LOAD(x + j) * LOAD(y + j);
+    SVM_T tail = 0;
+    for (; j < d; j++) tail += x[j] * y[j];
+    return SVM_S(svm_hsum)(acc) + tail;
+}
+
+/* out[b] = <x, X[idx[b]]> for b < count, four rows per pass over x. */
+SVM_INLINE void SVM_S(svm_dots)(ptrdiff_t d, const SVM_T *restrict x,
+                                const SVM_T *X, ptrdiff_t ldx,
+                                const ptrdiff_t *restrict idx, ptrdiff_t count,
+                                double *restrict out)
+{
+    ptrdiff_t b = 0;
+    for (; b + 4 <= count; b += 4) {
+        const SVM_T *y0 = X + idx[b] * ldx, *y1 = X + idx[b + 1] * ldx;
+        const SVM_T *y2 = X + idx[b + 2] * ldx, *y3 = X + idx[b + 3] * ldx;
+        VEC a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        ptrdiff_t j = 0;
+        for (; j + VLEN <= d; j += VLEN) {
+            VEC xj = LOAD(x + j);
+            a0 += xj * LOAD(y0 + j);
+            a1 += xj * LOAD(y1 + j);
+            a2 += xj * LOAD(y2 + j);
+            a3 += xj * LOAD(y3 + j);
+        }
+        SVM_T t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (; j < d; j++) {
+            t0 += x[j] * y0[j];
+            t1 += x[j] * y1[j];
+            t2 += x[j] * y2[j];
+            t3 += x[j] * y3[j];
+        }
+        out[b] = SVM_S(svm_hsum)(a0) + t0;
+        out[b + 1] = SVM_S(svm_hsum)(a1) + t1;
+        out[b + 2] = SVM_S(svm_hsum)(a2) + t2;
+        out[b + 3] = SVM_S(svm_hsum)(a3) + t3;
+    }
+    for (; b < count; b++) out[b] = SVM_S(svm_dot)(d, x, X + idx[b] * ldx);
+}
+
+/* sq[s] = <x_s, x_s> for s < n: the norms the rbf kernel needs. */
+SVM_CLONES static void SVM_S(svm_sqnorms)(ptrdiff_t n, ptrdiff_t d, const SVM_T *X,
+                                          ptrdiff_t ldx, double *sq)
+{
+    for (ptrdiff_t s = 0; s < n; s++) {
+        const SVM_T *x = X + s * ldx;
+        sq[s] = SVM_S(svm_dot)(d, x, x);
+    }
+}
+
+/*
+ * One kernel row: out[b] = K(x_a, x_idx[b]) for b < count, as float.
+ * IN  k, d, X (ldx), sq (squared norms, rbf only), a, idx[count]
+ * OUT out[count]
+ * scratch: count doubles.
+ * For 'precomputed', X is the Gram matrix and the row is gathered from it.
+ */
+SVM_CLONES static void SVM_S(svm_kernel_row)(
+    const svm_kernel *k, ptrdiff_t d, const SVM_T *X, ptrdiff_t ldx,
+    const double *sq, ptrdiff_t a, const ptrdiff_t *restrict idx,
+    ptrdiff_t count, float *restrict out, double *restrict scratch)
+{
+    const SVM_T *xa = X + a * ldx;
+    if (k->kind == SVM_PRECOMPUTED) {
+        for (ptrdiff_t b = 0; b < count; b++) out[b] = (float)xa[idx[b]];
+        return;
+    }
+    SVM_S(svm_dots)(d, xa, X, ldx, idx, count, scratch);
+    switch (k->kind) {
+    case SVM_LINEAR:
+        for (ptrdiff_t b = 0; b < count; b++) out[b] = (float)scratch[b];
+        break;
+    case SVM_RBF: {
+        const double sq_a = sq[a];
+        for (ptrdiff_t b = 0; b < count; b++)
+            out[b] = (float)svm_from_dot(k, scratch[b], sq_a, sq[idx[b]]);
+        break;
+    }
+    default:
+        for (ptrdiff_t b = 0; b < count; b++)
+            out[b] = (float)svm_from_dot(k, scratch[b], 0.0, 0.0);
+    }
+}
+
+/*
+ * Kernel values from a block of dot products, in place:
+ * D[r, c] = K(x_r, y_c) given D[r, c] = <x_r, y_c> (from gemm),
+ * sq_x[r] = |x_r|^2 and sq_y[c] = |y_c|^2 (rbf only).
+ */
+SVM_CLONES static void SVM_S(svm_from_dots)(
+    const svm_kernel *k, ptrdiff_t rows, ptrdiff_t cols, SVM_T *D, ptrdiff_t ldd,
+    const double *sq_x, const double *sq_y)
+{
+    if (k->kind == SVM_LINEAR || k->kind == SVM_PRECOMPUTED) return;
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        SVM_T *row = D + r * ldd;
+        const double sq_r = k->kind == SVM_RBF ? sq_x[r] : 0.0;
+        for (ptrdiff_t c = 0; c < cols; c++)
+            row[c] = (SVM_T)svm_from_dot(k, row[c], sq_r,
+                                         k->kind == SVM_RBF ? sq_y[c] : 0.0);
+    }
+}
+
+#undef VEC
+#undef LOAD
+#undef VLEN
