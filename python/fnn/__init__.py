@@ -4,11 +4,12 @@ Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
 """
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
+from ._svc import SVC
 from .exceptions import ConvergenceWarning, NotFittedError
 from ._persistence import load
 from . import graph
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "ConvergenceWarning",
+__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "SVC", "ConvergenceWarning",
            "NotFittedError", "load", "__version__"]
