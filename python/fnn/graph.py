@@ -407,152 +407,69 @@ def _title(node):
 
 
 # -- elementwise primitives --------------------------------------------------
+# Each takes a Variable, a number or an array and returns a Variable.
 
-def exp(x):
-    """Elementwise e**x.
+def _elementwise(x, op, value, local_derivative):
+    """A node computing ``value(x)`` entry by entry.
 
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
+    ``local_derivative(x, out)`` gives d out / d x from the input and output
+    values; the backward rule multiplies it by the gradient arriving from
+    above.
     """
     x = _lift(x)
-    out = Variable(np.exp(x.value), _op="exp", _parents=(x,))
+    out = Variable(value(x.value), _op=op, _parents=(x,))
 
     def backward():
-        _accumulate(x, out.grad * out.value)
+        _accumulate(x, out.grad * local_derivative(x.value, out.value))
     out._backward = backward
     return out
 
 
+def exp(x):
+    """Elementwise e**x; its derivative is itself."""
+    return _elementwise(x, "exp", np.exp, lambda x, e: e)
+
+
 def log(x):
-    """Elementwise natural logarithm; every value must be positive.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
-    """
+    """Elementwise natural logarithm, d/dx = 1/x; every value must be positive."""
     x = _lift(x)
     bad = ~(x.value > 0)
     if bad.any():
         raise ValueError(f"log of a non-positive value {_first(x.value, bad):g}{_where(bad)}; "
                          f"log needs x > 0")
-    out = Variable(np.log(x.value), _op="log", _parents=(x,))
-
-    def backward():
-        _accumulate(x, out.grad / x.value)
-    out._backward = backward
-    return out
+    return _elementwise(x, "log", np.log, lambda x, _: 1 / x)
 
 
 def sin(x):
-    """Elementwise sine (radians).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
-    """
-    x = _lift(x)
-    out = Variable(np.sin(x.value), _op="sin", _parents=(x,))
-
-    def backward():
-        _accumulate(x, out.grad * np.cos(x.value))
-    out._backward = backward
-    return out
+    """Elementwise sine (radians), d/dx = cos x."""
+    return _elementwise(x, "sin", np.sin, lambda x, _: np.cos(x))
 
 
 def cos(x):
-    """Elementwise cosine (radians).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
-    """
-    x = _lift(x)
-    out = Variable(np.cos(x.value), _op="cos", _parents=(x,))
-
-    def backward():
-        _accumulate(x, -out.grad * np.sin(x.value))
-    out._backward = backward
-    return out
+    """Elementwise cosine (radians), d/dx = -sin x."""
+    return _elementwise(x, "cos", np.cos, lambda x, _: -np.sin(x))
 
 
 def tanh(x):
-    """Elementwise hyperbolic tangent.
+    """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2."""
+    return _elementwise(x, "tanh", np.tanh, lambda _, t: 1 - t ** 2)
 
-    Parameters
-    ----------
-    x : Variable, number or array
 
-    Returns
-    -------
-    Variable
-    """
-    x = _lift(x)
-    out = Variable(np.tanh(x.value), _op="tanh", _parents=(x,))
-
-    def backward():
-        _accumulate(x, out.grad * (1 - out.value ** 2))
-    out._backward = backward
-    return out
+def _logistic(x):
+    # e**-|x| never overflows; the two branches are the same function.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid(x):
-    """Elementwise logistic sigmoid 1 / (1 + e**-x).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
-    """
-    x = _lift(x)
-    # e**-|x| never overflows; the two branches are the same function.
-    e = np.exp(-np.abs(x.value))
-    out = Variable(np.where(x.value >= 0, 1 / (1 + e), e / (1 + e)),
-                   _op="sigmoid", _parents=(x,))
-
-    def backward():
-        _accumulate(x, out.grad * out.value * (1 - out.value))
-    out._backward = backward
-    return out
+    """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s)."""
+    return _elementwise(x, "sigmoid", _logistic, lambda _, s: s * (1 - s))
 
 
 def relu(x):
-    """Elementwise max(x, 0); its derivative at 0 is taken as 0.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-
-    Returns
-    -------
-    Variable
-    """
-    x = _lift(x)
-    out = Variable(np.maximum(x.value, 0), _op="relu", _parents=(x,))
-
-    def backward():
-        _accumulate(x, out.grad * (x.value > 0))
-    out._backward = backward
-    return out
+    """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0)."""
+    return _elementwise(x, "relu", lambda x: np.maximum(x, 0),
+                        lambda x, _: (x > 0).astype(np.float64))
 
 
 # -- primitives that change shape --------------------------------------------
@@ -621,18 +538,7 @@ def sum(x, axis=None, keepdims=False):
 # -- operations built from the primitives ------------------------------------
 
 def mean(x, axis=None, keepdims=False):
-    """Mean of the entries, over all axes or the given ones: ``sum / count``.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-    axis : int, tuple of int or None, default=None
-    keepdims : bool, default=False
-
-    Returns
-    -------
-    Variable
-    """
+    """Mean of the entries: :func:`sum` (same arguments) over their count."""
     x = _lift(x)
     total = sum(x, axis=axis, keepdims=keepdims)
     return total / (x.value.size // max(total.value.size, 1))
