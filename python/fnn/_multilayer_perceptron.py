@@ -6,6 +6,7 @@ stopping rules; each epoch is one call into the compiled core, which holds no
 GIL and does no Python work per example.
 """
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -335,32 +336,48 @@ class _BaseMLP(ParamsMixin):
         snapshot = (self._params.copy(), [s.copy() for s in opt.state], opt.n_updates)
         sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
         n_rows = len(order)
+        # Only the main thread receives signals: elsewhere, never take the GIL.
+        check_signals = threading.current_thread() is threading.main_thread()
         common = dict(layout=self._layout.table, params=self._params,
                       state1=opt.state[0], state2=opt.state[1],
                       hidden_activation=hidden, output_activation=ACTIVATIONS[out_name],
                       loss=loss_code, alpha=float(self.alpha), step=opt.step(),
-                      n_updates=opt.n_updates)
-        if batch_size == 1:
-            if sample_weight is not None:
-                # The per-example kernel takes positive weights only; a
-                # zero-weight example changes nothing, as a skipped one.
-                order = order[sample_weight[order] > 0]
-            loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
-                X, Y, sw, order, **common, n_threads=self._per_example_threads())
-        else:
-            loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
-                X, Y, sw, order, batch_size, **common)
+                      n_updates=opt.n_updates, check_signals=check_signals)
+        try:
+            if batch_size == 1:
+                if sample_weight is not None:
+                    # The per-example kernel takes positive weights only; a
+                    # zero-weight example changes nothing, as a skipped one.
+                    order = order[sample_weight[order] > 0]
+                loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
+                    X, Y, sw, order, **common, n_threads=self._per_example_threads())
+            else:
+                loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
+                    X, Y, sw, order, batch_size, **common)
+        except BaseException as exc:
+            # Ctrl-C (or another signal handler's exception): the kernel
+            # stopped after a complete update.  Keep its weights, and count its
+            # updates, unless the weights are not finite.
+            if not np.isfinite(self._params).all():
+                self._restore(snapshot)
+            elif hasattr(exc, "fnn_n_updates"):
+                opt.n_updates = exc.fnn_n_updates
+            raise
         if diverged or not np.isfinite(self._params).all():
-            self._params[...] = snapshot[0]
-            for state, saved in zip(opt.state, snapshot[1]):
-                state[...] = saved
-            opt.n_updates = snapshot[2]
+            self._restore(snapshot)
             raise ValueError(
                 f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
                 "non-finite. The weights of the last finished epoch were kept. "
                 f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
                 "or scale the input features.")
         return loss_sum / n_rows
+
+    def _restore(self, snapshot):
+        params, states, n_updates = snapshot
+        self._params[...] = params
+        for state, saved in zip(self._optimizer.state, states):
+            state[...] = saved
+        self._optimizer.n_updates = n_updates
 
     def _per_example_threads(self):
         """Threads for the per-example loop: n_jobs (None or -1: all cores

@@ -12,6 +12,8 @@ Design:
 - Scratch buffers (batch, activations, deltas, gradient) are allocated once
   per call, before the loop.
 - A non-finite batch loss stops the epoch before that batch's step.
+- Ctrl-C: every few milliseconds of work the loop looks for signals
+  (_interrupt.pxd) and stops between two batches.
 """
 from cython cimport floating
 from libc.math cimport isfinite
@@ -23,6 +25,7 @@ from fnncore._blas cimport gemm
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
+from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._simd cimport fnn_step, step_slice, sumsq
 
 
@@ -42,11 +45,13 @@ def minibatch_epoch(
     double alpha,
     fnn_step step,
     long long n_updates,
+    bint check_signals=False,
 ):
     """Train on the batches order[0:b], order[b:2b], ...
 
     Parameters are those of fnncore._sgd.sgd_epoch, plus batch_size (the last
-    batch may be smaller).  Returns (loss_sum, n_updates, diverged) where
+    batch may be smaller), and check_signals (look for Ctrl-C every few
+    milliseconds; the KeyboardInterrupt propagates between batches).  Returns (loss_sum, n_updates, diverged) where
     loss_sum adds each batch's mean loss (with its L2 penalty) times the
     batch's size, as scikit-learn accumulates it.
     """
@@ -68,7 +73,9 @@ def minibatch_epoch(
     cdef floating *gb
     cdef floating sw
     cdef double sw_sum, batch_loss, data_loss, loss_sum = 0, penalty_sumsq = 0
-    cdef bint diverged = False
+    cdef bint diverged = False, interrupted = False
+    cdef Py_ssize_t n_batches = 0
+    cdef Py_ssize_t check_every = max(1, CHECK_WORK // (batch_size * n_params))
     cdef fnn_step local_step
 
     cdef Py_ssize_t *units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
@@ -91,6 +98,10 @@ def minibatch_epoch(
                                    P + layout[l, W_OFFSET])
         start = 0
         while start < n_samples:
+            if check_signals and n_batches % check_every == 0 and signal_raised():
+                interrupted = True
+                break
+            n_batches += 1
             m = min(batch_size, n_samples - start)
             idx = &order[start]
             start += m
@@ -184,4 +195,6 @@ def minibatch_epoch(
 
     free(batch)
     free(units)
+    if interrupted:
+        reraise_pending(n_updates)
     return loss_sum, n_updates, diverged

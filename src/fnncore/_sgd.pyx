@@ -30,6 +30,9 @@ Design:
   penalty costs no extra pass.
 - A non-finite loss stops the epoch at that example (flag `diverged`); the
   caller restores its weights.  Checking each example costs one comparison.
+- Ctrl-C: thread 0 looks for signals every few milliseconds (_interrupt.pxd)
+  and, like divergence, the stop takes effect for all threads at the same
+  barrier, after a complete update.
 """
 from cython cimport floating
 from libc.math cimport isfinite
@@ -41,6 +44,7 @@ from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets
                                step_for_update)
 from fnncore._simd cimport (fnn_step, dense_forward_one, dense_backward_step_one,
                             dense_step_forward_one, sumsq)
+from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
 
 # Thread ranges start at multiples of this many units (one AVX-512 vector of
@@ -63,6 +67,8 @@ ctypedef struct Epoch:
     double alpha
     fnn_step step
     long long n_updates_before
+    bint check_signals
+    Py_ssize_t check_every        # examples between looks for signals
     # IN/OUT
     void *params
     void *state1                  # NULL where the rule keeps no state
@@ -79,6 +85,7 @@ ctypedef struct Epoch:
     double loss_sum
     long long n_updates
     bint diverged
+    bint interrupted
 
 
 cdef void split_units(Epoch *e, int n_threads) noexcept nogil:
@@ -180,10 +187,12 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
                 e.loss_sum += example_loss
             else:
                 e.diverged = True
+            if e.check_signals and k % e.check_every == 0 and signal_raised():
+                e.interrupted = True
         output_delta_row(y, out, delta_out, n_outputs)
-        # Everyone has read the weights and the penalty; the flag is visible.
+        # Everyone has read the weights and the penalty; the flags are visible.
         fnn_barrier_wait(&e.barrier)
-        if e.diverged:
+        if e.diverged or e.interrupted:
             break
 
         # Backward.  scikit-learn scales delta by sw and divides the gradient
@@ -256,6 +265,7 @@ def sgd_epoch(
     fnn_step step,
     long long n_updates,
     int n_threads=1,
+    bint check_signals=False,
 ):
     """Train on X[order[0]], X[order[1]], ... one example at a time.
 
@@ -274,6 +284,8 @@ def sgd_epoch(
     step : the optimiser rule; for Adam, learning_rate is learning_rate_init.
     n_updates : updates made before this call (Adam's t).
     n_threads : threads to use (>= 1); fewer run if the system refuses some.
+    check_signals : look for Ctrl-C every few milliseconds (main thread
+        only); a KeyboardInterrupt then propagates after a complete update.
 
     Returns
     -------
@@ -305,6 +317,9 @@ def sgd_epoch(
     e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
     e.loss_sum = 0
     e.diverged = False
+    e.interrupted = False
+    e.check_signals = check_signals
+    e.check_every = max(1, CHECK_WORK // params.shape[0])
 
     e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
     e.split = <Py_ssize_t *> malloc(n_layers * (threads + 1) * sizeof(Py_ssize_t))
@@ -334,4 +349,6 @@ def sgd_epoch(
     free(e.units)
     free(e.split)
     free(e.partial_sumsq)
+    if e.interrupted:
+        reraise_pending(e.n_updates)
     return e.loss_sum, e.n_updates, e.diverged

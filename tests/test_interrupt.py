@@ -1,0 +1,50 @@
+"""Ctrl-C during fit stops training promptly and keeps a usable model."""
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+CHILD = textwrap.dedent("""
+    import json, sys, time, warnings
+    import numpy as np
+    import fnn
+
+    batch_size, n_jobs = int(sys.argv[1]), int(sys.argv[2])
+    rng = np.random.RandomState(0)
+    X = rng.rand(20000, 400).astype(np.float32)
+    y = (X[:, 0] > 0.5).astype(int)
+    model = fnn.MLPClassifier((256,), solver="adam", batch_size=batch_size,
+                              max_iter=10000, tol=0, n_iter_no_change=10**6,
+                              n_jobs=n_jobs, random_state=0)
+    print("started", flush=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    weights = model.coefs_ + model.intercepts_
+    print(json.dumps({
+        "returned_at": time.time(),
+        "warned": any("interrupted" in str(w.message) for w in caught),
+        "finite": all(bool(np.isfinite(W).all()) for W in weights),
+        "n_iter": model.n_iter_,
+        "predict_ok": bool(np.isfinite(model.predict_proba(X[:10])).all()),
+    }), flush=True)
+""")
+
+
+@pytest.mark.parametrize("batch_size, n_jobs", [(1, 1), (1, 2), (64, 1)])
+def test_ctrl_c_stops_within_a_second_and_returns_the_model(batch_size, n_jobs):
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(batch_size), str(n_jobs)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(1.5)  # well inside the first epochs
+    sent = time.time()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["returned_at"] - sent < 1.0
+    assert report["warned"] and report["finite"] and report["predict_ok"]
