@@ -405,6 +405,8 @@ def test_bad_data_raises_clear_errors():
         fnn.Perceptron().fit(X, y, sample_weight=[1, -1, 1, 1])
     with pytest.raises(ValueError, match="coef_init"):
         fnn.Perceptron().fit(X, y, coef_init=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="overflowed"):
+        fnn.Perceptron(eta0=1e10).fit([[1e300], [-1e300]], [1, 0])
     model = fnn.Perceptron().fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         model.predict(np.zeros((2, 3)))
