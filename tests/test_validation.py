@@ -19,9 +19,10 @@ BAD_X = [
     ("inf", _with(7, 2, np.inf), ValueError, r"inf at row 7, column 2"),
     ("1-D", X_GOOD[:, 0], ValueError, r"must be 2-D"),
     ("3-D", X_GOOD.reshape(20, 3, 1), ValueError, r"must be 2-D"),
-    ("empty", np.empty((0, 3)), ValueError, r"empty"),
-    ("no features", np.empty((20, 0)), ValueError, r"empty"),
+    ("empty", np.empty((0, 3)), ValueError, r"empty: 0 sample"),
+    ("no features", np.empty((20, 0)), ValueError, r"empty: 0 feature"),
     ("strings", np.array([["a", "b", "c"]] * 20), ValueError, r"only numbers"),
+    ("objects", np.array([[{}, 1, 2]] * 20, dtype=object), TypeError, r"only numbers"),
     ("complex", X_GOOD + 1j, ValueError, r"complex"),
     ("ragged", [[1, 2, 3], [4, 5]] * 10, ValueError, r"could not be read"),
 ]
@@ -43,8 +44,8 @@ def test_sparse_input_is_refused_clearly():
 @pytest.mark.parametrize("cls", [fnn.MLPClassifier, fnn.MLPRegressor])
 def test_bad_X_in_predict(cls):
     model = cls(max_iter=1).fit(X_GOOD, Y_GOOD)
-    with pytest.raises(ValueError, match="X has 2 features, but the model was fitted "
-                                         "with 3 features"):
+    with pytest.raises(ValueError, match="X has 2 features, but "
+                                         f"{cls.__name__} is expecting 3 features"):
         model.predict(X_GOOD[:, :2])
     with pytest.raises(ValueError, match="nan at row 0"):
         model.predict(_with(0, 0, np.nan))

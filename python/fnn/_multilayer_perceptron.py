@@ -18,7 +18,8 @@ from ._labels import LabelBinarizer, as_label_array
 from ._layout import LayerList, Layout
 from ._optimizers import make_optimizer
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from ._validation import (check_array, check_consistent_length, check_n_features,
+from ._sklearn_compat import interoperable, sklearn_tags
+from ._validation import (_to_numpy, check_array, check_consistent_length, check_n_features,
                           check_random_state, check_sample_weight, effective_n_jobs,
                           float_dtype_of)
 from .exceptions import ConvergenceWarning, NotFittedError
@@ -145,7 +146,7 @@ class _BaseMLP(ParamsMixin):
 
     def _check_fitted(self):
         if "_params" not in self.__dict__:
-            raise NotFittedError(
+            raise interoperable(NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator.")
 
@@ -216,14 +217,17 @@ class _BaseMLP(ParamsMixin):
     # ------------------------------------------------------------------
     def _fit(self, X, y, sample_weight, incremental):
         self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
         first_pass = "_params" not in self.__dict__ or (
             not self.warm_start and not incremental)
         dtype = float_dtype_of(X) if first_pass else self._params.dtype
         X = check_array(X, dtype=dtype)
         if not first_pass:
-            check_n_features(X, self.n_features_in_)
+            check_n_features(X, self.n_features_in_, type(self).__name__)
         check_consistent_length(X, as_label_array(y) if self._is_classifier else
-                                np.asarray(y))
+                                _as_array(y, "y"))
         Y = self._prepare_targets(y, X.dtype, first_pass, incremental)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         rng = check_random_state(self.random_state)
@@ -317,7 +321,7 @@ class _BaseMLP(ParamsMixin):
                     warnings.warn(
                         f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
-                        ConvergenceWarning)
+                        interoperable(ConvergenceWarning))
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
         if early_stopping:
@@ -423,7 +427,7 @@ class _BaseMLP(ParamsMixin):
     def _validated_forward(self, X):
         self._check_fitted()
         X = check_array(X, dtype=self._params.dtype)
-        check_n_features(X, self.n_features_in_)
+        check_n_features(X, self.n_features_in_, type(self).__name__)
         return self._forward(X)
 
     @property
@@ -490,6 +494,10 @@ class MLPClassifier(_BaseMLP):
     """
 
     _is_classifier = True
+    _estimator_type = "classifier"
+
+    def __sklearn_tags__(self):
+        return sklearn_tags("classifier", multi_output=True, multi_label=True)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
@@ -619,6 +627,10 @@ class MLPRegressor(_BaseMLP):
     """
 
     _is_classifier = False
+    _estimator_type = "regressor"
+
+    def __sklearn_tags__(self):
+        return sklearn_tags("regressor", multi_output=True)
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,),
                  activation="relu", *, solver="adam", alpha=0.0001, batch_size="auto",
@@ -647,7 +659,8 @@ class MLPRegressor(_BaseMLP):
     _loss_name = "squared_error"
 
     def _prepare_targets(self, y, dtype, first_pass, incremental):
-        y = check_array(y, name="y", dtype=dtype, ndim=np.ndim(y) if np.ndim(y) in (1, 2) else 1)
+        y = _as_array(y, "y")
+        y = check_array(y, name="y", dtype=dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
         self._y_was_1d = y.ndim == 1 if first_pass else self._y_was_1d
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_pass and Y.shape[1] != self.n_outputs_:
@@ -688,9 +701,16 @@ class MLPRegressor(_BaseMLP):
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 (averaged over outputs)."""
         P = self._validated_forward(X)
-        y = check_array(y, name="y", dtype=P.dtype, ndim=np.ndim(y))
+        y = _as_array(y, "y")
+        y = check_array(y, name="y", dtype=P.dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
         sw = None if sample_weight is None else np.asarray(sample_weight, float)
         return _r2_score(y.reshape(len(y), -1), P, sw)
+
+
+def _as_array(y, name):
+    """y as an ndarray (pandas objects and lists included), without yet
+    converting its dtype."""
+    return _to_numpy(y, name)
 
 
 def _r2_score(Y, P, sample_weight=None):

@@ -64,26 +64,34 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
     """
     arr = _to_numpy(X, name)
     if arr.dtype.kind == "c":
-        raise ValueError(f"{name} has complex values; fnn needs real numbers.")
+        raise ValueError(f"Complex data not supported: {name} has complex values; "
+                         "fnn needs real numbers.")
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"{name} must contain only numbers; got values of type "
-                f"{arr.dtype} that cannot be converted to float."
+        except (ValueError, TypeError) as exc:
+            # Same class as NumPy's: ValueError for text that is not a
+            # number, TypeError for objects that are not numbers at all.
+            raise type(exc)(
+                f"{name} must contain only numbers; values of type {arr.dtype} "
+                f"could not be converted to float ({exc})."
             ) from None
     if arr.ndim != ndim:
         if ndim == 2 and arr.ndim == 1:
             raise ValueError(
                 f"{name} must be 2-D (n_samples, n_features); got a 1-D array "
-                f"of shape {arr.shape}. Reshape it with {name}.reshape(-1, 1) "
-                f"for one feature or {name}.reshape(1, -1) for one sample."
+                f"of shape {arr.shape}. Reshape your data with "
+                f"{name}.reshape(-1, 1) for one feature or {name}.reshape(1, -1) "
+                f"for one sample."
             )
         raise ValueError(f"{name} must be {ndim}-D; got shape {arr.shape}.")
-    if not allow_empty and (arr.shape[0] == 0 or (ndim == 2 and arr.shape[1] == 0)):
-        raise ValueError(f"{name} is empty (shape {arr.shape}); fnn needs at least "
-                         f"one sample and one feature.")
+    if not allow_empty:
+        if arr.shape[0] == 0:
+            raise ValueError(f"{name} is empty: 0 sample(s) (shape={arr.shape}) while "
+                             "a minimum of 1 is required.")
+        if ndim == 2 and arr.shape[1] == 0:
+            raise ValueError(f"{name} is empty: 0 feature(s) (shape={arr.shape}) "
+                             "while a minimum of 1 is required.")
     if dtype is None:
         dtype = float_dtype_of(arr)
     arr = np.ascontiguousarray(arr, dtype=dtype)
@@ -100,11 +108,11 @@ def _all_finite(arr, block=1 << 20):
                for start in range(0, flat.size, block))
 
 
-def check_n_features(X, n_features_in):
+def check_n_features(X, n_features_in, estimator_name="the model"):
     if X.shape[1] != n_features_in:
         raise ValueError(
-            f"X has {X.shape[1]} features, but the model was fitted with "
-            f"{n_features_in} features."
+            f"X has {X.shape[1]} features, but {estimator_name} is expecting "
+            f"{n_features_in} features as input (the number it was fitted with)."
         )
 
 
@@ -123,6 +131,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         return None
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, sample_weight)
+    sample_weight = np.asarray(sample_weight)
     sw = check_array(sample_weight, name="sample_weight", dtype=dtype, ndim=1)
     if sw.shape[0] != n_samples:
         raise ValueError(

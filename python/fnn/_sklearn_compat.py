@@ -1,0 +1,64 @@
+"""What scikit-learn's tools need to know about fnn's estimators.
+
+scikit-learn (>= 1.6) asks an estimator for its tags through
+``__sklearn_tags__``.  fnn does not import scikit-learn at run time, so the
+tags are built here, on demand, only when scikit-learn itself asks.
+"""
+
+
+def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
+                 poor_score=False):
+    """scikit-learn Tags for one of fnn's estimators.
+
+    Parameters
+    ----------
+    estimator_type : {'classifier', 'regressor'}
+    multi_output : bool
+        The estimator accepts 2-D targets.
+    multi_label : bool
+        A classifier that accepts multilabel indicator targets.
+    poor_score : bool
+        Default parameters do not reach scikit-learn's score thresholds on
+        its tiny check data sets (e.g. a linear model on non-linear data).
+    """
+    from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+
+    return Tags(
+        estimator_type=estimator_type,
+        target_tags=TargetTags(required=True, multi_output=multi_output,
+                               single_output=True),
+        transformer_tags=None,
+        classifier_tags=(ClassifierTags(multi_class=True, multi_label=multi_label,
+                                        poor_score=poor_score)
+                         if estimator_type == "classifier" else None),
+        regressor_tags=(RegressorTags(poor_score=poor_score)
+                        if estimator_type == "regressor" else None),
+        input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False,
+                             categorical=False, string=False, dict=False),
+    )
+
+
+_BOTH = {}
+
+
+def interoperable(fnn_class):
+    """The class to raise or warn with in place of `fnn_class`.
+
+    Until scikit-learn is imported, that is `fnn_class` itself.  Once it is,
+    it is a subclass of both `fnn_class` and scikit-learn's class of the same
+    name in sklearn.exceptions (NotFittedError, ConvergenceWarning), so that
+    `except` clauses and warning filters written for either library catch it
+    -- scikit-learn's own tools (check_is_fitted users, GridSearchCV, the
+    estimator checks) included.
+    """
+    import sys
+
+    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+    sklearn_class = getattr(sklearn_exceptions, fnn_class.__name__, None)
+    if sklearn_class is None:
+        return fnn_class
+    if fnn_class not in _BOTH:
+        _BOTH[fnn_class] = type(fnn_class.__name__, (fnn_class, sklearn_class),
+                                {"__module__": fnn_class.__module__,
+                                 "__doc__": fnn_class.__doc__})
+    return _BOTH[fnn_class]
