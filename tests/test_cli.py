@@ -31,3 +31,210 @@ def test_bad_arguments_fail_with_a_message():
     assert result.returncode != 0
     assert "--epochs must be at least 1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ----------------------------------------------------------------------
+# fnn train / predict / evaluate, run as the installed console script
+# ----------------------------------------------------------------------
+import csv  # noqa: E402
+import gzip  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from numpy.testing import assert_array_equal  # noqa: E402
+
+from fnn import data  # noqa: E402
+from fnn.cli import choose_task, confusion_matrix_text  # noqa: E402
+
+FNN = shutil.which("fnn")
+
+
+def fnn_cli(*args, cwd=None):
+    assert FNN is not None, "the `fnn` console script is not on PATH"
+    result = subprocess.run([FNN, *map(str, args)], capture_output=True, text=True,
+                            cwd=cwd, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def _blobs_csv(path, rng, n=240):
+    names = np.array(["circle", "square", "triangle"])
+    y = names[rng.randint(0, 3, n)]
+    centres = {"circle": (0, 0, 3), "square": (3, 0, 0), "triangle": (0, 3, 0)}
+    X = np.array([centres[label] for label in y]) + rng.normal(scale=0.5, size=(n, 3))
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["x", "y", "z", "shape"])
+        for row, label in zip(X.round(5), y):
+            writer.writerow([*row, label])
+
+
+def _value(pattern, text):
+    return float(re.search(pattern, text).group(1))
+
+
+def test_train_predict_evaluate_a_classifier_on_csv(tmp_path, rng):
+    _blobs_csv(tmp_path / "shapes.csv", rng)
+    trained = fnn_cli("train", "shapes.csv", "--target", "shape", "--hidden", 16, 8,
+                      "--max-iter", 60, "--learning-rate", 0.01, "--random-state", 0,
+                      "--test-fraction", 0.25, "--out", "model.fnn", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert "task: classification, 3 classes (the target is not numeric)" in trained.stdout
+    assert "layers 3-16-8-3" in trained.stdout
+    assert re.search(r"held-out accuracy: [0-9.]+ \(60 samples\)", trained.stdout)
+    assert _value(r"held-out accuracy: ([0-9.]+)", trained.stdout) > 0.9
+
+    model = fnn.load(tmp_path / "model.fnn")
+    X, y = data.read_csv(tmp_path / "shapes.csv", target="shape")
+    assert model.hidden_layer_sizes == (16, 8) and model._params.dtype == np.float32
+
+    predicted = fnn_cli("predict", "model.fnn", "shapes.csv", "--target", 3, "--out",
+                        "preds.csv", cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    with open(tmp_path / "preds.csv") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["prediction"]
+    assert_array_equal([r[0] for r in rows[1:]], model.predict(X))
+
+    evaluated = fnn_cli("evaluate", "model.fnn", "shapes.csv", "--target", "shape",
+                        cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert _value(r"accuracy: ([0-9.]+)", evaluated.stdout) == round(model.score(X, y), 4)
+    matrix = evaluated.stdout.split("confusion matrix:\n")[1].splitlines()
+    assert matrix[0].split()[-3:] == ["circle", "square", "triangle"]
+    counts = np.array([line.split()[1:] for line in matrix[1:4]], dtype=int)
+    metrics = pytest.importorskip("sklearn.metrics")
+    assert_array_equal(counts, metrics.confusion_matrix(y, model.predict(X),
+                                                        labels=model.classes_))
+
+
+def test_train_predict_evaluate_a_regressor(tmp_path, rng):
+    X = rng.uniform(-1, 1, size=(300, 2))
+    target = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
+    np.savetxt(tmp_path / "r.csv", np.column_stack([X, target]), delimiter=",",
+               header="a,b,t", comments="", fmt="%.6f")
+    trained = fnn_cli("train", "r.csv", "--hidden", 32, "--max-iter", 200,
+                      "--learning-rate", 0.01, "--random-state", 1, "--dtype", "float64",
+                      "--out", "r.fnn", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert "task: regression (the target has non-integer values)" in trained.stdout
+    assert _value(r"training R\^2: ([0-9.]+)", trained.stdout) > 0.9
+    model = fnn.load(tmp_path / "r.fnn")
+    X_read, y_read = data.read_csv(tmp_path / "r.csv", target="t")
+    printed = fnn_cli("predict", "r.fnn", "r.csv", "--target", "t", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert_array_equal(np.array(printed.stdout.split(), dtype=np.float64),
+                       model.predict(X_read))  # printed exactly
+    evaluated = fnn_cli("evaluate", "r.fnn", "r.csv", cwd=tmp_path)
+    assert _value(r"R\^2: ([0-9.]+)", evaluated.stdout) == round(
+        model.score(X_read, y_read), 4)
+    residual = y_read - model.predict(X_read)
+    assert np.isclose(_value(r"mean squared error: ([0-9.e-]+)", evaluated.stdout),
+                      np.mean(residual ** 2), rtol=1e-5)
+
+
+def _write_idx(path, array):
+    code = {np.dtype(np.uint8): 0x08}[array.dtype]
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def test_svmlight_npz_and_idx_inputs(tmp_path, rng):
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0).astype(int)
+    with open(tmp_path / "d.svm", "w") as f:
+        for row, label in zip(X, y):
+            f.write(f"{label} " + " ".join(f"{j + 1}:{v:.5f}" for j, v in enumerate(row))
+                    + "\n")
+    np.savez(tmp_path / "d.npz", X=X, label=y)
+    images = (rng.rand(50, 4, 4) * 255).astype(np.uint8)
+    _write_idx(tmp_path / "images-idx3-ubyte.gz", images)
+    _write_idx(tmp_path / "labels-idx1-ubyte.gz", (images[:, 0, 0] > 127).astype(np.uint8))
+    runs = {
+        "svm": ["train", "d.svm", "--max-iter", 3, "--out", "s.fnn"],
+        "npz": ["train", "d.npz", "--target", "label", "--max-iter", 3],
+        "idx": ["train", "images-idx3-ubyte.gz", "--labels", "labels-idx1-ubyte.gz",
+                "--max-iter", 3, "--out", "i.fnn"],
+    }
+    results = {name: fnn_cli(*args, cwd=tmp_path) for name, args in runs.items()}
+    for name, result in results.items():
+        assert result.returncode == 0, (name, result.stderr)
+        assert "task: classification, 2 classes" in result.stdout
+    assert "d.svm (svmlight): 120 samples, 4 features" in results["svm"].stdout
+    assert "d.npz (npz): 120 samples, 4 features" in results["npz"].stdout
+    assert "(idx): 50 samples, 16 features" in results["idx"].stdout
+    model = fnn.load(tmp_path / "i.fnn")
+    printed = fnn_cli("predict", "i.fnn", "images-idx3-ubyte.gz", cwd=tmp_path)
+    # IDX pixels are scaled to [0, 1] for training and prediction alike.
+    expected = model.predict(images.reshape(50, -1) / np.float32(255))
+    assert_array_equal(np.array(printed.stdout.split(), dtype=int), expected)
+
+
+@pytest.fixture
+def workdir(tmp_path, rng):
+    _blobs_csv(tmp_path / "shapes.csv", rng, n=30)
+    (tmp_path / "plain.csv").write_text("1,2\n4,5\n")
+    (tmp_path / "ragged.csv").write_text("a,b,c\n1,2,3\n4,5\n")
+    (tmp_path / "text.csv").write_text("a,b,c\n1,x,3\n")
+    result = fnn_cli("train", "shapes.csv", "--target", "shape", "--max-iter", 1,
+                     "--hidden", 2, "--out", "ok.fnn", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    raw = (tmp_path / "ok.fnn").read_bytes()
+    (tmp_path / "torn.fnn").write_bytes(raw[:len(raw) // 2])
+    return tmp_path
+
+
+ERROR_CASES = [
+    (["train", "missing.csv"], "no such file: missing.csv"),
+    (["train", "shapes.csv", "--target", "colour"], "no column 'colour'"),
+    (["train", "plain.csv", "--target", "name"], "no header row"),
+    (["train", "ragged.csv", "--target", "c"], "line 3: 2 fields"),
+    (["train", "text.csv", "--target", "c"], "line 2, column 1 ('b') has 'x'"),
+    (["train", "shapes.csv", "--hidden", "0"], "--hidden: must be at least 1"),
+    (["train", "shapes.csv", "--learning-rate", "0"], "--learning-rate: must be a pos"),
+    (["train", "shapes.csv", "--task", "regress"], "--task regress needs a numeric"),
+    (["train", "shapes.csv", "--out", "nowhere/m.fnn"], "no folder"),
+    (["train", "shapes.csv", "--labels", "x.npy"], "--labels applies to IDX and .npy"),
+    (["train", "shapes.csv", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["predict", "shapes.csv", "shapes.csv"], "not an fnn model file"),
+    (["predict", "torn.fnn", "shapes.csv"], "not an fnn model file"),
+    (["predict", "none.fnn", "shapes.csv"], "no such model file: none.fnn"),
+    (["predict", "ok.fnn", "shapes.csv"], "leave a target column out with --target"),
+    (["predict", "ok.fnn", "plain.csv"], "plain.csv has 2 features but the model takes 3"),
+    (["evaluate", "ok.fnn", "plain.csv", "--target", "0"], "has 1 feature but the model takes 3"),
+]
+
+
+def test_errors_are_one_line_without_traceback(workdir):
+    # Start every case at once: each is a separate interpreter.
+    running = [(args, message, subprocess.Popen(
+        [FNN, *args], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)) for args, message in ERROR_CASES]
+    for args, message, process in running:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 2, (args, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("fnn: error: "), (args, err)
+        assert message in lines[0], (args, lines[0])
+
+
+def test_task_rule():
+    assert choose_task(np.array(["a", "b"]))[0] == "classify"
+    assert choose_task(np.arange(20))[0] == "classify"
+    assert choose_task(np.arange(21))[0] == "regress"
+    assert choose_task(np.array([0.5, 1.0]))[0] == "regress"
+    assert choose_task(np.array([True, False]))[0] == "classify"
+
+
+def test_confusion_matrix_text_counts_like_scikit_learn(rng):
+    metrics = pytest.importorskip("sklearn.metrics")
+    labels = ["ant", "bee", "cat", "dog"]
+    y_true = np.array(labels)[rng.randint(0, 4, 200)]
+    y_pred = np.array(labels)[rng.randint(0, 4, 200)]
+    text = confusion_matrix_text(y_true, y_pred, labels).splitlines()
+    assert text[0].split()[-4:] == labels
+    counts = np.array([line.split()[1:] for line in text[1:]], dtype=int)
+    assert_array_equal(counts, metrics.confusion_matrix(y_true, y_pred, labels=labels))
+    assert len({len(line) for line in text}) == 1  # aligned columns

@@ -55,6 +55,7 @@ the same folder is flushed, fsynced and renamed over the target.
 
 Other estimators join with :func:`register`.
 """
+import errno
 import json
 import math
 import numbers
@@ -269,8 +270,13 @@ def _storable(key, arr):
 
 def _write_atomically(path, members):
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a model file", path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp",
+                                   prefix="." + os.path.basename(path) + ".")
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "no such folder", folder) from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, allow_pickle=False, **members)

@@ -1,13 +1,383 @@
 """The `fnn` command line.
 
-    fnn demo        train on the bundled handwritten digits and report
+    fnn train DATA [--target COL] [--hidden N ...] [--out MODEL]
+                         train an MLP on a data file, report, save the model
+    fnn predict MODEL DATA [--out FILE]
+                         print or write the model's predictions
+    fnn evaluate MODEL DATA [--target COL]
+                         accuracy and confusion matrix, or R^2
+    fnn demo             train on the bundled handwritten digits and report
     fnn --version
+
+DATA is a CSV file, a libsvm/svmlight file, a NumPy .npz (arrays X and y)
+or .npy file, or an IDX images file with --labels (MNIST's format); the
+format follows the file name (or --format).  Errors are one line on
+stderr, ``fnn: error: ...``, with exit status 2 (1 for a failed run).
+docs/cli.md has examples.
 """
 import argparse
+import csv
+import os
 import sys
 import time
+import warnings
 
 import numpy as np
+
+#: Classification when the target is not numeric, or has integer values
+#: only and at most this many distinct ones; regression otherwise.
+MAX_CLASSES = 20
+
+_FORMATS = ("auto", "csv", "tsv", "svmlight", "npz", "npy", "idx")
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".svm": "svmlight", ".svmlight": "svmlight",
+               ".libsvm": "svmlight", ".npz": "npz", ".npy": "npy", ".idx": "idx"}
+
+
+class CommandError(Exception):
+    """A problem to report as one line, ``fnn: error: ...``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"fnn: error: {message} (see '{self.prog} --help')\n")
+
+
+# ----------------------------------------------------------------------
+# Reading data files
+# ----------------------------------------------------------------------
+def _guess_format(path):
+    name = os.path.basename(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    ext = os.path.splitext(name)[1]
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    if "-ubyte" in name or "idx" in ext:
+        return "idx"
+    # Unknown name: look at the first bytes.
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if head.startswith(b"PK"):
+        return "npz"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if len(head) >= 4 and head[:2] == b"\0\0" and head[2] in (8, 9, 11, 12, 13, 14):
+        return "idx"
+    for line in head.decode("utf-8", "replace").splitlines():
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            return "svmlight" if all(":" in f for f in fields[1:]) and \
+                len(fields) > 1 else "csv"
+    return "csv"
+
+
+def _csv_target(path, spec, delimiter):
+    """read_csv with --target as a column name, or else as an index."""
+    from . import data
+
+    if spec is None:
+        return data.read_csv(path, target=-1, delimiter=delimiter)
+    try:
+        return data.read_csv(path, target=spec, delimiter=delimiter)
+    except ValueError as name_error:
+        try:
+            index = int(spec)
+        except ValueError:
+            raise name_error from None
+        try:
+            return data.read_csv(path, target=index, delimiter=delimiter)
+        except ValueError:
+            raise name_error from None
+
+
+def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
+              n_features=None):
+    """Read DATA for a command: returns (X, y, description).
+
+    For CSV, target is the target column (name or index; default the last);
+    for .npz the name of the target array (default 'y'); IDX and .npy take
+    targets from a --labels file.  With need_target=False (predict), a CSV
+    keeps every column unless target is given.
+    """
+    from . import data
+
+    if not os.path.exists(path):
+        raise CommandError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise CommandError(f"{path} is a folder, not a data file")
+    fmt = _guess_format(path) if fmt == "auto" else fmt
+    if target is not None and fmt in ("svmlight", "idx", "npy"):
+        raise CommandError(f"--target applies to CSV and .npz files; this is a {fmt} "
+                           "file" + (" (its labels come first on each line)"
+                                     if fmt == "svmlight" else " (use --labels)"))
+    if labels is not None and fmt not in ("idx", "npy"):
+        raise CommandError(f"--labels applies to IDX and .npy files; this is a {fmt} "
+                           "file")
+    y = None
+    if fmt in ("csv", "tsv"):
+        delimiter = "\t" if fmt == "tsv" else ","
+        if need_target or target is not None:
+            X, y = _csv_target(path, target, delimiter)
+        else:
+            X, _ = data.read_csv(path, delimiter=delimiter)
+    elif fmt == "svmlight":
+        X, y = data.read_svmlight(path, n_features=n_features)
+    elif fmt == "npz":
+        X, y = data.read_npz(path, y="y" if target is None else target)
+        if y is None and need_target:
+            raise CommandError(f"{path} has no target array "
+                               f"{'y' if target is None else target!r}; name it "
+                               "with --target")
+    elif fmt in ("npy", "idx"):
+        read = data.read_npy if fmt == "npy" else data.read_idx
+        X = read(path)
+        X = X.reshape(len(X), -1) if X.ndim != 1 else X.reshape(-1, 1)
+        if X.dtype == np.uint8 and fmt == "idx":
+            X = X / np.float32(255)  # pixels to [0, 1], as load_fashion_mnist
+        if labels is not None:
+            y = read(labels)
+            if y.ndim != 1 or len(y) != len(X):
+                raise CommandError(f"{labels} holds {y.shape} labels for {len(X)} "
+                                   "samples; expected one label per sample")
+        elif need_target:
+            raise CommandError(f"{fmt} files hold no targets; give them with "
+                               "--labels FILE")
+    else:
+        raise CommandError(f"unknown format {fmt!r}")
+    if y is not None and y.dtype.kind == "f" and np.all(y == np.round(y)) and \
+            np.isfinite(y).all() and np.abs(y).max(initial=0) < 2 ** 53:
+        # svmlight writes labels as floats; 1.0 and 1 are the same class.
+        y = y.astype(np.int64)
+    return X, y, f"{path} ({fmt}): {X.shape[0]} samples, {X.shape[1]} features"
+
+
+def choose_task(y):
+    """'classify' or 'regress' for target y, and the reason, by the rule: not
+    numeric, or integers with at most MAX_CLASSES distinct values, is
+    classification."""
+    if y.dtype.kind not in "biuf":
+        return "classify", "the target is not numeric"
+    distinct = len(np.unique(y))
+    if y.dtype.kind in "biu":
+        if distinct <= MAX_CLASSES:
+            return "classify", (f"the target has {distinct} distinct integer values, "
+                                f"at most {MAX_CLASSES}")
+        return "regress", (f"the target has {distinct} distinct integer values, more "
+                           f"than {MAX_CLASSES}")
+    return "regress", "the target has non-integer values"
+
+
+# ----------------------------------------------------------------------
+# Commands
+# ----------------------------------------------------------------------
+def _collect_warnings(caught):
+    notes = []
+    for w in caught:
+        from .exceptions import ConvergenceWarning
+
+        if issubclass(w.category, ConvergenceWarning):
+            notes.append("stopped at --max-iter before the loss settled")
+        else:
+            print(f"fnn: warning: {w.message}", file=sys.stderr)
+    return notes
+
+
+def _score_line(model, X, y, what):
+    score = model.score(X, y)
+    name = "accuracy" if getattr(model, "_is_classifier", False) else "R^2"
+    return f"{what} {name}: {score:.4f} ({len(X)} samples)"
+
+
+def train(args):
+    """Train an MLP on DATA; print what was done and the scores."""
+    from . import MLPClassifier, MLPRegressor
+
+    X, y, description = load_data(args.data, args.format, args.target, args.labels)
+    X = X.astype(args.dtype, copy=False)
+    print(f"data: {description}")
+    task, reason = choose_task(y) if args.task == "auto" else (args.task, "--task")
+    if task == "regress" and y.dtype.kind not in "biuf":
+        raise CommandError("--task regress needs a numeric target")
+    if task == "classify" and y.dtype.kind == "f":
+        raise CommandError("--task classify needs class labels; the target has "
+                           "non-integer values (use --task regress)")
+    if args.out:
+        folder = os.path.dirname(os.path.abspath(args.out))
+        if not os.path.isdir(folder):
+            raise CommandError(f"cannot save to {args.out}: no folder {folder}")
+    X_test = y_test = None
+    if args.test_fraction is not None:
+        n_test = int(round(args.test_fraction * len(X)))
+        if n_test < 1 or n_test >= len(X):
+            raise CommandError(f"--test-fraction {args.test_fraction} leaves no "
+                               f"{'test' if n_test < 1 else 'training'} samples out "
+                               f"of {len(X)}")
+        order = np.random.RandomState(args.random_state).permutation(len(X))
+        X_test, y_test = X[order[:n_test]], y[order[:n_test]]
+        X, y = X[order[n_test:]], y[order[n_test:]]
+    estimator = MLPClassifier if task == "classify" else MLPRegressor
+    model = estimator(hidden_layer_sizes=tuple(args.hidden), activation=args.activation,
+                      solver=args.solver, batch_size=args.batch_size,
+                      learning_rate_init=args.learning_rate, alpha=args.alpha,
+                      max_iter=args.max_iter, random_state=args.random_state,
+                      early_stopping=args.early_stopping, verbose=args.verbose)
+    what = (f"classification, {len(np.unique(y))} classes" if task == "classify"
+            else "regression")
+    print(f"task: {what} ({reason})")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        model.fit(X, y)
+        seconds = time.perf_counter() - start
+    notes = _collect_warnings(caught)
+    units = "-".join(str(u) for u in model._layout.layer_units)
+    print(f"model: {type(model).__name__}, layers {units}, {args.activation}, "
+          f"{args.solver}, {np.dtype(args.dtype).name}")
+    epochs = f"{model.n_iter_} epoch{'s' if model.n_iter_ != 1 else ''}"
+    print(f"training: {epochs} in {seconds:.3g} s, final loss "
+          f"{model.loss_:.6g}" + "".join(f" ({note})" for note in notes))
+    print(_score_line(model, X, y, "training"))
+    if X_test is not None:
+        print(_score_line(model, X_test, y_test, "held-out"))
+    if args.out:
+        model.save(args.out)
+        print(f"saved: {args.out}")
+    return 0
+
+
+def _load_model(path):
+    from . import load
+
+    if not os.path.exists(path):
+        raise CommandError(f"no such model file: {path}")
+    model = load(path)
+    if "_params" not in vars(model):
+        raise CommandError(f"{path} holds an unfitted {type(model).__name__}")
+    return model
+
+
+def _match_label_types(model, y):
+    """y with the dtype kind of the model's classes where that is possible
+    (a CSV of digits read as ints, for a model trained on string labels)."""
+    classes = getattr(model, "classes_", None)
+    if classes is None or y is None:
+        return y
+    if classes.dtype.kind in "UO" and y.dtype.kind in "biuf":
+        return y.astype(str)
+    if classes.dtype.kind in "biuf" and y.dtype.kind == "U":
+        try:
+            return y.astype(np.float64)
+        except ValueError:
+            return y
+    return y
+
+
+def _n_features_hint(model, X, args):
+    if X.shape[1] == model.n_features_in_ + 1 and args.target is None:
+        raise CommandError(
+            f"{args.data} has {X.shape[1]} columns but the model takes "
+            f"{model.n_features_in_} features; name the target column to drop "
+            "with --target")
+    if X.shape[1] != model.n_features_in_:
+        raise CommandError(f"{args.data} has {_count(X.shape[1], 'feature')} but the "
+                           f"model takes {model.n_features_in_}")
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _format_value(value):
+    return str(value.item() if isinstance(value, np.generic) and value.dtype.kind in
+               "biuU" else value)
+
+
+def predict(args):
+    """Print or write the predictions of a saved model for DATA."""
+    model = _load_model(args.model)
+    try:
+        X, _, _ = load_data(args.data, args.format, args.target, None,
+                            need_target=False, n_features=model.n_features_in_)
+    except ValueError as exc:
+        if args.target is not None or "not a number" not in str(exc):
+            raise
+        raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out with "
+                           "--target COL") from None
+    _n_features_hint(model, X, args)
+    if args.proba:
+        if not hasattr(model, "predict_proba"):
+            raise CommandError(f"--proba needs a classifier; {args.model} holds a "
+                               f"{type(model).__name__}")
+        P = model.predict_proba(X)
+        names = [f"proba_{c}" for c in model.classes_]
+    else:
+        P = model.predict(X)
+        names = (["prediction"] if P.ndim == 1 else
+                 [f"prediction_{j}" for j in range(P.shape[1])])
+    rows = P.reshape(len(P), -1)
+    if args.out:
+        with open(args.out, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(names)
+            writer.writerows([_format_value(v) for v in row] for row in rows)
+        print(f"wrote {len(rows)} predictions to {args.out}")
+    else:
+        out = sys.stdout
+        for row in rows:
+            out.write(",".join(_format_value(v) for v in row) + "\n")
+    return 0
+
+
+def confusion_matrix_text(y_true, y_pred, labels):
+    """A confusion matrix as aligned text: rows are true labels, columns the
+    predicted ones."""
+    index = {label: i for i, label in enumerate(labels)}
+    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(y_true.tolist(), y_pred.tolist()):
+        counts[index[t], index[p]] += 1
+    names = [str(label) for label in labels]
+    first = max(len(n) for n in names + ["true \\ predicted"])
+    width = max(max(len(n) for n in names), len(str(counts.max())))
+    lines = ["true \\ predicted".ljust(first) + "".join(f"  {n:>{width}}" for n in names)]
+    for name, row in zip(names, counts):
+        lines.append(name.ljust(first) + "".join(f"  {c:>{width}}" for c in row))
+    return "\n".join(lines)
+
+
+def evaluate(args):
+    """Score a saved model on DATA: accuracy and confusion matrix, or R^2."""
+    model = _load_model(args.model)
+    X, y, description = load_data(args.data, args.format, args.target, args.labels,
+                                  n_features=model.n_features_in_)
+    if X.shape[1] != model.n_features_in_:
+        raise CommandError(f"{args.data} has {_count(X.shape[1], 'feature')} but the "
+                           f"model takes {model.n_features_in_}")
+    print(f"data: {description}")
+    print(f"model: {args.model}: {type(model).__name__}, layers "
+          f"{'-'.join(str(u) for u in model._layout.layer_units)}")
+    if not getattr(model, "_is_classifier", False):
+        if y.dtype.kind not in "biuf":
+            raise CommandError("the model is a regressor but the target is not numeric")
+        P = model.predict(X)
+        residual = np.asarray(y, np.float64).reshape(P.shape) - P
+        print(f"R^2: {model.score(X, y):.4f}")
+        print(f"mean squared error: {np.mean(residual ** 2):.6g}")
+        print(f"mean absolute error: {np.mean(np.abs(residual)):.6g}")
+        return 0
+    y = _match_label_types(model, y)
+    pred = model.predict(X)
+    right = (pred == y) if pred.ndim == 1 else (pred == y).all(axis=1)
+    print(f"accuracy: {model.score(X, y):.4f} ({int(right.sum())} of {len(y)} right)")
+    if pred.ndim == 1:
+        labels = list(model.classes_)
+        unseen = [v for v in np.unique(y).tolist() if v not in set(labels)]
+        if unseen:
+            print(f"labels the model never saw: {unseen}")
+        print("confusion matrix:")
+        print(confusion_matrix_text(np.asarray(y), pred, labels + unseen))
+    return 0
 
 
 def demo(args):
@@ -20,7 +390,7 @@ def demo(args):
     rng = np.random.RandomState(0)
     order = rng.permutation(len(X))
     n_train = int(0.75 * len(X))
-    train, test = order[:n_train], order[n_train:]
+    train_rows, test = order[:n_train], order[n_train:]
     model = MLPClassifier(hidden_layer_sizes=(64,), activation="logistic", solver="sgd",
                           batch_size=1, momentum=0.0, learning_rate_init=0.05,
                           max_iter=args.epochs, tol=0.0, random_state=0)
@@ -28,12 +398,10 @@ def demo(args):
           f"images of 8x8 pixels")
     print(f"network 64-64-10 (logistic hidden layer, softmax output), per-example SGD, "
           f"float32, {args.epochs} epochs")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        model.fit(X[train], y[train])
+        model.fit(X[train_rows], y[train_rows])
         seconds = time.perf_counter() - start
     accuracy = model.score(X[test], y[test])
     seen = model.n_iter_ * n_train
@@ -43,23 +411,173 @@ def demo(args):
     return 0
 
 
-def main(argv=None):
+# ----------------------------------------------------------------------
+# Options
+# ----------------------------------------------------------------------
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _batch_size(text):
+    return "auto" if text == "auto" else _positive_int(text)
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _fraction(text):
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1, got {value}")
+    return value
+
+
+def _add_data_options(parser, target_help):
+    parser.add_argument("data", metavar="DATA", help="data file")
+    parser.add_argument("--target", metavar="COL", help=target_help)
+    parser.add_argument("--labels", metavar="FILE",
+                        help="labels for an IDX images file or a .npy features file")
+    parser.add_argument("--format", choices=_FORMATS, default="auto",
+                        help="data format (default: from the file name)")
+
+
+def build_parser():
+    """The argument parser of the `fnn` command."""
     from . import __version__
 
-    parser = argparse.ArgumentParser(prog="fnn", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo_parser = commands.add_parser("demo", help="train on the bundled digits data")
-    demo_parser.add_argument("--epochs", type=int, default=30,
-                             help="training epochs (default 30)")
-    demo_parser.set_defaults(run=demo)
+
+    p = commands.add_parser("train", help="train an MLP on a data file",
+                            description="Train an MLP on DATA, print its scores and "
+                            "save it. Classification when the target is not numeric "
+                            f"or has at most {MAX_CLASSES} distinct integer values, "
+                            "regression otherwise (see --task).")
+    _add_data_options(p, "target column of a CSV file: name or index (default: the "
+                      "last column); name of the target array of an .npz (default y)")
+    p.add_argument("--task", choices=("auto", "classify", "regress"), default="auto",
+                   help="classification or regression (default: from the target)")
+    p.add_argument("--hidden", type=_positive_int, nargs="+", default=[100],
+                   metavar="N", help="units of each hidden layer (default: 100)")
+    p.add_argument("--activation", choices=("relu", "tanh", "logistic", "identity"),
+                   default="relu", help="hidden activation (default: relu)")
+    p.add_argument("--solver", choices=("adam", "sgd"), default="adam",
+                   help="optimiser (default: adam)")
+    p.add_argument("--batch-size", type=_batch_size, default="auto", metavar="N",
+                   help="mini-batch size, or auto (min(200, n_samples)); 1 is "
+                   "per-example SGD")
+    p.add_argument("--learning-rate", type=_positive_float, default=0.001,
+                   metavar="LR", help="initial learning rate (default: 0.001)")
+    p.add_argument("--alpha", type=_non_negative_float, default=0.0001,
+                   help="L2 penalty (default: 0.0001)")
+    p.add_argument("--max-iter", type=_positive_int, default=200, metavar="N",
+                   help="maximum number of epochs (default: 200)")
+    p.add_argument("--early-stopping", action="store_true",
+                   help="stop when a 10%% validation split stops improving")
+    p.add_argument("--random-state", type=_seed, default=None, metavar="SEED",
+                   help="seed for weights, shuffling and --test-fraction")
+    p.add_argument("--test-fraction", type=_fraction, default=None, metavar="F",
+                   help="hold out this fraction of DATA and print its score")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help="precision of training (default: float32)")
+    p.add_argument("--verbose", action="store_true", help="print the loss every epoch")
+    p.add_argument("--out", metavar="MODEL", help="save the model to this file")
+    p.set_defaults(run=train)
+
+    p = commands.add_parser("predict", help="predictions of a saved model",
+                            description="Print the predictions of MODEL for DATA, one "
+                            "line per sample, or write them as CSV with --out.")
+    p.add_argument("model", metavar="MODEL", help="model file from 'fnn train'")
+    _add_data_options(p, "a column of a CSV file to leave out (the target)")
+    p.add_argument("--proba", action="store_true",
+                   help="class probabilities instead of labels (classifiers)")
+    p.add_argument("--out", metavar="FILE", help="write a CSV file instead of printing")
+    p.set_defaults(run=predict)
+
+    p = commands.add_parser("evaluate", help="score a saved model on labelled data",
+                            description="Accuracy and confusion matrix (classifiers) "
+                            "or R^2 and errors (regressors) of MODEL on DATA.")
+    p.add_argument("model", metavar="MODEL", help="model file from 'fnn train'")
+    _add_data_options(p, "target column of a CSV file (default: the last column); "
+                      "target array of an .npz (default y)")
+    p.set_defaults(run=evaluate)
+
+    p = commands.add_parser("demo", help="train on the bundled digits data")
+    p.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    p.set_defaults(run=demo)
+    return parser
+
+
+def main(argv=None):
+    """Run the `fnn` command; returns the exit status."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
     if getattr(args, "epochs", 1) < 1:
         parser.error("--epochs must be at least 1")
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("fnn: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`fnn predict ... | head`): not an error.
+        # Point stdout at devnull so the interpreter's final flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # one line, never a traceback
+        if os.environ.get("FNN_TRACEBACK"):
+            raise
+        print(f"fnn: error: {_describe(exc)}", file=sys.stderr)
+        return 2 if isinstance(exc, (CommandError, OSError, ValueError, TypeError))\
+            else 1
+
+
+def _describe(exc):
+    if isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.strerror or exc}: {exc.filename}"
+    else:
+        text = str(exc) or type(exc).__name__
+        if not isinstance(exc, (CommandError, ValueError, TypeError, OSError)):
+            text = f"{type(exc).__name__}: {text}"
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":
