@@ -451,3 +451,87 @@ def test_huge_claimed_shapes_are_refused_before_reading(model_file):
             z.writestr(name, data)
     with pytest.raises(ValueError, match="more than its"):
         fnn.load(model_file)
+
+
+# ----------------------------------------------------------------------
+# Perceptron and SVC
+# ----------------------------------------------------------------------
+def _assert_same_attributes(a, b):
+    assert a.get_params() == b.get_params()
+    public = {k for k in vars(a) if k.endswith("_") and not k.startswith("__")}
+    assert public == {k for k in vars(b) if k.endswith("_") and not k.startswith("__")}
+    for key in public:
+        x, y = getattr(a, key), getattr(b, key)
+        assert type(x) is type(y), key
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype, key
+            assert_array_equal(x, y)
+        else:
+            assert x == y, key
+
+
+@pytest.mark.parametrize("labels", [(0, 1), ("a", "b", "c")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_perceptron_round_trip_and_continued_training(tmp_path, rng, labels, dtype):
+    X, y = _blobs(rng, labels=labels)
+    X = X.astype(dtype)
+    weights = {labels[0]: 2.0}  # a dict keyed by labels, not strings
+    model = fnn.Perceptron(class_weight=weights, max_iter=3, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    assert loaded.class_weight == weights
+    _assert_same_attributes(model, loaded)
+    assert_array_equal(model.decision_function(X), loaded.decision_function(X))
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    for m in (model, loaded):
+        m.partial_fit(X, y)
+    assert_array_equal(model.coef_, loaded.coef_)
+    for m in (model, loaded):
+        m.set_params(warm_start=True).fit(X, y)
+    assert_array_equal(model.coef_, loaded.coef_)
+    assert model.mistakes_curve_ == loaded.mistakes_curve_
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf", "poly", "precomputed"])
+@pytest.mark.parametrize("labels", [(0, 1), ("a", "b", "c")])
+def test_svc_round_trip(tmp_path, rng, kernel, labels):
+    X, y = _blobs(rng, labels=labels)
+    X = X.astype(np.float32)
+    if kernel == "precomputed":
+        X = X.astype(np.float64) @ X.T.astype(np.float64)
+    model = fnn.SVC(kernel=kernel, C=0.5, class_weight={labels[1]: 3.0}).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_attributes(model, loaded)
+    assert loaded._fit_dtype == model._fit_dtype
+    assert_array_equal(model.decision_function(X), loaded.decision_function(X))
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    if kernel == "linear":
+        assert_array_equal(model.coef_, loaded.coef_)
+
+
+@pytest.mark.parametrize("estimator, edit, message", [
+    ("svc", lambda h, a: a.update(support_vectors=a["support_vectors"][:-1]),
+     "support_vectors"),
+    ("svc", lambda h, a: a.update(support=a["support"] + 10 ** 6), "outside"),
+    ("svc", lambda h, a: a.update(dual_coef=a["dual_coef"][:, :-1]), "dual_coef"),
+    ("svc", lambda h, a: a.update(n_support=a["n_support"].astype(np.int64)),
+     "n_support"),
+    ("svc", lambda h, a: h["state"].update(shape_fit=[5, 9]), "shape_fit"),
+    ("svc", lambda h, a: h["params"].update(kernel="evil"), "kernel"),
+    ("perceptron", lambda h, a: a.update(coef=a["coef"][:, :-1]), "coef"),
+    ("perceptron", lambda h, a: a.update(classes=a["classes"][:2]), "coef"),
+    ("perceptron", lambda h, a: h["state"]["attributes"]["$dict"].update(
+        mistakes_curve_=[1.5]), "mistakes_curve_"),
+])
+def test_tampered_perceptron_and_svc_files_are_refused(tmp_path, rng, estimator, edit,
+                                                       message):
+    X, y = _blobs(rng)
+    model = (fnn.SVC() if estimator == "svc" else fnn.Perceptron()).fit(X, y)
+    model.save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", edit)
+    with pytest.raises(ValueError, match=message):
+        fnn.load(tmp_path / "m.fnn")
+
+
+def test_callable_kernels_cannot_be_saved(tmp_path):
+    with pytest.raises(TypeError, match="kernel"):
+        fnn.SVC(kernel=np.dot).save(tmp_path / "k.fnn")

@@ -32,10 +32,11 @@ Other members
 
 JSON values: null, booleans, ints, strings, finite floats and lists stand for
 themselves; every JSON object is a tag with exactly one key:
-``{"$tuple": [...]}``, ``{"$dict": {...}}``, ``{"$float": "inf" | "-inf" |
-"nan"}`` and ``{"$random_state": {...}}`` (a numpy RandomState's MT19937
-state), so tuples, non-finite floats and seeded generators come back as they
-were.  Floats are written with Python's shortest round-trip repr: exact.
+``{"$tuple": [...]}``, ``{"$dict": {...}}`` (string keys), ``{"$items":
+[[key, value], ...]}`` (other keys), ``{"$float": "inf" | "-inf" | "nan"}``
+and ``{"$random_state": {...}}`` (a numpy RandomState's MT19937 state), so
+tuples, dicts keyed by labels, non-finite floats and seeded generators come
+back as they were.  Floats are written with Python's shortest round-trip repr: exact.
 
 MLP estimators (``MLPClassifier``, ``MLPRegressor``) store the arrays
 ``params`` (the flat parameter vector), ``best_params``, ``optimizer_state_0``
@@ -156,9 +157,12 @@ def _encode(value, where):
     if isinstance(value, list):
         return [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, dict):
-        if not all(isinstance(k, str) for k in value):
-            raise TypeError(f"{where} has non-string keys; it cannot be saved.")
-        return {"$dict": {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}}
+        if all(isinstance(k, str) for k in value):
+            return {"$dict": {k: _encode(v, f"{where}[{k!r}]")
+                              for k, v in value.items()}}
+        # Other keys (class labels of class_weight, say) as [key, value] pairs.
+        return {"$items": [[_encode(k, f"{where} key"), _encode(v, f"{where}[{k!r}]")]
+                           for k, v in value.items()]}
     if isinstance(value, np.random.RandomState):
         name, key, pos, has_gauss, cached = value.get_state()
         if name != "MT19937":
@@ -186,6 +190,13 @@ def _decode(value, where):
         return tuple(_decode(v, f"{where}[{i}]") for i, v in enumerate(inner))
     if tag == "$dict" and isinstance(inner, dict):
         return {k: _decode(v, f"{where}[{k!r}]") for k, v in inner.items()}
+    if tag == "$items" and isinstance(inner, list) and all(
+            isinstance(pair, list) and len(pair) == 2 for pair in inner):
+        items = [(_decode(k, f"{where} key"), _decode(v, f"{where} value"))
+                 for k, v in inner]
+        if not all(isinstance(k, (str, int, float, bool, tuple)) for k, _ in items):
+            raise ModelFileError(f"{where}: dict keys must be scalars.")
+        return dict(items)
     if tag == "$float" and inner in ("inf", "-inf", "nan"):
         return float(inner)
     if tag == "$random_state" and isinstance(inner, dict):
@@ -604,6 +615,7 @@ _MLP_ATTRIBUTES = {
     "loss_curve_": ("numbers", None, False),
     "best_loss_": ("number", None, True),
     "validation_scores_": ("numbers", None, True),
+    "validation_loss_curve_": ("numbers", None, True),
     "best_validation_score_": ("number", None, True),
     "_y_was_1d": ("bool", None, False),
 }
@@ -760,11 +772,160 @@ def _restore_optimizer(est, saved, n_params, dtype, arrays):
     return optimizer
 
 
-def _register_mlps():
+def _check_attributes(state, table):
+    """Check state["attributes"] against {name: (kind, low, optional)}; all
+    names are required."""
+    attributes = state["attributes"]
+    check_fields(attributes, list(table), where="attributes")
+    for name, (kind, low, optional) in table.items():
+        check_value(name, attributes[name], kind, low, optional)
+    return attributes
+
+
+def _get_labels(est, state, arrays):
+    arrays["classes"], state["labels_object"] = encode_labels(est.classes_)
+
+
+def _set_labels(state, arrays):
+    """classes_ of a one-vs-rest or one-vs-one classifier."""
+    return _check_classes(arrays["classes"], "multiclass" if len(arrays["classes"]) > 2
+                          else "binary",
+                          check_value("labels_object", state["labels_object"], "bool"))
+
+
+# Perceptron ------------------------------------------------------------
+_PERCEPTRON_ATTRIBUTES = {
+    "n_features_in_": ("int", 1, False),
+    "n_iter_": ("int", 0, False),
+    "t_": ("int", 0, False),
+    "mistakes_curve_": ("numbers", None, False),
+}
+
+
+def _perceptron_get_state(est):
+    if "coef_" not in est.__dict__:
+        return None
+    state = {"attributes": {k: getattr(est, k) for k in _PERCEPTRON_ATTRIBUTES}}
+    arrays = {"coef": est.coef_, "intercept": est.intercept_}
+    _get_labels(est, state, arrays)
+    return est.coef_.dtype, state, arrays
+
+
+def _perceptron_set_state(est, dtype, state, arrays):
+    from ._labels import LabelBinarizer
+
+    check_fields(state, ["attributes", "labels_object"])
+    attributes = _check_attributes(state, _PERCEPTRON_ATTRIBUTES)
+    if any(type(m) is not int or m < 0 for m in attributes["mistakes_curve_"]):
+        raise ValueError("mistakes_curve_ must hold counts.")
+    if set(arrays) != {"coef", "intercept", "classes"}:
+        raise ValueError(f"arrays {sorted(arrays)}; expected coef, intercept, classes.")
+    classes = _set_labels(state, arrays)
+    n_units = 1 if len(classes) == 2 else len(classes)
+    coef = check_finite("coef", check_array(
+        "coef", arrays["coef"], dtype, (n_units, attributes["n_features_in_"])))
+    intercept = check_finite("intercept", check_array(
+        "intercept", arrays["intercept"], dtype, (n_units,)))
+    binarizer = LabelBinarizer()
+    # As Perceptron._set_classes: one-vs-rest indexing even for two classes.
+    binarizer.classes_, binarizer.y_type_ = classes, "multiclass"
+    est._label_binarizer = binarizer
+    est.classes_ = classes
+    est.coef_, est.intercept_ = coef, intercept
+    for name, value in attributes.items():
+        setattr(est, name, value)
+
+
+# SVC -------------------------------------------------------------------
+_SVC_ATTRIBUTES = {
+    "n_features_in_": ("int", 1, False),
+    "fit_status_": ("int", 0, False),
+    "_gamma": ("number", 0, False),
+}
+
+
+def _svc_get_state(est):
+    if "support_" not in est.__dict__:
+        return None
+    state = {"attributes": {k: getattr(est, k) for k in _SVC_ATTRIBUTES},
+             "shape_fit": list(est.shape_fit_)}
+    # The public dual_coef_ and intercept_ are the private ones with the
+    # binary case's sign flip; they are rebuilt on load.
+    arrays = {"support": est.support_, "n_support": est.n_support_,
+              "support_vectors": est.support_vectors_, "dual_coef": est._dual_coef_,
+              "intercept": est._intercept_, "n_iter": est.n_iter_,
+              "dual_objective": est._dual_objective,
+              "class_weight": est.class_weight_}
+    _get_labels(est, state, arrays)
+    return est._fit_dtype, state, arrays
+
+
+def _svc_set_state(est, dtype, state, arrays):
+    check_fields(state, ["attributes", "shape_fit", "labels_object"])
+    attributes = _check_attributes(state, _SVC_ATTRIBUTES)
+    if not math.isfinite(attributes["_gamma"]) or attributes["fit_status_"] > 1:
+        raise ValueError("_gamma must be finite and fit_status_ 0 or 1.")
+    shape_fit = state["shape_fit"]
+    if not isinstance(shape_fit, list) or len(shape_fit) != 2:
+        raise ValueError(f"shape_fit must be [n_samples, n_columns]; got "
+                         f"{_short(shape_fit)}.")
+    for n in shape_fit:
+        check_value("shape_fit", n, "int", low=1)
+    expected = {"support", "n_support", "support_vectors", "dual_coef", "intercept",
+                "n_iter", "dual_objective", "class_weight", "classes"}
+    if set(arrays) != expected:
+        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)}.")
+    classes = _set_labels(state, arrays)
+    n_classes, n_features = len(classes), attributes["n_features_in_"]
+    n_pairs = n_classes * (n_classes - 1) // 2
+    precomputed = est.kernel == "precomputed"
+    if precomputed and shape_fit != [shape_fit[0], shape_fit[0]]:
+        raise ValueError("a precomputed kernel is fitted on a square Gram matrix.")
+    if shape_fit[1] != n_features:
+        raise ValueError(f"shape_fit {shape_fit} disagrees with n_features_in_="
+                         f"{n_features}.")
+    n_support = check_array("n_support", arrays["n_support"], np.int32, (n_classes,))
+    if (n_support < 0).any():
+        raise ValueError("n_support must be >= 0.")
+    n_sv = int(n_support.sum())
+    support = check_array("support", arrays["support"], np.int32, (n_sv,))
+    if n_sv and (support.min() < 0 or support.max() >= shape_fit[0]):
+        raise ValueError("support indices lie outside the training set.")
+    # The decision kernel trusts these shapes.
+    vectors = check_finite("support_vectors", check_array(
+        "support_vectors", arrays["support_vectors"], dtype,
+        (0, 0) if precomputed else (n_sv, n_features)))
+    dual = check_finite("dual_coef", check_array(
+        "dual_coef", arrays["dual_coef"], np.float64, (n_classes - 1, n_sv)))
+    intercept = check_finite("intercept", check_array(
+        "intercept", arrays["intercept"], np.float64, (n_pairs,)))
+    est.classes_ = classes
+    est.support_, est.n_support_, est.support_vectors_ = support, n_support, vectors
+    est._dual_coef_, est._intercept_ = dual, intercept
+    if n_classes == 2:  # as SVC._store_solution shows the binary case
+        est.dual_coef_, est.intercept_ = -dual, -intercept
+    else:
+        est.dual_coef_, est.intercept_ = dual, intercept.copy()
+    est.n_iter_ = check_array("n_iter", arrays["n_iter"], np.int32, (n_pairs,))
+    est._dual_objective = check_array("dual_objective", arrays["dual_objective"],
+                                      np.float64, (n_pairs,))
+    est.class_weight_ = check_finite("class_weight", check_array(
+        "class_weight", arrays["class_weight"], np.float64, (n_classes,)))
+    est.shape_fit_ = tuple(shape_fit)
+    est._fit_dtype = dtype
+    for name, value in attributes.items():
+        setattr(est, name, value)
+
+
+def _register_estimators():
     from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+    from ._perceptron import Perceptron
+    from ._svc import SVC
 
     for cls in (MLPClassifier, MLPRegressor):
         register(cls, _mlp_get_state, _mlp_set_state)
+    register(Perceptron, _perceptron_get_state, _perceptron_set_state)
+    register(SVC, _svc_get_state, _svc_set_state)
 
 
-_register_mlps()
+_register_estimators()
