@@ -36,7 +36,11 @@ def test_defaults_match_scikit_learn(cls):
     sklearn_nn = pytest.importorskip("sklearn.neural_network")
     theirs = getattr(sklearn_nn, cls.__name__)().get_params()
     ours = cls().get_params()
-    assert ours.pop("n_jobs") is None
+    extras = {"n_jobs": None, "checkpoint_path": None, "checkpoint_every": 1}
+    if cls is fnn.MLPClassifier:
+        extras["class_weight"] = None
+    for name, default in extras.items():  # fnn's additions
+        assert ours.pop(name) == default
     assert ours == theirs
 
 

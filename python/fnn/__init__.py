@@ -7,9 +7,10 @@ from ._perceptron import Perceptron
 from ._svc import SVC
 from .exceptions import ConvergenceWarning, NotFittedError
 from ._persistence import load
-from . import graph
+from . import data, datasets, graph
+from ._plotting import plot_learning_curve
 
 __version__ = "0.1.0"
 
 __all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "SVC", "ConvergenceWarning",
-           "NotFittedError", "load", "__version__"]
+           "NotFittedError", "load", "plot_learning_curve", "__version__"]

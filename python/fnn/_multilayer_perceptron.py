@@ -6,17 +6,19 @@ stopping rules; each epoch is one call into the compiled core, which holds no
 GIL and does no Python work per example.
 """
 import numbers
+import os
 import threading
 import warnings
 
 import numpy as np
 
-from fnncore import _forward, _minibatch, _sgd
+from fnncore import _forward, _losses, _minibatch, _sgd
 
 from ._base import ParamsMixin
 from ._labels import LabelBinarizer, as_label_array
 from ._layout import LayerList, Layout
 from ._optimizers import make_optimizer
+from ._progress import EpochProgress
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import interoperable, sklearn_tags
 from ._validation import (_to_numpy, check_array, check_consistent_length, check_n_features,
@@ -64,7 +66,8 @@ class _BaseMLP(ParamsMixin):
                  learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
                  random_state, tol, verbose, warm_start, momentum,
                  nesterovs_momentum, early_stopping, validation_fraction, beta_1,
-                 beta_2, epsilon, n_iter_no_change, max_fun, n_jobs):
+                 beta_2, epsilon, n_iter_no_change, max_fun, n_jobs, checkpoint_path,
+                 checkpoint_every):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -90,6 +93,8 @@ class _BaseMLP(ParamsMixin):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.n_jobs = n_jobs
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
 
     # ------------------------------------------------------------------
     # Parameters and the flat weight buffer
@@ -143,6 +148,11 @@ class _BaseMLP(ParamsMixin):
             if self.n_jobs == 0:
                 raise ValueError("n_jobs must not be 0; use None, -1 or a positive int.")
         check_random_state(self.random_state)
+        if self.checkpoint_path is not None and not isinstance(self.checkpoint_path,
+                                                               (str, os.PathLike)):
+            raise TypeError("checkpoint_path must be None or a path; got "
+                            f"{self.checkpoint_path!r}.")
+        _check_number("checkpoint_every", self.checkpoint_every, low=1, integer=True)
 
     def _check_fitted(self):
         if "_params" not in self.__dict__:
@@ -205,10 +215,12 @@ class _BaseMLP(ParamsMixin):
         self._best_params = self._params.copy()
         if self.early_stopping:
             self.validation_scores_ = []
+            self.validation_loss_curve_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
         else:
             self.validation_scores_ = None
+            self.validation_loss_curve_ = None
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
@@ -230,6 +242,7 @@ class _BaseMLP(ParamsMixin):
                                 _as_array(y, "y"))
         Y = self._prepare_targets(y, X.dtype, first_pass, incremental)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        class_scale = self._class_scale(Y, incremental)
         rng = check_random_state(self.random_state)
         if first_pass:
             self.n_features_in_ = X.shape[1]
@@ -241,8 +254,13 @@ class _BaseMLP(ParamsMixin):
                 "hidden_layer_sizes changed since the model was fitted "
                 f"({list(self._layout.layer_units[1:-1])}); warm_start and "
                 "partial_fit need the same architecture.")
-        self._fit_stochastic(X, Y, sample_weight, incremental, rng)
+        self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng)
         return self
+
+    def _class_scale(self, Y, incremental):
+        """Per-example multipliers of loss and gradient (class_weight), or
+        None.  The regressor has none."""
+        return None
 
     def _split_validation(self, Y, rng):
         """Indices of the training and validation rows: validation_fraction of
@@ -266,7 +284,7 @@ class _BaseMLP(ParamsMixin):
         train = np.setdiff1d(np.arange(n), val)
         return train.astype(np.intp), np.sort(val)
 
-    def _fit_stochastic(self, X, Y, sample_weight, incremental, rng):
+    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng):
         if not incremental or "_optimizer" not in self.__dict__:
             self._optimizer = make_optimizer(self, self._layout.n_params,
                                              self._params.dtype)
@@ -290,29 +308,36 @@ class _BaseMLP(ParamsMixin):
 
         order = train
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
+        max_epochs = 1 if incremental else self.max_iter
+        progress = EpochProgress(self.verbose, max_epochs, type(self).__name__)
         try:
-            for _ in range(1 if incremental else self.max_iter):
+            for _ in range(max_epochs):
                 if self.shuffle:
                     # scikit-learn's shuffle: a permutation of the current order.
                     perm = np.arange(n_samples)
                     rng.shuffle(perm)
                     order = order[perm]
-                self.loss_ = self._run_epoch(X, Y, sample_weight, order, batch_size)
+                self.loss_ = self._run_epoch(X, Y, sample_weight, class_scale, order,
+                                             batch_size)
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
                 if early_stopping:
-                    self._record_validation(X_val, y_val, sw_val)
+                    self._record_validation(X_val, Y[val], y_val, sw_val)
                 else:
                     self._record_training_loss()
+                progress.epoch_done(self.n_iter_, self.loss_, n_samples,
+                                    self.validation_scores_[-1] if early_stopping
+                                    else None)
                 self._optimizer.iteration_ends(self.t_)
+                self._checkpoint()
                 if self._no_improvement_count > self.n_iter_no_change:
                     what = ("Validation score" if early_stopping else "Training loss")
                     msg = (f"{what} did not improve more than tol={self.tol:f} "
                            f"for {self.n_iter_no_change} consecutive epochs.")
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                    stop, note = self._optimizer.trigger_stopping(msg)
+                    progress.message(note)
+                    if stop:
                         break
                     self._no_improvement_count = 0
                 if incremental:
@@ -324,10 +349,20 @@ class _BaseMLP(ParamsMixin):
                         interoperable(ConvergenceWarning))
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
+        finally:
+            progress.close()
         if early_stopping:
             self._params[...] = self._best_params
 
-    def _run_epoch(self, X, Y, sample_weight, order, batch_size):
+    def _checkpoint(self):
+        """Save the model to checkpoint_path every checkpoint_every epochs
+        (counted over the model's life, as loss_curve_ is), atomically: a
+        crash leaves the previous or the new file, never a torn one."""
+        if self.checkpoint_path is not None and \
+                len(self.loss_curve_) % self.checkpoint_every == 0:
+            self.save(self.checkpoint_path)
+
+    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size):
         """One pass over the rows of X in `order`; returns the epoch's mean
         loss over those rows.
 
@@ -346,7 +381,8 @@ class _BaseMLP(ParamsMixin):
                       state1=opt.state[0], state2=opt.state[1],
                       hidden_activation=hidden, output_activation=ACTIVATIONS[out_name],
                       loss=loss_code, alpha=float(self.alpha), step=opt.step(),
-                      n_updates=opt.n_updates, check_signals=check_signals)
+                      n_updates=opt.n_updates, check_signals=check_signals,
+                      class_scale=class_scale)
         try:
             if batch_size == 1:
                 if sample_weight is not None:
@@ -400,11 +436,13 @@ class _BaseMLP(ParamsMixin):
         if self.loss_curve_[-1] < self.best_loss_:
             self.best_loss_ = self.loss_curve_[-1]
 
-    def _record_validation(self, X_val, y_val, sw_val):
-        score = self._score_outputs(self._forward(X_val), y_val, sw_val)
+    def _record_validation(self, X_val, Y_val, y_val, sw_val):
+        P = self._forward(X_val)
+        score = self._score_outputs(P, y_val, sw_val)
         self.validation_scores_.append(score)
-        if self.verbose:
-            print("Validation score: %f" % score)
+        per_example = np.empty(len(P))
+        _losses.loss_per_example(LOSSES[self._loss_name][0], Y_val, P, per_example)
+        self.validation_loss_curve_.append(float(np.average(per_example, weights=sw_val)))
         if score < self.best_validation_score_ + self.tol:
             self._no_improvement_count += 1
         else:
@@ -484,13 +522,30 @@ class MLPClassifier(_BaseMLP):
     max_fun : int, default=15000
         Kept for API compatibility ('lbfgs' only).
     n_jobs : int or None, default=None
-        Reserved for multi-core training; currently training uses one thread.
+        Threads for training and prediction.  None or -1: all cores this
+        process may use; 1: one thread.  The per-example path (batch_size=1)
+        splits each layer's units across threads and gives the same weights
+        as one thread; mini-batches use that many BLAS threads.
+    class_weight : None, 'balanced' or dict, default=None
+        Multiplies each example's loss and gradient by its class's weight
+        ('balanced': n_samples / (n_classes * count of the class)).  Unlike
+        sample_weight, which scikit-learn normalises by each batch's total
+        weight, class weights are not normalised away, so they also act with
+        batch_size=1.  Not in scikit-learn's MLP.
+    checkpoint_path : str, path-like or None, default=None
+        Save the model there (fnn's model format, written atomically) every
+        ``checkpoint_every`` epochs; ``fnn.load`` it and fit with
+        ``warm_start=True`` to resume.
+    checkpoint_every : int, default=1
 
     Attributes
     ----------
     classes_, coefs_, intercepts_, n_iter_, loss_, loss_curve_, best_loss_,
     validation_scores_, best_validation_score_, t_, n_features_in_,
     n_layers_, n_outputs_, out_activation_ : as in scikit-learn.
+    validation_loss_curve_ : list of float or None
+        With early_stopping, the loss on the validation set after each epoch
+        (mean over its examples, without the L2 term).
     """
 
     _is_classifier = True
@@ -505,7 +560,9 @@ class MLPClassifier(_BaseMLP):
                  random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_jobs=None):
+                 n_iter_no_change=10, max_fun=15000, n_jobs=None, class_weight=None,
+                 checkpoint_path=None, checkpoint_every=1):
+        self.class_weight = class_weight
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, alpha=alpha, batch_size=batch_size,
@@ -516,11 +573,8 @@ class MLPClassifier(_BaseMLP):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs)
-
-    @classmethod
-    def _param_names(cls):
-        return [n for n in super()._param_names() if n != "loss"]
+            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every)
 
     @property
     def _loss_name(self):
@@ -547,6 +601,42 @@ class MLPClassifier(_BaseMLP):
 
     def _targets_to_output(self, Y):
         return self._label_binarizer.inverse_transform(Y)
+
+    def _class_scale(self, Y, incremental):
+        cw = self.class_weight
+        if cw is None:
+            return None
+        binarizer = self._label_binarizer
+        if binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        index = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
+        if isinstance(cw, str):
+            if cw != "balanced":
+                raise ValueError(f"class_weight must be None, 'balanced' or a dict; "
+                                 f"got {cw!r}.")
+            if incremental:
+                raise ValueError(
+                    "class_weight='balanced' is not supported for partial_fit: one "
+                    "call sees only part of the data. Pass a dict of weights computed "
+                    "from the class frequencies of the whole training set.")
+            counts = np.bincount(index, minlength=len(binarizer.classes_))
+            present = counts > 0
+            weights = np.zeros(len(counts))
+            weights[present] = len(index) / (present.sum() * counts[present])
+        elif isinstance(cw, dict):
+            unknown = set(cw) - set(binarizer.classes_.tolist())
+            if unknown:
+                raise ValueError(f"class_weight has labels that are not classes: "
+                                 f"{sorted(unknown, key=str)}; classes are "
+                                 f"{binarizer.classes_}.")
+            weights = np.array([cw.get(c, 1.0) for c in binarizer.classes_.tolist()],
+                               dtype=float)
+            if not np.all(np.isfinite(weights)) or (weights < 0).any():
+                raise ValueError("class_weight values must be finite and >= 0.")
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict; got "
+                             f"{cw!r}.")
+        return weights[index].astype(Y.dtype)
 
     def _score_outputs(self, P, y, sample_weight=None):
         pred = self._label_binarizer.inverse_transform(P)
@@ -623,7 +713,8 @@ class MLPRegressor(_BaseMLP):
     A drop-in for :class:`sklearn.neural_network.MLPRegressor`: identity
     output, squared error (half the mean squared error, as scikit-learn
     reports it), one or many outputs.  Parameters are those of
-    :class:`MLPClassifier`, plus ``loss`` ('squared_error' only).
+    :class:`MLPClassifier` (class_weight aside), plus ``loss``
+    ('squared_error' only).
     """
 
     _is_classifier = False
@@ -639,7 +730,8 @@ class MLPRegressor(_BaseMLP):
                  verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False,
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_jobs=None):
+                 n_iter_no_change=10, max_fun=15000, n_jobs=None, checkpoint_path=None,
+                 checkpoint_every=1):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, alpha=alpha, batch_size=batch_size,
@@ -650,7 +742,8 @@ class MLPRegressor(_BaseMLP):
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs)
+            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
+            checkpoint_every=checkpoint_every)
 
     def _validate_params(self):
         _check_choice("loss", self.loss, ("squared_error",))

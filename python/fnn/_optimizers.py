@@ -47,20 +47,15 @@ class SGDOptimizer:
             self.learning_rate = (float(self.learning_rate_init)
                                   / (time_step + 1) ** self.power_t)
 
-    def trigger_stopping(self, msg, verbose):
-        """True to stop; with the adaptive schedule, first shrink lr."""
+    def trigger_stopping(self, msg):
+        """(stop, note): whether to stop now, and what to tell the user.
+        With the adaptive schedule, shrink lr first."""
         if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
+            return True, msg + " Stopping."
         if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
+            return True, msg + " Learning rate too small. Stopping."
         self.learning_rate /= 5.0
-        if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
-        return False
+        return False, msg + " Setting learning rate to %f" % self.learning_rate
 
 
 class AdamOptimizer:
@@ -84,10 +79,8 @@ class AdamOptimizer:
     def iteration_ends(self, time_step):
         pass
 
-    def trigger_stopping(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        return True
+    def trigger_stopping(self, msg):
+        return True, msg + " Stopping."
 
     @property
     def learning_rate(self):

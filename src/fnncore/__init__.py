@@ -10,4 +10,6 @@ _losses      : per-example losses and the fused output delta (Loss codes)
 _forward     : batched forward pass for prediction
 _sgd         : per-example SGD epoch
 _minibatch   : mini-batch epoch (SGD, momentum, Nesterov, Adam)
+_perceptron  : perceptron-rule epoch and scores (fnn.Perceptron)
+_smo         : SMO solver for kernel SVMs (fnn.SVC)
 """

@@ -46,11 +46,14 @@ def minibatch_epoch(
     fnn_step step,
     long long n_updates,
     bint check_signals=False,
+    const floating[::1] class_scale=None,
 ):
     """Train on the batches order[0:b], order[b:2b], ...
 
     Parameters are those of fnncore._sgd.sgd_epoch, plus batch_size (the last
-    batch may be smaller), and check_signals (look for Ctrl-C every few
+    batch may be smaller), class_scale (multiplies example i's loss and
+    gradient; class weights, not normalised by the batch's weight), and
+    check_signals (look for Ctrl-C every few
     milliseconds; the KeyboardInterrupt propagates between batches).  Returns (loss_sum, n_updates, diverged) where
     loss_sum adds each batch's mean loss (with its L2 penalty) times the
     batch's size, as scikit-learn accumulates it.
@@ -61,6 +64,7 @@ def minibatch_epoch(
     cdef Py_ssize_t n_outputs = layout[n_layers - 1, FAN_OUT]
     cdef Py_ssize_t n_params = params.shape[0]
     cdef bint weighted = sample_weight.shape[0] > 0
+    cdef bint scaled = class_scale is not None
     cdef floating *P = &params[0]
     cdef floating *S1 = &state1[0] if state1.shape[0] > 0 else NULL
     cdef floating *S2 = &state2[0] if state2.shape[0] > 0 else NULL
@@ -71,7 +75,7 @@ def minibatch_epoch(
     cdef floating *D
     cdef floating *out
     cdef floating *gb
-    cdef floating sw
+    cdef floating sw, scale
     cdef double sw_sum, batch_loss, data_loss, loss_sum = 0, penalty_sumsq = 0
     cdef bint diverged = False, interrupted = False
     cdef Py_ssize_t n_batches = 0
@@ -133,13 +137,14 @@ def minibatch_epoch(
                 i = idx[r]
                 sw = sample_weight[i] if weighted else 1
                 sw_sum += sw
-                data_loss += sw * loss_row(loss, &Y[i, 0], out + r * n_outputs,
-                                           n_outputs)
+                scale = sw * class_scale[i] if scaled else sw
+                data_loss += scale * loss_row(loss, &Y[i, 0], out + r * n_outputs,
+                                              n_outputs)
                 output_delta_row(&Y[i, 0], out + r * n_outputs, D + r * n_outputs,
                                  n_outputs)
-                if weighted:
+                if scale != 1:
                     for j in range(n_outputs):
-                        D[r * n_outputs + j] *= sw
+                        D[r * n_outputs + j] *= scale
             if sw_sum == 0:
                 continue  # nothing to learn from a batch of zero weight
             batch_loss = (data_loss + 0.5 * alpha * penalty_sumsq) / sw_sum

@@ -60,6 +60,7 @@ ctypedef struct Epoch:
     const void *X
     const void *Y
     const void *sample_weight     # NULL for unit weights
+    const void *class_scale       # NULL for unit scales
     const Py_ssize_t *order
     const Py_ssize_t *layout      # (n_layers, 4), see _network.pxd
     Py_ssize_t n_samples, n_features, n_layers, n_outputs
@@ -105,6 +106,7 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     cdef const floating *X = <const floating *> e.X
     cdef const floating *Y = <const floating *> e.Y
     cdef const floating *SW = <const floating *> e.sample_weight
+    cdef const floating *CS = <const floating *> e.class_scale
     cdef floating *P = <floating *> e.params
     cdef floating *S1 = <floating *> e.state1
     cdef floating *S2 = <floating *> e.state2
@@ -123,7 +125,7 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     cdef const floating *y
     cdef const floating *a_in
     cdef const floating *delta_src
-    cdef floating sw, l2
+    cdef floating sw, cs, l2
     cdef double penalty, new_sumsq, example_loss
     cdef long long n_updates = e.n_updates_before
     cdef fnn_step step
@@ -149,6 +151,7 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     for k in range(n_samples):
         i = e.order[k]
         sw = SW[i] if SW != NULL else 1
+        cs = CS[i] if CS != NULL else 1
         x = X + i * e.n_features
         y = Y + i * n_outputs
 
@@ -182,7 +185,8 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
             penalty = 0
             for u in range(n_threads):
                 penalty += e.partial_sumsq[u * PAD]
-            example_loss = loss_row(e.loss, y, out, n_outputs) + 0.5 * e.alpha * penalty / sw
+            example_loss = (cs * loss_row(e.loss, y, out, n_outputs)
+                            + 0.5 * e.alpha * penalty / sw)
             if isfinite(example_loss):
                 e.loss_sum += example_loss
             else:
@@ -190,6 +194,9 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
             if e.check_signals and k % e.check_every == 0 and signal_raised():
                 e.interrupted = True
         output_delta_row(y, out, delta_out, n_outputs)
+        if cs != 1:
+            for u in range(n_outputs):
+                delta_out[u] *= cs
         # Everyone has read the weights and the penalty; the flags are visible.
         fnn_barrier_wait(&e.barrier)
         if e.diverged or e.interrupted:
@@ -266,6 +273,7 @@ def sgd_epoch(
     long long n_updates,
     int n_threads=1,
     bint check_signals=False,
+    const floating[::1] class_scale=None,
 ):
     """Train on X[order[0]], X[order[1]], ... one example at a time.
 
@@ -284,6 +292,8 @@ def sgd_epoch(
     step : the optimiser rule; for Adam, learning_rate is learning_rate_init.
     n_updates : updates made before this call (Adam's t).
     n_threads : threads to use (>= 1); fewer run if the system refuses some.
+    class_scale : IN, (n_samples,) or None: multiplies example i's loss and
+        gradient (class weights), unlike sample_weight not normalised away.
     check_signals : look for Ctrl-C every few milliseconds (main thread
         only); a KeyboardInterrupt then propagates after a complete update.
 
@@ -299,6 +309,7 @@ def sgd_epoch(
     e.X = &X[0, 0]
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
+    e.class_scale = &class_scale[0] if class_scale is not None else NULL
     e.order = &order[0] if order.shape[0] > 0 else NULL
     e.layout = &layout[0, 0]
     e.n_samples = order.shape[0]

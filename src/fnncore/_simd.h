@@ -15,8 +15,11 @@
  *   (spilled to the stack), which on rows of 128 cost more than the loop.
  *   Explicit vectors keep accumulators in registers across a whole layer,
  *   need no -ffast-math, and, because the vector width is fixed in the
- *   source rather than by the instruction set, sum in the same order, so give
- *   bit-identical results, on every machine.
+ *   source rather than by the instruction set, sum in the same order on
+ *   every machine.  Results are still not bit-identical across instruction
+ *   sets: the AVX2 and AVX-512 clones fuse a*b+c into one rounding (FMA) and
+ *   the baseline clone cannot.  We keep the FMAs for speed; on one machine,
+ *   results are reproducible run to run and across thread counts.
  * - The functions called once per layer carry GCC's target_clones, so one
  *   portable build contains AVX-512, AVX2 and baseline variants and picks one
  *   at load time.  The small helpers are always inlined, so each clone gets
