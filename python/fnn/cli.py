@@ -232,6 +232,9 @@ def train(args):
         model.fit(X, y)
         seconds = time.perf_counter() - start
     notes = _collect_warnings(caught)
+    if model.n_iter_ < args.max_iter:
+        notes.append("stopped early: the " + ("validation score" if args.early_stopping
+                                               else "loss") + " stopped improving")
     units = "-".join(str(u) for u in model._layout.layer_units)
     print(f"model: {type(model).__name__}, layers {units}, {args.activation}, "
           f"{args.solver}, {np.dtype(args.dtype).name}")

@@ -231,8 +231,10 @@ def _column_index(target, names, width, path):
             raise ValueError(f"{path} has no header row, so target={target!r} cannot "
                              "be found by name; give the column's index instead.")
         if target not in names:
+            shown = ", ".join(repr(n) for n in names[:10])
+            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
             raise ValueError(f"{path} has no column {target!r}; its columns are "
-                             f"{names}.")
+                             f"{shown}{more}.")
         if names.count(target) > 1:
             raise ValueError(f"{path} has {names.count(target)} columns named "
                              f"{target!r}; give the target's index instead.")
