@@ -393,8 +393,10 @@ def test_training_streams_a_file_larger_than_the_address_space_allows(tmp_path):
     del X, chunk
     np.save(tmp_path / "y.npy", y)
     size = os.path.getsize(tmp_path / "X.npy")
-    headroom = 150 * 2 ** 20  # above the interpreter's own needs; < size / 2
-    assert size > 2.5 * headroom
+    # Room for the batches, the network and the BLAS threads' malloc arenas
+    # (training peaks about 100 MB above the imports), far below the file.
+    headroom = 200 * 2 ** 20
+    assert size > 1.9 * headroom
     args = [str(headroom), str(tmp_path / "X.npy"), str(tmp_path / "y.npy"), str(d)]
     try:
         control = subprocess.run([sys.executable, "-c", _CAPPED_CHILD, "load", *args],
