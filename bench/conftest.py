@@ -35,3 +35,18 @@ def _quiet_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def peak_traced_bytes(fn, *args, **kwargs):
+    """Run fn and return (result, peak bytes of Python/NumPy allocations made
+    during it).  NumPy reports its array buffers to tracemalloc, so a copy of
+    the data shows up here; the kernels' own scratch (C malloc) does not."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        result = fn(*args, **kwargs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
