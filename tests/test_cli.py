@@ -1,11 +1,18 @@
 """The `fnn` command line."""
+import csv
+import gzip
 import re
 import shutil
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
 import fnn
-from fnn.cli import main
+from fnn import data
+from fnn.cli import choose_task, confusion_matrix_text, main
 
 
 def test_demo_reports_accuracy_and_speed(capsys):
@@ -36,16 +43,6 @@ def test_bad_arguments_fail_with_a_message():
 # ----------------------------------------------------------------------
 # fnn train / predict / evaluate, run as the installed console script
 # ----------------------------------------------------------------------
-import csv  # noqa: E402
-import gzip  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from numpy.testing import assert_array_equal  # noqa: E402
-
-from fnn import data  # noqa: E402
-from fnn.cli import choose_task, confusion_matrix_text  # noqa: E402
-
 FNN = shutil.which("fnn")
 
 

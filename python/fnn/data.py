@@ -137,6 +137,10 @@ def _labels(values):
         return np.array(numbers_, dtype=np.float64)
 
 
+def _clip(text, limit=40):
+    return repr(text) if len(text) <= limit else repr(text[:limit - 3] + "...")
+
+
 def read_csv(path, target=None, *, header="auto", delimiter=",", dtype=np.float64):
     """Read a CSV file of numeric features and an optional target column.
 
@@ -296,9 +300,12 @@ def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64)
                 continue
             label = _parse_number(fields[0])
             if label is None:
-                raise ValueError(f"{path}, line {line_no}: label {fields[0]!r} is not "
-                                 "a number" + (" (multilabel files are not supported)"
-                                               if "," in fields[0] else "") + ".")
+                multilabel = all(_parse_number(part) is not None
+                                 for part in fields[0].split(","))
+                raise ValueError(f"{path}, line {line_no}: label {_clip(fields[0])} is "
+                                 "not a number" + (" (multilabel files are not "
+                                                   "supported)" if multilabel else "")
+                                 + ".")
             row = len(labels)
             labels.append(label)
             previous = -1
