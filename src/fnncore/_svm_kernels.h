@@ -6,9 +6,11 @@
  * - A kernel value is a function of one dot product (and, for 'rbf', of the
  *   two squared norms): svm_from_dot holds the formulas once, for training
  *   (kernel rows) and prediction (blocks of dot products from BLAS gemm).
- * - Training asks for kernel rows: K(x_a, x_b) for one a and a list of b.
- *   svm_dots_* computes the dot products four rows b at a time, so each
- *   vector of x_a loaded from L1 feeds four multiply-adds, with explicit
+ * - Training asks for kernel rows: K(x_a, x_b) for up to SVM_MAX_ROWS
+ *   samples a and a list of b.  One a: the dot products go four rows b at a
+ *   time, so each vector of x_a loaded from L1 feeds four multiply-adds.
+ *   Several a: each vector of x_b, streamed from L3 or memory, feeds one
+ *   multiply-add per a, so the rows share one pass over the data.  Explicit
  *   GCC vectors as in _simd.h (one AVX-512 register, two AVX2, four SSE).
  *   Rows b are gathered by index: the solver permutes its working set, and
  *   each row of 100s of features is long enough for the prefetchers.
@@ -38,6 +40,8 @@
 
 /* Bytes per explicit vector: one AVX-512 register. */
 #define SVM_VBYTES 64
+/* Most kernel rows computed in one pass over the data. */
+#define SVM_MAX_ROWS 8
 
 /* Kernel codes; fnn/_svc.py maps the kernel names to these. */
 enum {

@@ -79,37 +79,91 @@ SVM_CLONES static void SVM_S(svm_sqnorms)(ptrdiff_t n, ptrdiff_t d, const SVM_T 
     }
 }
 
-/*
- * One kernel row: out[b] = K(x_a, x_idx[b]) for b < count, as float.
- * IN  k, d, X (ldx), sq (squared norms, rbf only), a, idx[count]
- * OUT out[count]
- * scratch: count doubles.
- * For 'precomputed', X is the Gram matrix and the row is gathered from it.
- */
-SVM_CLONES static void SVM_S(svm_kernel_row)(
-    const svm_kernel *k, ptrdiff_t d, const SVM_T *X, ptrdiff_t ldx,
-    const double *sq, ptrdiff_t a, const ptrdiff_t *restrict idx,
-    ptrdiff_t count, float *restrict out, double *restrict scratch)
+/* out[r * count + b] = <xa[r], X[idx[b]]> for r < NA, b < count: NA rows
+ * share each pass over the rows b, which is what costs when X does not fit
+ * in cache.  NA is a compile-time constant at every call, so the
+ * accumulators live in registers; each (r, b) is summed in svm_dot's order. */
+SVM_INLINE void SVM_S(svm_dots_multi)(const int NA, ptrdiff_t d,
+                                      const SVM_T *const *xa, const SVM_T *X,
+                                      ptrdiff_t ldx, const ptrdiff_t *restrict idx,
+                                      ptrdiff_t count, double *restrict out)
 {
-    const SVM_T *xa = X + a * ldx;
+    ptrdiff_t b = 0;
+    for (; b + 2 <= count; b += 2) {
+        const SVM_T *y0 = X + idx[b] * ldx, *y1 = X + idx[b + 1] * ldx;
+        VEC acc0[SVM_MAX_ROWS], acc1[SVM_MAX_ROWS];
+        for (int r = 0; r < NA; r++) acc0[r] = acc1[r] = (VEC){0};
+        ptrdiff_t j = 0;
+        for (; j + VLEN <= d; j += VLEN) {
+            const VEC v0 = LOAD(y0 + j), v1 = LOAD(y1 + j);
+            for (int r = 0; r < NA; r++) {
+                const VEC xr = LOAD(xa[r] + j);
+                acc0[r] += xr * v0;
+                acc1[r] += xr * v1;
+            }
+        }
+        for (int r = 0; r < NA; r++) {
+            SVM_T t0 = 0, t1 = 0;
+            for (ptrdiff_t jj = j; jj < d; jj++) {
+                t0 += xa[r][jj] * y0[jj];
+                t1 += xa[r][jj] * y1[jj];
+            }
+            out[r * count + b] = SVM_S(svm_hsum)(acc0[r]) + t0;
+            out[r * count + b + 1] = SVM_S(svm_hsum)(acc1[r]) + t1;
+        }
+    }
+    for (; b < count; b++)
+        for (int r = 0; r < NA; r++)
+            out[r * count + b] = SVM_S(svm_dot)(d, xa[r], X + idx[b] * ldx);
+}
+
+/*
+ * Kernel rows: out[r][b] = K(x_a[r], x_idx[b]) for r < n_rows (at most
+ * SVM_MAX_ROWS), b < count, as float.
+ * IN  k, d, X (ldx), sq (squared norms, rbf only), a[n_rows], idx[count]
+ * OUT out[r][count]
+ * scratch: n_rows * count doubles.
+ * For 'precomputed', X is the Gram matrix and rows are gathered from it.
+ */
+SVM_CLONES static void SVM_S(svm_kernel_rows)(
+    const svm_kernel *k, ptrdiff_t d, const SVM_T *X, ptrdiff_t ldx,
+    const double *sq, const ptrdiff_t *a, int n_rows, const ptrdiff_t *restrict idx,
+    ptrdiff_t count, float *const *out, double *restrict scratch)
+{
+    const SVM_T *xa[SVM_MAX_ROWS];
+    for (int r = 0; r < n_rows; r++) xa[r] = X + a[r] * ldx;
     if (k->kind == SVM_PRECOMPUTED) {
-        for (ptrdiff_t b = 0; b < count; b++) out[b] = (float)xa[idx[b]];
+        for (int r = 0; r < n_rows; r++)
+            for (ptrdiff_t b = 0; b < count; b++) out[r][b] = (float)xa[r][idx[b]];
         return;
     }
-    SVM_S(svm_dots)(d, xa, X, ldx, idx, count, scratch);
-    switch (k->kind) {
-    case SVM_LINEAR:
-        for (ptrdiff_t b = 0; b < count; b++) out[b] = (float)scratch[b];
-        break;
-    case SVM_RBF: {
-        const double sq_a = sq[a];
-        for (ptrdiff_t b = 0; b < count; b++)
-            out[b] = (float)svm_from_dot(k, scratch[b], sq_a, sq[idx[b]]);
-        break;
+    switch (n_rows) {
+    case 1: SVM_S(svm_dots)(d, xa[0], X, ldx, idx, count, scratch); break;
+    case 2: SVM_S(svm_dots_multi)(2, d, xa, X, ldx, idx, count, scratch); break;
+    case 3: SVM_S(svm_dots_multi)(3, d, xa, X, ldx, idx, count, scratch); break;
+    case 4: SVM_S(svm_dots_multi)(4, d, xa, X, ldx, idx, count, scratch); break;
+    case 5: SVM_S(svm_dots_multi)(5, d, xa, X, ldx, idx, count, scratch); break;
+    case 6: SVM_S(svm_dots_multi)(6, d, xa, X, ldx, idx, count, scratch); break;
+    case 7: SVM_S(svm_dots_multi)(7, d, xa, X, ldx, idx, count, scratch); break;
+    default: SVM_S(svm_dots_multi)(8, d, xa, X, ldx, idx, count, scratch); break;
     }
-    default:
-        for (ptrdiff_t b = 0; b < count; b++)
-            out[b] = (float)svm_from_dot(k, scratch[b], 0.0, 0.0);
+    for (int r = 0; r < n_rows; r++) {
+        const double *dots = scratch + r * count;
+        float *row = out[r];
+        switch (k->kind) {
+        case SVM_LINEAR:
+            for (ptrdiff_t b = 0; b < count; b++) row[b] = (float)dots[b];
+            break;
+        case SVM_RBF: {
+            const double sq_a = sq[a[r]];
+            for (ptrdiff_t b = 0; b < count; b++)
+                row[b] = (float)svm_from_dot(k, dots[b], sq_a, sq[idx[b]]);
+            break;
+        }
+        default:
+            for (ptrdiff_t b = 0; b < count; b++)
+                row[b] = (float)svm_from_dot(k, dots[b], 0.0, 0.0);
+        }
     }
 }
 
