@@ -328,7 +328,8 @@ def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64)
     if not labels:
         raise ValueError(f"{path} holds no samples.")
     cols = np.array(cols, dtype=np.intp)
-    if zero_based is False or (zero_based == "auto" and (cols.size == 0 or cols.min() > 0)):
+    one_based = cols.size == 0 or cols.min() > 0
+    if zero_based is False or (zero_based == "auto" and one_based):
         if cols.size and cols.min() == 0:
             raise ValueError(f"{path}: index 0 found, but zero_based=False.")
         cols -= 1
