@@ -172,9 +172,24 @@ def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
 
     with pytest.raises(TypeError, match="MyMLP"):
         MyMLP().save(tmp_path / "sub.fnn")
-    with pytest.raises(TypeError, match="random_state"):
+    with pytest.raises(ValueError, match="random_state"):
         MLPClassifier(random_state=np.random.default_rng(0)).save(tmp_path / "g.fnn")
+    with pytest.raises(TypeError, match="cannot be stored"):
+        MLPClassifier(hidden_layer_sizes=np.array([3])).save(tmp_path / "a.fnn")
+    model = MLPClassifier((3,), max_iter=2).fit(*_blobs(rng))
+    model.alpha = -1.0  # a file load() would refuse is never written
+    with pytest.raises(ValueError, match="cannot save MLPClassifier: alpha"):
+        model.save(tmp_path / "bad.fnn")
     assert os.listdir(tmp_path) == []
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path, rng):
+    old = os.umask(0o027)
+    try:
+        MLPClassifier((3,), max_iter=2).fit(*_blobs(rng)).save(tmp_path / "m.fnn")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.fnn").stat().st_mode & 0o777 == 0o640
 
 
 # ----------------------------------------------------------------------

@@ -252,6 +252,13 @@ def save(estimator, path):
 
     persister = _persister_of(estimator)
     name = type(estimator).__name__
+    validate = getattr(estimator, "_validate_params", None)
+    if validate is not None:
+        # A file that load() would refuse is not written.
+        try:
+            validate()
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"cannot save {name}: {exc}") from None
     params = _encode(estimator.get_params(deep=False), f"{name} parameter")["$dict"]
     saved = persister.get_state(estimator)
     arrays = {}
@@ -279,6 +286,21 @@ def _storable(key, arr):
     return arr
 
 
+def _umask():
+    """The process's umask, read without changing it where Linux allows
+    (os.umask sets it, which another thread could observe)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path, members):
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
@@ -294,9 +316,7 @@ def _write_atomically(path, members):
             f.flush()
             os.fsync(f.fileno())
         # mkstemp creates the file 0600; give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         try:
