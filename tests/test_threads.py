@@ -78,3 +78,37 @@ def test_divergence_is_seen_by_every_thread():
     with pytest.raises(ValueError, match="diverged"):
         model.fit(X, y)
     assert all(np.isfinite(W).all() for W in model.coefs_)
+
+
+def _minibatch_fit(n_jobs, solver, dtype, batch_size=16):
+    rng = np.random.RandomState(1)
+    X = rng.rand(203, 40).astype(dtype)
+    y = rng.randint(0, 4, 203)
+    model = fnn.MLPClassifier((33, 17), solver=solver, batch_size=batch_size, max_iter=3,
+                              alpha=0.01, learning_rate_init=0.01, random_state=0,
+                              n_jobs=n_jobs)
+    with pytest.warns(fnn.ConvergenceWarning):
+        return model.fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_minibatch_threads_agree_with_one_thread_and_are_reproducible(n_jobs, solver,
+                                                                      dtype):
+    one = _minibatch_fit(1, solver, dtype)
+    many = _minibatch_fit(n_jobs, solver, dtype)
+    again = _minibatch_fit(n_jobs, solver, dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for a, b, c in zip(many.coefs_ + many.intercepts_, one.coefs_ + one.intercepts_,
+                       again.coefs_ + again.intercepts_):
+        assert_allclose(a, b, rtol=tol, atol=tol)  # the batch sum split differently
+        assert_array_equal(a, c)  # the same number of threads: bit for bit
+    assert_allclose(many.loss_curve_, one.loss_curve_, rtol=tol)
+
+
+def test_more_threads_than_rows_in_a_batch():
+    one = _minibatch_fit(1, "sgd", np.float64, batch_size=2)
+    many = _minibatch_fit(5, "sgd", np.float64, batch_size=2)
+    for a, b in zip(many.coefs_, one.coefs_):
+        assert_allclose(a, b, rtol=1e-10, atol=1e-12)

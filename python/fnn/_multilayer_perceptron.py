@@ -21,9 +21,9 @@ from ._optimizers import make_optimizer
 from ._progress import EpochProgress
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import interoperable, sklearn_tags
+from ._parallel import blas_threads, effective_n_jobs
 from ._validation import (_to_numpy, check_array, check_consistent_length, check_n_features,
-                          check_random_state, check_sample_weight, effective_n_jobs,
-                          float_dtype_of)
+                          check_random_state, check_sample_weight, float_dtype_of)
 from .exceptions import ConvergenceWarning, NotFittedError
 
 _SOLVERS = ("sgd", "adam", "lbfgs")
@@ -392,8 +392,11 @@ class _BaseMLP(ParamsMixin):
                 loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
                     X, Y, sw, order, **common, n_threads=self._per_example_threads())
             else:
-                loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
-                    X, Y, sw, order, batch_size, **common)
+                # Our threads split each batch; BLAS runs one thread in each.
+                with blas_threads(1):
+                    loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
+                        X, Y, sw, order, batch_size, **common,
+                        n_threads=effective_n_jobs(self.n_jobs))
         except BaseException as exc:
             # Ctrl-C (or another signal handler's exception): the kernel
             # stopped after a complete update.  Keep its weights, and count its
@@ -457,9 +460,10 @@ class _BaseMLP(ParamsMixin):
     def _forward(self, X):
         """Network output for validated X of the parameters' dtype."""
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self._params.dtype)
-        _forward.forward(X, self._layout.table, self._params,
-                         HIDDEN_ACTIVATIONS[self.activation],
-                         ACTIVATIONS[self.out_activation_], out)
+        with blas_threads(None if self.n_jobs is None else effective_n_jobs(self.n_jobs)):
+            _forward.forward(X, self._layout.table, self._params,
+                             HIDDEN_ACTIVATIONS[self.activation],
+                             ACTIVATIONS[self.out_activation_], out)
         return out
 
     def _validated_forward(self, X):

@@ -157,23 +157,3 @@ def check_random_state(seed):
         f"random_state must be None, an int or a numpy RandomState; got {seed!r}."
     )
 
-
-def available_cores():
-    """Cores this process may run on (its CPU affinity, else cpu_count)."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def effective_n_jobs(n_jobs):
-    """Threads for n_jobs, as scikit-learn's OpenMP estimators count them:
-    None means all available cores, -1 all, -2 all but one, k means k."""
-    cores = available_cores()
-    if n_jobs is None:
-        return cores
-    if n_jobs < 0:
-        return max(1, cores + 1 + n_jobs)
-    return int(n_jobs)

@@ -9,24 +9,284 @@ Design:
   output delta p - y scaled by the sample weights, backward pass computing all
   gradients from the old weights, then the optimiser step on each layer.  The
   gradient is (A^T D + alpha W) / sum(w) as in scikit-learn.
-- Scratch buffers (batch, activations, deltas, gradient) are allocated once
-  per call, before the loop.
-- A non-finite batch loss stops the epoch before that batch's step.
-- Ctrl-C: every few milliseconds of work the loop looks for signals
-  (_interrupt.pxd) and stops between two batches.
+- Threads split each batch's rows: every thread runs the forward and
+  backward passes of its rows with single-threaded BLAS into its own gradient
+  buffer.  After a barrier, each thread adds up all threads' gradients over
+  its own share of the parameters and steps them; a second barrier and the
+  next batch may read the new weights.  Our threads replace BLAS's: on
+  matrices this small, BLAS's own threads spent as long waking up and
+  waiting as computing (the caller must limit BLAS to one thread, e.g. with
+  threadpoolctl).  Results depend on the number of threads (the batch's sum
+  is split differently) but are reproducible for a given number.
+- Scratch buffers are allocated once per call, before the loop.
+- A non-finite batch loss stops the epoch before that batch's step; every
+  thread computes the same batch loss from the shared partial sums, so all
+  stop together without another barrier.
+- Ctrl-C: every few milliseconds of work thread 0 looks for signals
+  (_interrupt.pxd); all threads stop between two batches.
 """
 from cython cimport floating
 from libc.math cimport isfinite
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy
 
 from fnncore._activations cimport activate_rows, multiply_derivative
 from fnncore._blas cimport gemm
+from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
-from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._simd cimport fnn_step, step_slice, sumsq
+from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
+
+# Per-thread partial sums sit this many doubles apart (a cache line).
+cdef Py_ssize_t PAD = 8
+
+
+ctypedef struct Epoch:
+    # IN
+    const void *X
+    const void *Y
+    const void *sample_weight     # NULL for unit weights
+    const void *class_scale       # NULL for unit scales
+    const Py_ssize_t *order
+    const Py_ssize_t *layout
+    Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params, batch_size
+    Py_ssize_t total_units
+    int hidden, output, loss
+    double alpha
+    fnn_step step
+    long long n_updates_before
+    bint check_signals
+    Py_ssize_t check_every        # batches between looks for signals
+    # IN/OUT
+    void *params
+    void *state1
+    void *state2
+    # scratch
+    void *scratch                 # per thread: batch rows, H, D, gradient
+    Py_ssize_t scratch_per_thread # elements
+    Py_ssize_t *units
+    double *partial               # per thread, PAD apart: [data loss, weight, sumsq]
+    fnn_barrier barrier
+    # OUT
+    double loss_sum
+    long long n_updates
+    bint diverged
+    bint interrupted
+
+
+cdef void batch_rows(Py_ssize_t m, int t, int n_threads, Py_ssize_t *r0,
+                     Py_ssize_t *r1) noexcept nogil:
+    """Thread t's rows [r0, r1) of a batch of m."""
+    cdef Py_ssize_t chunk = (m + n_threads - 1) // n_threads
+    r0[0] = min(t * chunk, m)
+    r1[0] = min((t + 1) * chunk, m)
+
+
+cdef void share(Py_ssize_t n, int t, int n_threads, Py_ssize_t *p0,
+                Py_ssize_t *p1) noexcept nogil:
+    """Thread t's share [p0, p1) of n parameters, in multiples of 16."""
+    cdef Py_ssize_t chunk = ((n + n_threads - 1) // n_threads + 15) // 16 * 16
+    p0[0] = min(t * chunk, n)
+    p1[0] = min((t + 1) * chunk, n)
+
+
+cdef void rows_forward_backward(Epoch *e, floating *mine, const Py_ssize_t *idx,
+                                Py_ssize_t m, double *partial) noexcept nogil:
+    """Forward and backward passes of m rows (indices idx) into this thread's
+    scratch `mine`; the gradient sums over the rows land in its G block.
+    partial[0], partial[1] get the rows' weighted loss and total weight."""
+    cdef const floating *X = <const floating *> e.X
+    cdef const floating *Y = <const floating *> e.Y
+    cdef const floating *SW = <const floating *> e.sample_weight
+    cdef const floating *CS = <const floating *> e.class_scale
+    cdef const floating *P = <const floating *> e.params
+    cdef const Py_ssize_t *L = e.layout
+    cdef Py_ssize_t bs = e.batch_size, n_layers = e.n_layers, n_out = e.n_outputs
+    cdef floating *batch = mine
+    cdef floating *H = batch + bs * e.n_features
+    cdef floating *Dall = H + bs * e.total_units
+    cdef floating *G = Dall + bs * e.total_units
+    cdef Py_ssize_t r, j, l, i, fan_in, fan_out, w_off, b_off
+    cdef floating *A_in
+    cdef floating *Z
+    cdef floating *D
+    cdef floating *out
+    cdef floating *gb
+    cdef floating sw, scale
+    cdef double data_loss = 0, weight = 0
+
+    if m == 0:
+        # No rows for this thread (a small last batch): a zero gradient.
+        for j in range(e.n_params):
+            G[j] = 0
+        partial[0] = 0
+        partial[1] = 0
+        return
+    for r in range(m):
+        memcpy(batch + r * e.n_features, X + idx[r] * e.n_features,
+               e.n_features * sizeof(floating))
+
+    # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
+    A_in = batch
+    for l in range(n_layers):
+        fan_in = L[l * 4 + FAN_IN]
+        fan_out = L[l * 4 + FAN_OUT]
+        Z = H + e.units[l] * bs
+        for r in range(m):
+            memcpy(Z + r * fan_out, P + L[l * 4 + B_OFFSET], fan_out * sizeof(floating))
+        gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
+             P + L[l * 4 + W_OFFSET], fan_out, 1, Z, fan_out)
+        activate_rows(e.output if l == n_layers - 1 else e.hidden, Z, m, fan_out)
+        A_in = Z
+
+    # Loss and output delta (p - y) * weight.
+    out = A_in
+    D = Dall + e.units[n_layers - 1] * bs
+    for r in range(m):
+        i = idx[r]
+        sw = SW[i] if SW != NULL else 1
+        weight += sw
+        scale = sw * CS[i] if CS != NULL else sw
+        data_loss += scale * loss_row(e.loss, Y + i * n_out, out + r * n_out, n_out)
+        output_delta_row(Y + i * n_out, out + r * n_out, D + r * n_out, n_out)
+        if scale != 1:
+            for j in range(n_out):
+                D[r * n_out + j] *= scale
+    partial[0] = data_loss
+    partial[1] = weight
+
+    # Backward: gradients of every layer from the old weights.
+    for l in range(n_layers - 1, -1, -1):
+        fan_in = L[l * 4 + FAN_IN]
+        fan_out = L[l * 4 + FAN_OUT]
+        w_off = L[l * 4 + W_OFFSET]
+        b_off = L[l * 4 + B_OFFSET]
+        D = Dall + e.units[l] * bs
+        A_in = batch if l == 0 else H + e.units[l - 1] * bs
+        # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
+        gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
+             0, G + w_off, fan_out)
+        gb = G + b_off
+        for j in range(fan_out):
+            gb[j] = 0
+        for r in range(m):
+            for j in range(fan_out):
+                gb[j] += D[r * fan_out + j]
+        if l > 0:
+            # D_{l-1} = (D W^T) * f'(H_{l-1}).
+            gemm(False, True, m, fan_in, fan_out, 1, D, fan_out, P + w_off,
+                 fan_out, 0, Dall + e.units[l - 1] * bs, fan_in)
+            for r in range(m):
+                multiply_derivative(e.hidden, A_in + r * fan_in,
+                                    Dall + e.units[l - 1] * bs + r * fan_in, fan_in)
+
+
+cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
+                            const fnn_step *step, floating dtype_tag) noexcept nogil:
+    """Sum all threads' gradients over this thread's share of every layer and
+    step it; returns the share's sum of W^2 after the step."""
+    cdef floating *P = <floating *> e.params
+    cdef floating *S1 = <floating *> e.state1
+    cdef floating *S2 = <floating *> e.state2
+    cdef floating *scratch = <floating *> e.scratch
+    cdef floating *G = scratch + t * e.scratch_per_thread + e.scratch_per_thread - e.n_params
+    cdef floating *other
+    cdef const Py_ssize_t *L = e.layout
+    cdef Py_ssize_t l, u, k, p0, p1, base, n, part
+    cdef double sq = 0, step_sq
+    cdef floating a = <floating> (1 / weight)
+    for l in range(e.n_layers):
+        for part in range(2):  # coefficients (with L2), then intercepts
+            if part == 0:
+                base = L[l * 4 + W_OFFSET]
+                n = L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT]
+            else:
+                base = L[l * 4 + B_OFFSET]
+                n = L[l * 4 + FAN_OUT]
+            share(n, t, n_threads, &p0, &p1)
+            if p1 <= p0:
+                continue
+            # Add the other threads' gradients into mine, in thread order
+            # (fixed for a given number of threads, so reproducible).
+            for u in range(n_threads):
+                if u != t:
+                    other = scratch + (u + 1) * e.scratch_per_thread - e.n_params
+                    for k in range(base + p0, base + p1):
+                        G[k] += other[k]
+            step_sq = step_slice(p1 - p0, P + base + p0, G + base + p0, a,
+                                 <floating> (e.alpha / weight) if part == 0 else 0, step,
+                                 S1 + base + p0 if S1 != NULL else NULL,
+                                 S2 + base + p0 if S2 != NULL else NULL)
+            if part == 0:  # the L2 penalty counts coefficients only
+                sq += step_sq
+    return sq
+
+
+cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    cdef floating *mine = <floating *> e.scratch + t * e.scratch_per_thread
+    cdef const floating *P = <const floating *> e.params
+    cdef const Py_ssize_t *L = e.layout
+    cdef Py_ssize_t start = 0, m, r0, r1, l, u, n_batches = 0
+    cdef double data_loss, weight, sq, penalty_sumsq = 0, batch_loss
+    cdef long long n_updates = e.n_updates_before
+    cdef fnn_step step
+    cdef double *partial = e.partial + t * PAD
+
+    # partial[2]: each thread's share of ||W||^2 (the L2 penalty of the next
+    # batch); before the first step, thread 0 holds all of it.
+    if t == 0:
+        for l in range(e.n_layers):
+            penalty_sumsq += sumsq(L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT],
+                                   P + L[l * 4 + W_OFFSET])
+    partial[2] = penalty_sumsq
+    while start < e.n_samples:
+        if t == 0 and e.check_signals and n_batches % e.check_every == 0 \
+                and signal_raised():
+            e.interrupted = True
+        n_batches += 1
+        m = min(e.batch_size, e.n_samples - start)
+        batch_rows(m, t, n_threads, &r0, &r1)
+        rows_forward_backward(e, mine, e.order + start + r0, r1 - r0, partial)
+        start += m
+        fnn_barrier_wait(&e.barrier)  # all gradients, partial sums and flags
+        if e.interrupted:
+            break
+        data_loss = 0
+        weight = 0
+        penalty_sumsq = 0
+        for u in range(n_threads):  # the same sums, in the same order, in all
+            data_loss += e.partial[u * PAD]
+            weight += e.partial[u * PAD + 1]
+            penalty_sumsq += e.partial[u * PAD + 2]
+        if weight == 0:
+            fnn_barrier_wait(&e.barrier)
+            continue  # nothing to learn from a batch of zero weight
+        batch_loss = (data_loss + 0.5 * e.alpha * penalty_sumsq) / weight
+        if not isfinite(batch_loss):
+            if t == 0:
+                e.diverged = True
+            break
+        if t == 0:
+            e.loss_sum += batch_loss * m
+        n_updates += 1
+        step = step_for_update(&e.step, n_updates)
+        sq = reduce_and_step(e, t, n_threads, weight, &step, dtype_tag)
+        # My share of ||W||^2 for the next batch's penalty: written after
+        # everyone has read this batch's, read after the next barrier.
+        fnn_barrier_wait(&e.barrier)
+        partial[2] = sq
+    if t == 0:
+        e.n_updates = n_updates
+
+
+cdef void worker_float(void *e, int t, int n_threads) noexcept nogil:
+    epoch_worker(<Epoch *> e, t, n_threads, <float> 0)
+
+
+cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
+    epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
 def minibatch_epoch(
@@ -47,159 +307,75 @@ def minibatch_epoch(
     long long n_updates,
     bint check_signals=False,
     const floating[::1] class_scale=None,
+    int n_threads=1,
 ):
     """Train on the batches order[0:b], order[b:2b], ...
 
     Parameters are those of fnncore._sgd.sgd_epoch, plus batch_size (the last
-    batch may be smaller), class_scale (multiplies example i's loss and
-    gradient; class weights, not normalised by the batch's weight), and
-    check_signals (look for Ctrl-C every few
-    milliseconds; the KeyboardInterrupt propagates between batches).  Returns (loss_sum, n_updates, diverged) where
+    batch may be smaller).  BLAS must be limited to one thread while this
+    runs with n_threads > 1 (threadpoolctl), or the two kinds of threads
+    compete for the cores.  Returns (loss_sum, n_updates, diverged) where
     loss_sum adds each batch's mean loss (with its L2 penalty) times the
     batch's size, as scikit-learn accumulates it.
     """
+    cdef Epoch e
     cdef Py_ssize_t n_layers = layout.shape[0]
-    cdef Py_ssize_t n_samples = order.shape[0]
-    cdef Py_ssize_t n_features = X.shape[1]
-    cdef Py_ssize_t n_outputs = layout[n_layers - 1, FAN_OUT]
-    cdef Py_ssize_t n_params = params.shape[0]
-    cdef bint weighted = sample_weight.shape[0] > 0
-    cdef bint scaled = class_scale is not None
-    cdef floating *P = &params[0]
-    cdef floating *S1 = &state1[0] if state1.shape[0] > 0 else NULL
-    cdef floating *S2 = &state2[0] if state2.shape[0] > 0 else NULL
-    cdef Py_ssize_t start, m, r, i, j, l, fan_in, fan_out, w_off, b_off
-    cdef const Py_ssize_t *idx
-    cdef floating *A_in
-    cdef floating *Z
-    cdef floating *D
-    cdef floating *out
-    cdef floating *gb
-    cdef floating sw, scale
-    cdef double sw_sum, batch_loss, data_loss, loss_sum = 0, penalty_sumsq = 0
-    cdef bint diverged = False, interrupted = False
-    cdef Py_ssize_t n_batches = 0
-    cdef Py_ssize_t check_every = max(1, CHECK_WORK // (batch_size * n_params))
-    cdef fnn_step local_step
+    cdef int threads = max(1, n_threads)
+    cdef Py_ssize_t rows_per_thread
+    e.X = &X[0, 0]
+    e.Y = &Y[0, 0]
+    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
+    e.class_scale = &class_scale[0] if class_scale is not None else NULL
+    e.order = &order[0] if order.shape[0] > 0 else NULL
+    e.layout = &layout[0, 0]
+    e.n_samples = order.shape[0]
+    e.n_features = X.shape[1]
+    e.n_layers = n_layers
+    e.n_outputs = layout[n_layers - 1, FAN_OUT]
+    e.n_params = params.shape[0]
+    e.hidden = hidden_activation
+    e.output = output_activation
+    e.loss = loss
+    e.alpha = alpha
+    e.step = step
+    e.n_updates_before = n_updates
+    e.n_updates = n_updates
+    e.check_signals = check_signals
+    e.check_every = max(1, CHECK_WORK // max(1, batch_size * params.shape[0]))
+    e.params = &params[0]
+    e.state1 = &state1[0] if state1.shape[0] > 0 else NULL
+    e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
+    e.loss_sum = 0
+    e.diverged = False
+    e.interrupted = False
 
-    cdef Py_ssize_t *units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
-    if units == NULL:
+    e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
+    e.partial = <double *> calloc(threads * PAD, sizeof(double))
+    if e.units == NULL or e.partial == NULL:
+        free(e.units)
+        free(e.partial)
         raise MemoryError()
-    cdef Py_ssize_t total_units = unit_offsets(layout, units)
-    # One block: gathered batch | activations | deltas | gradient.
-    cdef size_t n_scratch = (batch_size * (n_features + 2 * total_units) + n_params)
-    cdef floating *batch = <floating *> malloc(n_scratch * sizeof(floating))
-    if batch == NULL:
-        free(units)
+    e.total_units = unit_offsets(layout, e.units)
+    # Each thread's rows of a batch: its buffers are sized for a whole batch
+    # (a thread may get all rows when the batch is small).
+    e.batch_size = batch_size
+    e.scratch_per_thread = (batch_size * (e.n_features + 2 * e.total_units)
+                            + e.n_params)
+    e.scratch = malloc(threads * e.scratch_per_thread * sizeof(floating))
+    if e.scratch == NULL:
+        free(e.units)
+        free(e.partial)
         raise MemoryError()
-    cdef floating *H = batch + batch_size * n_features
-    cdef floating *Dall = H + batch_size * total_units
-    cdef floating *G = Dall + batch_size * total_units
 
     with nogil:
-        for l in range(n_layers):
-            penalty_sumsq += sumsq(layout[l, FAN_IN] * layout[l, FAN_OUT],
-                                   P + layout[l, W_OFFSET])
-        start = 0
-        while start < n_samples:
-            if check_signals and n_batches % check_every == 0 and signal_raised():
-                interrupted = True
-                break
-            n_batches += 1
-            m = min(batch_size, n_samples - start)
-            idx = &order[start]
-            start += m
-            for r in range(m):
-                memcpy(batch + r * n_features, &X[idx[r], 0],
-                       n_features * sizeof(floating))
-
-            # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
-            A_in = batch
-            for l in range(n_layers):
-                fan_in = layout[l, FAN_IN]
-                fan_out = layout[l, FAN_OUT]
-                Z = H + units[l] * batch_size
-                for r in range(m):
-                    memcpy(Z + r * fan_out, P + layout[l, B_OFFSET],
-                           fan_out * sizeof(floating))
-                gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                     P + layout[l, W_OFFSET], fan_out, 1, Z, fan_out)
-                activate_rows(output_activation if l == n_layers - 1
-                              else hidden_activation, Z, m, fan_out)
-                A_in = Z
-
-            # Loss and output delta (p - y) * w.
-            out = A_in
-            D = Dall + units[n_layers - 1] * batch_size
-            sw_sum = 0
-            data_loss = 0
-            for r in range(m):
-                i = idx[r]
-                sw = sample_weight[i] if weighted else 1
-                sw_sum += sw
-                scale = sw * class_scale[i] if scaled else sw
-                data_loss += scale * loss_row(loss, &Y[i, 0], out + r * n_outputs,
-                                              n_outputs)
-                output_delta_row(&Y[i, 0], out + r * n_outputs, D + r * n_outputs,
-                                 n_outputs)
-                if scale != 1:
-                    for j in range(n_outputs):
-                        D[r * n_outputs + j] *= scale
-            if sw_sum == 0:
-                continue  # nothing to learn from a batch of zero weight
-            batch_loss = (data_loss + 0.5 * alpha * penalty_sumsq) / sw_sum
-            if not isfinite(batch_loss):
-                diverged = True
-                break
-            loss_sum += batch_loss * m
-
-            # Backward: gradients of every layer from the old weights.
-            for l in range(n_layers - 1, -1, -1):
-                fan_in = layout[l, FAN_IN]
-                fan_out = layout[l, FAN_OUT]
-                w_off = layout[l, W_OFFSET]
-                b_off = layout[l, B_OFFSET]
-                D = Dall + units[l] * batch_size
-                A_in = batch if l == 0 else H + units[l - 1] * batch_size
-                # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
-                gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
-                     0, G + w_off, fan_out)
-                gb = G + b_off
-                for j in range(fan_out):
-                    gb[j] = 0
-                for r in range(m):
-                    for j in range(fan_out):
-                        gb[j] += D[r * fan_out + j]
-                if l > 0:
-                    # D_{l-1} = (D W^T) * f'(H_{l-1}).
-                    gemm(False, True, m, fan_in, fan_out, 1, D, fan_out, P + w_off,
-                         fan_out, 0, Dall + units[l - 1] * batch_size, fan_in)
-                    for r in range(m):
-                        multiply_derivative(hidden_activation, A_in + r * fan_in,
-                                            Dall + units[l - 1] * batch_size
-                                            + r * fan_in, fan_in)
-
-            # Optimiser step on every layer.
-            n_updates += 1
-            local_step = step_for_update(&step, n_updates)
-            penalty_sumsq = 0
-            for l in range(n_layers):
-                fan_in = layout[l, FAN_IN]
-                fan_out = layout[l, FAN_OUT]
-                w_off = layout[l, W_OFFSET]
-                b_off = layout[l, B_OFFSET]
-                penalty_sumsq += step_slice(
-                    fan_in * fan_out, P + w_off, G + w_off, <floating> (1 / sw_sum),
-                    <floating> (alpha / sw_sum), &local_step,
-                    S1 + w_off if S1 != NULL else NULL,
-                    S2 + w_off if S2 != NULL else NULL)
-                step_slice(fan_out, P + b_off, G + b_off, <floating> (1 / sw_sum), 0,
-                           &local_step,
-                           S1 + b_off if S1 != NULL else NULL,
-                           S2 + b_off if S2 != NULL else NULL)
-
-    free(batch)
-    free(units)
-    if interrupted:
-        reraise_pending(n_updates)
-    return loss_sum, n_updates, diverged
+        if e.n_samples > 0:
+            if floating is float:
+                fnn_run_parallel(threads, worker_float, &e, &e.barrier)
+            else:
+                fnn_run_parallel(threads, worker_double, &e, &e.barrier)
+    free(e.scratch)
+    free(e.units)
+    free(e.partial)
+    if e.interrupted:
+        reraise_pending(e.n_updates)
+    return e.loss_sum, e.n_updates, e.diverged

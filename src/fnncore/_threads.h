@@ -7,8 +7,8 @@
  *   OpenMP runtime to clash with the ones NumPy's BLAS, PyTorch or
  *   scikit-learn load.  Threads are created once per epoch, not per example.
  * - fnn_barrier_wait spins briefly (an example takes microseconds, so the
- *   other thread is usually about to arrive) and then yields the CPU, so a
- *   thread whose partner was descheduled does not burn its time slice.
+ *   other thread is usually about to arrive) and then sleeps on a condition
+ *   variable, so a thread whose partner was descheduled gives its core back.
  * - Without pthreads (e.g. Windows) everything runs on one thread.
  */
 #ifndef FNN_THREADS_H
@@ -25,9 +25,14 @@
 #endif
 
 typedef struct {
-    int n;      /* parties */
-    int count;  /* arrived in this phase */
-    int phase;  /* incremented when all have arrived */
+    int n;        /* parties */
+    int count;    /* arrived in this phase */
+    int phase;    /* incremented when all have arrived */
+#if FNN_HAVE_PTHREADS
+    int sleepers; /* threads blocked on `wake` (under `lock`) */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+#endif
 } fnn_barrier;
 
 static inline void fnn_barrier_init(fnn_barrier *b, int n)
@@ -35,6 +40,21 @@ static inline void fnn_barrier_init(fnn_barrier *b, int n)
     b->n = n;
     b->count = 0;
     b->phase = 0;
+#if FNN_HAVE_PTHREADS
+    b->sleepers = 0;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->wake, NULL);
+#endif
+}
+
+static inline void fnn_barrier_destroy(fnn_barrier *b)
+{
+#if FNN_HAVE_PTHREADS
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->wake);
+#else
+    (void)b;
+#endif
 }
 
 static inline void fnn_cpu_relax(void)
@@ -44,6 +64,12 @@ static inline void fnn_cpu_relax(void)
 #endif
 }
 
+/* Spin this many times (a few microseconds, about one example's work) before
+ * sleeping.  Sleeping matters on a busy machine: a thread whose partner was
+ * descheduled must give the core back rather than spin through its time
+ * slice, which made two threads several times slower than one. */
+#define FNN_SPINS 2000
+
 /* Wait until all b->n threads have called this.  Memory written before the
  * barrier by any thread is visible after it to all (acquire/release). */
 static inline void fnn_barrier_wait(fnn_barrier *b)
@@ -52,15 +78,30 @@ static inline void fnn_barrier_wait(fnn_barrier *b)
     const int phase = __atomic_load_n(&b->phase, __ATOMIC_ACQUIRE);
     if (__atomic_add_fetch(&b->count, 1, __ATOMIC_ACQ_REL) == b->n) {
         __atomic_store_n(&b->count, 0, __ATOMIC_RELAXED);
+#if FNN_HAVE_PTHREADS
+        pthread_mutex_lock(&b->lock);
         __atomic_store_n(&b->phase, phase + 1, __ATOMIC_RELEASE);
+        if (b->sleepers > 0) pthread_cond_broadcast(&b->wake);
+        pthread_mutex_unlock(&b->lock);
+#else
+        __atomic_store_n(&b->phase, phase + 1, __ATOMIC_RELEASE);
+#endif
         return;
     }
-    for (long spin = 0; __atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) == phase; spin++) {
-#if FNN_HAVE_PTHREADS
-        if (spin >= 20000) { sched_yield(); continue; }
-#endif
+    for (int spin = 0; spin < FNN_SPINS; spin++) {
+        if (__atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) != phase) return;
         fnn_cpu_relax();
     }
+#if FNN_HAVE_PTHREADS
+    pthread_mutex_lock(&b->lock);
+    b->sleepers++;
+    while (__atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) == phase)
+        pthread_cond_wait(&b->wake, &b->lock);
+    b->sleepers--;
+    pthread_mutex_unlock(&b->lock);
+#else
+    while (__atomic_load_n(&b->phase, __ATOMIC_ACQUIRE) == phase) fnn_cpu_relax();
+#endif
 }
 
 typedef void (*fnn_worker)(void *ctx, int tid, int n_threads);
@@ -114,6 +155,7 @@ static inline int fnn_run_parallel(int n_wanted, fnn_worker fn, void *ctx,
     __atomic_store_n(&gate, n, __ATOMIC_RELEASE);
     fn(ctx, 0, n);
     for (int t = 1; t < n; t++) pthread_join(threads[t], NULL);
+    fnn_barrier_destroy(barrier);
     free(threads);
     free(args);
 #else
