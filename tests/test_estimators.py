@@ -233,7 +233,18 @@ def test_input_formats_give_identical_models(rng):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-def test_lbfgs_is_not_implemented_yet(cls, rng):
-    X, _, y = _data(rng)
-    with pytest.raises(NotImplementedError, match="lbfgs"):
-        cls(solver="lbfgs").fit(X, y)
+def test_lbfgs_matches_scikit_learn(cls, rng):
+    sklearn_nn = pytest.importorskip("sklearn.neural_network")
+    X, y_class, y_reg = _data(rng, 150)
+    y = y_class if cls is fnn.MLPClassifier else y_reg
+    kwargs = dict(hidden_layer_sizes=(7,), solver="lbfgs", max_iter=40, alpha=0.01,
+                  random_state=0)
+    ours = cls(**kwargs).fit(X, y)
+    theirs = getattr(sklearn_nn, cls.__name__)(**kwargs).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_, theirs.loss_, rtol=1e-6)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    assert len(ours.loss_curve_) == ours.n_iter_
+    with pytest.raises(AttributeError, match="only available for stochastic"):
+        ours.partial_fit(X, y)

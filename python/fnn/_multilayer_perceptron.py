@@ -120,9 +120,6 @@ class _BaseMLP(ParamsMixin):
         self._hidden_sizes()
         _check_choice("activation", self.activation, HIDDEN_ACTIVATIONS)
         _check_choice("solver", self.solver, _SOLVERS)
-        if self.solver == "lbfgs":
-            raise NotImplementedError(
-                "solver='lbfgs' is not implemented in fnn yet; use 'adam' or 'sgd'.")
         _check_number("alpha", self.alpha, low=0)
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
             _check_number("batch_size", self.batch_size, low=1, integer=True)
@@ -153,6 +150,11 @@ class _BaseMLP(ParamsMixin):
             raise TypeError("checkpoint_path must be None or a path; got "
                             f"{self.checkpoint_path!r}.")
         _check_number("checkpoint_every", self.checkpoint_every, low=1, integer=True)
+
+    def _check_stochastic(self):
+        if self.solver not in ("sgd", "adam"):
+            raise AttributeError(f"partial_fit is only available for stochastic "
+                                 f"optimizers; {self.solver!r} is not stochastic.")
 
     def _check_fitted(self):
         if "_params" not in self.__dict__:
@@ -254,8 +256,56 @@ class _BaseMLP(ParamsMixin):
                 "hidden_layer_sizes changed since the model was fitted "
                 f"({list(self._layout.layer_units[1:-1])}); warm_start and "
                 "partial_fit need the same architecture.")
-        self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng)
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight, class_scale)
+        else:
+            self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng)
         return self
+
+    def _fit_lbfgs(self, X, Y, sample_weight, class_scale):
+        """Full-batch L-BFGS-B (SciPy) on the objective and gradient the
+        compiled core computes over all of X, as scikit-learn's 'lbfgs'."""
+        import scipy.optimize
+
+        loss_code, out_name = LOSSES[self._loss_name]
+        sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
+        grad = np.empty_like(self._params)
+        start = self._params.copy()
+
+        def objective(flat):
+            self._params[...] = flat  # SciPy works in float64; the model may not
+            with blas_threads(None if self.n_jobs is None
+                              else effective_n_jobs(self.n_jobs)):
+                value = _minibatch.loss_gradient(
+                    X, Y, sw, self._layout.table, self._params, grad,
+                    HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
+                    loss_code, float(self.alpha), class_scale)
+            return value, grad.astype(np.float64)
+
+        losses = []
+
+        def record(intermediate_result):
+            losses.append(float(intermediate_result.fun))
+
+        result = scipy.optimize.minimize(
+            objective, self._params.astype(np.float64), method="L-BFGS-B", jac=True,
+            callback=record,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+            self._params[...] = start
+            raise ValueError("L-BFGS produced a non-finite loss; the weights were "
+                             "restored. Scale the input features or increase alpha.")
+        self._params[...] = result.x
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        self.loss_curve_.extend(losses or [self.loss_])
+        self.best_loss_ = min(self.loss_curve_)
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase the number of "
+                "iterations (max_iter) or scale the data.",
+                interoperable(ConvergenceWarning))
 
     def _class_scale(self, Y, incremental):
         """Per-example multipliers of loss and gradient (class_weight), or
@@ -669,6 +719,7 @@ class MLPClassifier(_BaseMLP):
         classes : array-like, required on the first call: every class label
         that any later call may contain.
         """
+        self._check_stochastic()
         if "_label_binarizer" not in self.__dict__ or "_params" not in self.__dict__:
             if classes is None:
                 raise ValueError("classes must be passed on the first call to "
@@ -788,6 +839,7 @@ class MLPRegressor(_BaseMLP):
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), continuing from the current weights."""
+        self._check_stochastic()
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):

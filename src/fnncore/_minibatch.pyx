@@ -92,7 +92,7 @@ cdef void share(Py_ssize_t n, int t, int n_threads, Py_ssize_t *p0,
     p1[0] = min((t + 1) * chunk, n)
 
 
-cdef void rows_forward_backward(Epoch *e, floating *mine, const Py_ssize_t *idx,
+cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t *idx,
                                 Py_ssize_t m, double *partial) noexcept nogil:
     """Forward and backward passes of m rows (indices idx) into this thread's
     scratch `mine`; the gradient sums over the rows land in its G block.
@@ -379,3 +379,93 @@ def minibatch_epoch(
     if e.interrupted:
         reraise_pending(e.n_updates)
     return e.loss_sum, e.n_updates, e.diverged
+
+
+def loss_gradient(
+    const floating[:, ::1] X,
+    const floating[:, ::1] Y,
+    const floating[::1] sample_weight,
+    const Py_ssize_t[:, ::1] layout,
+    const floating[::1] params,
+    floating[::1] grad,
+    int hidden_activation,
+    int output_activation,
+    int loss,
+    double alpha,
+    const floating[::1] class_scale=None,
+    Py_ssize_t chunk=4096,
+):
+    """The full-batch objective and its gradient (for L-BFGS).
+
+    Returns scikit-learn's MLP objective over all of X, the weighted mean loss
+    plus 0.5 alpha ||W||^2 / sum(w), and writes its gradient with respect to
+    params into grad (OUT, params' layout): (sum_i w_i g_i + alpha W) / sum(w).
+    Rows are processed `chunk` at a time, so the scratch memory does not grow
+    with X.
+    """
+    cdef Epoch e
+    cdef Py_ssize_t n_layers = layout.shape[0], n_samples = X.shape[0]
+    cdef Py_ssize_t start, m, k, l, w_off, n_w
+    cdef double partial[2]
+    cdef double data_loss = 0, weight = 0, penalty = 0
+    cdef floating *G
+    cdef Py_ssize_t *rows
+    e.X = &X[0, 0]
+    e.Y = &Y[0, 0]
+    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
+    e.class_scale = &class_scale[0] if class_scale is not None else NULL
+    e.layout = &layout[0, 0]
+    e.n_features = X.shape[1]
+    e.n_layers = n_layers
+    e.n_outputs = layout[n_layers - 1, FAN_OUT]
+    e.n_params = params.shape[0]
+    e.hidden = hidden_activation
+    e.output = output_activation
+    e.loss = loss
+    e.params = <void *> &params[0]
+    e.batch_size = max(1, min(chunk, n_samples))
+    e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
+    rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
+    if e.units == NULL or rows == NULL:
+        free(e.units)
+        free(rows)
+        raise MemoryError()
+    e.total_units = unit_offsets(layout, e.units)
+    e.scratch_per_thread = (e.batch_size * (e.n_features + 2 * e.total_units)
+                            + e.n_params)
+    e.scratch = malloc(e.scratch_per_thread * sizeof(floating))
+    if e.scratch == NULL:
+        free(e.units)
+        free(rows)
+        raise MemoryError()
+    G = <floating *> e.scratch + e.scratch_per_thread - e.n_params
+
+    with nogil:
+        for k in range(e.n_params):
+            grad[k] = 0
+        start = 0
+        while start < n_samples:
+            m = min(e.batch_size, n_samples - start)
+            for k in range(m):
+                rows[k] = start + k
+            rows_forward_backward(&e, <floating *> e.scratch, rows, m, partial)
+            data_loss += partial[0]
+            weight += partial[1]
+            for k in range(e.n_params):
+                grad[k] += G[k]
+            start += m
+        for l in range(n_layers):
+            w_off = layout[l, W_OFFSET]
+            n_w = layout[l, FAN_IN] * layout[l, FAN_OUT]
+            penalty += sumsq(n_w, &params[w_off])
+            for k in range(w_off, w_off + n_w):
+                grad[k] += alpha * params[k]
+        if weight > 0:
+            for k in range(e.n_params):
+                grad[k] /= weight
+    free(e.scratch)
+    free(e.units)
+    free(rows)
+    if weight <= 0:
+        return float("nan")
+    return (data_loss + 0.5 * alpha * penalty) / weight
