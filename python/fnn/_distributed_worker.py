@@ -1,0 +1,173 @@
+"""The tasks that fnn.distributed runs on Dask workers.
+
+Design: plain functions of NumPy data and small Python objects, so that they
+pickle by reference and need nothing from Dask.  A partition is validated once
+(prepare_partition) and kept in the worker's memory as the arrays the
+training kernels take; a round (train_replica) copies the broadcast weights
+and optimiser, runs the compiled epoch loop over the replica's partitions in
+a deterministic order, and returns only vectors of the parameters' length and
+a few numbers.  Everything a task does is a function of its arguments, so a
+task that Dask reruns elsewhere after a worker is lost returns the same result.
+"""
+import copy
+from fractions import Fraction
+
+import numpy as np
+
+from ._labels import as_label_array
+from ._optimizers import make_optimizer
+from ._validation import check_array, check_consistent_length, check_sample_weight
+
+# Separate random streams, drawn from (seed, stream, ...): the order of rows
+# within a partition's epoch, and the order of a replica's partitions.
+_ROWS, _PARTITIONS = 0, 1
+
+
+def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
+    """Validate one partition and turn it into training arrays.
+
+    Parameters
+    ----------
+    skeleton : MLPClassifier or MLPRegressor
+        The model without its weights (see fnn.distributed._skeleton); gives
+        the label binarizer, n_features_in_ and the number of outputs.
+    dtype : numpy dtype
+        The parameters' dtype.
+    X, y, sample_weight : array-likes
+        One partition of the data (pandas objects accepted).
+
+    Returns
+    -------
+    (X, Y, sample_weight, class_scale) : tuple
+        C-contiguous X of `dtype`, the target matrix Y, sample weights or
+        None, per-example class weights or None.  A tuple, so that Dask's
+        size estimate counts its arrays.
+    """
+    X = check_array(X, dtype=dtype)
+    if X.shape[1] != skeleton.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
+                         f"is trained with {skeleton.n_features_in_} features.")
+    if skeleton._is_classifier:
+        check_consistent_length(X, as_label_array(y))
+    else:
+        check_consistent_length(X, np.asarray(y))
+    Y = skeleton._prepare_targets(y, dtype, first_pass=False, incremental=True)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
+    class_scale = skeleton._class_scale(Y, incremental=True)
+    return X, Y, sample_weight, class_scale
+
+
+def partition_rows(partition):
+    """Number of examples in a prepared partition."""
+    return partition[0].shape[0]
+
+
+def label_counts(y):
+    """Distinct values of a block of labels (all entries, for a 2-D block)
+    and how often each occurs."""
+    y = as_label_array(y)
+    return np.unique(y.ravel(), return_counts=True)
+
+
+def merge_label_counts(*pairs):
+    """Combine label_counts results of several blocks."""
+    values = np.concatenate([v for v, _ in pairs])
+    counts = np.concatenate([c for _, c in pairs])
+    merged, inverse = np.unique(values, return_inverse=True)
+    return merged, np.bincount(inverse.ravel(), weights=counts,
+                               minlength=len(merged)).astype(np.int64)
+
+
+def round_order(n_rows, partition_index, spec):
+    """Row indices a partition contributes to round ``spec['round']``.
+
+    The rows of each partition form an endless stream of epochs, each epoch a
+    permutation drawn from (seed, epoch, partition index) (the identity without
+    shuffling); round r takes the stream's slice
+    [r * f * n_rows, (r + 1) * f * n_rows) for f = spec['round_epochs'].  So a
+    round of half an epoch takes half of the epoch's permutation, and two
+    rounds complete it, whichever worker runs them.
+    """
+    f = Fraction(spec["round_epochs"])
+    r = spec["round"]
+    start = (r * f.numerator * n_rows) // f.denominator
+    stop = ((r + 1) * f.numerator * n_rows) // f.denominator
+    pieces = []
+    position = start
+    while position < stop:
+        epoch, offset = divmod(position, n_rows)
+        take = min(stop - position, n_rows - offset)
+        if spec["shuffle"]:
+            permutation = np.random.default_rng(
+                [spec["seed"], _ROWS, epoch, partition_index]).permutation(n_rows)
+        else:
+            permutation = np.arange(n_rows)
+        pieces.append(permutation[offset:offset + take])
+        position += take
+    if not pieces:
+        return np.empty(0, dtype=np.intp)
+    return np.concatenate(pieces).astype(np.intp, copy=False)
+
+
+def train_replica(skeleton, payload, spec, partition_indices, *partitions):
+    """One round of local training of one replica.
+
+    Parameters
+    ----------
+    skeleton : MLPClassifier or MLPRegressor
+        The model without its weights; not modified (workers share it
+        between tasks).
+    payload : (params, optimizer)
+        The averaged flat parameter vector and the optimiser to continue
+        from.  An optimiser whose ``state`` is None restarts from zero state
+        and step count (optimizer_state='reset'), keeping its learning rate.
+    spec : dict
+        'round', 'round_epochs', 'seed', 'shuffle', 'batch_size'.
+    partition_indices : list of int
+        Global index of each partition (seeds its shuffling).
+    *partitions : tuples from prepare_partition
+
+    Returns
+    -------
+    dict
+        'params' (the replica's new flat vector), 'state' (the optimiser's
+        state arrays, or None when they were reset), 'n_updates'
+        (optimiser steps taken in the round), 'n_seen' (examples trained on)
+        and 'loss_sum' (sum over those examples of the training loss).
+    """
+    params, optimizer = payload
+    model = copy.copy(skeleton)
+    model._params = params.copy()
+    reset = optimizer.state is None
+    optimizer = copy.deepcopy(optimizer)
+    if reset:
+        optimizer.state = make_optimizer(model, len(params), params.dtype).state
+        optimizer.n_updates = 0
+    model._optimizer = optimizer
+    start_updates = optimizer.n_updates
+    visit = np.arange(len(partitions))
+    if spec["shuffle"]:
+        # Several partitions on one replica: visit them in a different order
+        # each round, so that no partition is always trained on last.
+        visit = np.random.default_rng(
+            [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
+    loss_sum = 0.0
+    n_seen = 0
+    for i in visit:
+        X, Y, sample_weight, class_scale = partitions[i]
+        order = round_order(X.shape[0], partition_indices[i], spec)
+        if len(order) == 0:
+            continue
+        batch_size = min(spec["batch_size"], len(order))
+        mean_loss = model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size)
+        loss_sum += mean_loss * len(order)
+        n_seen += len(order)
+    return {"params": model._params,
+            "state": None if reset else tuple(optimizer.state),
+            "n_updates": optimizer.n_updates - start_updates,
+            "n_seen": n_seen, "loss_sum": float(loss_sum)}
+
+
+def predict_block(X, method, estimator):
+    """``estimator.<method>(X)`` for one block X of a Dask array."""
+    return getattr(estimator, method)(X)

@@ -1,0 +1,699 @@
+"""Data-parallel training of fnn's MLPs on Dask, by parameter averaging.
+
+``fit(estimator, X, y)`` trains an :class:`~fnn.MLPClassifier` or
+:class:`~fnn.MLPRegressor` on Dask arrays or Dask DataFrames whose partitions
+live on a Dask cluster.  The data stays where it is: each worker runs fnn's
+compiled training loop on the partitions it holds, and only flat parameter
+vectors (and the optimiser's state vectors) cross the network.  A round is:
+
+1. the driver broadcasts the current parameters and optimiser state;
+2. every replica (one per worker thread) trains on its partitions for
+   ``round_epochs`` epochs, starting from those parameters;
+3. the driver averages the replicas' parameter vectors (and, with
+   ``optimizer_state='average'``, their optimiser state), each weighted by
+   the number of examples the replica trained on.
+
+The result is an ordinary fitted estimator: it predicts, pickles and saves
+without Dask.  ``predict`` and ``predict_proba`` map a fitted model over the
+partitions of a Dask array.  See docs/distributed.md for the design, the
+communication cost and measurements.
+
+Dask (``pip install "fnn[dask]"``) is needed for this module only.
+"""
+import contextlib
+import copy
+import numbers
+import uuid
+import warnings
+from fractions import Fraction
+
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+    import dask.system
+    import distributed
+    from distributed import CancelledError, KilledWorker
+except ImportError as exc:  # pragma: no cover - exercised only without dask
+    raise ImportError(
+        "fnn.distributed needs Dask's distributed scheduler: "
+        "pip install 'fnn[dask]' (or 'dask[distributed]')."
+    ) from exc
+
+from . import _distributed_worker as _worker
+from ._labels import LabelBinarizer
+from ._multilayer_perceptron import _BaseMLP
+from ._optimizers import make_optimizer
+from ._progress import EpochProgress
+from ._sklearn_compat import interoperable
+from ._validation import check_random_state, float_dtype_of
+from .exceptions import ConvergenceWarning
+
+__all__ = ["fit", "predict", "predict_proba"]
+
+_OPTIMIZER_STATES = ("average", "reset")
+
+
+# ----------------------------------------------------------------------
+# Public functions
+# ----------------------------------------------------------------------
+def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, rounds=None,
+        round_epochs=1, optimizer_state="average", retries=2):
+    """Train `estimator` on a Dask cluster by averaging replicas' parameters.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        Fitted in place and returned.  With ``warm_start=True`` and a fitted
+        model, training continues from its weights and optimiser state;
+        otherwise the weights are initialised as ``estimator.fit`` would
+        (same ``random_state``, same initial weights).  Its ``solver``,
+        learning-rate schedule, ``batch_size``, ``alpha``, ``shuffle``,
+        ``class_weight``, ``tol``, ``n_iter_no_change``, ``verbose`` and
+        checkpoint parameters act as in ``fit``, counted in rounds instead of
+        epochs; ``early_stopping=True`` is not supported.
+    X : dask array or dask DataFrame of shape (n_samples, n_features)
+        Partitioned by rows; columns are gathered into one block per row
+        partition (rechunking only moves data between workers).  NumPy arrays
+        and pandas frames are accepted too, and are sent to the cluster once.
+    y : dask array, Series or DataFrame
+        Rows partitioned as X's (a dask array with other row chunks is
+        rechunked to X's).
+    sample_weight : dask array of shape (n_samples,), default=None
+    classes : array-like, default=None
+        Classifiers: every class label.  By default they are found with one
+        pass over y on the workers.
+    client : distributed.Client, default=None
+        The cluster to use.  None: Dask's current client if there is one,
+        otherwise a LocalCluster with one single-threaded worker process per
+        core, started for this call and closed before returning.
+    rounds : int, default=None
+        Number of averaging rounds; None: ``ceil(max_iter / round_epochs)``,
+        so that ``max_iter`` still counts epochs.  Training stops earlier when
+        the training loss stops improving, as in ``fit``.
+    round_epochs : float, default=1
+        Epochs of local training per round, e.g. 0.25 to average four times
+        per epoch, 2 to average every two epochs.  Shorter rounds cost more
+        communication and synchronisation, longer ones let replicas drift
+        apart (see docs/distributed.md).
+    optimizer_state : {'average', 'reset'}, default='average'
+        'average': the optimiser's state vectors (momentum velocities, Adam's
+        moment estimates) are averaged like the parameters and broadcast, and
+        Adam's step count advances by the replicas' mean number of steps.
+        'reset': every round starts a fresh optimiser on each replica (less
+        communication; Adam restarts its bias correction each round).
+    retries : int, default=2
+        Times a round is resubmitted when workers are lost or a task fails;
+        Dask recomputes lost partitions from their source.
+
+    Returns
+    -------
+    estimator
+        The same object, fitted: ``loss_curve_`` has one entry per round
+        (mean training loss over the round's examples, before averaging),
+        ``n_iter_`` counts the rounds of this call, ``t_`` the examples
+        trained on.
+    """
+    _check_estimator(estimator)
+    estimator._validate_params()
+    if estimator.early_stopping:
+        raise ValueError("early_stopping=True is not supported by fnn.distributed.fit; "
+                         "hold out a validation set and score the model after fit.")
+    round_epochs = _check_round_epochs(round_epochs)
+    if rounds is None:
+        rounds = int(np.ceil(Fraction(estimator.max_iter) / round_epochs))
+    _check_int("rounds", rounds, 1)
+    _check_int("retries", retries, 0)
+    if optimizer_state not in _OPTIMIZER_STATES:
+        raise ValueError(f"optimizer_state must be one of {list(_OPTIMIZER_STATES)}; "
+                         f"got {optimizer_state!r}.")
+    with _session(client) as client:
+        slots = _worker_slots(client)
+        data = _DaskData(X, y, sample_weight, min_partitions=len(slots))
+        seed, class_weight = _start_model(estimator, client, data, classes)
+        trainer = _Trainer(estimator, client, data, slots, round_epochs,
+                           optimizer_state, retries, seed, class_weight)
+        try:
+            trainer.run(rounds)
+        finally:
+            trainer.release()
+    return estimator
+
+
+def predict(estimator, X):
+    """Predictions of a fitted model for each partition of X.
+
+    Parameters
+    ----------
+    estimator : fitted fnn estimator (anything with ``predict``)
+    X : dask array, dask DataFrame, or array-like
+
+    Returns
+    -------
+    dask array
+        Lazy; one block per row partition of X, computed where the partition
+        lives.
+    """
+    return _map_method("predict", estimator, X)
+
+
+def predict_proba(estimator, X):
+    """Class probabilities of a fitted classifier for each partition of X,
+    as a lazy dask array of shape (n_samples, n_classes)."""
+    if not hasattr(estimator, "predict_proba"):
+        raise TypeError(f"{type(estimator).__name__} has no predict_proba.")
+    return _map_method("predict_proba", estimator, X)
+
+
+# ----------------------------------------------------------------------
+# Checks and the client
+# ----------------------------------------------------------------------
+def _check_estimator(estimator):
+    if not isinstance(estimator, _BaseMLP):
+        raise TypeError("estimator must be an fnn.MLPClassifier or fnn.MLPRegressor; "
+                        f"got {type(estimator).__name__}.")
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value!r}.")
+
+
+def _check_round_epochs(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"round_epochs must be a number; got {value!r}.")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"round_epochs must be > 0; got {value!r}.")
+    # A fraction, so that rounds tile epochs exactly (see round_order).
+    return Fraction(value).limit_denominator(1000)
+
+
+@contextlib.contextmanager
+def _session(client):
+    """The client to use; a LocalCluster started (and closed) here when
+    there is none."""
+    if client is not None:
+        if not isinstance(client, distributed.Client):
+            raise TypeError(f"client must be a distributed.Client or None; got "
+                            f"{type(client).__name__}.")
+        yield client
+        return
+    try:
+        client = distributed.default_client()
+    except ValueError:  # no client anywhere: start a cluster on this machine
+        client = None
+    if client is not None:
+        yield client
+        return
+    # Processes, one thread each: the training loop holds no GIL, but one
+    # process per core keeps replicas independent, as on a real cluster.
+    # CPU_COUNT honours CPU affinity and cgroup limits.
+    cluster = distributed.LocalCluster(n_workers=dask.system.CPU_COUNT,
+                                       threads_per_worker=1,
+                                       processes=True, host="127.0.0.1",
+                                       # Any free port: another cluster may
+                                       # hold Dask's usual 8787.
+                                       dashboard_address="127.0.0.1:0")
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _worker_slots(client):
+    """One entry per worker thread (the worker's address): the replicas."""
+    nthreads = client.nthreads()
+    if not nthreads:
+        client.wait_for_workers(1)
+        nthreads = client.nthreads()
+    return [address for address in sorted(nthreads) for _ in range(nthreads[address])]
+
+
+# ----------------------------------------------------------------------
+# Data: partitions as delayed blocks, rows aligned
+# ----------------------------------------------------------------------
+def _is_dask_dataframe(obj):
+    """A dask DataFrame or Series (without importing dask.dataframe, which
+    needs pandas and pyarrow)."""
+    return (dask.is_dask_collection(obj) and not isinstance(obj, da.Array)
+            and hasattr(obj, "npartitions") and hasattr(obj, "to_delayed"))
+
+
+class _DaskData:
+    """X, y and sample_weight as lists of delayed row blocks, aligned.
+
+    Attributes: x_blocks, y_blocks, w_blocks (or None), n_features, dtype,
+    y_ndim, y_columns.
+    """
+
+    def __init__(self, X, y, sample_weight, min_partitions):
+        X = self._as_collection(X, "X", min_partitions)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
+        if y is None:
+            raise ValueError("y is required: fnn.distributed.fit trains supervised "
+                             "models.")
+        y = self._as_collection(y, "y", min_partitions)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D; got {y.ndim} dimensions.")
+        self.dtype = (float_dtype_of(X) if not _is_dask_dataframe(X)
+                      else _frame_dtype(X))
+        if isinstance(X, da.Array):
+            X = X.rechunk({1: -1})
+            X = self._split_rows(X, min_partitions)
+            y = self._align(y, X, "y")
+            self.n_features = X.shape[1]
+        else:
+            self.n_features = len(X.columns)
+        self.y_ndim = y.ndim
+        self.y_columns = (1 if y.ndim == 1 else
+                          y.shape[1] if isinstance(y, da.Array) else len(y.columns))
+        if isinstance(y, da.Array) and y.ndim == 2:
+            y = y.rechunk({1: -1})
+        self.x_blocks = _row_blocks(X)
+        self.y_blocks = _row_blocks(y)
+        self._check_same_partitions(self.y_blocks, "y")
+        self.w_blocks = None
+        if sample_weight is not None:
+            w = self._as_collection(sample_weight, "sample_weight", min_partitions)
+            if w.ndim != 1:
+                raise ValueError("sample_weight must be 1-D.")
+            if isinstance(X, da.Array):
+                w = self._align(w, X, "sample_weight")
+            self.w_blocks = _row_blocks(w)
+            self._check_same_partitions(self.w_blocks, "sample_weight")
+
+    @staticmethod
+    def _as_collection(obj, name, n_chunks):
+        if dask.is_dask_collection(obj):
+            if not (isinstance(obj, da.Array) or _is_dask_dataframe(obj)):
+                raise TypeError(f"{name} must be a dask array or dask DataFrame; got "
+                                f"{type(obj).__name__}.")
+            return obj
+        if hasattr(obj, "to_numpy") and hasattr(obj, "dtypes"):  # pandas
+            obj = obj.to_numpy()
+        arr = np.asarray(obj)
+        if arr.ndim == 0 or arr.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty array; got shape {arr.shape}.")
+        rows = -(-arr.shape[0] // n_chunks)
+        return da.from_array(arr, chunks=(rows,) + arr.shape[1:])
+
+    @staticmethod
+    def _split_rows(X, n_parts):
+        """Rows in at least n_parts blocks (when the sizes are known), so that
+        every worker thread gets data."""
+        if X.numblocks[0] >= n_parts or np.isnan(X.shape[0]):
+            return X
+        rows = max(1, -(-X.shape[0] // n_parts))
+        return X.rechunk({0: rows})
+
+    @staticmethod
+    def _align(v, X, name):
+        if not isinstance(v, da.Array):
+            raise TypeError(f"{name} must be a dask array when X is one; got "
+                            f"{type(v).__name__}.")
+        if v.chunks[0] == X.chunks[0]:
+            return v
+        if np.isnan(v.shape[0]) or np.isnan(X.shape[0]):
+            if v.numblocks[0] != X.numblocks[0]:
+                raise ValueError(f"{name} has {v.numblocks[0]} row blocks of unknown size "
+                                 f"and X has {X.numblocks[0]}; partition them alike "
+                                 "(or call compute_chunk_sizes()).")
+            return v  # same number of blocks; lengths are checked per partition
+        if v.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but {name} has {v.shape[0]}; "
+                             "they must have the same length.")
+        return v.rechunk({0: X.chunks[0]})
+
+    def _check_same_partitions(self, blocks, name):
+        if len(blocks) != len(self.x_blocks):
+            raise ValueError(f"X has {len(self.x_blocks)} row partitions but {name} has "
+                             f"{len(blocks)}; partition them alike.")
+
+
+def _frame_dtype(frame):
+    dtypes = set(np.dtype(d) if not hasattr(d, "numpy_dtype") else d.numpy_dtype
+                 for d in frame.dtypes)
+    return np.dtype(np.float32) if dtypes == {np.dtype(np.float32)} else np.dtype(
+        np.float64)
+
+
+def _row_blocks(collection):
+    """The delayed row partitions of a dask array (whose columns are one
+    block) or dask DataFrame/Series."""
+    blocks = collection.to_delayed()
+    if isinstance(collection, da.Array):
+        return list(np.asarray(blocks, dtype=object).ravel())
+    return list(blocks)
+
+
+# ----------------------------------------------------------------------
+# The model on the driver
+# ----------------------------------------------------------------------
+def _label_counts(client, y_blocks):
+    """(sorted distinct labels, counts) of y, computed on the workers; only
+    the distinct labels reach the driver."""
+    parts = [dask.delayed(_worker.label_counts, pure=True)(b) for b in y_blocks]
+    while len(parts) > 1:  # a tree, so that no task merges everything
+        parts = [dask.delayed(_worker.merge_label_counts, pure=True)(*parts[i:i + 8])
+                 for i in range(0, len(parts), 8)]
+    return client.compute(parts[0]).result()
+
+
+def _start_model(est, client, data, classes):
+    """Set up est for training: labels, layout, weights, optimiser.
+
+    Returns the seed of the rounds' shuffles and the class weights the
+    replicas use ('balanced' turned into a dict from the counts of all of y).
+    """
+    warm = est.warm_start and "_params" in est.__dict__
+    if warm:
+        if data.n_features != est.n_features_in_:
+            raise ValueError(f"X has {data.n_features} features, but "
+                             f"{type(est).__name__} is expecting {est.n_features_in_} "
+                             "features as input.")
+        if est._layout.layer_units[1:-1] != tuple(est._hidden_sizes()):
+            raise ValueError("hidden_layer_sizes changed since the model was fitted; "
+                             "warm_start needs the same architecture.")
+    class_weight = None
+    if est._is_classifier:
+        n_outputs, class_weight = _start_labels(est, client, data, classes, warm)
+    else:
+        if classes is not None:
+            raise ValueError("classes is for classifiers; got a regressor.")
+        n_outputs = data.y_columns
+        if warm and n_outputs != est.n_outputs_:
+            raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
+                             f"{est.n_outputs_}.")
+        if not warm:
+            est._y_was_1d = data.y_ndim == 1
+    rng = check_random_state(est.random_state)
+    if not warm:
+        est.n_features_in_ = int(data.n_features)
+        est.n_outputs_ = int(n_outputs)
+        # The same draws as est.fit: a seed gives fit's initial weights.
+        est._initialize([est.n_features_in_, *est._hidden_sizes(), est.n_outputs_],
+                        data.dtype, rng)
+    if not warm or "_optimizer" not in est.__dict__:
+        est._optimizer = make_optimizer(est, est._layout.n_params, est._params.dtype)
+    # Seeds of the rounds' shuffles: from random_state, and from how far the
+    # model has trained, so that a warm start does not replay the same order.
+    seed = int(np.random.SeedSequence(
+        [int(rng.randint(np.iinfo(np.int32).max)), len(est.loss_curve_)]
+    ).generate_state(1)[0])
+    return seed, class_weight
+
+
+def _start_labels(est, client, data, classes, warm):
+    """Set the classifier's label binarizer; returns the number of outputs
+    and the class weights."""
+    balanced = isinstance(est.class_weight, str) and est.class_weight == "balanced"
+    counts = None
+    if classes is None or balanced or data.y_ndim == 2:
+        values, counts = _label_counts(client, data.y_blocks)
+    multilabel = data.y_ndim == 2 and data.y_columns > 1
+    if multilabel:
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError("a 2-D y must be a 0/1 label-indicator matrix (multilabel); "
+                             f"got values {values[:5]}.")
+        binarizer = LabelBinarizer().fit(np.eye(data.y_columns, dtype=np.int64))
+    else:
+        labels = values if classes is None else np.asarray(classes)
+        binarizer = LabelBinarizer().fit(labels)
+        if len(binarizer.classes_) < 2:
+            raise ValueError("The classifier needs samples of at least 2 classes; y "
+                             f"has only one class: {binarizer.classes_}.")
+    if warm:
+        if not np.array_equal(binarizer.classes_, est.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {est.classes_}, `y` has "
+                f"{binarizer.classes_}")
+    else:
+        est._label_binarizer = binarizer
+        est.classes_ = binarizer.classes_
+    class_weight = est.class_weight
+    if balanced:
+        if multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        class_weight = _balanced_weights(binarizer.classes_, values, counts)
+    return binarizer.n_outputs, class_weight
+
+
+def _balanced_weights(classes, values, counts):
+    """class_weight='balanced' as a dict computed from the counts of the
+    whole y (a replica sees only part of it): n / (n_classes * count)."""
+    present = dict(zip(values.tolist(), counts.tolist()))
+    n = sum(present.values())
+    return {c: n / (len(present) * present[c]) if c in present else 0.0
+            for c in classes.tolist()}
+
+
+def _skeleton(est, class_weight):
+    """A copy of est without its weights and training history: what every
+    replica needs besides the parameters.  Workers train with one thread per
+    task (a worker's threads run replicas side by side), silently, and never
+    checkpoint (the driver does)."""
+    skeleton = copy.copy(est)
+    skeleton.__dict__ = {k: v for k, v in est.__dict__.items()
+                         if k not in ("_params", "_best_params", "_optimizer",
+                                      "loss_curve_", "validation_scores_",
+                                      "validation_loss_curve_")}
+    skeleton.loss_curve_ = []
+    skeleton.n_jobs = 1
+    skeleton.verbose = False
+    skeleton.checkpoint_path = None
+    if est._is_classifier:
+        skeleton.class_weight = class_weight
+    return skeleton
+
+
+# ----------------------------------------------------------------------
+# Rounds
+# ----------------------------------------------------------------------
+class _Trainer:
+    """Partitions held on the workers, their grouping into replicas, and the
+    round loop with averaging on the driver."""
+
+    def __init__(self, est, client, data, slots, round_epochs, optimizer_state, retries,
+                 seed, class_weight):
+        self.est = est
+        self.seed = seed
+        self.client = client
+        self.round_epochs = round_epochs
+        self.average_state = optimizer_state == "average"
+        self.retries = retries
+        self.tag = uuid.uuid4().hex[:8]
+        self.skeleton = _skeleton(est, class_weight)
+        self._futures = []
+        dtype = est._params.dtype
+        prepare = dask.delayed(_worker.prepare_partition, pure=False)
+        w_blocks = data.w_blocks or [None] * len(data.x_blocks)
+        skeleton = dask.delayed(self.skeleton, pure=True)
+        delayed_parts = [prepare(skeleton, dtype, xb, yb, wb)
+                         for xb, yb, wb in zip(data.x_blocks, data.y_blocks, w_blocks)]
+        # The validated partitions stay in the workers' memory for all rounds;
+        # Dask keeps their recipe, so a lost one is recomputed from the source.
+        self.parts = client.compute(delayed_parts)
+        self._futures.extend(self.parts)
+        sizes = client.gather(client.map(_worker.partition_rows, self.parts, pure=False))
+        self.sizes = [int(s) for s in sizes]
+        self.n_samples = sum(self.sizes)
+        if self.n_samples == 0:
+            raise ValueError("X has no samples.")
+        who_has = client.who_has(self.parts)
+        self.groups = _group_partitions(
+            self.sizes, [set(who_has.get(f.key, ())) for f in self.parts], slots)
+        self.skeleton_future = None
+
+    def run(self, rounds):
+        est = self.est
+        if est.batch_size == "auto":
+            batch_size = min(200, self.n_samples)
+        else:
+            if est.batch_size > self.n_samples:
+                warnings.warn(f"batch_size={est.batch_size} is larger than the "
+                              f"{self.n_samples} samples; using {self.n_samples}.")
+            batch_size = int(min(est.batch_size, self.n_samples))
+        est.n_iter_ = 0
+        opt = est._optimizer
+        progress = EpochProgress(est.verbose, rounds, f"{type(est).__name__} on Dask")
+        stopped = False
+        try:
+            for r in range(rounds):
+                spec = {"round": r, "round_epochs": self.round_epochs,
+                        "seed": self.seed, "shuffle": bool(est.shuffle),
+                        "batch_size": batch_size}
+                results = self._round(r, spec)
+                n_seen = self._average(results)
+                est.n_iter_ += 1
+                est.t_ += n_seen
+                est.loss_ = sum(res["loss_sum"] for res in results) / n_seen
+                est.loss_curve_.append(est.loss_)
+                est._record_training_loss()
+                progress.epoch_done(est.n_iter_, est.loss_, n_seen)
+                opt.iteration_ends(est.t_)
+                est._checkpoint()
+                if est._no_improvement_count > est.n_iter_no_change:
+                    stop, note = opt.trigger_stopping(
+                        f"Training loss did not improve more than tol={est.tol:f} for "
+                        f"{est.n_iter_no_change} consecutive rounds.")
+                    progress.message(note)
+                    if stop:
+                        stopped = True
+                        break
+                    est._no_improvement_count = 0
+            if not stopped:
+                warnings.warn(f"fnn.distributed.fit: the {rounds} rounds ran and the "
+                              "optimization hasn't converged yet.",
+                              interoperable(ConvergenceWarning))
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user; the model has the weights of "
+                          "the last finished round.")
+        finally:
+            progress.close()
+
+    def _round(self, r, spec):
+        """Submit one round's tasks and return their results, resubmitting
+        the round when workers are lost in a way Dask does not repair
+        itself (e.g. the broadcast weights' last holder died)."""
+        client = self.client
+        est = self.est
+        for attempt in range(self.retries + 1):
+            if self.skeleton_future is None or attempt > 0:
+                self.skeleton_future = client.scatter(self.skeleton, broadcast=True,
+                                                      hash=False)
+            opt = est._optimizer
+            if not self.average_state:
+                # Schedule and step count, without the state vectors.
+                opt = copy.copy(opt)
+                opt.state = None
+            # In a list: scatter would send a tuple's items one by one.
+            payload = client.scatter([(est._params, opt)], broadcast=True, hash=False)[0]
+            live = set(client.nthreads())
+            futures = []
+            for g, (address, members) in enumerate(self.groups):
+                where = {"workers": [address], "allow_other_workers": True} \
+                    if address in live else {}
+                futures.append(client.submit(
+                    _worker.train_replica, self.skeleton_future, payload, spec, members,
+                    *[self.parts[i] for i in members], key=f"fnn-round-{self.tag}-{r}-"
+                    f"{attempt}-{g}", retries=self.retries, pure=False, **where))
+            try:
+                return client.gather(futures)
+            except (KilledWorker, CancelledError) as exc:
+                error = exc
+                client.cancel(futures)
+            except KeyboardInterrupt:
+                client.cancel(futures)
+                raise
+        raise RuntimeError(f"round {r + 1} failed {self.retries + 1} times; the last "
+                           f"error: {error!r}") from error
+
+    def _average(self, results):
+        """Average the replicas' vectors into the model, weighted by the
+        examples each trained on; returns the examples of the round."""
+        est = self.est
+        results = [res for res in results if res["n_seen"] > 0]
+        weights = [res["n_seen"] for res in results]
+        total = sum(weights)
+        est._params[...] = _weighted_mean([res["params"] for res in results], weights)
+        opt = est._optimizer
+        if self.average_state:
+            for i, state in enumerate(opt.state):
+                if state.size:
+                    state[...] = _weighted_mean([res["state"][i] for res in results],
+                                                weights)
+        steps = sum(w * res["n_updates"] for w, res in zip(weights, results)) / total
+        opt.n_updates += int(round(steps))
+        return int(total)
+
+    def release(self):
+        """Free what this fit keeps on the workers."""
+        futures = self._futures + ([self.skeleton_future] if self.skeleton_future else [])
+        try:
+            self.client.cancel(futures)
+        except Exception:  # the client may be closing; nothing left to free then
+            pass
+
+
+def _weighted_mean(vectors, weights):
+    """sum_k w_k v_k / sum_k w_k, accumulated in float64 in the given order."""
+    acc = np.zeros(vectors[0].shape, dtype=np.float64)
+    for w, v in zip(weights, vectors):
+        acc += w * v.astype(np.float64, copy=False)
+    acc /= sum(weights)
+    return acc
+
+
+def _group_partitions(sizes, locations, slots):
+    """Partitions of each replica: [(worker address, [partition indices])].
+
+    sizes[p] and locations[p] (the workers holding it) describe partition p;
+    slots has a worker's address once per thread.
+
+    Longest partition first, each goes to the replica with the least rows
+    after it; among equally loaded replicas, one on a worker that already
+    holds the partition.  Balance wins over locality because a replica with
+    more rows slows every round, while a partition moved once stays moved.
+    """
+    loads = [0] * len(slots)
+    members = [[] for _ in slots]
+    for p in sorted(range(len(sizes)), key=lambda p: (-sizes[p], p)):
+        if sizes[p] == 0:
+            continue
+        best = min(range(len(slots)),
+                   key=lambda s: (loads[s] + sizes[p], slots[s] not in locations[p], s))
+        loads[best] += sizes[p]
+        members[best].append(p)
+    # Ordered by first partition, so that the average is summed in the same
+    # order wherever the partitions happen to live.
+    return sorted(((slots[s], sorted(m)) for s, m in enumerate(members) if m),
+                  key=lambda group: group[1][0])
+
+
+# ----------------------------------------------------------------------
+# Prediction
+# ----------------------------------------------------------------------
+def _map_method(method, estimator, X):
+    if not hasattr(estimator, method):
+        raise TypeError(f"estimator must be a fitted fnn estimator; got "
+                        f"{type(estimator).__name__}.")
+    check = getattr(estimator, "_check_fitted", None)
+    if check is not None:
+        check()
+    if _is_dask_dataframe(X):
+        X = X.to_dask_array()
+    elif not isinstance(X, da.Array):
+        X = _DaskData._as_collection(X, "X", 1)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
+    X = X.rechunk({1: -1})
+    # The model enters the graph once, as one key every block depends on.
+    model = dask.delayed(estimator, pure=True)
+    n_outputs, dtype = _output_shape(method, estimator)
+    meta_shape = (0,) if n_outputs is None else (0, n_outputs)
+    kwargs = {"drop_axis": 1} if n_outputs is None else {
+        "chunks": (X.chunks[0], (n_outputs,))}
+    return X.map_blocks(_worker.predict_block, method, model,
+                        meta=np.empty(meta_shape, dtype=dtype), **kwargs)
+
+
+def _output_shape(method, est):
+    """(columns or None for 1-D, dtype) of est.<method>'s output."""
+    if method == "predict_proba":
+        return len(est.classes_), getattr(est, "_params", np.empty(0)).dtype
+    classes = getattr(est, "classes_", None)
+    binarizer = getattr(est, "_label_binarizer", None)
+    if binarizer is not None and binarizer.y_type_ == "multilabel-indicator":
+        return len(classes), np.dtype(int)
+    if classes is not None:
+        return None, np.asarray(classes).dtype
+    n_outputs = getattr(est, "n_outputs_", 1)
+    dtype = getattr(est, "_params", np.empty(0)).dtype
+    return (None if n_outputs == 1 else n_outputs), dtype
