@@ -289,6 +289,26 @@ cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
     epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
+cdef void describe(Epoch *e, const floating[:, ::1] X, const floating[:, ::1] Y,
+                   const floating[::1] sample_weight, const floating[::1] class_scale,
+                   const Py_ssize_t[:, ::1] layout, const floating[::1] params,
+                   int hidden, int output, int loss) noexcept:
+    """Fill in the data and the network of e (the parts every caller sets)."""
+    e.X = &X[0, 0]
+    e.Y = &Y[0, 0]
+    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
+    e.class_scale = &class_scale[0] if class_scale is not None else NULL
+    e.layout = &layout[0, 0]
+    e.n_features = X.shape[1]
+    e.n_layers = layout.shape[0]
+    e.n_outputs = layout[layout.shape[0] - 1, FAN_OUT]
+    e.n_params = params.shape[0]
+    e.hidden = hidden
+    e.output = output
+    e.loss = loss
+    e.params = <void *> &params[0]
+
+
 def minibatch_epoch(
     const floating[:, ::1] X,
     const floating[:, ::1] Y,
@@ -322,27 +342,16 @@ def minibatch_epoch(
     cdef Py_ssize_t n_layers = layout.shape[0]
     cdef int threads = max(1, n_threads)
     cdef Py_ssize_t rows_per_thread
-    e.X = &X[0, 0]
-    e.Y = &Y[0, 0]
-    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
-    e.class_scale = &class_scale[0] if class_scale is not None else NULL
+    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
+             output_activation, loss)
     e.order = &order[0] if order.shape[0] > 0 else NULL
-    e.layout = &layout[0, 0]
     e.n_samples = order.shape[0]
-    e.n_features = X.shape[1]
-    e.n_layers = n_layers
-    e.n_outputs = layout[n_layers - 1, FAN_OUT]
-    e.n_params = params.shape[0]
-    e.hidden = hidden_activation
-    e.output = output_activation
-    e.loss = loss
     e.alpha = alpha
     e.step = step
     e.n_updates_before = n_updates
     e.n_updates = n_updates
     e.check_signals = check_signals
     e.check_every = max(1, CHECK_WORK // max(1, batch_size * params.shape[0]))
-    e.params = &params[0]
     e.state1 = &state1[0] if state1.shape[0] > 0 else NULL
     e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
     e.loss_sum = 0
@@ -410,19 +419,8 @@ def loss_gradient(
     cdef double data_loss = 0, weight = 0, penalty = 0
     cdef floating *G
     cdef Py_ssize_t *rows
-    e.X = &X[0, 0]
-    e.Y = &Y[0, 0]
-    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
-    e.class_scale = &class_scale[0] if class_scale is not None else NULL
-    e.layout = &layout[0, 0]
-    e.n_features = X.shape[1]
-    e.n_layers = n_layers
-    e.n_outputs = layout[n_layers - 1, FAN_OUT]
-    e.n_params = params.shape[0]
-    e.hidden = hidden_activation
-    e.output = output_activation
-    e.loss = loss
-    e.params = <void *> &params[0]
+    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
+             output_activation, loss)
     e.batch_size = max(1, min(chunk, n_samples))
     e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
     rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
