@@ -106,13 +106,17 @@ def test_regressor_close_to_single_process(client, optimizer_state, round_epochs
 # ----------------------------------------------------------------------
 # One round against the average computed by hand
 # ----------------------------------------------------------------------
-@pytest.mark.parametrize("solver,class_weight,round_epochs", [
-    ("sgd", None, 1), ("adam", None, 1), ("sgd", "balanced", 0.5), ("adam", None, 2)])
+@pytest.mark.parametrize("solver,class_weight,round_epochs,weighted", [
+    ("sgd", None, 1, False), ("adam", None, 1, True), ("sgd", "balanced", 0.5, False),
+    ("adam", None, 2, False)])
 def test_one_round_is_the_weighted_average_of_replicas(client, solver, class_weight,
-                                                       round_epochs):
+                                                       round_epochs, weighted):
     # Unequal partitions, so that the weighting by examples matters.
     X, y = make_data(110, (40, 70))
+    w = da.random.RandomState(5).uniform(0.5, 2.0, 110, chunks=(40, 70)) \
+        if weighted else None
     (X0, X1), (y0, y1) = blocks(client, X, y)
+    (w0, w1), = blocks(client, w) if weighted else ((None, None),)
     classes = np.arange(3)
     start = fnn.MLPClassifier((5,), solver=solver, momentum=0.0, batch_size=8,
                               learning_rate_init=0.05, shuffle=False, random_state=0,
@@ -122,19 +126,20 @@ def test_one_round_is_the_weighted_average_of_replicas(client, solver, class_wei
         counts = np.bincount(np.concatenate([y0, y1]), minlength=3)
         weights = {c: 110 / (3 * counts[c]) for c in classes}
     replicas = []
-    for Xk, yk in [(X0, y0), (X1, y1)]:
+    for Xk, yk, wk in [(X0, y0, w0), (X1, y1, w1)]:
         replica = copy.deepcopy(start)
         if class_weight == "balanced":
             replica.set_params(class_weight=weights)
         n_rows = int(len(Xk) * round_epochs)
         Xr, yr = np.concatenate([Xk] * 2)[:n_rows], np.concatenate([yk] * 2)[:n_rows]
-        replica.partial_fit(Xr, yr)
+        replica.partial_fit(Xr, yr, sample_weight=None if wk is None else wk[:n_rows])
         replicas.append((n_rows, replica))
     # Different replicas, so that the test can tell an average from either.
     assert not np.allclose(replicas[0][1]._params, replicas[1][1]._params)
 
     model = copy.deepcopy(start).set_params(class_weight=class_weight)
-    fd.fit(model, X, y, client=client, rounds=1, round_epochs=round_epochs)
+    fd.fit(model, X, y, sample_weight=w, client=client, rounds=1,
+           round_epochs=round_epochs)
 
     n = np.array([k for k, _ in replicas], dtype=float)
     expected = (n[0] * replicas[0][1]._params + n[1] * replicas[1][1]._params) / n.sum()
@@ -251,6 +256,31 @@ def test_dask_dataframe_gives_the_same_model_as_the_array(client):
     from_array = fd.fit(fnn.MLPClassifier(**params), X, y, client=client)
     from_frame = fd.fit(fnn.MLPClassifier(**params), frame, target, client=client)
     np.testing.assert_array_equal(from_frame._params, from_array._params)
+
+
+def test_multilabel_targets(client):
+    X, _ = make_data(800, 200)
+    Y = da.stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0], axis=1).astype(np.int64)
+    (Xn,), (Yn,) = blocks(client, X.rechunk(800), Y.rechunk(800))
+    # Small batches: each replica takes half the steps of one process per
+    # epoch, which tiny data with few batches would make the difference.
+    params = dict(hidden_layer_sizes=(8,), max_iter=30, random_state=0,
+                  learning_rate_init=0.01, batch_size=50)
+    single = fnn.MLPClassifier(**params).fit(Xn, Yn)
+    model = fd.fit(fnn.MLPClassifier(**params), X, Y, client=client)
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+    assert model.predict(Xn).shape == (800, 2)
+    assert abs(model.score(Xn, Yn) - single.score(Xn, Yn)) < 0.05
+
+
+def test_current_client_is_used_when_none_is_given(client):
+    psutil = pytest.importorskip("psutil")  # a dependency of distributed
+    X, y = make_data(200, 100)
+    before = psutil.Process().children(recursive=True)
+    with client.as_current():
+        model = fd.fit(fnn.MLPClassifier((4,), max_iter=1, random_state=0), X, y)
+    assert len(model.loss_curve_) == 1
+    assert psutil.Process().children(recursive=True) == before
 
 
 def test_errors_name_the_parameter(client):

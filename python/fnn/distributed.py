@@ -248,7 +248,7 @@ class _DaskData:
     """X, y and sample_weight as lists of delayed row blocks, aligned.
 
     Attributes: x_blocks, y_blocks, w_blocks (or None), n_features, dtype,
-    y_ndim, y_columns.
+    y_ndim, y_columns, rows (rows of each block, or None when unknown).
     """
 
     def __init__(self, X, y, sample_weight, min_partitions):
@@ -268,8 +268,10 @@ class _DaskData:
             X = self._split_rows(X, min_partitions)
             y = self._align(y, X, "y")
             self.n_features = X.shape[1]
+            self.rows = None if np.isnan(X.shape[0]) else [int(r) for r in X.chunks[0]]
         else:
             self.n_features = len(X.columns)
+            self.rows = None
         self.y_ndim = y.ndim
         self.y_columns = (1 if y.ndim == 1 else
                           y.shape[1] if isinstance(y, da.Array) else len(y.columns))
@@ -501,7 +503,10 @@ class _Trainer:
         # Dask keeps their recipe, so a lost one is recomputed from the source.
         self.parts = client.compute(delayed_parts)
         self._futures.extend(self.parts)
-        sizes = client.gather(client.map(_worker.partition_rows, self.parts, pure=False))
+        sizes = data.rows
+        if sizes is None:  # e.g. DataFrames: ask the workers
+            sizes = client.gather(client.map(_worker.partition_rows, self.parts,
+                                             pure=False))
         self.sizes = [int(s) for s in sizes]
         self.n_samples = sum(self.sizes)
         if self.n_samples == 0:

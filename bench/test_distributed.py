@@ -1,0 +1,152 @@
+"""fnn.distributed on Fashion-MNIST: 784-100-10, ReLU, Adam, batch 200,
+float32; Dask LocalClusters of 1 and 2 single-threaded worker processes
+against single-process fnn, in the same run.
+
+    python -m pytest bench/test_distributed.py -p no:cacheprovider
+
+Throughput (examples/s, median of the rounds, in extra_info) counts whole
+calls of ``fit``: for Dask that includes validating the partitions on the
+workers and finding the classes, but not moving the data to the cluster,
+which happens once before (as it would for data that lives there).
+``cpu_examples_per_s`` divides by the CPU seconds that the training
+processes used (workers, or the single process), which other users of a
+shared machine do not inflate: if it is the same for 1 and 2 workers, the
+work itself scales, and the wall-clock ratio shows what contention and
+synchronisation leave of it.  The accuracy benchmark trains longer and
+records test accuracy of 2 workers and of one process for the same epochs.
+"""
+import os
+import time
+
+import numpy as np
+import pytest
+
+from conftest import record_throughput
+
+da = pytest.importorskip("dask.array", reason="install the dask extra")
+distributed = pytest.importorskip("distributed", reason="install the dask extra")
+
+import fnn  # noqa: E402
+import fnn.distributed as fd  # noqa: E402
+
+HIDDEN = 100
+EPOCHS = 3            # per timed fit
+ACCURACY_EPOCHS = 10  # per fit of the accuracy comparison
+ROUNDS = 5
+
+
+def _model(epochs, **params):
+    return fnn.MLPClassifier((HIDDEN,), max_iter=epochs, random_state=0, tol=0.0,
+                             **params)
+
+
+class _Cluster:
+    """A LocalCluster of n single-threaded worker processes holding the
+    training set in n row partitions."""
+
+    def __init__(self, n_workers, X, y):
+        self.n_workers = n_workers
+        self.local = distributed.LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True,
+            host="127.0.0.1", dashboard_address="127.0.0.1:0")
+        self.client = distributed.Client(self.local, set_as_default=False)
+        rows = -(-len(X) // n_workers)
+        self.X = self.client.persist(da.from_array(X, chunks=(rows, X.shape[1])))
+        self.y = self.client.persist(da.from_array(y, chunks=rows))
+        with self.client.as_current():
+            distributed.wait([self.X, self.y])  # data on the workers before timing
+
+    def fit(self, epochs, optimizer_state="average"):
+        """Train; returns (model, CPU seconds the workers used)."""
+        before = sum(self.client.run(time.process_time).values())
+        model = fd.fit(_model(epochs, n_jobs=1), self.X, self.y, client=self.client,
+                       optimizer_state=optimizer_state)
+        return model, sum(self.client.run(time.process_time).values()) - before
+
+    def close(self):
+        self.client.close()
+        self.local.close()
+
+
+@pytest.fixture(scope="module")
+def clusters(fashion_mnist):
+    """Clusters of 1 and 2 workers, up at the same time, so that their fits
+    can alternate and meet the same background load."""
+    made = {n: _Cluster(n, fashion_mnist[0], fashion_mnist[1]) for n in (1, 2)}
+    yield made
+    for cluster in made.values():
+        cluster.close()
+
+
+def _record_load(benchmark):
+    benchmark.extra_info["loadavg_1min"] = os.getloadavg()[0]
+
+
+@pytest.mark.parametrize("n_workers", [1, 2], ids=["1_worker", "2_workers"])
+def test_dask(benchmark, clusters, n_workers):
+    cluster = clusters[n_workers]
+    cpu = []
+    benchmark.pedantic(lambda: cpu.append(cluster.fit(EPOCHS)[1]), rounds=ROUNDS,
+                       warmup_rounds=1)
+    n_examples = EPOCHS * cluster.X.shape[0]
+    record_throughput(benchmark, n_examples)
+    benchmark.extra_info["workers"] = n_workers
+    benchmark.extra_info["cpu_examples_per_s"] = n_examples / float(np.median(cpu[1:]))
+    _record_load(benchmark)
+
+
+@pytest.mark.parametrize("n_jobs", [1, None], ids=["1_thread", "all_cores"])
+def test_single_process(benchmark, fashion_mnist, n_jobs):
+    X, y = fashion_mnist[0], fashion_mnist[1]
+    cpu = []
+
+    def fit():
+        before = time.process_time()
+        _model(EPOCHS, n_jobs=n_jobs).fit(X, y)
+        cpu.append(time.process_time() - before)
+
+    benchmark.pedantic(fit, rounds=ROUNDS, warmup_rounds=1)
+    n_examples = EPOCHS * len(X)
+    record_throughput(benchmark, n_examples)
+    benchmark.extra_info["cpu_examples_per_s"] = n_examples / float(np.median(cpu[1:]))
+    _record_load(benchmark)
+
+
+def test_speedup_2_workers_over_1_interleaved(benchmark, clusters):
+    """Fits on 1 and 2 workers alternate; the speedup of each pair is the
+    1-worker time over the 2-worker time, and extra_info has their median.
+    A pair sees one background load, which a shared machine changes from
+    minute to minute."""
+    speedups, loads = [], []
+
+    def pair():
+        t0 = time.perf_counter()
+        clusters[1].fit(EPOCHS)
+        t1 = time.perf_counter()
+        clusters[2].fit(EPOCHS)
+        t2 = time.perf_counter()
+        speedups.append((t1 - t0) / (t2 - t1))
+        loads.append(os.getloadavg()[0])
+
+    benchmark.pedantic(pair, rounds=ROUNDS + 2, warmup_rounds=1)
+    benchmark.extra_info["speedup_median"] = float(np.median(speedups[1:]))
+    benchmark.extra_info["speedups"] = [round(s, 3) for s in speedups[1:]]
+    benchmark.extra_info["loadavg_1min"] = loads[1:]
+
+
+def test_accuracy_2_workers_vs_single_process(benchmark, fashion_mnist, clusters):
+    X, y, X_test, y_test = fashion_mnist
+    scores = {}
+
+    def fit_all():
+        single = _model(ACCURACY_EPOCHS, n_jobs=1).fit(X, y)
+        scores["single_process"] = single.score(X_test, y_test)
+        for state in ("average", "reset"):
+            model, _ = clusters[2].fit(ACCURACY_EPOCHS, optimizer_state=state)
+            scores[f"2_workers_{state}"] = model.score(X_test, y_test)
+
+    benchmark.pedantic(fit_all, rounds=1, warmup_rounds=0)
+    benchmark.extra_info.update({f"accuracy_{k}": v for k, v in scores.items()})
+    benchmark.extra_info["epochs"] = ACCURACY_EPOCHS
+    # The issue's target: within one point of one process.
+    assert abs(scores["2_workers_average"] - scores["single_process"]) <= 0.01, scores
