@@ -531,7 +531,8 @@ static int smo_rows_per_pass(const svm_data *D, ptrdiff_t l, ptrdiff_t n_slots)
  *     max_iter (-1: none), shrinking, cache_bytes
  * OUT coef: for pair p, y_s a_s of class ci's samples then class cj's, in
  *     the order of `order`, pairs one after the other ((n_classes - 1) n
- *     values in all); rho[p], obj[p], n_iter[p]; QD[s] = K(x_s, x_s).
+ *     values in all, n = start[n_classes]); rho[p], obj[p], n_iter[p];
+ *     QD[s] = K(x_s, x_s) for the samples s in `order`.
  * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory.
  */
 static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *order,
@@ -587,7 +588,8 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
 #undef SMO_CARVE
 
     /* The diagonal, once for all pairs. */
-    for (ptrdiff_t s = 0; s < n; s++) {
+    for (ptrdiff_t k = 0; k < n; k++) {
+        const ptrdiff_t s = order[k];
         float k_ss, *out = &k_ss;
         svm_data_rows(D, &s, 1, &s, 1, &out, S.scratch);
         QD[s] = k_ss;

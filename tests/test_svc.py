@@ -1,0 +1,412 @@
+"""fnn.SVC against scikit-learn's SVC (libsvm) on the same data, and against
+NumPy replicas of the decision function built from the fitted attributes."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import datasets, svm
+from sklearn.base import clone
+from sklearn.metrics.pairwise import pairwise_kernels
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.multiclass import _ovr_decision_function
+
+import fnn
+
+
+def _split(loader):
+    X, y = loader(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3,
+                                                        random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    return _split(datasets.load_breast_cancer)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return _split(datasets.load_digits)
+
+
+def _kernel_matrix(model, A, B):
+    """K(A, B) with the fitted model's kernel, by scikit-learn."""
+    return pairwise_kernels(A, B, metric=model.kernel, gamma=model._gamma,
+                            degree=model.degree, coef0=model.coef0,
+                            filter_params=True)
+
+
+def _pair_coefficients(model):
+    """For each class pair (a, b): its support vectors (indices into
+    support_) and their coefficients y alpha, read from dual_coef_ as libsvm
+    lays it out."""
+    start = np.concatenate([[0], np.cumsum(model.n_support_)])
+    pairs = []
+    n_classes = len(model.classes_)
+    for a in range(n_classes):
+        for b in range(a + 1, n_classes):
+            cols = np.r_[start[a]:start[a + 1], start[b]:start[b + 1]]
+            coef = np.r_[model.dual_coef_[b - 1, start[a]:start[a + 1]],
+                         model.dual_coef_[a, start[b]:start[b + 1]]]
+            pairs.append((cols, coef))
+    return pairs
+
+
+def _dual_objectives(model, K_train):
+    """1/2 c^T K c - sum |c| per pair (c = y alpha): the SMO objective."""
+    out = []
+    for cols, coef in _pair_coefficients(model):
+        sv = model.support_[cols]
+        out.append(0.5 * coef @ K_train[np.ix_(sv, sv)] @ coef - np.abs(coef).sum())
+    return np.array(out)
+
+
+def _ovo_replica(model, K_test_sv):
+    """libsvm's one-vs-one decision values from the fitted attributes."""
+    n_pairs = len(model.intercept_)
+    dec = np.empty((K_test_sv.shape[0], n_pairs))
+    for p, (cols, coef) in enumerate(_pair_coefficients(model)):
+        dec[:, p] = K_test_sv[:, cols] @ coef + model.intercept_[p]
+    return dec
+
+
+KERNELS = [
+    ("rbf", {}),
+    ("linear", {}),
+    ("poly", {"degree": 3}),
+    ("poly", {"degree": 2, "gamma": 0.05, "coef0": 1.0}),
+    ("sigmoid", {"gamma": 0.01, "coef0": 0.0}),
+]
+
+
+@pytest.mark.parametrize("kernel,params", KERNELS)
+@pytest.mark.parametrize("data", ["cancer", "digits"])
+def test_same_predictions_and_accuracy_as_scikit_learn(kernel, params, data, request):
+    X_train, X_test, y_train, y_test = request.getfixturevalue(data)
+    theirs = svm.SVC(kernel=kernel, **params).fit(X_train, y_train)
+    ours = fnn.SVC(kernel=kernel, **params).fit(X_train, y_train)
+
+    assert ours._gamma == pytest.approx(theirs._gamma, rel=1e-12)
+    agree = np.mean(ours.predict(X_test) == theirs.predict(X_test))
+    assert agree >= 0.99
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= 0.005
+
+    # Same problem, same tolerance: the optimum agrees loosely.
+    K = _kernel_matrix(ours, X_train, X_train)
+    obj_ours, obj_theirs = _dual_objectives(ours, K), _dual_objectives(theirs, K)
+    assert_allclose(obj_ours, obj_theirs, rtol=2e-3, atol=1e-3)
+    assert abs(ours.n_support_.sum() - theirs.n_support_.sum()) <= 0.02 * len(y_train)
+    # The solver's own objective is the one the attributes give.
+    assert_allclose(ours._dual_objective, obj_ours, rtol=1e-5, atol=1e-6)
+
+    ovo = dict(decision_function_shape="ovo")
+    dec_ours = clone(ours).set_params(**ovo).fit(X_train, y_train).decision_function(X_test)
+    dec_theirs = clone(theirs).set_params(**ovo).fit(X_train, y_train).decision_function(X_test)
+    scale = np.abs(dec_theirs).max()
+    assert np.median(np.abs(dec_ours - dec_theirs)) <= 2e-3 * scale
+    assert np.abs(dec_ours - dec_theirs).max() <= 0.05 * scale
+
+
+@pytest.mark.parametrize("data", ["cancer", "digits"])
+def test_precomputed_kernel_matches_scikit_learn_and_the_rbf_fit(data, request):
+    X_train, X_test, y_train, y_test = request.getfixturevalue(data)
+    rbf = fnn.SVC().fit(X_train, y_train)
+    K_train = _kernel_matrix(rbf, X_train, X_train)
+    K_test = _kernel_matrix(rbf, X_test, X_train)
+    ours = fnn.SVC(kernel="precomputed").fit(K_train, y_train)
+    theirs = svm.SVC(kernel="precomputed").fit(K_train, y_train)
+
+    assert np.mean(ours.predict(K_test) == theirs.predict(K_test)) >= 0.99
+    assert abs(ours.score(K_test, y_test) - theirs.score(K_test, y_test)) <= 0.005
+    assert np.mean(ours.predict(K_test) == rbf.predict(X_test)) >= 0.99
+    assert ours.support_vectors_.shape == theirs.support_vectors_.shape == (0, 0)
+    assert_allclose(ours.decision_function(K_test), rbf.decision_function(X_test),
+                    atol=1e-4)
+
+
+def test_attributes_have_scikit_learn_layout(digits):
+    X_train, X_test, y_train, _ = digits
+    theirs = svm.SVC().fit(X_train, y_train)
+    ours = fnn.SVC().fit(X_train, y_train)
+    n_classes = len(theirs.classes_)
+    n_pairs = n_classes * (n_classes - 1) // 2
+
+    assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.dual_coef_.shape == (n_classes - 1, ours.support_.size)
+    assert ours.intercept_.shape == ours.n_iter_.shape == (n_pairs,)
+    assert ours.support_vectors_.shape == (ours.support_.size, X_train.shape[1])
+    assert ours.support_.dtype == theirs.support_.dtype
+    assert ours.n_support_.dtype == theirs.n_support_.dtype
+    assert ours.n_features_in_ == X_train.shape[1]
+    assert ours.fit_status_ == 0
+    assert_array_equal(ours.support_vectors_, X_train[ours.support_])
+    # Grouped by class, in training order within a class.
+    start = np.concatenate([[0], np.cumsum(ours.n_support_)])
+    for c in range(n_classes):
+        block = ours.support_[start[c]:start[c + 1]]
+        assert (y_train[block] == ours.classes_[c]).all()
+        assert (np.diff(block) > 0).all()
+    # Nearly the same support vectors as libsvm.
+    common = np.intersect1d(ours.support_, theirs.support_).size
+    assert common >= 0.98 * max(ours.support_.size, theirs.support_.size)
+    # Coefficient signs: y alpha, positive for the first class of a pair.
+    for cols, coef in _pair_coefficients(ours):
+        labels = y_train[ours.support_[cols]]
+        first = labels == labels.min()
+        assert (coef[first] >= 0).all() and (coef[~first] <= 0).all()
+        assert (np.abs(coef) <= 1.0 + 1e-12).all()   # 0 <= alpha <= C
+    # decision_function is libsvm's formula on those attributes.
+    K_test = _kernel_matrix(ours, X_test, ours.support_vectors_)
+    ovo = clone(ours).set_params(decision_function_shape="ovo").fit(X_train, y_train)
+    assert_allclose(ovo.decision_function(X_test), _ovo_replica(ours, K_test),
+                    atol=1e-10)
+
+
+def test_binary_signs_are_flipped_as_scikit_learn(cancer):
+    X_train, X_test, y_train, _ = cancer
+    theirs = svm.SVC(kernel="linear").fit(X_train, y_train)
+    ours = fnn.SVC(kernel="linear").fit(X_train, y_train)
+    K = _kernel_matrix(ours, X_test, ours.support_vectors_)
+    dec = ours.decision_function(X_test)
+    assert dec.shape == (len(X_test),)
+    assert_allclose(dec, K @ ours.dual_coef_[0] + ours.intercept_[0], atol=1e-10)
+    assert_array_equal(ours.predict(X_test), ours.classes_[(dec > 0).astype(int)])
+    assert np.sign(ours.intercept_[0]) == np.sign(theirs.intercept_[0])
+    assert_allclose(ours.coef_, theirs.coef_, rtol=0.05, atol=0.02)
+    assert_allclose(X_test @ ours.coef_[0] + ours.intercept_[0], dec, atol=1e-8)
+    with pytest.raises(ValueError):
+        ours.coef_[0, 0] = 1.0   # read-only, as scikit-learn's
+    with pytest.raises(AttributeError, match="linear"):
+        fnn.SVC().fit(X_train, y_train).coef_
+
+
+def test_ovr_decision_and_votes(digits):
+    X_train, X_test, y_train, _ = digits
+    ovo = fnn.SVC(decision_function_shape="ovo").fit(X_train, y_train)
+    ovr = clone(ovo).set_params(decision_function_shape="ovr")
+    ovr.__dict__.update({k: v for k, v in ovo.__dict__.items() if k.endswith("_")
+                         or k.startswith("_")})
+    dec = ovo.decision_function(X_test)
+    n_classes = len(ovo.classes_)
+    assert dec.shape == (len(X_test), n_classes * (n_classes - 1) // 2)
+    assert_allclose(ovr.decision_function(X_test),
+                    _ovr_decision_function(dec < 0, -dec, n_classes), atol=1e-12)
+    # libsvm's vote: a positive value votes for the pair's first class, ties
+    # go to the lowest class.
+    votes = np.zeros((len(X_test), n_classes), dtype=int)
+    p = 0
+    for a in range(n_classes):
+        for b in range(a + 1, n_classes):
+            votes[:, a] += dec[:, p] > 0
+            votes[:, b] += dec[:, p] <= 0
+            p += 1
+    assert_array_equal(ovo.predict(X_test), ovo.classes_[votes.argmax(axis=1)])
+    ties = clone(ovr).set_params(break_ties=True).fit(X_train, y_train)
+    assert_array_equal(ties.predict(X_test),
+                       ties.classes_[ties.decision_function(X_test).argmax(axis=1)])
+    with pytest.raises(ValueError, match="break_ties"):
+        clone(ovo).set_params(break_ties=True).fit(X_train, y_train).predict(X_test)
+
+
+def test_vote_ties_go_to_the_lower_class_as_scikit_learn():
+    # Three classes at the corners of a triangle, test points at the centre:
+    # each class wins one pair, a three-way tie.
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]]).repeat(3, axis=0)
+    X = X + np.tile([[0.0, 0.0], [0.01, 0.0], [0.0, 0.01]], (3, 1))
+    y = np.repeat([2, 0, 1], 3)
+    X_test = X.mean(axis=0, keepdims=True) + np.array([[0.0, 0.0], [0.001, 0.0]])
+    theirs = svm.SVC(kernel="linear", C=10).fit(X, y)
+    ours = fnn.SVC(kernel="linear", C=10).fit(X, y)
+    assert_array_equal(ours.predict(X_test), theirs.predict(X_test))
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 0.2, 1: 3.0}])
+def test_class_weight_and_sample_weight_as_scikit_learn(cancer, class_weight, rng):
+    X_train, X_test, y_train, _ = cancer
+    sw = rng.uniform(0.1, 2.0, len(y_train))
+    sw[:20] = 0.0   # left out of training, as libsvm does
+    theirs = svm.SVC(class_weight=class_weight).fit(X_train, y_train, sample_weight=sw)
+    ours = fnn.SVC(class_weight=class_weight).fit(X_train, y_train, sample_weight=sw)
+    assert_allclose(ours.class_weight_, theirs.class_weight_)
+    assert np.mean(ours.predict(X_test) == theirs.predict(X_test)) >= 0.99
+    assert_allclose(ours.decision_function(X_test), theirs.decision_function(X_test),
+                    atol=5e-3 * np.abs(theirs.decision_function(X_test)).max())
+    assert ours.n_support_.sum() == pytest.approx(theirs.n_support_.sum(), abs=3)
+    assert not np.isin(ours.support_, np.arange(20)).any()
+    # Weights really matter: a heavy class pulls the boundary.
+    plain = fnn.SVC().fit(X_train, y_train)
+    assert not np.allclose(plain.decision_function(X_test), ours.decision_function(X_test))
+
+
+def test_sample_weight_equals_repeating_samples(rng):
+    X = rng.randn(40, 3)
+    y = (X[:, 0] + 0.3 * rng.randn(40) > 0).astype(int)
+    w = rng.randint(1, 4, size=40)
+    weighted = fnn.SVC(kernel="linear", tol=1e-6).fit(X, y, sample_weight=w)
+    repeated = fnn.SVC(kernel="linear", tol=1e-6).fit(X.repeat(w, axis=0), y.repeat(w))
+    X_test = rng.randn(30, 3)
+    assert_allclose(weighted.decision_function(X_test),
+                    repeated.decision_function(X_test), atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel,C", [("rbf", 1.0), ("linear", 0.01), ("poly", 1.0)])
+def test_results_do_not_depend_on_cache_size_or_rows_per_pass(kernel, C, rng):
+    # 1500 x 200 float64 is 2.4 MB: with a large cache the solver computes
+    # several rows per pass; with 10 kB it holds two rows and computes one.
+    # The path, hence every number, must be the same.
+    X = rng.randn(1500, 200)
+    y = (X[:, :5].sum(axis=1) + 0.5 * rng.randn(1500) > 0).astype(int)
+    big = fnn.SVC(kernel=kernel, C=C, gamma=0.002, cache_size=200).fit(X, y)
+    small = fnn.SVC(kernel=kernel, C=C, gamma=0.002, cache_size=0.01).fit(X, y)
+    assert_array_equal(big.support_, small.support_)
+    assert_array_equal(big.dual_coef_, small.dual_coef_)
+    assert_array_equal(big.intercept_, small.intercept_)
+    assert_array_equal(big.n_iter_, small.n_iter_)
+
+
+def test_shrinking_changes_the_path_not_the_solution(digits):
+    X_train, X_test, y_train, _ = digits
+    on = fnn.SVC(C=10, shrinking=True).fit(X_train, y_train)
+    off = fnn.SVC(C=10, shrinking=False).fit(X_train, y_train)
+    assert np.mean(on.predict(X_test) == off.predict(X_test)) >= 0.995
+    assert_allclose(on._dual_objective, off._dual_objective, rtol=1e-3)
+
+
+def test_float32_trains_in_float32(digits):
+    X_train, X_test, y_train, _ = digits
+    ours = fnn.SVC().fit(X_train.astype(np.float32), y_train)
+    theirs = svm.SVC().fit(X_train, y_train)
+    assert ours.support_vectors_.dtype == np.float32
+    assert ours.decision_function(X_test.astype(np.float32)).dtype == np.float32
+    assert np.mean(ours.predict(X_test) == theirs.predict(X_test)) >= 0.99
+
+
+def test_gamma_options_as_scikit_learn(digits):
+    X_train, _, y_train, _ = digits
+    X = X_train * 3.0 + 1.0
+    for gamma in ["scale", "auto", 0.01]:
+        ours = fnn.SVC(gamma=gamma).fit(X, y_train)
+        theirs = svm.SVC(gamma=gamma).fit(X, y_train)
+        assert ours._gamma == pytest.approx(theirs._gamma, rel=1e-12)
+    constant = np.ones((10, 3))
+    assert fnn.SVC().fit(constant, np.arange(10) % 2)._gamma == 1.0
+
+
+def test_callable_kernel_equals_precomputed(cancer):
+    X_train, X_test, y_train, _ = cancer
+
+    def kernel(A, B):
+        return (A @ B.T + 1.0) ** 2
+
+    ours = fnn.SVC(kernel=kernel).fit(X_train, y_train)
+    pre = fnn.SVC(kernel="precomputed").fit(kernel(X_train, X_train), y_train)
+    assert_allclose(ours.decision_function(X_test),
+                    pre.decision_function(kernel(X_test, X_train)), atol=1e-10)
+    assert ours.n_features_in_ == X_train.shape[1]
+
+
+def test_max_iter_warns_and_sets_fit_status(digits):
+    X_train, _, y_train, _ = digits
+    with pytest.warns(fnn.ConvergenceWarning, match="max_iter=5"):
+        ours = fnn.SVC(max_iter=5).fit(X_train, y_train)
+    with pytest.warns(Warning):
+        theirs = svm.SVC(max_iter=5).fit(X_train, y_train)
+    assert ours.fit_status_ == theirs.fit_status_ == 1
+    assert_array_equal(ours.n_iter_, theirs.n_iter_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fnn.SVC(max_iter=100000).fit(X_train, y_train).fit_status_ == 0
+
+
+def test_string_labels_and_pandas(cancer):
+    pd = pytest.importorskip("pandas")
+    X_train, X_test, y_train, _ = cancer
+    names = np.array(["benign", "malignant"])
+    ours = fnn.SVC().fit(pd.DataFrame(X_train), pd.Series(names[y_train]))
+    assert_array_equal(ours.classes_, names)
+    assert_array_equal(ours.predict(X_test),
+                       names[fnn.SVC().fit(X_train, y_train).predict(X_test)])
+
+
+def test_estimator_protocol(cancer):
+    X_train, X_test, y_train, _ = cancer
+    assert fnn.SVC().get_params() == {
+        k: v for k, v in svm.SVC().get_params().items()
+        if k not in ("probability", "verbose", "random_state")}
+    model = fnn.SVC(C=3.0, kernel="poly")
+    assert repr(model) == "SVC(C=3.0, kernel='poly')"
+    copy = clone(model)
+    assert copy.get_params() == model.get_params()
+    model.fit(X_train, y_train)
+    restored = pickle.loads(pickle.dumps(model))
+    assert_array_equal(restored.decision_function(X_test), model.decision_function(X_test))
+    with pytest.raises(fnn.NotFittedError):
+        fnn.SVC().predict(X_test)
+
+
+BAD_PARAMS = [
+    ({"C": 0}, ValueError, "C"),
+    ({"C": -1.0}, ValueError, "C"),
+    ({"C": "1"}, TypeError, "C"),
+    ({"kernel": "laplace"}, ValueError, "kernel"),
+    ({"degree": -1}, ValueError, "degree"),
+    ({"degree": 2.5}, TypeError, "degree"),
+    ({"gamma": "big"}, ValueError, "gamma"),
+    ({"gamma": -0.1}, ValueError, "gamma"),
+    ({"coef0": float("nan")}, ValueError, "coef0"),
+    ({"tol": 0}, ValueError, "tol"),
+    ({"cache_size": 0}, ValueError, "cache_size"),
+    ({"max_iter": -2}, ValueError, "max_iter"),
+    ({"max_iter": 1.5}, TypeError, "max_iter"),
+    ({"shrinking": "yes"}, TypeError, "shrinking"),
+    ({"decision_function_shape": "ovx"}, ValueError, "decision_function_shape"),
+    ({"class_weight": "even"}, ValueError, "class_weight"),
+    ({"class_weight": {5: 1.0}}, ValueError, "class_weight"),
+    ({"class_weight": {0: -1.0}}, ValueError, "class_weight"),
+]
+
+
+@pytest.mark.parametrize("params,error,name", BAD_PARAMS)
+def test_bad_parameters_name_the_parameter(params, error, name):
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0, 1] * 3)
+    with pytest.raises(error, match=name):
+        fnn.SVC(**params).fit(X, y)
+
+
+def test_bad_input_is_reported():
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0, 1] * 3)
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match="row 2"):
+        fnn.SVC().fit(bad, y)
+    with pytest.raises(ValueError, match="same length"):
+        fnn.SVC().fit(X, y[:5])
+    with pytest.raises(ValueError, match="greater than one"):
+        fnn.SVC().fit(X, np.zeros(6))
+    with pytest.raises(ValueError, match="continuous"):
+        fnn.SVC().fit(X, np.linspace(0, 1, 6))
+    with pytest.raises(ValueError, match="multilabel"):
+        fnn.SVC().fit(X, np.eye(6)[:, :3])
+    with pytest.raises(ValueError, match="square"):
+        fnn.SVC(kernel="precomputed").fit(X, y)
+    with pytest.raises(ValueError, match="positive sample_weight"):
+        fnn.SVC().fit(X, y, sample_weight=[1, 0, 1, 0, 1, 0])
+    with pytest.raises(ValueError, match="sample_weight"):
+        fnn.SVC().fit(X, y, sample_weight=[1, 1])
+    with pytest.raises(TypeError, match="sparse"):
+        scipy_sparse = pytest.importorskip("scipy.sparse")
+        fnn.SVC().fit(scipy_sparse.csr_matrix(X), y)
+    model = fnn.SVC().fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict(np.ones((2, 3)))
+    pre = fnn.SVC(kernel="precomputed").fit(X @ X.T, y)
+    with pytest.raises(ValueError, match="columns"):
+        pre.predict(np.ones((2, 5)))
