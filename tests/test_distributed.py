@@ -212,6 +212,25 @@ def test_data_never_reaches_the_driver(client):
     assert sum(sent) < X.nbytes / 4
 
 
+def test_partitions_stay_on_their_workers_unless_that_unbalances_rounds():
+    group = fd._group_partitions
+    slots = ["a", "b"]
+    # Balanced placement: every replica trains on what its worker holds.
+    assert group([10, 10, 10, 10], [{"b"}, {"a"}, {"b"}, {"a"}], slots) == [
+        ("b", [0, 2]), ("a", [1, 3])]
+    # Everything on one worker: half of it moves, once.
+    assert group([10, 10, 10, 10], [{"a"}] * 4, slots) == [("a", [0, 2]), ("b", [1, 3])]
+    # Unequal sizes: longest first, each to the least loaded replica (30 + 5
+    # rows and 20 + 10, all local; a tie goes to the worker holding it).
+    assert group([5, 30, 20, 10], [{"a"}, {"a"}, {"b"}, {"b"}], slots) == [
+        ("a", [0, 1]), ("b", [2, 3])]
+    # Locality gives way to balance.
+    assert group([30, 10, 10], [{"a"}] * 3, slots) == [("a", [0]), ("b", [1, 2])]
+    # Fewer partitions than threads, and empty partitions: idle replicas
+    # are left out.
+    assert group([7, 0], [{"b"}, {"a"}], ["a", "a", "b"]) == [("b", [0])]
+
+
 def test_prediction_runs_where_the_partitions_are(client):
     X, y = make_data(600, 150)
     model = fd.fit(fnn.MLPClassifier((4,), max_iter=3, random_state=0), X, y,

@@ -22,6 +22,7 @@ Dask (``pip install "fnn[dask]"``) is needed for this module only.
 """
 import contextlib
 import copy
+import math
 import numbers
 import uuid
 import warnings
@@ -122,7 +123,7 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
                          "hold out a validation set and score the model after fit.")
     round_epochs = _check_round_epochs(round_epochs)
     if rounds is None:
-        rounds = int(np.ceil(Fraction(estimator.max_iter) / round_epochs))
+        rounds = math.ceil(Fraction(estimator.max_iter) / round_epochs)
     _check_int("rounds", rounds, 1)
     _check_int("retries", retries, 0)
     if optimizer_state not in _OPTIMIZER_STATES:
@@ -508,6 +509,10 @@ class _Trainer:
             sizes = client.gather(client.map(_worker.partition_rows, self.parts,
                                              pure=False))
         self.sizes = [int(s) for s in sizes]
+        # Where the partitions are is known once they exist: grouping them
+        # earlier would send each replica someone else's partitions.
+        with client.as_current():
+            distributed.wait(self.parts)
         self.n_samples = sum(self.sizes)
         if self.n_samples == 0:
             raise ValueError("X has no samples.")
