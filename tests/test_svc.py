@@ -404,6 +404,10 @@ def test_bad_input_is_reported():
     with pytest.raises(TypeError, match="sparse"):
         scipy_sparse = pytest.importorskip("scipy.sparse")
         fnn.SVC().fit(scipy_sparse.csr_matrix(X), y)
+    with pytest.raises(ValueError, match="not finite"):
+        # Kernel values beyond float32's range overflow the row cache, as
+        # in libsvm; scikit-learn refuses with the same words.
+        fnn.SVC(kernel="linear").fit(X * 1e20, y)
     model = fnn.SVC().fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         model.predict(np.ones((2, 3)))

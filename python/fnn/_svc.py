@@ -272,6 +272,13 @@ class SVC(ParamsMixin):
             float(self.coef0), float(self.tol), int(self.max_iter),
             bool(self.shrinking), float(self.cache_size) * (1 << 20),
             coef, rho, obj, n_iter)
+        if not (np.isfinite(coef).all() and np.isfinite(rho).all()):
+            # Kernel values are cached as float32, as libsvm's: beyond
+            # ~3.4e38 they become inf and the solution NaN.
+            raise ValueError(
+                "The dual coefficients or intercepts are not finite: kernel values "
+                "overflowed. The input data may contain large values and need to be "
+                "preprocessed (e.g. with StandardScaler).")
         self._store_solution(X, order, start, coef, rho)
         self.fit_status_ = int(status)
         self.n_iter_ = n_iter.astype(np.int32)
