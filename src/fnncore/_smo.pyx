@@ -123,6 +123,10 @@ def fit_ovo(
     Returns
     -------
     status : 0, or 1 if max_iter stopped some pair before convergence.
+
+    Raises
+    ------
+    MemoryError, or ValueError if a kernel value is not finite.
     """
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t n_classes = start.shape[0] - 1
@@ -142,9 +146,14 @@ def fit_ovo(
         status = svm_fit_ovo(&data, n_classes, &order[0], &start[0], &C[0], tol,
                              max_iter, shrinking, cache_bytes, &coef[0], &rho[0],
                              &obj[0], &n_iter[0], &QD[0])
-    if status < 0:
+    if status == -1:
         raise MemoryError("not enough memory for the SVM solver's working arrays "
                           "and kernel cache; lower cache_size")
+    if status == -2:
+        raise ValueError("kernel values are not finite: they overflow the float32 "
+                         "kernel cache (|K| > 3.4e38) or the data's dtype. The input "
+                         "data may contain large values and need to be preprocessed "
+                         "(e.g. with StandardScaler).")
     return status
 
 

@@ -61,16 +61,17 @@ typedef struct {
 } svm_data;
 
 /* Kernel rows of samples a[0..n_rows) against samples idx[0..count). */
-static void svm_data_rows(const svm_data *D, const ptrdiff_t *a, int n_rows,
-                          const ptrdiff_t *idx, ptrdiff_t count, float *const *out,
-                          double *scratch)
+/* Kernel rows of samples a[0..n_rows) against samples idx[0..count); 1 if a
+ * value is not finite. */
+static int svm_data_rows(const svm_data *D, const ptrdiff_t *a, int n_rows,
+                         const ptrdiff_t *idx, ptrdiff_t count, float *const *out,
+                         double *scratch)
 {
     if (D->is_float)
-        svm_kernel_rows_s(&D->kernel, D->d, (const float *)D->X, D->ldx, D->sq, a,
-                          n_rows, idx, count, out, scratch);
-    else
-        svm_kernel_rows_d(&D->kernel, D->d, (const double *)D->X, D->ldx, D->sq, a,
-                          n_rows, idx, count, out, scratch);
+        return svm_kernel_rows_s(&D->kernel, D->d, (const float *)D->X, D->ldx, D->sq,
+                                 a, n_rows, idx, count, out, scratch);
+    return svm_kernel_rows_d(&D->kernel, D->d, (const double *)D->X, D->ldx, D->sq, a,
+                             n_rows, idx, count, out, scratch);
 }
 
 /* Solver state for one binary problem; arrays are indexed by position,
@@ -79,6 +80,7 @@ typedef struct {
     const svm_data *data;
     ptrdiff_t l, active;
     int shrinking, unshrunk;
+    int overflow;            /* a kernel value was not finite: give up     */
     double eps;
     ptrdiff_t *sample;       /* position -> row of X                       */
     ptrdiff_t *origin;       /* position -> index in the pair's own order  */
@@ -176,8 +178,8 @@ static const float *smo_row(smo_state *S, ptrdiff_t p, ptrdiff_t len)
     const ptrdiff_t have = S->slot_len[s];
     if (have < len) {
         float *out = row + have;
-        svm_data_rows(S->data, &S->sample[p], 1, S->sample + have, len - have, &out,
-                      S->scratch);
+        S->overflow |= svm_data_rows(S->data, &S->sample[p], 1, S->sample + have,
+                                     len - have, &out, S->scratch);
         S->slot_len[s] = len;
     }
     return row;
@@ -219,7 +221,7 @@ static void smo_fill_rows(smo_state *S, const ptrdiff_t *pos, int m, ptrdiff_t l
         a[r] = S->sample[pos[r]];
         out[r] = S->rows + s * S->l;
     }
-    svm_data_rows(S->data, a, m, S->sample, len, out, S->scratch);
+    S->overflow |= svm_data_rows(S->data, a, m, S->sample, len, out, S->scratch);
 }
 
 #define SMO_SWAP(T, a, b) do { T tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
@@ -431,6 +433,7 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
     long long iter = 0;
     int timed_out = 0;
     for (;;) {
+        if (S->overflow) break;
         if (max_iter >= 0 && iter >= max_iter) {
             timed_out = 1;
             break;
@@ -533,7 +536,8 @@ static int smo_rows_per_pass(const svm_data *D, ptrdiff_t l, ptrdiff_t n_slots)
  *     the order of `order`, pairs one after the other ((n_classes - 1) n
  *     values in all, n = start[n_classes]); rho[p], obj[p], n_iter[p];
  *     QD[s] = K(x_s, x_s) for the samples s in `order`.
- * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory.
+ * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory, -2 if
+ * a kernel value is not finite as a float (the outputs are then unset).
  */
 static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *order,
                        const ptrdiff_t *start, const double *Cs, double eps,
@@ -591,14 +595,14 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
     for (ptrdiff_t k = 0; k < n; k++) {
         const ptrdiff_t s = order[k];
         float k_ss, *out = &k_ss;
-        svm_data_rows(D, &s, 1, &s, 1, &out, S.scratch);
+        S.overflow |= svm_data_rows(D, &s, 1, &s, 1, &out, S.scratch);
         QD[s] = k_ss;
     }
 
-    int status = 0;
+    int status = S.overflow ? -2 : 0;
     ptrdiff_t p = 0, offset = 0;
-    for (ptrdiff_t a = 0; a < n_classes; a++)
-        for (ptrdiff_t b = a + 1; b < n_classes; b++, p++) {
+    for (ptrdiff_t a = 0; a < n_classes && status >= 0; a++)
+        for (ptrdiff_t b = a + 1; b < n_classes && status >= 0; b++, p++) {
             const ptrdiff_t na = start[a + 1] - start[a];
             const ptrdiff_t l = na + start[b + 1] - start[b];
             S.l = l;
@@ -616,6 +620,7 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
             cache_reset(&S, n_slots);
             S.speculate = smo_rows_per_pass(D, l, n_slots);
             status |= smo_solve(&S, max_iter, &n_iter[p]);
+            if (S.overflow) status = -2;
             rho[p] = smo_rho(&S);
             obj[p] = smo_objective(&S);
             for (ptrdiff_t k = 0; k < l; k++)

@@ -25,6 +25,7 @@
 #ifndef FNN_SVM_KERNELS_H
 #define FNN_SVM_KERNELS_H
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -73,7 +74,8 @@ SVM_INLINE double svm_powi(double base, int n)
 
 /* The kernel value from the dot product <a, b> and, for rbf, |a|^2, |b|^2.
  * |a - b|^2 is clipped at 0: rounding can make the expansion slightly
- * negative for (near-)duplicate points, and exp would then exceed 1. */
+ * negative for (near-)duplicate points, and exp would then exceed 1 (NaN,
+ * from overflowed norms, stays NaN for the caller to see). */
 SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
                                double sq_b)
 {
@@ -82,7 +84,8 @@ SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
         return svm_powi(k->gamma * dot + k->coef0, k->degree);
     case SVM_RBF: {
         double dist = sq_a + sq_b - 2.0 * dot;
-        return exp(-k->gamma * (dist > 0.0 ? dist : 0.0));
+        if (dist < 0.0) dist = 0.0;
+        return exp(-k->gamma * dist);
     }
     case SVM_SIGMOID:
         return tanh(k->gamma * dot + k->coef0);

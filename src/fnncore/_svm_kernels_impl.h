@@ -124,18 +124,25 @@ SVM_INLINE void SVM_S(svm_dots_multi)(const int NA, ptrdiff_t d,
  * OUT out[r][count]
  * scratch: n_rows * count doubles.
  * For 'precomputed', X is the Gram matrix and rows are gathered from it.
+ * Returns 1 if a value is not finite as a float (overflow of the data's
+ * dtype in the dot products, or of float in the cache), else 0.
  */
-SVM_CLONES static void SVM_S(svm_kernel_rows)(
+SVM_CLONES static int SVM_S(svm_kernel_rows)(
     const svm_kernel *k, ptrdiff_t d, const SVM_T *X, ptrdiff_t ldx,
     const double *sq, const ptrdiff_t *a, int n_rows, const ptrdiff_t *restrict idx,
     ptrdiff_t count, float *const *out, double *restrict scratch)
 {
     const SVM_T *xa[SVM_MAX_ROWS];
+    int bad = 0;
     for (int r = 0; r < n_rows; r++) xa[r] = X + a[r] * ldx;
     if (k->kind == SVM_PRECOMPUTED) {
         for (int r = 0; r < n_rows; r++)
-            for (ptrdiff_t b = 0; b < count; b++) out[r][b] = (float)xa[r][idx[b]];
-        return;
+            for (ptrdiff_t b = 0; b < count; b++) {
+                const float v = (float)xa[r][idx[b]];
+                out[r][b] = v;
+                bad |= !(fabsf(v) <= FLT_MAX);
+            }
+        return bad;
     }
     switch (n_rows) {
     case 1: SVM_S(svm_dots)(d, xa[0], X, ldx, idx, count, scratch); break;
@@ -150,21 +157,15 @@ SVM_CLONES static void SVM_S(svm_kernel_rows)(
     for (int r = 0; r < n_rows; r++) {
         const double *dots = scratch + r * count;
         float *row = out[r];
-        switch (k->kind) {
-        case SVM_LINEAR:
-            for (ptrdiff_t b = 0; b < count; b++) row[b] = (float)dots[b];
-            break;
-        case SVM_RBF: {
-            const double sq_a = sq[a[r]];
-            for (ptrdiff_t b = 0; b < count; b++)
-                row[b] = (float)svm_from_dot(k, dots[b], sq_a, sq[idx[b]]);
-            break;
-        }
-        default:
-            for (ptrdiff_t b = 0; b < count; b++)
-                row[b] = (float)svm_from_dot(k, dots[b], 0.0, 0.0);
+        const double sq_a = k->kind == SVM_RBF ? sq[a[r]] : 0.0;
+        for (ptrdiff_t b = 0; b < count; b++) {
+            const float v = (float)svm_from_dot(
+                k, dots[b], sq_a, k->kind == SVM_RBF ? sq[idx[b]] : 0.0);
+            row[b] = v;
+            bad |= !(fabsf(v) <= FLT_MAX);
         }
     }
+    return bad;
 }
 
 /*
