@@ -322,6 +322,9 @@ def test_errors_name_the_parameter(client):
         fd.fit(fnn.MLPClassifier(max_iter=1), X, y, classes=[0, 1], client=client)
     with pytest.raises(fnn.NotFittedError):
         fd.predict(fnn.MLPClassifier(), X)
+    with pytest.raises(ValueError, match="diverged"):
+        fd.fit(fnn.MLPRegressor(solver="sgd", learning_rate_init=1e12, max_iter=3),
+               X, X[:, 0] * 1e6, client=client, retries=0)
 
 
 def test_incremental_wrapper_of_dask_ml(client):

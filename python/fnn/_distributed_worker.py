@@ -159,13 +159,23 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
         if len(order) == 0:
             continue
         batch_size = min(spec["batch_size"], len(order))
-        mean_loss = model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size)
+        mean_loss = _run_epoch(model, X, Y, sample_weight, class_scale, order,
+                               batch_size)
         loss_sum += mean_loss * len(order)
         n_seen += len(order)
     return {"params": model._params,
             "state": None if reset else tuple(optimizer.state),
             "n_updates": optimizer.n_updates - start_updates,
             "n_seen": n_seen, "loss_sum": float(loss_sum)}
+
+
+def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size):
+    """The estimator's compiled pass over `order`; estimators with
+    ``_snapshot`` take the state to restore on divergence as an argument."""
+    if hasattr(model, "_snapshot"):
+        return model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size,
+                                model._snapshot())
+    return model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size)
 
 
 def predict_block(X, method, estimator):

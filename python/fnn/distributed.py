@@ -509,6 +509,8 @@ class _Trainer:
             sizes = client.gather(client.map(_worker.partition_rows, self.parts,
                                              pure=False))
         self.sizes = [int(s) for s in sizes]
+        # Sent while the partitions are being validated.
+        self.skeleton_future = client.scatter(self.skeleton, broadcast=True, hash=False)
         # Where the partitions are is known once they exist: grouping them
         # earlier would send each replica someone else's partitions.
         with client.as_current():
@@ -519,7 +521,6 @@ class _Trainer:
         who_has = client.who_has(self.parts)
         self.groups = _group_partitions(
             self.sizes, [set(who_has.get(f.key, ())) for f in self.parts], slots)
-        self.skeleton_future = None
 
     def run(self, rounds):
         est = self.est
@@ -575,7 +576,7 @@ class _Trainer:
         client = self.client
         est = self.est
         for attempt in range(self.retries + 1):
-            if self.skeleton_future is None or attempt > 0:
+            if attempt > 0:
                 self.skeleton_future = client.scatter(self.skeleton, broadcast=True,
                                                       hash=False)
             opt = est._optimizer
@@ -612,7 +613,16 @@ class _Trainer:
         results = [res for res in results if res["n_seen"] > 0]
         weights = [res["n_seen"] for res in results]
         total = sum(weights)
-        est._params[...] = _weighted_mean([res["params"] for res in results], weights)
+        params = _weighted_mean([res["params"] for res in results], weights)
+        # Each replica checks its own epoch; a sum of finite float32 vectors
+        # can still overflow.
+        if not np.isfinite(params.astype(est._params.dtype)).all():
+            raise ValueError(
+                f"Training diverged in round {est.n_iter_ + 1}: the averaged "
+                "parameters are not finite. The weights of the last finished round "
+                f"were kept. Try a smaller learning_rate_init (now "
+                f"{est.learning_rate_init}) or scale the input features.")
+        est._params[...] = params
         opt = est._optimizer
         if self.average_state:
             for i, state in enumerate(opt.state):
@@ -625,7 +635,7 @@ class _Trainer:
 
     def release(self):
         """Free what this fit keeps on the workers."""
-        futures = self._futures + ([self.skeleton_future] if self.skeleton_future else [])
+        futures = self._futures + [self.skeleton_future]
         try:
             self.client.cancel(futures)
         except Exception:  # the client may be closing; nothing left to free then
