@@ -6,7 +6,7 @@ multilabel    -> the 0/1 indicator matrix as given (one sigmoid per label)
 """
 import numpy as np
 
-from ._validation import _to_numpy
+from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
 
 def target_type(y):
@@ -29,7 +29,17 @@ def target_type(y):
             )
     if y.dtype.kind == "c":
         raise ValueError("y has complex values; class labels must be real or strings.")
-    return "binary" if len(np.unique(y)) <= 2 else "multiclass"
+    return "binary" if len(unique_labels(y)) <= 2 else "multiclass"
+
+
+def unique_labels(y):
+    """np.unique(y), or a ValueError naming y when its labels cannot be
+    ordered (e.g. strings mixed with numbers)."""
+    try:
+        return np.unique(y)
+    except TypeError:
+        raise ValueError("y mixes labels of types that cannot be sorted "
+                         "(e.g. strings and numbers).") from None
 
 
 def as_label_array(y):
@@ -62,11 +72,7 @@ class LabelBinarizer:
         if self.y_type_ == "multilabel-indicator":
             self.classes_ = np.arange(y.shape[1])
         else:
-            try:
-                self.classes_ = np.unique(y)
-            except TypeError:
-                raise ValueError("y mixes labels of types that cannot be sorted "
-                                 "(e.g. strings and numbers).") from None
+            self.classes_ = unique_labels(y)
         return self
 
     @property
@@ -109,3 +115,14 @@ class LabelBinarizer:
         if self.y_type_ == "binary":
             return self.classes_[(P.ravel() > 0.5).astype(np.intp)]
         return (P > 0.5).astype(int)
+
+
+def accuracy(predicted, y, sample_weight=None):
+    """Weighted fraction of `predicted` labels equal to the labels y, after
+    checking that y is 1-D and as long as the predictions."""
+    y = as_label_array(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per sample); got shape {y.shape}.")
+    check_consistent_length(predicted, y)
+    sw = check_sample_weight(sample_weight, len(y), np.float64)
+    return float(np.average(predicted == y, weights=sw))

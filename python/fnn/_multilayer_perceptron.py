@@ -15,7 +15,7 @@ import numpy as np
 from fnncore import _forward, _losses, _minibatch, _sgd
 
 from ._base import ParamsMixin
-from ._labels import LabelBinarizer, as_label_array
+from ._labels import LabelBinarizer, accuracy, as_label_array
 from ._layout import LayerList, Layout
 from ._optimizers import make_optimizer
 from ._progress import EpochProgress
@@ -24,6 +24,9 @@ from ._sklearn_compat import interoperable, sklearn_tags
 from ._parallel import blas_threads, effective_n_jobs
 from ._validation import (_to_numpy, check_array, check_consistent_length, check_n_features,
                           check_random_state, check_sample_weight, float_dtype_of)
+from ._validation import check_bool as _check_bool
+from ._validation import check_choice as _check_choice
+from ._validation import check_number as _check_number
 from .exceptions import ConvergenceWarning, NotFittedError
 
 _SOLVERS = ("sgd", "adam", "lbfgs")
@@ -33,30 +36,9 @@ _SOLVERS = ("sgd", "adam", "lbfgs")
 # bench/test_threads.py).
 _MIN_WEIGHTS_PER_THREAD = 16384
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
-
-
-def _check_number(name, value, low=None, high=None, low_open=False, high_open=False,
-                  integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}; "
-                        f"got {value!r}.")
-    if value != value:
-        raise ValueError(f"{name} must not be NaN.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}.")
-
-
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-
-
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}.")
+# A bound on network size that keeps every offset far inside the C integer
+# types (2^40 float64 parameters would be 8 TiB).
+_MAX_PARAMS = 2 ** 40
 
 
 class _BaseMLP(ParamsMixin):
@@ -201,6 +183,12 @@ class _BaseMLP(ParamsMixin):
     def _initialize(self, layer_units, dtype, rng):
         """Fresh weights with scikit-learn's Glorot-uniform draws, in the same
         order from the same RandomState, so a seed gives the same start."""
+        n_params = sum(a * b + b for a, b in zip(layer_units[:-1], layer_units[1:]))
+        if n_params > _MAX_PARAMS:
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} with "
+                f"{layer_units[0]} features and {layer_units[-1]} outputs gives "
+                f"{n_params:,} parameters; fnn supports at most {_MAX_PARAMS:,}.")
         self._layout = Layout(layer_units)
         self._params = np.empty(self._layout.n_params, dtype=dtype)
         factor = 2.0 if self.activation == "logistic" else 6.0
@@ -296,6 +284,7 @@ class _BaseMLP(ParamsMixin):
             raise ValueError("L-BFGS produced a non-finite loss; the weights were "
                              "restored. Scale the input features or increase alpha.")
         self._params[...] = result.x
+        self._check_outputs_finite(X, (start, [], 0))
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
         self.loss_curve_.extend(losses or [self.loss_])
@@ -357,6 +346,7 @@ class _BaseMLP(ParamsMixin):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         order = train
+        snapshot = None
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
         max_epochs = 1 if incremental else self.max_iter
         progress = EpochProgress(self.verbose, max_epochs, type(self).__name__)
@@ -367,8 +357,9 @@ class _BaseMLP(ParamsMixin):
                     perm = np.arange(n_samples)
                     rng.shuffle(perm)
                     order = order[perm]
+                snapshot = self._snapshot()
                 self.loss_ = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                             batch_size)
+                                             batch_size, snapshot)
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
@@ -403,6 +394,8 @@ class _BaseMLP(ParamsMixin):
             progress.close()
         if early_stopping:
             self._params[...] = self._best_params
+        if snapshot is not None:
+            self._check_outputs_finite(X, snapshot)
 
     def _checkpoint(self):
         """Save the model to checkpoint_path every checkpoint_every epochs
@@ -412,17 +405,36 @@ class _BaseMLP(ParamsMixin):
                 len(self.loss_curve_) % self.checkpoint_every == 0:
             self.save(self.checkpoint_path)
 
-    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size):
+    def _snapshot(self):
+        opt = self._optimizer
+        return self._params.copy(), [s.copy() for s in opt.state], opt.n_updates
+
+    def _check_outputs_finite(self, X, snapshot):
+        """The divergence check inside the epoch sees each update's effect
+        only at the next example, so the last updates of a call are checked
+        here, on the training data: if the network's outputs are not all
+        finite (e.g. float32 overflow), the weights from before the last
+        epoch come back and fit raises."""
+        if np.isfinite(self._forward(X)).all():
+            return
+        self._restore(snapshot)
+        raise ValueError(
+            "Training diverged: after the last epoch the network's outputs on the "
+            "training data are not finite (overflow). The weights from before that "
+            "epoch were kept. Scale the input features or try a smaller "
+            f"learning_rate_init (now {self.learning_rate_init}).")
+
+    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size, snapshot):
         """One pass over the rows of X in `order`; returns the epoch's mean
         loss over those rows.
 
-        The parameters and optimiser state are snapshotted first: if the loss
-        turns non-finite the epoch is undone and a ValueError names it.
+        `snapshot` holds the parameters and optimiser state from before the
+        epoch: if the loss turns non-finite the epoch is undone and a
+        ValueError names it.
         """
         opt = self._optimizer
         hidden = HIDDEN_ACTIVATIONS[self.activation]
         loss_code, out_name = LOSSES[self._loss_name]
-        snapshot = (self._params.copy(), [s.copy() for s in opt.state], opt.n_updates)
         sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
         n_rows = len(order)
         # Only the main thread receives signals: elsewhere, never take the GIL.
@@ -468,9 +480,10 @@ class _BaseMLP(ParamsMixin):
     def _restore(self, snapshot):
         params, states, n_updates = snapshot
         self._params[...] = params
-        for state, saved in zip(self._optimizer.state, states):
-            state[...] = saved
-        self._optimizer.n_updates = n_updates
+        if "_optimizer" in self.__dict__:
+            for state, saved in zip(self._optimizer.state, states):
+                state[...] = saved
+            self._optimizer.n_updates = n_updates
 
     def _per_example_threads(self):
         """Threads for the per-example loop: n_jobs (None or -1: all cores
@@ -757,9 +770,16 @@ class MLPClassifier(_BaseMLP):
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on (X, y) (every label right, for multilabel)."""
+        predicted = self.predict(X)
+        if self._label_binarizer.y_type_ != "multilabel-indicator":
+            return accuracy(predicted, y, sample_weight)
         y = as_label_array(y)
-        sw = None if sample_weight is None else np.asarray(sample_weight, float)
-        return self._score_outputs(self._validated_forward(X), y, sw)
+        check_consistent_length(predicted, y)
+        if y.ndim != 2 or y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y must be a label-indicator matrix with "
+                             f"{self.n_outputs_} columns; got shape {y.shape}.")
+        sw = check_sample_weight(sample_weight, len(y), np.float64)
+        return float(np.average((predicted == y).all(axis=1), weights=sw))
 
 
 class MLPRegressor(_BaseMLP):
@@ -852,8 +872,13 @@ class MLPRegressor(_BaseMLP):
         P = self._validated_forward(X)
         y = _as_array(y, "y")
         y = check_array(y, name="y", dtype=P.dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
-        sw = None if sample_weight is None else np.asarray(sample_weight, float)
-        return _r2_score(y.reshape(len(y), -1), P, sw)
+        check_consistent_length(P, y)
+        Y = y.reshape(len(y), -1)
+        if Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs (columns); the model "
+                             f"predicts {self.n_outputs_}.")
+        sw = check_sample_weight(sample_weight, len(y), np.float64)
+        return _r2_score(Y, P, sw)
 
 
 def _as_array(y, name):

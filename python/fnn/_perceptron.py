@@ -13,8 +13,9 @@ import numpy as np
 from fnncore import _perceptron
 
 from ._base import ParamsMixin
-from ._labels import LabelBinarizer, as_label_array
-from ._multilayer_perceptron import _check_bool, _check_number
+from ._labels import LabelBinarizer, accuracy, as_label_array
+from ._validation import check_bool as _check_bool
+from ._validation import check_number as _check_number
 from ._validation import (check_array, check_consistent_length, check_n_features,
                           check_random_state, check_sample_weight, float_dtype_of)
 from .exceptions import ConvergenceWarning, NotFittedError
@@ -420,9 +421,4 @@ class Perceptron(ParamsMixin):
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against y (weighted if given)."""
-        y = as_label_array(y)
-        pred = self.predict(X)
-        check_consistent_length(pred, y)
-        sw = None if sample_weight is None else check_sample_weight(
-            sample_weight, len(y), np.float64)
-        return float(np.average(pred == y, weights=sw))
+        return accuracy(self.predict(X), y, sample_weight)

@@ -150,6 +150,8 @@ def check_random_state(seed):
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if not 0 <= seed < 2 ** 32:
+            raise ValueError(f"random_state must be between 0 and 2**32 - 1; got {seed}.")
         return np.random.RandomState(seed)
     if isinstance(seed, np.random.RandomState):
         return seed
@@ -157,3 +159,33 @@ def check_random_state(seed):
         f"random_state must be None, an int or a numpy RandomState; got {seed!r}."
     )
 
+
+
+def check_number(name, value, low=None, high=None, low_open=False, high_open=False,
+                 integer=False, finite=True):
+    """A hyper-parameter that must be a (finite) number within bounds; the
+    error names the parameter."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}; "
+                        f"got {value!r}.")
+    if value != value:
+        raise ValueError(f"{name} must not be NaN.")
+    if finite and not integer and value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}.")
+
+
+def check_choice(name, value, choices):
+    """A hyper-parameter that must be one of the strings `choices`."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+
+
+def check_bool(name, value):
+    """A hyper-parameter that must be True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
