@@ -21,6 +21,8 @@ from ._validation import check_array, check_consistent_length, check_sample_weig
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
 # within a partition's epoch, and the order of a replica's partitions.
 _ROWS, _PARTITIONS = 0, 1
+# Rows run forward after a round to check that the outputs are finite.
+_PROBE_ROWS = 256
 
 
 def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
@@ -153,6 +155,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
     loss_sum = 0.0
     n_seen = 0
+    probe = None
     for i in visit:
         X, Y, sample_weight, class_scale = partitions[i]
         order = round_order(X.shape[0], partition_indices[i], spec)
@@ -163,6 +166,16 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
                                batch_size)
         loss_sum += mean_loss * len(order)
         n_seen += len(order)
+        probe = X[np.sort(order[-_PROBE_ROWS:])]
+    # The kernels see an update's effect only at the next example, so weights
+    # that overflow in the last updates pass them: run a few of the round's
+    # rows forward (as fit checks its outputs after the last epoch).
+    if probe is not None and not np.isfinite(model._forward(probe)).all():
+        raise ValueError(
+            f"Training diverged in round {spec['round'] + 1}: the network's outputs "
+            "are not finite (overflow). The weights of the last finished round were "
+            f"kept. Try a smaller learning_rate_init (now {model.learning_rate_init}) "
+            "or scale the input features.")
     return {"params": model._params,
             "state": None if reset else tuple(optimizer.state),
             "n_updates": optimizer.n_updates - start_updates,
