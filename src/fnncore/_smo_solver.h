@@ -87,6 +87,7 @@ typedef struct {
     signed char *y;
     unsigned char *flags;    /* SMO_UP | SMO_LOW | SMO_AT_C                */
     double *C, *alpha, *g, *gbar, *QD;
+    double *up_pen, *low_pen;  /* 0 in I_up (I_low), -inf (+inf) elsewhere */
     double *scratch;         /* SVM_MAX_ROWS l doubles for the row kernels */
     int speculate;           /* rows per pass, 1 to SVM_MAX_ROWS          */
     /* cache: n_slots rows of l floats; a circular LRU list through
@@ -109,6 +110,8 @@ static void smo_flags(smo_state *S, ptrdiff_t k)
         if (a < C) f |= SMO_LOW;
     }
     S->flags[k] = f;
+    S->up_pen[k] = (f & SMO_UP) ? 0.0 : -INFINITY;
+    S->low_pen[k] = (f & SMO_LOW) ? 0.0 : INFINITY;
 }
 
 /* ---- cache ------------------------------------------------------------ */
@@ -239,6 +242,8 @@ static void smo_swap(smo_state *S, ptrdiff_t p, ptrdiff_t q)
     SMO_SWAP(double, S->g[p], S->g[q]);
     SMO_SWAP(double, S->gbar[p], S->gbar[q]);
     SMO_SWAP(double, S->QD[p], S->QD[q]);
+    SMO_SWAP(double, S->up_pen[p], S->up_pen[q]);
+    SMO_SWAP(double, S->low_pen[p], S->low_pen[q]);
     const ptrdiff_t sp = S->slot_of[p], sq = S->slot_of[q];
     S->slot_of[p] = sq;
     S->slot_of[q] = sp;
@@ -258,6 +263,75 @@ static void smo_swap(smo_state *S, ptrdiff_t p, ptrdiff_t q)
     }
 }
 
+/* ---- the loops of one iteration (vectorised, one clone per ISA) -------- */
+
+/* The largest k < n with v[k] + pen[k] == target, -1 if none (a scan
+ * that vectorises). */
+SVM_INLINE ptrdiff_t smo_last_equal(ptrdiff_t n, const double *restrict v,
+                                    const double *restrict pen, double target)
+{
+    ptrdiff_t last = -1;
+#pragma omp simd reduction(max:last)
+    for (ptrdiff_t k = 0; k < n; k++) {
+        const ptrdiff_t hit = v[k] + pen[k] == target ? k : -1;
+        last = hit > last ? hit : last;
+    }
+    return last;
+}
+
+/* The last k < n in I_up with the largest g (-1 if I_up is empty); its g in
+ * *g_max.  Last, as libsvm's `>=` scan picks.  up_pen[k] is 0 in I_up and
+ * -inf elsewhere: adding it keeps the loop free of branches and byte masks,
+ * which is what lets GCC vectorise it in every clone. */
+SVM_CLONES static ptrdiff_t smo_argmax_up(ptrdiff_t n, const double *restrict g,
+                                          const double *restrict up_pen, double *g_max)
+{
+    double m = -INFINITY;
+#pragma omp simd reduction(max:m)
+    for (ptrdiff_t k = 0; k < n; k++) {
+        const double v = g[k] + up_pen[k];
+        m = v > m ? v : m;
+    }
+    *g_max = m;
+    return m == -INFINITY ? -1 : smo_last_equal(n, g, up_pen, m);
+}
+
+/* Second-order choice of j for i (g_max = g_i, QDi = K_ii, Ki its row): the
+ * last k in I_low with g_k < g_max of the smallest -(g_max - g_k)^2 / a_ik
+ * (-1 if none); min of g over I_low in *g_min.  low_pen[k] is 0 in I_low,
+ * +inf elsewhere.  dec: n doubles of scratch, so that the index is found by
+ * comparing the very values compared. */
+SVM_CLONES static ptrdiff_t smo_argbest_low(
+    ptrdiff_t n, const double *restrict g, const double *restrict low_pen,
+    const double *restrict QD, double QDi, const float *restrict Ki, double g_max,
+    double *g_min, double *restrict dec)
+{
+    double best = INFINITY, lo = INFINITY;
+#pragma omp simd reduction(min:best, lo)
+    for (ptrdiff_t k = 0; k < n; k++) {
+        const double gl = g[k] + low_pen[k];
+        const double b = g_max - gl;
+        double a = QDi + QD[k] - 2.0 * (double)Ki[k];
+        a = a > 0 ? a : SMO_TAU;
+        const double v = b > 0 ? -(b * b) / a : INFINITY;
+        dec[k] = v;
+        best = v < best ? v : best;
+        lo = gl < lo ? gl : lo;
+    }
+    *g_min = lo;
+    if (best == INFINITY) return -1;
+    /* dec is +inf off I_low, so adding low_pen changes no candidate. */
+    return smo_last_equal(n, dec, low_pen, best);
+}
+
+/* g_k -= t (K_ik - K_jk): the step's effect on the gradient. */
+SVM_CLONES static void smo_update_g(ptrdiff_t n, double *restrict g, double t,
+                                    const float *restrict Ki, const float *restrict Kj)
+{
+#pragma omp simd
+    for (ptrdiff_t k = 0; k < n; k++) g[k] -= t * ((double)Ki[k] - (double)Kj[k]);
+}
+
 /* ---- the optimisation --------------------------------------------------- */
 
 /* Working pair (i, j), or 1 when the active set is optimal within eps. */
@@ -266,13 +340,8 @@ static int smo_select(smo_state *S, ptrdiff_t *out_i, ptrdiff_t *out_j)
     const ptrdiff_t n = S->active;
     const double *g = S->g;
     const unsigned char *flags = S->flags;
-    double g_max = -INFINITY;
-    ptrdiff_t i = -1;
-    for (ptrdiff_t k = 0; k < n; k++)
-        if ((flags[k] & SMO_UP) && g[k] >= g_max) {
-            g_max = g[k];
-            i = k;
-        }
+    double g_max, g_min;
+    const ptrdiff_t i = smo_argmax_up(n, g, S->up_pen, &g_max);
     if (i < 0) return 1;
     if (S->speculate > 1 && S->slot_of[i] < 0) {
         /* The next largest g in I_up are the likeliest next i. */
@@ -285,25 +354,8 @@ static int smo_select(smo_state *S, ptrdiff_t *out_i, ptrdiff_t *out_j)
         smo_fill_rows(S, pos, 1 + T.n, n);
     }
     const float *Ki = smo_row(S, i, n);
-    const double QDi = S->QD[i];
-    const double *QD = S->QD;
-    double g_min = INFINITY, best = INFINITY;
-    ptrdiff_t j = -1;
-    for (ptrdiff_t k = 0; k < n; k++) {
-        if (!(flags[k] & SMO_LOW)) continue;
-        const double gk = g[k];
-        if (gk <= g_min) g_min = gk;
-        const double b = g_max - gk;
-        if (b > 0) {
-            double a = QDi + QD[k] - 2.0 * (double)Ki[k];
-            if (a <= 0) a = SMO_TAU;
-            const double decrease = -(b * b) / a;
-            if (decrease <= best) {
-                best = decrease;
-                j = k;
-            }
-        }
-    }
+    const ptrdiff_t j = smo_argbest_low(n, g, S->low_pen, S->QD, S->QD[i], Ki, g_max,
+                                        &g_min, S->scratch);
     if (g_max - g_min < S->eps || j < 0) return 1;
     *out_i = i;
     *out_j = j;
@@ -483,8 +535,7 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
         else S->alpha[i] += S->y[i] * t;
         if (t == cap_j) S->alpha[j] = S->y[j] > 0 ? 0.0 : S->C[j];
         else S->alpha[j] -= S->y[j] * t;
-        double *restrict g = S->g;
-        for (ptrdiff_t k = 0; k < n; k++) g[k] -= t * ((double)Ki[k] - (double)Kj[k]);
+        smo_update_g(n, S->g, t, Ki, Kj);
         const unsigned char fi = S->flags[i], fj = S->flags[j];
         smo_flags(S, i);
         smo_flags(S, j);
@@ -563,7 +614,7 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
     S.eps = eps;
     S.shrinking = shrinking;
     const size_t L = (size_t)l_max;
-    char *mem = malloc(L * (2 * sizeof(ptrdiff_t) + 2 + (5 + SVM_MAX_ROWS) * sizeof(double))
+    char *mem = malloc(L * (2 * sizeof(ptrdiff_t) + 2 + (7 + SVM_MAX_ROWS) * sizeof(double))
                        + (L + 1) * 5 * sizeof(ptrdiff_t));
     S.rows = malloc((size_t)pool * sizeof(float));
     if (mem == NULL || S.rows == NULL) {
@@ -579,6 +630,8 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
     SMO_CARVE(g, double, L);
     SMO_CARVE(gbar, double, L);
     SMO_CARVE(QD, double, L);
+    SMO_CARVE(up_pen, double, L);
+    SMO_CARVE(low_pen, double, L);
     SMO_CARVE(scratch, double, SVM_MAX_ROWS * L);
     SMO_CARVE(sample, ptrdiff_t, L);
     SMO_CARVE(origin, ptrdiff_t, L);
