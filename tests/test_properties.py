@@ -12,11 +12,9 @@ labels must be classes.  The example counts are bounded and the examples
 derandomized, so a run is reproducible and takes a few seconds.
 
 Known failures are separate ``xfail(strict=True)`` tests over the region
-where they occur, so the main tests still guard everything else:
-float32 data at magnitudes whose products overflow float32 (MLPClassifier,
-Perceptron), and, for SVC, magnitudes whose kernel values overflow its
-float kernel-row cache (float32 and float64 alike).  SVC runs with a bounded
-max_iter: on badly scaled data SMO can need millions of iterations.
+where they occur, so the main tests still guard everything else.  SVC runs
+with a bounded max_iter: on badly scaled data SMO can need millions of
+iterations.
 """
 import warnings
 
@@ -29,7 +27,7 @@ from hypothesis.extra.numpy import arrays
 import fnn
 
 SCALES = (1e-30, 1e-10, 1.0, 1e10, 1e30)
-# Where the products of features cannot overflow float32 (see the xfail tests).
+# Where the products of features cannot overflow float32 (see the xfail test).
 MODERATE_SCALES = (1e-30, 1e-10, 1.0, 1e3)
 PROPERTY_SETTINGS = dict(deadline=None, derandomize=True, database=None,
                          suppress_health_check=[HealthCheck.too_slow])
@@ -77,7 +75,8 @@ def regression(draw, **matrix_options):
 
 def _strict(kind):
     """float64 data at every magnitude, float32 data where products of
-    features and weights stay inside float32's range."""
+    features and weights stay inside float32's range (for the Perceptron's
+    known failure)."""
     return st.one_of(kind(dtypes=(np.float64,)),
                      kind(scales=MODERATE_SCALES, dtypes=(np.float32,)))
 
@@ -149,26 +148,21 @@ def _check_mlp_regressor(X, y, params):
     assert np.isfinite(prediction).all()
 
 
+# fit checks the outputs on the training data at the end (the last updates of
+# an epoch can make a float32 forward pass overflow, e.g. on X = [[1e30],
+# [1e30]]): float32 data at every magnitude too.
 @settings(max_examples=200, **PROPERTY_SETTINGS)
-@given(data=_strict(classification), params=mlp_params())
+@given(data=classification(), params=mlp_params())
 def test_mlp_classifier_is_finite_or_refuses(data, params):
     _check_mlp_classifier(*data, params)
 
 
 # The squared error grows with the outputs, so an overflowing forward pass
-# shows in the loss: float32 data at every magnitude too.
+# shows in the loss.
 @settings(max_examples=200, **PROPERTY_SETTINGS)
 @given(data=regression(), params=mlp_params())
 def test_mlp_regressor_is_finite_or_refuses(data, params):
     _check_mlp_regressor(*data, params)
-
-
-# The last updates of an epoch can make a float32 forward pass overflow on the
-# training data (e.g. X = [[1e30], [1e30]]); fit checks the outputs at the end.
-@settings(max_examples=100, **XFAIL_SETTINGS)
-@given(data=_float32_extremes(classification), params=mlp_params())
-def test_mlp_classifier_float32_extremes_are_finite_or_refused(data, params):
-    _check_mlp_classifier(*data, params)
 
 
 PERCEPTRON_PARAMS = st.fixed_dictionaries(dict(
@@ -226,15 +220,6 @@ def _check_svc(X, y, params):
 
 
 @settings(max_examples=200, **PROPERTY_SETTINGS)
-@given(data=classification(scales=MODERATE_SCALES), params=SVC_PARAMS)
-def test_svc_is_finite_or_refuses(data, params):
-    _check_svc(*data, params)
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "SVC: kernel values beyond float32's range (cached as float) make the solution "
-    "non-finite (intercept_ -inf) and fit returns it silently"))
-@settings(max_examples=60, **XFAIL_SETTINGS)
 @given(data=classification(), params=SVC_PARAMS)
-def test_svc_extremes_are_finite_or_refused(data, params):
+def test_svc_is_finite_or_refuses(data, params):
     _check_svc(*data, params)

@@ -561,10 +561,7 @@ SVC_PARAMS = [
          Returns("identical"), only=("SVC",)),
     Case("class_weight zero for a class", lambda s: s.finite(s.fit(class_weight={0: 0.0})),
          AnyOf(Raises(ValueError, r"class_weight|not finite"), Returns("finite")),
-         only=("SVC",),
-         xfail={"SVC": "a class whose samples all have C=0 leaves intercept_ -inf and "
-                       "decision_function NaN, silently (scikit-learn raises 'The dual "
-                       "coefficients or intercepts are not finite')"}),
+         only=("SVC",)),
     Case("precomputed not square", lambda s: s.fit(kernel="precomputed"),
          Raises(ValueError, r"square"), only=("SVC",)),
     Case("precomputed wrong columns at predict",
