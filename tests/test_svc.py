@@ -397,6 +397,13 @@ def test_bad_input_is_reported():
         fnn.SVC().fit(X, np.eye(6)[:, :3])
     with pytest.raises(ValueError, match="square"):
         fnn.SVC(kernel="precomputed").fit(X, y)
+    with pytest.raises(ValueError, match="symmetric"):
+        # SMO could cycle for ever on it.
+        fnn.SVC(kernel="precomputed").fit(np.arange(36.0).reshape(6, 6), y)
+    with pytest.raises(ValueError, match="degree"):
+        fnn.SVC(degree=2**40).fit(X, y)
+    with pytest.raises(ValueError, match="1-D"):
+        fnn.SVC().fit(X, y).score(X, np.c_[y, y])
     with pytest.raises(ValueError, match="positive sample_weight"):
         fnn.SVC().fit(X, y, sample_weight=[1, 0, 1, 0, 1, 0])
     with pytest.raises(ValueError, match="sample_weight"):

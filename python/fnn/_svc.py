@@ -17,7 +17,7 @@ import numpy as np
 from fnncore import _smo
 
 from ._base import ParamsMixin
-from ._labels import as_label_array, target_type
+from ._labels import accuracy, as_label_array, target_type
 from ._multilayer_perceptron import _check_bool, _check_choice, _check_number
 from ._validation import (check_array, check_consistent_length, check_n_features,
                           check_sample_weight)
@@ -141,7 +141,8 @@ class SVC(ParamsMixin):
         _check_number("C", self.C, low=0, low_open=True)
         if not callable(self.kernel):
             _check_choice("kernel", self.kernel, _KERNELS)
-        _check_number("degree", self.degree, low=0, integer=True)
+        # The core takes a C int.
+        _check_number("degree", self.degree, low=0, high=2**31 - 1, integer=True)
         if isinstance(self.gamma, str):
             _check_choice("gamma", self.gamma, _GAMMAS)
         else:
@@ -229,9 +230,8 @@ class SVC(ParamsMixin):
         target_type(y)
         check_consistent_length(X, y)
         n_samples = X.shape[0]
-        if self._is_precomputed() and X.shape[1] != n_samples:
-            raise ValueError("X must be a square Gram matrix with kernel="
-                             f"'precomputed'; got shape {X.shape}.")
+        if self._is_precomputed():
+            self._check_gram(X)
         try:
             classes, y_index = np.unique(y, return_inverse=True)
         except TypeError:
@@ -293,6 +293,22 @@ class SVC(ParamsMixin):
                 "pre-processing your data with StandardScaler or MinMaxScaler.",
                 ConvergenceWarning)
         return self
+
+    def _check_gram(self, K):
+        """A training Gram matrix must be square and symmetric: SMO reads
+        K[i, j] from row i and K[j, i] from row j, and on a matrix that is
+        not symmetric it can cycle for ever."""
+        name = "X" if self.kernel == "precomputed" else "kernel(X, X)"
+        if K.shape[0] != K.shape[1]:
+            raise ValueError(f"{name} must be a square Gram matrix (n_samples, "
+                             f"n_samples); got shape {K.shape}.")
+        # Rounding in a product like A @ A.T may leave K asymmetric in the
+        # last bits; that is harmless.
+        tol = np.sqrt(np.finfo(K.dtype).eps) * max(float(np.abs(K).max()), 1e-300)
+        asymmetry = float(np.abs(K - K.T).max())
+        if asymmetry > tol:
+            raise ValueError(f"{name} must be a symmetric Gram matrix; |K - K.T| is "
+                             f"up to {asymmetry:.3g}.")
 
     def _gamma_value(self, X):
         if self._is_precomputed():
@@ -454,11 +470,7 @@ class SVC(ParamsMixin):
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of predict(X) against y (weighted by
         sample_weight if given)."""
-        y = as_label_array(y)
-        pred = self.predict(X)
-        check_consistent_length(pred, y)
-        sw = check_sample_weight(sample_weight, len(y), np.float64)
-        return float(np.average(pred == y, weights=sw))
+        return accuracy(self.predict(X), y, sample_weight)
 
     @property
     def coef_(self):
