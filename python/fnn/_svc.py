@@ -244,11 +244,14 @@ class SVC(ParamsMixin):
         self.class_weight_ = self._class_weights(y_index, len(classes))
         sw = check_sample_weight(sample_weight, n_samples, np.float64)
 
-        C = self.C * self.class_weight_[y_index]
-        keep = np.ones(n_samples, dtype=bool)
-        if sw is not None:
-            C = C * sw
-            keep = sw > 0
+        with np.errstate(over="ignore"):
+            C = self.C * self.class_weight_[y_index]
+            if sw is not None:
+                C = C * sw
+        if not np.isfinite(C).all():
+            raise ValueError("C * class_weight * sample_weight overflows for some "
+                             "samples; scale these parameters down.")
+        keep = np.ones(n_samples, dtype=bool) if sw is None else sw > 0
         counts = np.bincount(y_index[keep], minlength=len(classes))
         if (counts == 0).any():
             empty = classes[counts == 0].tolist()
