@@ -9,8 +9,8 @@ SVC lays it out: support vectors grouped by class, ``dual_coef_`` of shape
 binary case, so that code written against ``sklearn.svm.SVC`` reads the same
 attributes.
 """
-import numbers
 import warnings
+from itertools import combinations
 
 import numpy as np
 
@@ -27,23 +27,36 @@ _KERNELS = tuple(_smo.KERNELS)
 _GAMMAS = ("scale", "auto")
 
 
+def _pairs(n_classes):
+    """(p, a, b) for every class pair a < b, p counting them in libsvm's
+    order (0, 1), (0, 2), ..., (1, 2), ..."""
+    return [(p, a, b) for p, (a, b) in enumerate(combinations(range(n_classes), 2))]
+
+
+def _votes(dec, n_classes, zero_votes_first):
+    """Each pair's vote from one-vs-one decision values: for its first class
+    if the value is positive (or zero, with zero_votes_first), else for its
+    second."""
+    first = dec >= 0 if zero_votes_first else dec > 0
+    votes = np.zeros((dec.shape[0], n_classes))
+    for p, a, b in _pairs(n_classes):
+        votes[:, a] += first[:, p]
+        votes[:, b] += ~first[:, p]
+    return votes
+
+
 def _ovr_from_ovo(dec, n_classes):
     """scikit-learn's one-vs-rest view of one-vs-one decision values: each
     class's votes plus its summed confidence squashed into (-1/3, 1/3), so
     that confidences break ties between votes but never overturn one."""
-    n = dec.shape[0]
-    votes = np.zeros((n, n_classes))
-    confidence = np.zeros((n, n_classes))
-    p = 0
-    for a in range(n_classes):
-        for b in range(a + 1, n_classes):
-            # As scikit-learn: a pair's value 0 counts as a vote for a.
-            votes[:, a] += dec[:, p] >= 0
-            votes[:, b] += dec[:, p] < 0
-            confidence[:, a] += dec[:, p]
-            confidence[:, b] -= dec[:, p]
-            p += 1
-    return votes + confidence / (3 * (np.abs(confidence) + 1))
+    confidence = np.zeros((dec.shape[0], n_classes))
+    for p, a, b in _pairs(n_classes):
+        confidence[:, a] += dec[:, p]
+        confidence[:, b] -= dec[:, p]
+    # scikit-learn counts a value of 0 as a vote for the pair's first class
+    # here, where libsvm's predict counts it for the second.
+    return (_votes(dec, n_classes, zero_votes_first=True)
+            + confidence / (3 * (np.abs(confidence) + 1)))
 
 
 class SVC(ParamsMixin):
@@ -331,16 +344,13 @@ class SVC(ParamsMixin):
         is_sv = np.zeros(n, dtype=bool)
         blocks = []
         offset = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                span_a = slice(start[a], start[a + 1])
-                span_b = slice(start[b], start[b + 1])
-                block = coef[offset:offset + (start[a + 1] - start[a])
-                             + (start[b + 1] - start[b])]
-                offset += len(block)
-                blocks.append((a, b, block))
-                is_sv[span_a] |= block[:start[a + 1] - start[a]] != 0
-                is_sv[span_b] |= block[start[a + 1] - start[a]:] != 0
+        for _, a, b in _pairs(n_classes):
+            na, nb = start[a + 1] - start[a], start[b + 1] - start[b]
+            block = coef[offset:offset + na + nb]
+            offset += na + nb
+            blocks.append((a, b, block))
+            is_sv[start[a]:start[a + 1]] |= block[:na] != 0
+            is_sv[start[b]:start[b + 1]] |= block[na:] != 0
         # Column of each sample among the support vectors (or -1).
         column = np.cumsum(is_sv) - 1
         dual_coef = np.zeros((n_classes - 1, int(is_sv.sum())))
@@ -378,14 +388,11 @@ class SVC(ParamsMixin):
         n_classes = len(self.classes_)
         sv_start = np.concatenate([[0], np.cumsum(self.n_support_)])
         W = np.zeros((self._dual_coef_.shape[1], len(self._intercept_)))
-        p = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                span_a = slice(sv_start[a], sv_start[a + 1])
-                span_b = slice(sv_start[b], sv_start[b + 1])
-                W[span_a, p] = self._dual_coef_[b - 1, span_a]
-                W[span_b, p] = self._dual_coef_[a, span_b]
-                p += 1
+        for p, a, b in _pairs(n_classes):
+            span_a = slice(sv_start[a], sv_start[a + 1])
+            span_b = slice(sv_start[b], sv_start[b + 1])
+            W[span_a, p] = self._dual_coef_[b - 1, span_a]
+            W[span_b, p] = self._dual_coef_[a, span_b]
         return W
 
     def _ovo_decision(self, X):
@@ -460,14 +467,7 @@ class SVC(ParamsMixin):
         n_classes = len(self.classes_)
         if self.break_ties and self.decision_function_shape == "ovr" and n_classes > 2:
             return self.classes_[np.argmax(self.decision_function(X), axis=1)]
-        dec = self._ovo_decision(X)
-        votes = np.zeros((dec.shape[0], n_classes), dtype=np.intp)
-        p = 0
-        for a in range(n_classes):
-            for b in range(a + 1, n_classes):
-                votes[:, a] += dec[:, p] > 0
-                votes[:, b] += dec[:, p] <= 0
-                p += 1
+        votes = _votes(self._ovo_decision(X), n_classes, zero_votes_first=False)
         return self.classes_[np.argmax(votes, axis=1)]
 
     def score(self, X, y, sample_weight=None):

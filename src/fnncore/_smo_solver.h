@@ -122,22 +122,24 @@ static void lru_unlink(smo_state *S, ptrdiff_t s)
     S->prev[S->next[s]] = S->prev[s];
 }
 
-static void lru_push_front(smo_state *S, ptrdiff_t s)
+static void lru_insert_after(smo_state *S, ptrdiff_t s, ptrdiff_t at)
 {
-    const ptrdiff_t head = S->n_slots;
-    S->next[s] = S->next[head];
-    S->prev[s] = head;
-    S->prev[S->next[head]] = s;
-    S->next[head] = s;
+    S->next[s] = S->next[at];
+    S->prev[s] = at;
+    S->prev[S->next[at]] = s;
+    S->next[at] = s;
 }
 
+/* Most recently used. */
+static void lru_push_front(smo_state *S, ptrdiff_t s)
+{
+    lru_insert_after(S, s, S->n_slots);
+}
+
+/* Next to be evicted. */
 static void lru_push_back(smo_state *S, ptrdiff_t s)
 {
-    const ptrdiff_t head = S->n_slots;
-    S->prev[s] = S->prev[head];
-    S->next[s] = head;
-    S->next[S->prev[head]] = s;
-    S->prev[head] = s;
+    lru_insert_after(S, s, S->prev[S->n_slots]);
 }
 
 static void cache_reset(smo_state *S, ptrdiff_t n_slots)

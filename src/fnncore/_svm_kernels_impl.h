@@ -23,8 +23,10 @@ SVM_INLINE SVM_T SVM_S(svm_hsum)(VEC v)
     return lane[0];
 }
 
-/* <x, y>.  The four-row loop below sums each row in exactly this order, so
- * <x_a, x_a> from either is the same number (the rbf diagonal is exactly 1). */
+/* <x, y>.  The row loops below sum each row in exactly this order, so
+ * <x_a, x_a> from any of them is the same number (the rbf diagonal is
+ * exactly 1).  _simd_impl.h has a twin (fnn_dot); this one stays beside
+ * the loops whose order it fixes. */
 SVM_INLINE SVM_T SVM_S(svm_dot)(ptrdiff_t d, const SVM_T *x, const SVM_T *y)
 {
     VEC acc = {0};
