@@ -402,6 +402,8 @@ def test_bad_input_is_reported():
         fnn.SVC(kernel="precomputed").fit(np.arange(36.0).reshape(6, 6), y)
     with pytest.raises(ValueError, match="degree"):
         fnn.SVC(degree=2**40).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight is 0"):
+        fnn.SVC(class_weight={0: 0.0}).fit(X, y)
     with pytest.raises(ValueError, match="overflows"):
         fnn.SVC(C=1e300, class_weight={0: 1e300}).fit(X, y)
     with pytest.raises(ValueError, match="1-D"):

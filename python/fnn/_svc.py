@@ -265,6 +265,11 @@ class SVC(ParamsMixin):
             raise ValueError("C * class_weight * sample_weight overflows for some "
                              "samples; scale these parameters down.")
         keep = np.ones(n_samples, dtype=bool) if sw is None else sw > 0
+        if (self.class_weight_ == 0).any():
+            raise ValueError(
+                f"class_weight is 0 for classes {classes[self.class_weight_ == 0].tolist()}"
+                ": their samples could not take part in any pair's solution (and "
+                "libsvm's offset would be infinite); leave them out of X instead.")
         counts = np.bincount(y_index[keep], minlength=len(classes))
         if (counts == 0).any():
             empty = classes[counts == 0].tolist()
@@ -289,12 +294,10 @@ class SVC(ParamsMixin):
             bool(self.shrinking), float(self.cache_size) * (1 << 20),
             coef, rho, obj, n_iter)
         if not (np.isfinite(coef).all() and np.isfinite(rho).all()):
-            # Kernel values are cached as float32, as libsvm's: beyond
-            # ~3.4e38 they become inf and the solution NaN.
             raise ValueError(
-                "The dual coefficients or intercepts are not finite: kernel values "
-                "overflowed. The input data may contain large values and need to be "
-                "preprocessed (e.g. with StandardScaler).")
+                "The dual coefficients or intercepts are not finite. The input data "
+                "may contain large values and need to be preprocessed (e.g. with "
+                "StandardScaler).")
         self._store_solution(X, order, start, coef, rho)
         self.fit_status_ = int(status)
         self.n_iter_ = n_iter.astype(np.int32)
