@@ -31,9 +31,9 @@ from .exceptions import ConvergenceWarning, NotFittedError
 
 _SOLVERS = ("sgd", "adam", "lbfgs")
 
-# Below this many first-layer weights per thread, an example's work is too
-# short for the two barriers per example that threads need (measured with
-# bench/test_threads.py).
+# Below this many first-layer weights per thread, an example's work (about a
+# microsecond) is too short for the two barriers per example that threads
+# need.  A first estimate, not yet tuned by measurement.
 _MIN_WEIGHTS_PER_THREAD = 16384
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 # A bound on network size that keeps every offset far inside the C integer
