@@ -497,8 +497,7 @@ class _Trainer:
         dtype = est._params.dtype
         prepare = dask.delayed(_worker.prepare_partition, pure=False)
         w_blocks = data.w_blocks or [None] * len(data.x_blocks)
-        skeleton = dask.delayed(self.skeleton, pure=True)
-        delayed_parts = [prepare(skeleton, dtype, xb, yb, wb)
+        delayed_parts = [prepare(self.skeleton, dtype, xb, yb, wb)
                          for xb, yb, wb in zip(data.x_blocks, data.y_blocks, w_blocks)]
         # The validated partitions stay in the workers' memory for all rounds;
         # Dask keeps their recipe, so a lost one is recomputed from the source.
@@ -509,8 +508,6 @@ class _Trainer:
             sizes = client.gather(client.map(_worker.partition_rows, self.parts,
                                              pure=False))
         self.sizes = [int(s) for s in sizes]
-        # Sent while the partitions are being validated.
-        self.skeleton_future = client.scatter(self.skeleton, broadcast=True, hash=False)
         # Where the partitions are is known once they exist: grouping them
         # earlier would send each replica someone else's partitions.
         with client.as_current():
@@ -572,13 +569,11 @@ class _Trainer:
     def _round(self, r, spec):
         """Submit one round's tasks and return their results, resubmitting
         the round when workers are lost in a way Dask does not repair
-        itself (e.g. the broadcast weights' last holder died)."""
+        itself (e.g. every holder of the broadcast weights died)."""
         client = self.client
         est = self.est
+        live = None
         for attempt in range(self.retries + 1):
-            if attempt > 0:
-                self.skeleton_future = client.scatter(self.skeleton, broadcast=True,
-                                                      hash=False)
             opt = est._optimizer
             if not self.average_state:
                 # Schedule and step count, without the state vectors.
@@ -586,13 +581,15 @@ class _Trainer:
                 opt.state = None
             # In a list: scatter would send a tuple's items one by one.
             payload = client.scatter([(est._params, opt)], broadcast=True, hash=False)[0]
-            live = set(client.nthreads())
             futures = []
             for g, (address, members) in enumerate(self.groups):
+                # A replica's worker that has died is no obstacle (the pin is
+                # loose), but a resubmitted round asks which are alive.
                 where = {"workers": [address], "allow_other_workers": True} \
-                    if address in live else {}
+                    if live is None or address in live else {}
+                # The skeleton (a few KB) travels in the task.
                 futures.append(client.submit(
-                    _worker.train_replica, self.skeleton_future, payload, spec, members,
+                    _worker.train_replica, self.skeleton, payload, spec, members,
                     *[self.parts[i] for i in members], key=f"fnn-round-{self.tag}-{r}-"
                     f"{attempt}-{g}", retries=self.retries, pure=False, **where))
             try:
@@ -600,6 +597,7 @@ class _Trainer:
             except (KilledWorker, CancelledError) as exc:
                 error = exc
                 client.cancel(futures)
+                live = set(client.nthreads())
             except KeyboardInterrupt:
                 client.cancel(futures)
                 raise
@@ -635,7 +633,7 @@ class _Trainer:
 
     def release(self):
         """Free what this fit keeps on the workers."""
-        futures = self._futures + [self.skeleton_future]
+        futures = self._futures
         try:
             self.client.cancel(futures)
         except Exception:  # the client may be closing; nothing left to free then
