@@ -34,6 +34,8 @@
  *   run on the active prefix only.  gbar_k = sum over a_s = C_s of
  *   y_s C_s K_sk lets the gradient of the shrunk variables be rebuilt when
  *   the active set is close to optimal (10 tol) and at the end.
+ * - A kernel value that is not finite as a float (overflow) stops the
+ *   solver: the caller gets an error instead of a NaN model.
  * - All working memory is allocated once per call, for the largest pair.
  */
 #ifndef FNN_SMO_SOLVER_H
@@ -60,7 +62,6 @@ typedef struct {
     const double *sq;    /* |x_s|^2 per sample (rbf), else NULL */
 } svm_data;
 
-/* Kernel rows of samples a[0..n_rows) against samples idx[0..count). */
 /* Kernel rows of samples a[0..n_rows) against samples idx[0..count); 1 if a
  * value is not finite. */
 static int svm_data_rows(const svm_data *D, const ptrdiff_t *a, int n_rows,
