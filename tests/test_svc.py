@@ -1,6 +1,11 @@
 """fnn.SVC against scikit-learn's SVC (libsvm) on the same data, and against
 NumPy replicas of the decision function built from the fitted attributes."""
+import json
 import pickle
+import signal
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -425,3 +430,38 @@ def test_bad_input_is_reported():
     pre = fnn.SVC(kernel="precomputed").fit(X @ X.T, y)
     with pytest.raises(ValueError, match="columns"):
         pre.predict(np.ones((2, 5)))
+
+
+CTRL_C_CHILD = """
+import json, sys, time
+import numpy as np
+import fnn
+
+rng = np.random.RandomState(0)
+X = rng.rand(4000, 300)
+y = (X[:, 0] + 0.3 * rng.randn(4000) > 0.5).astype(int)
+print("started", flush=True)
+try:
+    # About 12 s uninterrupted: a 1 MB cache makes SMO recompute its rows.
+    fnn.SVC(C=100, cache_size=1).fit(X, y)
+    outcome = "finished"
+except KeyboardInterrupt:
+    outcome = "interrupted"
+print(json.dumps({"outcome": outcome, "at": time.time(),
+                  "refit": int(fnn.SVC().fit(X[:200], y[:200]).n_support_.sum())}))
+"""
+
+
+def test_ctrl_c_stops_training_promptly():
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C_CHILD], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    sent = time.time()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["outcome"] == "interrupted"
+    assert report["at"] - sent < 1.0
+    assert report["refit"] > 0

@@ -9,6 +9,7 @@ SVC lays it out: support vectors grouped by class, ``dual_coef_`` of shape
 binary case, so that code written against ``sklearn.svm.SVC`` reads the same
 attributes.
 """
+import threading
 import warnings
 from itertools import combinations
 
@@ -292,7 +293,8 @@ class SVC(ParamsMixin):
             _smo.KERNELS[kernel], int(self.degree), float(self._gamma),
             float(self.coef0), float(self.tol), int(self.max_iter),
             bool(self.shrinking), float(self.cache_size) * (1 << 20),
-            coef, rho, obj, n_iter)
+            coef, rho, obj, n_iter,
+            check_signals=threading.current_thread() is threading.main_thread())
         if not (np.isfinite(coef).all() and np.isfinite(rho).all()):
             raise ValueError(
                 "The dual coefficients or intercepts are not finite. The input data "

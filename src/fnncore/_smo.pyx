@@ -20,6 +20,9 @@ from cython cimport floating
 from libc.stdlib cimport malloc, free
 
 from fnncore._blas cimport gemm
+from fnncore._interrupt cimport reraise_pending, signal_raised
+
+ctypedef int (*interrupt_hook)() noexcept nogil
 
 cdef extern from "_smo_solver.h" nogil:
     enum:
@@ -46,8 +49,8 @@ cdef extern from "_smo_solver.h" nogil:
     int svm_fit_ovo(const svm_data *D, Py_ssize_t n_classes, const Py_ssize_t *order,
                     const Py_ssize_t *start, const double *Cs, double eps,
                     long long max_iter, int shrinking, double cache_bytes,
-                    double *coef, double *rho, double *obj, long long *n_iter,
-                    double *QD)
+                    interrupt_hook interrupted, double *coef, double *rho,
+                    double *obj, long long *n_iter, double *QD)
     void svm_sqnorms_s(Py_ssize_t n, Py_ssize_t d, const float *X, Py_ssize_t ldx,
                        double *sq)
     void svm_sqnorms_d(Py_ssize_t n, Py_ssize_t d, const double *X, Py_ssize_t ldx,
@@ -63,6 +66,10 @@ KERNELS = {"linear": SVM_LINEAR, "poly": SVM_POLY, "rbf": SVM_RBF,
            "sigmoid": SVM_SIGMOID, "precomputed": SVM_PRECOMPUTED}
 
 cdef Py_ssize_t BLOCK = 256
+
+
+cdef int interrupted() noexcept nogil:
+    return signal_raised()
 
 
 cdef svm_kernel make_kernel(int kernel, int degree, double gamma, double coef0):
@@ -98,6 +105,7 @@ def fit_ovo(
     double[::1] rho,
     double[::1] obj,
     long long[::1] n_iter,
+    bint check_signals=False,
 ):
     """Train all one-vs-one binary SVMs by SMO.
 
@@ -119,6 +127,8 @@ def fit_ovo(
         a), in the order given by `order`.
     rho, obj, n_iter : OUT, (n_pairs,) offsets (decision = sum coef K - rho),
         dual objectives and iteration counts.
+    check_signals : look for Ctrl-C every few milliseconds (main thread
+        only); a KeyboardInterrupt then stops training between two updates.
 
     Returns
     -------
@@ -126,7 +136,8 @@ def fit_ovo(
 
     Raises
     ------
-    MemoryError, or ValueError if a kernel value is not finite.
+    MemoryError, ValueError if a kernel value is not finite, or what a
+    signal handler raised (KeyboardInterrupt).
     """
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t n_classes = start.shape[0] - 1
@@ -134,6 +145,9 @@ def fit_ovo(
     cdef double[::1] QD = np.empty(n, dtype=np.float64)
     cdef svm_data data
     cdef int status
+    cdef interrupt_hook hook = NULL
+    if check_signals:
+        hook = interrupted
     data.kernel = make_kernel(kernel, degree, gamma, coef0)
     data.X = &X[0, 0]
     data.is_float = floating is float
@@ -144,11 +158,14 @@ def fit_ovo(
         if kernel == SVM_RBF:
             sqnorms(&X[0, 0], n, X.shape[1], &sq[0])
         status = svm_fit_ovo(&data, n_classes, &order[0], &start[0], &C[0], tol,
-                             max_iter, shrinking, cache_bytes, &coef[0], &rho[0],
-                             &obj[0], &n_iter[0], &QD[0])
+                             max_iter, shrinking, cache_bytes,
+                             hook, &coef[0],
+                             &rho[0], &obj[0], &n_iter[0], &QD[0])
     if status == -1:
         raise MemoryError("not enough memory for the SVM solver's working arrays "
                           "and kernel cache; lower cache_size")
+    if status == -3:
+        reraise_pending(0)
     if status == -2:
         raise ValueError("kernel values are not finite: they overflow the float32 "
                          "kernel cache (|K| > 3.4e38) or the data's dtype. The input "

@@ -36,6 +36,9 @@
  *   the active set is close to optimal (10 tol) and at the end.
  * - A kernel value that is not finite as a float (overflow) stops the
  *   solver: the caller gets an error instead of a NaN model.
+ * - Ctrl-C: after about SMO_CHECK_WORK multiply-adds of kernel rows and
+ *   updates (a few milliseconds) the solver calls the caller's
+ *   `interrupted` hook, if any, and stops between two updates if it says so.
  * - All working memory is allocated once per call, for the largest pair.
  */
 #ifndef FNN_SMO_SOLVER_H
@@ -48,6 +51,7 @@
 #include "_svm_kernels.h"
 
 #define SMO_TAU 1e-12
+#define SMO_CHECK_WORK 4000000
 #define SMO_UP 1        /* a can move in the direction of +y: I_up  */
 #define SMO_LOW 2       /* a can move in the direction of -y: I_low */
 #define SMO_AT_C 4      /* a == C                                   */
@@ -82,6 +86,9 @@ typedef struct {
     ptrdiff_t l, active;
     int shrinking, unshrunk;
     int overflow;            /* a kernel value was not finite: give up     */
+    int (*interrupted)(void);  /* NULL, or 1 when the caller wants a stop  */
+    int stopped;             /* interrupted said so                         */
+    long long work;          /* multiply-adds since the last look           */
     double eps;
     ptrdiff_t *sample;       /* position -> row of X                       */
     ptrdiff_t *origin;       /* position -> index in the pair's own order  */
@@ -186,6 +193,7 @@ static const float *smo_row(smo_state *S, ptrdiff_t p, ptrdiff_t len)
         float *out = row + have;
         S->overflow |= svm_data_rows(S->data, &S->sample[p], 1, S->sample + have,
                                      len - have, &out, S->scratch);
+        S->work += (len - have) * (S->data->d + 1);
         S->slot_len[s] = len;
     }
     return row;
@@ -228,6 +236,7 @@ static void smo_fill_rows(smo_state *S, const ptrdiff_t *pos, int m, ptrdiff_t l
         out[r] = S->rows + s * S->l;
     }
     S->overflow |= svm_data_rows(S->data, a, m, S->sample, len, out, S->scratch);
+    S->work += m * len * (S->data->d + 1);
 }
 
 #define SMO_SWAP(T, a, b) do { T tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
@@ -489,6 +498,13 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
     int timed_out = 0;
     for (;;) {
         if (S->overflow) break;
+        if (S->interrupted && S->work >= SMO_CHECK_WORK) {
+            S->work = 0;
+            if (S->interrupted()) {
+                S->stopped = 1;
+                break;
+            }
+        }
         if (max_iter >= 0 && iter >= max_iter) {
             timed_out = 1;
             break;
@@ -539,6 +555,7 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
         if (t == cap_j) S->alpha[j] = S->y[j] > 0 ? 0.0 : S->C[j];
         else S->alpha[j] -= S->y[j] * t;
         smo_update_g(n, S->g, t, Ki, Kj);
+        S->work += 4 * n;   /* the selection's and the update's passes */
         const unsigned char fi = S->flags[i], fj = S->flags[j];
         smo_flags(S, i);
         smo_flags(S, j);
@@ -549,7 +566,7 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
                 smo_gbar_update(S, j, (S->flags[j] & SMO_AT_C) ? 1.0 : -1.0);
         }
     }
-    smo_reconstruct(S);
+    if (!S->stopped && !S->overflow) smo_reconstruct(S);
     S->active = l;
     *n_iter = iter;
     return timed_out;
@@ -590,14 +607,16 @@ static int smo_rows_per_pass(const svm_data *D, ptrdiff_t l, ptrdiff_t n_slots)
  *     the order of `order`, pairs one after the other ((n_classes - 1) n
  *     values in all, n = start[n_classes]); rho[p], obj[p], n_iter[p];
  *     QD[s] = K(x_s, x_s) for the samples s in `order`.
+ * interrupted: NULL, or a hook asked every few milliseconds; 1 stops.
  * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory, -2 if
- * a kernel value is not finite as a float (the outputs are then unset).
+ * a kernel value is not finite as a float, -3 if interrupted (after -2 and
+ * -3 the outputs are unset).
  */
 static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *order,
                        const ptrdiff_t *start, const double *Cs, double eps,
                        long long max_iter, int shrinking, double cache_bytes,
-                       double *coef, double *rho, double *obj, long long *n_iter,
-                       double *QD)
+                       int (*interrupted)(void), double *coef, double *rho,
+                       double *obj, long long *n_iter, double *QD)
 {
     const ptrdiff_t n = start[n_classes];
     ptrdiff_t l_max = 0;
@@ -616,6 +635,7 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
     S.data = D;
     S.eps = eps;
     S.shrinking = shrinking;
+    S.interrupted = interrupted;
     const size_t L = (size_t)l_max;
     char *mem = malloc(L * (2 * sizeof(ptrdiff_t) + 2 + (7 + SVM_MAX_ROWS) * sizeof(double))
                        + (L + 1) * 5 * sizeof(ptrdiff_t));
@@ -677,6 +697,7 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
             S.speculate = smo_rows_per_pass(D, l, n_slots);
             status |= smo_solve(&S, max_iter, &n_iter[p]);
             if (S.overflow) status = -2;
+            if (S.stopped) status = -3;
             rho[p] = smo_rho(&S);
             obj[p] = smo_objective(&S);
             for (ptrdiff_t k = 0; k < l; k++)
