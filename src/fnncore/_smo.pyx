@@ -13,11 +13,12 @@ Design:
   training used, and a second gemm with the (n_SV, n_pairs) coefficient
   matrix gives every pair's value at once.
 - Codes for the kernels are the SVM_* enum of _svm_kernels.h.
+- Ctrl-C: in the main thread the solver looks for signals every few
+  milliseconds (_interrupt.pxd) and stops; fit_ovo then re-raises.
 """
 import numpy as np
 
 from cython cimport floating
-from libc.stdlib cimport malloc, free
 
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport reraise_pending, signal_raised
@@ -209,7 +210,7 @@ def decision_ovo(
     else:
         block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float64)
     with nogil:
-        if kernel == SVM_RBF:
+        if kernel == SVM_RBF and n_sv > 0:
             sqnorms(&SV[0, 0], n_sv, d, &sq_sv[0])
         s = 0
         while s < n:
