@@ -13,6 +13,7 @@ import numpy as np
 from fnncore import _perceptron
 
 from ._base import ParamsMixin
+from ._sklearn_compat import interoperable, sklearn_tags
 from ._labels import LabelBinarizer, accuracy, as_label_array
 from ._validation import check_bool as _check_bool
 from ._validation import check_number as _check_number
@@ -115,6 +116,11 @@ class Perceptron(ParamsMixin):
     array([0, 0, 0, 1])
     """
 
+    _estimator_type = "classifier"
+
+    def __sklearn_tags__(self):
+        return sklearn_tags("classifier")
+
     def __init__(self, *, fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True,
                  eta0=1.0, random_state=None, class_weight=None, warm_start=False,
                  n_iter_no_change=5):
@@ -154,7 +160,7 @@ class Perceptron(ParamsMixin):
 
     def _check_fitted(self):
         if not self._is_fitted():
-            raise NotFittedError(
+            raise interoperable(NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator.")
 
@@ -258,13 +264,15 @@ class Perceptron(ParamsMixin):
         self
         """
         self._validate_params()
+        if y is None:
+            raise ValueError("Perceptron requires y to be passed, but the target y is None.")
         warm = self.warm_start and self._is_fitted()
         dtype = self.coef_.dtype if warm else float_dtype_of(X)
         X = check_array(X, dtype=dtype)
         y = as_label_array(y)
         check_consistent_length(X, y)
         if warm:
-            check_n_features(X, self.n_features_in_)
+            check_n_features(X, self.n_features_in_, type(self).__name__)
         self._set_classes(y, "y", self.classes_ if warm else None)
         y_index = self._class_index(y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
@@ -310,7 +318,7 @@ class Perceptron(ParamsMixin):
         y = as_label_array(y)
         check_consistent_length(X, y)
         if not first:
-            check_n_features(X, self.n_features_in_)
+            check_n_features(X, self.n_features_in_, type(self).__name__)
         y_index = self._class_index(y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         if first:
@@ -402,7 +410,7 @@ class Perceptron(ParamsMixin):
         W = np.ascontiguousarray(W)
         b = np.ascontiguousarray(self.intercept_, dtype=W.dtype)
         X = check_array(X, dtype=W.dtype)
-        check_n_features(X, self.n_features_in_)
+        check_n_features(X, self.n_features_in_, type(self).__name__)
         if W.shape != (self._n_units, self.n_features_in_) or b.shape != (W.shape[0],):
             raise ValueError(f"coef_ has shape {W.shape} and intercept_ {b.shape}; "
                              f"expected ({self._n_units}, {self.n_features_in_}) and "
