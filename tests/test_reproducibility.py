@@ -29,9 +29,9 @@ What breaks bit-reproducibility:
   not (measured with ``threadpoolctl.threadpool_limits``).  So
   ``lbfgs`` with n_jobs=2 is not bit-identical to n_jobs=1.  With n_jobs=1,
   fnn pins BLAS to one thread during fit and predict, whatever the caller's
-  threadpool settings: tested below (two known gaps are strict xfails: SciPy's
-  L-BFGS-B runs its own BLAS calls outside the pin, and the pin is ignored
-  in a Python thread while another thread holds a threadpoolctl limit).
+  threadpool settings: tested below (a known gap is a strict xfail: the pin
+  is ignored in a Python thread while another thread holds a threadpoolctl
+  limit).
 - Per-example training (``batch_size=1``) is the exception: any n_jobs gives
   the weights of one thread (tests/test_threads.py).
 - Different CPUs: the kernels are compiled in AVX-512, AVX2 and baseline
@@ -243,17 +243,12 @@ def test_two_threads_at_once_give_the_sequential_weights(case):
 # ----------------------------------------------------------------------
 # n_jobs=1 shields fit and predict from the caller's BLAS threads
 # ----------------------------------------------------------------------
-LBFGS_BLAS = ("_fit_lbfgs pins BLAS to n_jobs threads only inside the objective; "
-              "scipy.optimize.minimize's own BLAS calls (level-1 on the "
-              "n_params-long vectors, multi-threaded above ~10k) run with the "
-              "caller's thread count")
 
 
 # Shapes chosen where OpenBLAS's bits do depend on its thread count here
 # (checked by disabling the pin): the tests would be vacuous otherwise.
 @pytest.mark.parametrize("params", [
-    pytest.param(dict(solver="lbfgs", max_iter=5), id="lbfgs",
-                 marks=pytest.mark.xfail(strict=True, reason=LBFGS_BLAS)),
+    pytest.param(dict(solver="lbfgs", max_iter=5), id="lbfgs"),
     pytest.param(dict(solver="adam", batch_size=500, max_iter=2), id="mini-batch"),
 ])
 def test_n_jobs_1_fit_is_independent_of_the_callers_blas_threads(params):

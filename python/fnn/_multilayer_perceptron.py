@@ -262,12 +262,10 @@ class _BaseMLP(ParamsMixin):
 
         def objective(flat):
             self._params[...] = flat  # SciPy works in float64; the model may not
-            with blas_threads(None if self.n_jobs is None
-                              else effective_n_jobs(self.n_jobs)):
-                value = _minibatch.loss_gradient(
-                    X, Y, sw, self._layout.table, self._params, grad,
-                    HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
-                    loss_code, float(self.alpha), class_scale)
+            value = _minibatch.loss_gradient(
+                X, Y, sw, self._layout.table, self._params, grad,
+                HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
+                loss_code, float(self.alpha), class_scale)
             return value, grad.astype(np.float64)
 
         losses = []
@@ -275,10 +273,14 @@ class _BaseMLP(ParamsMixin):
         def record(intermediate_result):
             losses.append(float(intermediate_result.fun))
 
-        result = scipy.optimize.minimize(
-            objective, self._params.astype(np.float64), method="L-BFGS-B", jac=True,
-            callback=record,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        # SciPy's own BLAS calls on the parameter vector need the same pin
+        # as ours, or n_jobs=1 would still depend on the caller's BLAS threads.
+        with blas_threads(None if self.n_jobs is None else effective_n_jobs(self.n_jobs)):
+            result = scipy.optimize.minimize(
+                objective, self._params.astype(np.float64), method="L-BFGS-B",
+                jac=True, callback=record,
+                options={"maxfun": self.max_fun, "maxiter": self.max_iter,
+                         "gtol": self.tol})
         if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
             self._params[...] = start
             raise ValueError("L-BFGS produced a non-finite loss; the weights were "

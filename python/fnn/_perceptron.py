@@ -375,9 +375,15 @@ class Perceptron(ParamsMixin):
             active[training & stop] = 0
             if not active.any():
                 break
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError("Training overflowed: the weights became infinite. "
-                             f"Scale the input features or lower eta0 (now {self.eta0}).")
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = (np.isfinite(W).all() and np.isfinite(b).all()
+                      and np.isfinite(X @ W.T + b).all())
+        if not finite:
+            # Finite weights can still give infinite scores on the training
+            # data (float32 features near 1e30): refuse that model too.
+            raise ValueError("Training overflowed: the weights or the scores became "
+                             "infinite. Scale the input features or lower eta0 "
+                             f"(now {self.eta0}).")
         self.coef_ = W
         self.intercept_ = b
         self.n_iter_ = int(epochs.max())
