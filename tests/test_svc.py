@@ -314,6 +314,9 @@ def test_callable_kernel_equals_precomputed(cancer):
     assert_allclose(ours.decision_function(X_test),
                     pre.decision_function(kernel(X_test, X_train)), atol=1e-10)
     assert ours.n_features_in_ == X_train.shape[1]
+    ours.set_params(kernel=lambda A, B: kernel(A, B)[:3])
+    with pytest.raises(ValueError, match="kernel.*shape"):
+        ours.predict(X_test)
 
 
 def test_max_iter_warns_and_sets_fit_status(digits):

@@ -206,8 +206,13 @@ class SVC(ParamsMixin):
     def _gram(self, X, name="X"):
         """The Gram matrix a callable kernel makes between X and the
         training samples."""
-        K = self.kernel(X, self._X_fit)
-        return check_array(K, name=f"kernel({name}, X_fit)", dtype=np.float64)
+        K = check_array(self.kernel(X, self._X_fit), name=f"kernel({name}, X_fit)",
+                        dtype=np.float64)
+        expected = (X.shape[0], self._X_fit.shape[0])
+        if K.shape != expected:
+            raise ValueError(f"kernel({name}, X_fit) must return the Gram matrix of "
+                             f"shape {expected}; the callable kernel returned {K.shape}.")
+        return K
 
     # ------------------------------------------------------------------
     # Training
