@@ -264,6 +264,22 @@ def test_fitted_model_needs_no_dask(client, tmp_path):
     assert len(loaded.loss_curve_) == 3
 
 
+def test_checkpoints_and_progress_come_from_the_driver(client, tmp_path, capsys):
+    X, y = make_data(400, 200)
+    path = str(tmp_path / "checkpoint.fnn")
+    model = fnn.MLPClassifier((4,), max_iter=3, random_state=0, checkpoint_path=path,
+                              verbose=True)
+    fd.fit(model, X, y, client=client)
+    saved = fnn.load(path)
+    assert saved.loss_curve_ == model.loss_curve_
+    np.testing.assert_array_equal(saved._params, model._params)
+    # Resuming from the checkpoint continues the same curve.
+    fd.fit(saved.set_params(warm_start=True, max_iter=1, checkpoint_path=None,
+                            verbose=False), X, y, client=client)
+    assert saved.loss_curve_[:3] == model.loss_curve_ and len(saved.loss_curve_) == 4
+    assert capsys.readouterr().err.count("\n") >= 1  # one bar or line per round
+
+
 def test_dask_dataframe_gives_the_same_model_as_the_array(client):
     dd = pytest.importorskip("dask.dataframe", reason="install the dask extra")
     # One partition per replica: with more, which partitions share a replica
