@@ -19,7 +19,9 @@ from fnncore import _smo
 
 from ._base import ParamsMixin
 from ._labels import accuracy, as_label_array, target_type
-from ._multilayer_perceptron import _check_bool, _check_choice, _check_number
+from ._validation import check_bool as _check_bool
+from ._validation import check_choice as _check_choice
+from ._validation import check_number as _check_number
 from ._validation import (check_array, check_consistent_length, check_n_features,
                           check_sample_weight)
 from .exceptions import ConvergenceWarning, NotFittedError
