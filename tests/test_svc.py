@@ -468,3 +468,11 @@ def test_ctrl_c_stops_training_promptly():
     assert report["outcome"] == "interrupted"
     assert report["at"] - sent < 1.0
     assert report["refit"] > 0
+
+
+def test_refuses_a_model_whose_training_scores_overflow():
+    # Found by the property tests: float32 kernel values near 1e38 times a dual
+    # coefficient of C = 1000 overflow although the solution itself is finite.
+    X = np.array([[1e10, 0.0], [1e10, 0.0]], dtype=np.float32)
+    with pytest.raises(ValueError, match="not finite"):
+        fnn.SVC(kernel="poly", C=1000.0, gamma=0.1, degree=2, max_iter=100).fit(X, [0, 1])

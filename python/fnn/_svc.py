@@ -315,6 +315,20 @@ class SVC(ParamsMixin):
         self.n_features_in_ = (self._X_fit.shape[1] if callable(self.kernel)
                                else X.shape[1])
         self._fit_dtype = X.dtype
+        # A finite solution can still score the training data as +-inf (e.g.
+        # float32 kernel values near 1e38 times a dual coefficient C):
+        # refuse that model rather than predict from infinities.
+        # (For a callable kernel, X here is already its Gram matrix.)
+        if not callable(self.kernel):
+            with np.errstate(over="ignore", invalid="ignore"):
+                scores_finite = np.isfinite(self.decision_function(X)).all()
+        else:
+            scores_finite = True
+        if not scores_finite:
+            raise ValueError(
+                "The decision values on the training data are not finite. The input "
+                "data may contain large values and need to be preprocessed (e.g. "
+                "with StandardScaler).")
         if status == 1:
             warnings.warn(
                 f"Solver terminated early (max_iter={self.max_iter}). Consider "
