@@ -98,3 +98,11 @@ def test_checkpoint_path_must_be_a_path():
         fnn.MLPClassifier(checkpoint_path=3).fit([[0.0], [1.0]], [0, 1])
     with pytest.raises(ValueError, match="checkpoint_every"):
         fnn.MLPClassifier(checkpoint_every=0).fit([[0.0], [1.0]], [0, 1])
+
+
+def test_checkpoint_path_may_be_a_pathlib_path(tmp_path):
+    path = tmp_path / "model.fnn"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        fnn.MLPClassifier((4,), max_iter=2, checkpoint_path=path).fit(*_data())
+    assert str(fnn.load(path).checkpoint_path) == str(path)

@@ -143,6 +143,8 @@ def _encode(value, where):
     """value as JSON-able data, tagging what JSON cannot say itself."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, os.PathLike):  # checkpoint_path: a path is its text
+        return os.fspath(value)
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, numbers.Integral):
