@@ -488,11 +488,13 @@ class _BaseMLP(ParamsMixin):
             self._optimizer.n_updates = n_updates
 
     def _per_example_threads(self):
-        """Threads for the per-example loop: n_jobs (None or -1: all cores
-        this process may use), but one when the first layer is too small for
-        the per-example synchronisation to pay off."""
+        """Threads for the per-example loop: one unless n_jobs asks for more
+        explicitly, and one when the first layer is too small for the
+        per-example synchronisation to pay off.  Measured with
+        bench/test_threads.py on 2 cores (784-128-10), two threads ran at half
+        the speed of one, so n_jobs=None does not turn them on here."""
         fan_in, fan_out = self._layout.layer_units[:2]
-        if fan_in * fan_out < _MIN_WEIGHTS_PER_THREAD * 2:
+        if self.n_jobs is None or fan_in * fan_out < _MIN_WEIGHTS_PER_THREAD * 2:
             return 1
         return effective_n_jobs(self.n_jobs)
 
@@ -592,9 +594,11 @@ class MLPClassifier(_BaseMLP):
         Kept for API compatibility ('lbfgs' only).
     n_jobs : int or None, default=None
         Threads for training and prediction.  None or -1: all cores this
-        process may use; 1: one thread.  The per-example path (batch_size=1)
-        splits each layer's units across threads and gives the same weights
-        as one thread; mini-batches use that many BLAS threads.
+        process may use; 1: one thread.  Mini-batches split each batch's rows
+        across that many threads.  The per-example path (batch_size=1) uses
+        one thread unless n_jobs is given explicitly; it then splits each
+        layer's units across threads and gives the same weights as one thread
+        (on 2 cores it was measured slower than one thread).
     class_weight : None, 'balanced' or dict, default=None
         Multiplies each example's loss and gradient by its class's weight
         ('balanced': n_samples / (n_classes * count of the class)).  Unlike
