@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.exceptions import DataConversionWarning as SklearnDataConversionWarning
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -16,14 +17,23 @@ from sklearn.utils.estimator_checks import check_estimator
 import fnn
 from fnn.datasets import load_digits
 
-ESTIMATORS = [fnn.MLPClassifier, fnn.MLPRegressor]
+ESTIMATORS = [fnn.MLPClassifier, fnn.MLPRegressor, fnn.Perceptron, fnn.SVC]
+CLASSIFIERS = [fnn.MLPClassifier, fnn.Perceptron, fnn.SVC]
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS)
-def test_check_estimator_passes(cls):
+@pytest.mark.parametrize("estimator", [
+    fnn.MLPClassifier(), fnn.MLPRegressor(),
+    # SVC's one-vs-one duals are solved by SMO to its stopping tolerance;
+    # check_sample_weight_equivalence compares a weighted fit with a fit on
+    # repeated rows (the same optimum, reached along another path) to
+    # rtol=1e-7, which needs the optimum to that precision, not the
+    # default tol=1e-3.  Every other check passes at any tol.
+    fnn.SVC(tol=1e-10),
+], ids=repr)
+def test_check_estimator_passes(estimator):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(cls(), on_fail=None)
+        results = check_estimator(estimator, on_fail=None)
     failed = [(r["check_name"], str(r["exception"])[:300]) for r in results
               if r["status"] == "failed"]
     assert failed == []
@@ -31,19 +41,51 @@ def test_check_estimator_passes(cls):
 
 
 def test_estimator_types():
-    assert is_classifier(fnn.MLPClassifier()) and not is_regressor(fnn.MLPClassifier())
+    for cls in CLASSIFIERS:
+        assert is_classifier(cls()) and not is_regressor(cls())
     assert is_regressor(fnn.MLPRegressor()) and not is_classifier(fnn.MLPRegressor())
 
 
-def test_errors_and_warnings_are_also_scikit_learns():
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_not_fitted_error_is_also_scikit_learns(cls):
     with pytest.raises(SklearnNotFittedError):
-        fnn.MLPClassifier().predict([[0.0]])
+        cls().predict([[0.0]])
     with pytest.raises(fnn.NotFittedError):
-        fnn.MLPClassifier().predict([[0.0]])
+        cls().predict([[0.0]])
+
+
+@pytest.mark.parametrize("make", [lambda: fnn.MLPRegressor(max_iter=1),
+                                  lambda: fnn.Perceptron(max_iter=1, shuffle=False),
+                                  lambda: fnn.SVC(max_iter=1)])
+def test_convergence_warning_is_also_scikit_learns(make):
+    X, y = [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]
     with pytest.warns(SklearnConvergenceWarning):
-        fnn.MLPRegressor(max_iter=1).fit([[0.0], [1.0]], [0.0, 1.0])
+        make().fit(X, y)
     with pytest.warns(fnn.ConvergenceWarning):
-        fnn.MLPRegressor(max_iter=1).fit([[0.0], [1.0]], [0.0, 1.0])
+        make().fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [fnn.Perceptron, fnn.SVC])
+def test_column_vector_y_warns_and_is_read_as_1d(cls):
+    X, y = _digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        plain = cls(**_SMALL[cls]).fit(X, y)
+        with pytest.warns(SklearnDataConversionWarning, match="column-vector y"):
+            column = cls(**_SMALL[cls]).fit(X, y.reshape(-1, 1))
+    assert_array_equal(column.predict(X), plain.predict(X))
+    # A 1-D y, or an MLPClassifier (which takes 2-D targets), gives no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SklearnDataConversionWarning)
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        cls(**_SMALL[cls]).fit(X, y)
+        fnn.MLPClassifier(max_iter=1).fit(X, y.reshape(-1, 1))
+
+
+_SMALL = {fnn.MLPClassifier: {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+          fnn.MLPRegressor: {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0},
+          fnn.Perceptron: {"max_iter": 5, "random_state": 0},
+          fnn.SVC: {}}
 
 
 def _digits():
@@ -51,24 +93,31 @@ def _digits():
     return X[:400], y[:400]
 
 
-def test_pipeline_grid_search_and_cross_validation():
+@pytest.mark.parametrize("estimator, grid", [
+    pytest.param(fnn.MLPClassifier((16,), max_iter=100, learning_rate_init=0.01,
+                                   random_state=0),
+                 {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(8,), (16,)]},
+                 id="MLPClassifier"),
+    pytest.param(fnn.Perceptron(random_state=0),
+                 {"eta0": [0.1, 1.0], "fit_intercept": [True, False]}, id="Perceptron"),
+    pytest.param(fnn.SVC(), {"C": [0.1, 10.0], "gamma": ["scale", 0.01]}, id="SVC"),
+])
+def test_pipeline_grid_search_and_cross_validation(estimator, grid):
     X, y = _digits()
-    pipe = make_pipeline(StandardScaler(),
-                         fnn.MLPClassifier((16,), max_iter=100, learning_rate_init=0.01,
-                                           random_state=0))
+    pipe = make_pipeline(StandardScaler(), estimator)
+    step = type(estimator).__name__.lower()
+    grid = {f"{step}__{name}": values for name, values in grid.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fnn.ConvergenceWarning)
         scores = cross_val_score(pipe, X, y, cv=3)
         assert scores.mean() > 0.8
-        grid = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-1],
-                                   "mlpclassifier__hidden_layer_sizes": [(8,), (16,)]},
-                            cv=3).fit(X, y)
-    assert set(grid.best_params_) == {"mlpclassifier__alpha",
-                                      "mlpclassifier__hidden_layer_sizes"}
-    assert grid.best_score_ > 0.8
-    copy = clone(grid.best_estimator_)
-    assert copy.get_params()["mlpclassifier__alpha"] == grid.best_params_[
-        "mlpclassifier__alpha"]
+        search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert set(search.best_params_) == set(grid)
+    assert search.best_score_ > 0.8
+    copy = clone(search.best_estimator_)
+    for name, value in search.best_params_.items():
+        assert copy.get_params()[name] == value
+    assert not hasattr(copy[-1], "classes_")
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
@@ -76,7 +125,9 @@ def test_joblib_round_trip(cls, tmp_path):
     X, y = _digits()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fnn.ConvergenceWarning)
-        model = cls(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+        model = cls(**_SMALL[cls]).fit(X, y)
     joblib.dump(model, tmp_path / "model.joblib")
     loaded = joblib.load(tmp_path / "model.joblib")
     assert_array_equal(loaded.predict(X), model.predict(X))
+    if hasattr(model, "decision_function"):
+        assert_array_equal(loaded.decision_function(X), model.decision_function(X))

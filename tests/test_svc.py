@@ -236,8 +236,11 @@ def test_class_weight_and_sample_weight_as_scikit_learn(cancer, class_weight, rn
     X_train, X_test, y_train, _ = cancer
     sw = rng.uniform(0.1, 2.0, len(y_train))
     sw[:20] = 0.0   # left out of training, as libsvm does
-    theirs = svm.SVC(class_weight=class_weight).fit(X_train, y_train, sample_weight=sw)
     ours = fnn.SVC(class_weight=class_weight).fit(X_train, y_train, sample_weight=sw)
+    # gamma='scale' weighs the variance here (see the next test), which
+    # scikit-learn does not: give it our gamma.
+    theirs = svm.SVC(class_weight=class_weight, gamma=ours._gamma).fit(
+        X_train, y_train, sample_weight=sw)
     assert_allclose(ours.class_weight_, theirs.class_weight_)
     assert np.mean(ours.predict(X_test) == theirs.predict(X_test)) >= 0.99
     assert_allclose(ours.decision_function(X_test), theirs.decision_function(X_test),
@@ -247,6 +250,41 @@ def test_class_weight_and_sample_weight_as_scikit_learn(cancer, class_weight, rn
     # Weights really matter: a heavy class pulls the boundary.
     plain = fnn.SVC().fit(X_train, y_train)
     assert not np.allclose(plain.decision_function(X_test), ours.decision_function(X_test))
+
+
+def test_scale_gamma_counts_each_row_as_often_as_its_weight(rng):
+    X = rng.randn(30, 4) * rng.uniform(0.5, 3.0, 4)
+    y = np.arange(30) % 2
+    w = rng.randint(0, 4, size=30)
+    w[:2] = (1, 1)  # both classes keep samples
+    weighted = fnn.SVC().fit(X, y, sample_weight=w)
+    repeated = fnn.SVC().fit(X.repeat(w, axis=0), y.repeat(w))
+    assert weighted._gamma == pytest.approx(repeated._gamma, rel=1e-12)
+    assert repeated._gamma == pytest.approx(svm.SVC().fit(X.repeat(w, axis=0),
+                                                          y.repeat(w))._gamma, rel=1e-12)
+    ones = fnn.SVC().fit(X.astype(np.float32), y, sample_weight=np.ones(30))
+    assert ones._gamma == pytest.approx(1 / (4 * X.astype(np.float32).var(dtype=np.float64)),
+                                        rel=1e-6)
+
+
+@pytest.mark.parametrize("kernel", ["linear", "rbf"])
+def test_integer_weights_equal_repeated_rows_and_zero_equals_dropped(kernel, rng):
+    """Scaling a sample's C by k is the dual of k copies of it (their alphas
+    add up), so with the solver run to a tight tolerance the two models
+    agree to rounding; at the default tol=1e-3 SMO stops at an approximate
+    optimum reached along a different path for each problem."""
+    X = rng.rand(15, 30)
+    y = rng.randint(0, 3, size=15)
+    w = rng.randint(0, 5, size=15)
+    w[:3] = 1
+    y[:3] = (0, 1, 2)
+    perm = rng.permutation(15)
+    weighted = fnn.SVC(kernel=kernel, tol=1e-10).fit(X[perm], y[perm],
+                                                     sample_weight=w[perm])
+    repeated = fnn.SVC(kernel=kernel, tol=1e-10).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert_allclose(weighted.decision_function(X), repeated.decision_function(X),
+                    rtol=1e-7, atol=1e-9)
+    assert_array_equal(weighted.predict(X), repeated.predict(X))
 
 
 def test_sample_weight_equals_repeating_samples(rng):

@@ -13,7 +13,7 @@ import numpy as np
 from fnncore import _perceptron
 
 from ._base import ParamsMixin
-from ._sklearn_compat import interoperable, sklearn_tags
+from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
 from ._labels import LabelBinarizer, accuracy, as_label_array
 from ._validation import check_bool as _check_bool
 from ._validation import check_number as _check_number
@@ -269,6 +269,7 @@ class Perceptron(ParamsMixin):
         warm = self.warm_start and self._is_fitted()
         dtype = self.coef_.dtype if warm else float_dtype_of(X)
         X = check_array(X, dtype=dtype)
+        warn_column_vector(y)
         y = as_label_array(y)
         check_consistent_length(X, y)
         if warm:
@@ -315,6 +316,7 @@ class Perceptron(ParamsMixin):
                              f"first call, {self.classes_}.")
         dtype = float_dtype_of(X) if first else self.coef_.dtype
         X = check_array(X, dtype=dtype)
+        warn_column_vector(y)
         y = as_label_array(y)
         check_consistent_length(X, y)
         if not first:
@@ -392,7 +394,7 @@ class Perceptron(ParamsMixin):
             warnings.warn(
                 f"Maximum number of iterations ({max_iter}) reached before "
                 f"convergence of {int(active.sum())} of the {n_units} units; "
-                "consider increasing max_iter.", ConvergenceWarning)
+                "consider increasing max_iter.", interoperable(ConvergenceWarning))
 
     # ------------------------------------------------------------------
     # Prediction

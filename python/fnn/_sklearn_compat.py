@@ -4,10 +4,13 @@ scikit-learn (>= 1.6) asks an estimator for its tags through
 ``__sklearn_tags__``.  fnn does not import scikit-learn at run time, so the
 tags are built here, on demand, only when scikit-learn itself asks.
 """
+import warnings
+
+import numpy as np
 
 
 def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
-                 poor_score=False):
+                 poor_score=False, pairwise=False):
     """scikit-learn Tags for one of fnn's estimators.
 
     Parameters
@@ -20,6 +23,9 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
     poor_score : bool
         Default parameters do not reach scikit-learn's score thresholds on
         its tiny check data sets (e.g. a linear model on non-linear data).
+    pairwise : bool
+        X is a precomputed (n_samples, n_samples) kernel matrix rather than
+        features (e.g. SVC with kernel='precomputed').
     """
     from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 
@@ -34,7 +40,8 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
         regressor_tags=(RegressorTags(poor_score=poor_score)
                         if estimator_type == "regressor" else None),
         input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False,
-                             categorical=False, string=False, dict=False),
+                             categorical=False, string=False, dict=False,
+                             pairwise=pairwise),
     )
 
 
@@ -62,3 +69,25 @@ def interoperable(fnn_class):
                                 {"__module__": fnn_class.__module__,
                                  "__doc__": fnn_class.__doc__})
     return _BOTH[fnn_class]
+
+
+class DataConversionWarning(UserWarning):
+    """The data was converted to the form the estimator needs (here: a
+    column-vector y of shape (n_samples, 1) was read as 1-D)."""
+
+
+def warn_column_vector(y):
+    """Warn, as scikit-learn's single-output estimators do, when y has shape
+    (n_samples, 1): such an estimator reads it as the 1-D y it stands for,
+    and the caller may have meant something else (e.g. a multi-output y
+    that lost its other columns)."""
+    if not hasattr(y, "shape"):
+        try:
+            y = np.asarray(y)
+        except (ValueError, TypeError):
+            return  # not an array at all: the label checks will say so
+    if len(y.shape) == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. "
+                      "Please change the shape of y to (n_samples,), for example "
+                      "using ravel().", interoperable(DataConversionWarning),
+                      stacklevel=3)

@@ -19,6 +19,7 @@ from fnncore import _smo
 
 from ._base import ParamsMixin
 from ._labels import accuracy, as_label_array, target_type
+from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
 from ._validation import check_bool as _check_bool
 from ._validation import check_choice as _check_choice
 from ._validation import check_number as _check_number
@@ -46,6 +47,17 @@ def _votes(dec, n_classes, zero_votes_first):
         votes[:, a] += first[:, p]
         votes[:, b] += ~first[:, p]
     return votes
+
+
+def _variance(X, sample_weight):
+    """Variance of all the entries of X, each row counted sample_weight
+    times (so a weight of 2 is the row twice and 0 is no row), in float64.
+    Unweighted, it is X.var(), as in scikit-learn."""
+    if sample_weight is None:
+        return float(X.var(dtype=np.float64))
+    w = sample_weight / sample_weight.sum()
+    mean = float(w @ X.mean(axis=1, dtype=np.float64))
+    return float(w @ np.square(np.subtract(X, mean, dtype=np.float64)).mean(axis=1))
 
 
 def _ovr_from_ovo(dec, n_classes):
@@ -85,7 +97,10 @@ class SVC(ParamsMixin):
         Degree of 'poly'.
     gamma : {'scale', 'auto'} or float, default='scale'
         Coefficient of 'rbf', 'poly' and 'sigmoid': 'scale' is
-        1 / (n_features * X.var()), 'auto' is 1 / n_features.
+        1 / (n_features * X.var()), 'auto' is 1 / n_features.  With a
+        sample_weight, X.var() counts each row as often as its weight (so
+        that integer weights give the gamma of the repeated rows; scikit-learn
+        ignores the weights here).
     coef0 : float, default=0.0
         Constant term of 'poly' and 'sigmoid'.
     shrinking : bool, default=True
@@ -150,6 +165,9 @@ class SVC(ParamsMixin):
         self.decision_function_shape = decision_function_shape
         self.break_ties = break_ties
 
+    def __sklearn_tags__(self):
+        return sklearn_tags("classifier", pairwise=self.kernel == "precomputed")
+
     # ------------------------------------------------------------------
     # Validation
     # ------------------------------------------------------------------
@@ -198,7 +216,7 @@ class SVC(ParamsMixin):
 
     def _check_fitted(self):
         if "support_" not in self.__dict__:
-            raise NotFittedError(
+            raise interoperable(NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator.")
 
@@ -230,13 +248,19 @@ class SVC(ParamsMixin):
         y : array-like of shape (n_samples,)
             Class labels (at least two classes).
         sample_weight : array-like of shape (n_samples,), default=None
-            Multiplies C per sample; samples of weight 0 are left out.
+            Multiplies C per sample; samples of weight 0 are left out.  An
+            integer weight k is k copies of the sample: the copies' dual
+            coefficients add up to one bounded by k C, so the optimum is the
+            same (the solver's path, hence its answer within ``tol``, is
+            not).
 
         Returns
         -------
         self
         """
         self._validate_params()
+        if y is None:
+            raise ValueError("SVC requires y to be passed, but the target y is None.")
         if callable(self.kernel):
             X_fit = check_array(X)
             self._X_fit = X_fit
@@ -244,6 +268,7 @@ class SVC(ParamsMixin):
         else:
             self.__dict__.pop("_X_fit", None)
             X = check_array(X)
+        warn_column_vector(y)
         y = as_label_array(y)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D (class labels); got shape {y.shape}. "
@@ -260,7 +285,7 @@ class SVC(ParamsMixin):
                              "(e.g. strings and numbers).") from None
         if len(classes) < 2:
             raise ValueError("The number of classes has to be greater than one; "
-                             f"y has only the class {classes.tolist()}.")
+                             f"y has only one class: {classes.tolist()}.")
         self.classes_ = classes
         self.class_weight_ = self._class_weights(y_index, len(classes))
         sw = check_sample_weight(sample_weight, n_samples, np.float64)
@@ -284,7 +309,7 @@ class SVC(ParamsMixin):
             raise ValueError(f"classes {empty} have no sample with a positive "
                              "sample_weight.")
 
-        self._gamma = self._gamma_value(X)
+        self._gamma = self._gamma_value(X, sw)
         kernel = "precomputed" if callable(self.kernel) else self.kernel
         # Stable, so that within a class the samples keep their order, as in
         # libsvm: support_ then comes out sorted within each class.
@@ -333,7 +358,7 @@ class SVC(ParamsMixin):
             warnings.warn(
                 f"Solver terminated early (max_iter={self.max_iter}). Consider "
                 "pre-processing your data with StandardScaler or MinMaxScaler.",
-                ConvergenceWarning)
+                interoperable(ConvergenceWarning))
         return self
 
     def _check_gram(self, K):
@@ -355,13 +380,13 @@ class SVC(ParamsMixin):
             raise ValueError(f"{name} must be a symmetric Gram matrix; |K - K.T| is "
                              f"up to {asymmetry:.3g}.")
 
-    def _gamma_value(self, X):
+    def _gamma_value(self, X, sample_weight):
         if self._is_precomputed():
             return 0.0
         if isinstance(self.gamma, str):
             if self.gamma == "auto":
                 return 1.0 / X.shape[1]
-            variance = float(X.var(dtype=np.float64))
+            variance = _variance(X, sample_weight)
             return 1.0 / (X.shape[1] * variance) if variance != 0 else 1.0
         return float(self.gamma)
 
@@ -430,7 +455,7 @@ class SVC(ParamsMixin):
         self._check_fitted()
         if callable(self.kernel):
             X = check_array(X, dtype=self._X_fit.dtype)
-            check_n_features(X, self.n_features_in_)
+            check_n_features(X, self.n_features_in_, type(self).__name__)
             X = self._gram(X)
         else:
             X = check_array(X, dtype=self._fit_dtype)
@@ -441,7 +466,7 @@ class SVC(ParamsMixin):
                     f"X has {X.shape[1]} columns but a precomputed kernel needs one "
                     f"per training sample ({self.shape_fit_[0]}).")
             return X[:, self.support_].astype(np.float64) @ W + self._intercept_
-        check_n_features(X, self.n_features_in_)
+        check_n_features(X, self.n_features_in_, type(self).__name__)
         dtype = self._fit_dtype
         out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
         _smo.decision_ovo(X, np.ascontiguousarray(self.support_vectors_, dtype=dtype),
