@@ -23,7 +23,8 @@ def replica_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg
                   sw, fit_intercept, active, after_each=None):
     """One epoch of the perceptron rule, written out example by example.
 
-    W, b are updated in place.  Returns the mistakes of each unit and the
+    W, b are updated in place.  Returns the mistakes of each unit, its
+    loss (the sample-weighted sum of |score| over its mistakes) and the
     smallest |score| / (bound on its rounding error) of all decisions: when
     that ratio exceeds 1, no summation order can flip a decision, so the
     kernel (which sums in another order) must take the very same steps.
@@ -31,6 +32,7 @@ def replica_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg
     dtype = W.dtype.type
     eps = np.finfo(W.dtype).eps
     mistakes = np.zeros(len(W), dtype=int)
+    loss = np.zeros(len(W))
     safety = np.inf
     for i in order:
         for u in np.flatnonzero(active):
@@ -41,6 +43,7 @@ def replica_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg
             t = y_index[i] == positive[u]
             if (s > 0) != t:
                 mistakes[u] += 1
+                loss[u] += float(sw[i]) * abs(float(s))
                 weight = (weight_pos[u] if t else weight_neg[u]) * float(sw[i])
                 c = dtype((eta if t else -eta) * weight)
                 W[u] = W[u] + c * X[i]
@@ -48,7 +51,7 @@ def replica_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg
                     b[u] = b[u] + c
         if after_each is not None:
             after_each(W.copy(), b.copy())
-    return mistakes, safety
+    return mistakes, loss, safety
 
 
 def _kernel_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg, sw,
@@ -86,7 +89,7 @@ def test_kernel_steps_equal_numpy_replica(dtype, n_units, eta, weighted, fit_int
 
     history = []
     W, b = W0.copy(), b0.copy()
-    want_mistakes, safety = replica_epoch(
+    want_mistakes, want_loss, safety = replica_epoch(
         X, y_index, order, W, b, eta, positive, weight_pos, weight_neg,
         sw if weighted else np.ones(n), fit_intercept, active,
         after_each=lambda W, b: history.append((W, b)))
@@ -104,6 +107,8 @@ def test_kernel_steps_equal_numpy_replica(dtype, n_units, eta, weighted, fit_int
     assert_array_equal(mistakes[active == 1], want_mistakes[active == 1])
     assert total == want_mistakes.sum()
     assert mistakes.sum() > 0 and (loss[mistakes == 0] == 0).all()
+    assert_allclose(loss[active == 1], want_loss[active == 1],
+                    rtol=10 * np.finfo(dtype).eps)
 
 
 def _replica_fit(X, y, max_iter, seed=None, eta=1.0):
@@ -123,7 +128,7 @@ def _replica_fit(X, y, max_iter, seed=None, eta=1.0):
     for _ in range(max_iter):
         if seed is not None:
             rng.shuffle(order)
-        mistakes, _ = replica_epoch(X, y_index, order, W, b, eta, positive,
+        mistakes, _, _ = replica_epoch(X, y_index, order, W, b, eta, positive,
                                     np.ones(n_units), np.ones(n_units), np.ones(len(X)),
                                     True, active)
         curve.append(int(mistakes[active].sum()))
@@ -326,6 +331,23 @@ def test_zero_weight_examples_are_skipped(rng):
     weighted = fnn.Perceptron(shuffle=False, tol=None).fit(X, y, sample_weight=sw)
     subset = fnn.Perceptron(shuffle=False, tol=None).fit(X[sw > 0], y[sw > 0])
     assert_array_equal(weighted.coef_, subset.coef_)
+
+
+def test_zero_weights_are_dropped_rows_for_the_stopping_rule_too(rng):
+    """With shuffling and tol, a zero-weight example must not count in the
+    epoch's mean loss either: the same permutation stream is drawn over the
+    kept examples, so the fit is the fit on the kept rows, step for step.
+    (eta0 is small so that the losses are near tol and the rule matters.)"""
+    X, y = _separable_blobs(rng, n=200, n_classes=3)
+    X += 1.5 * rng.randn(*X.shape)  # not separable: tol stops training
+    for seed in range(4):
+        sw = np.where(rng.rand(len(y)) < 0.5, 0.0, 1.0)
+        params = dict(random_state=seed, eta0=0.01, tol=1e-3)
+        weighted = fnn.Perceptron(**params).fit(X, y, sample_weight=sw)
+        dropped = fnn.Perceptron(**params).fit(X[sw > 0], y[sw > 0])
+        assert weighted.n_iter_ == dropped.n_iter_ < 1000
+        assert_array_equal(weighted.coef_, dropped.coef_)
+        assert_array_equal(weighted.intercept_, dropped.intercept_)
 
 
 def test_balanced_class_weight_is_its_dict(rng):

@@ -54,7 +54,9 @@ class Perceptron(ParamsMixin):
         Stopping rule for data the rule cannot separate.  A unit stops when
         its epoch loss (the perceptron criterion: the mean over the training
         examples of ``|w . x + b|`` on the examples it got wrong, as
-        scikit-learn's Perceptron computes it) has not fallen below its best
+        scikit-learn's Perceptron computes it, except that with
+        ``sample_weight`` it is the weighted mean: a zero-weight example
+        counts as absent, scikit-learn counts it) has not fallen below its best
         value minus ``tol`` for ``n_iter_no_change`` consecutive epochs.
         Independently, a unit always stops after an epoch without mistakes:
         its weights can no longer change.  With ``tol=None`` only that, and
@@ -356,6 +358,10 @@ class Perceptron(ParamsMixin):
         best_loss = np.full(n_units, np.inf)
         no_improvement = np.zeros(n_units, dtype=np.intp)
         y_index = np.ascontiguousarray(y_index, dtype=np.intp)
+        # The stopping rule's mean loss is over the total weight, so that
+        # zero-weight examples count as absent and weight k as k copies.
+        total_weight = (n_samples if sample_weight is None
+                        else float(sample_weight.sum(dtype=np.float64)))
         eta = float(self.eta0)
         for _ in range(max_iter):
             if self.shuffle:
@@ -368,7 +374,7 @@ class Perceptron(ParamsMixin):
             epochs[training] += 1
             stop = mistakes == 0
             if self.tol is not None and not incremental:
-                mean_loss = loss / n_samples
+                mean_loss = loss / total_weight
                 worse = mean_loss > best_loss - self.tol
                 no_improvement[training] = np.where(
                     worse, no_improvement + 1, 0)[training]

@@ -81,8 +81,10 @@ def perceptron_epoch(
     eta : learning rate.
     fit_intercept : whether b is stepped.
     mistakes : OUT, (n_units,) examples unit u got wrong (= its steps).
-    loss : OUT, (n_units,) sum of |s| over unit u's mistakes: the
-        perceptron criterion, scikit-learn's Perceptron loss.
+    loss : OUT, (n_units,) sum of sample_weight * |s| over unit u's
+        mistakes: the perceptron criterion (scikit-learn's Perceptron loss,
+        which leaves the sample weights out), weighted so that a weight of
+        k counts like k copies of the example and 0 like no example.
 
     Returns
     -------
@@ -120,7 +122,7 @@ def perceptron_epoch(
                 if (s > 0) == t:
                     continue
                 mistakes[u] += 1
-                loss[u] += fabs(s)
+                loss[u] += sw * fabs(s)
                 # t - y = +1 when a target-1 example scored <= 0, else -1.
                 if t:
                     c = eta * (weight_pos[u] * sw)
