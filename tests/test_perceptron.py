@@ -350,6 +350,27 @@ def test_zero_weights_are_dropped_rows_for_the_stopping_rule_too(rng):
         assert_array_equal(weighted.intercept_, dropped.intercept_)
 
 
+def test_balanced_class_weight_counts_sample_weights(rng):
+    """'balanced' with sample weights is the dict scikit-learn's
+    compute_class_weight makes from the weights; so zero-weight examples
+    are dropped rows for it too."""
+    utils = pytest.importorskip("sklearn.utils.class_weight")
+    X, y = _separable_blobs(rng, n=120, n_classes=3)
+    X += rng.randn(*X.shape)
+    sw = np.where(rng.rand(len(y)) < 0.3, 0.0, rng.uniform(0.5, 2.0, len(y)))
+    expected = utils.compute_class_weight("balanced", classes=np.arange(3), y=y,
+                                          sample_weight=sw)
+    params = dict(tol=None, max_iter=20, random_state=0)
+    a = fnn.Perceptron(class_weight="balanced", **params).fit(X, y, sample_weight=sw)
+    b = fnn.Perceptron(class_weight=dict(enumerate(expected)), **params).fit(
+        X, y, sample_weight=sw)
+    assert_array_equal(a.coef_, b.coef_)
+    keep = sw > 0
+    c = fnn.Perceptron(class_weight="balanced", **params).fit(X[keep], y[keep],
+                                                              sample_weight=sw[keep])
+    assert_array_equal(a.coef_, c.coef_)
+
+
 def test_balanced_class_weight_is_its_dict(rng):
     X, y = _separable_blobs(rng, n=120)
     y[y == 3] = 2  # unequal counts

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
 
 import fnn
@@ -237,11 +238,16 @@ def test_class_weight_and_sample_weight_as_scikit_learn(cancer, class_weight, rn
     sw = rng.uniform(0.1, 2.0, len(y_train))
     sw[:20] = 0.0   # left out of training, as libsvm does
     ours = fnn.SVC(class_weight=class_weight).fit(X_train, y_train, sample_weight=sw)
-    # gamma='scale' weighs the variance here (see the next test), which
-    # scikit-learn does not: give it our gamma.
-    theirs = svm.SVC(class_weight=class_weight, gamma=ours._gamma).fit(
-        X_train, y_train, sample_weight=sw)
-    assert_allclose(ours.class_weight_, theirs.class_weight_)
+    # gamma='scale' and 'balanced' weigh each sample by its weight here (see
+    # the next tests), which scikit-learn's SVC does not: give it our gamma
+    # and weights, and check the weights against scikit-learn's own
+    # weighted computation.
+    classes = np.unique(y_train)
+    assert_allclose(ours.class_weight_,
+                    compute_class_weight(class_weight, classes=classes, y=y_train,
+                                         sample_weight=sw))
+    theirs = svm.SVC(class_weight=dict(zip(classes, ours.class_weight_)),
+                     gamma=ours._gamma).fit(X_train, y_train, sample_weight=sw)
     assert np.mean(ours.predict(X_test) == theirs.predict(X_test)) >= 0.99
     assert_allclose(ours.decision_function(X_test), theirs.decision_function(X_test),
                     atol=5e-3 * np.abs(theirs.decision_function(X_test)).max())
@@ -267,8 +273,10 @@ def test_scale_gamma_counts_each_row_as_often_as_its_weight(rng):
                                         rel=1e-6)
 
 
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
 @pytest.mark.parametrize("kernel", ["linear", "rbf"])
-def test_integer_weights_equal_repeated_rows_and_zero_equals_dropped(kernel, rng):
+def test_integer_weights_equal_repeated_rows_and_zero_equals_dropped(kernel, class_weight,
+                                                                      rng):
     """Scaling a sample's C by k is the dual of k copies of it (their alphas
     add up), so with the solver run to a tight tolerance the two models
     agree to rounding; at the default tol=1e-3 SMO stops at an approximate
@@ -279,9 +287,10 @@ def test_integer_weights_equal_repeated_rows_and_zero_equals_dropped(kernel, rng
     w[:3] = 1
     y[:3] = (0, 1, 2)
     perm = rng.permutation(15)
-    weighted = fnn.SVC(kernel=kernel, tol=1e-10).fit(X[perm], y[perm],
-                                                     sample_weight=w[perm])
-    repeated = fnn.SVC(kernel=kernel, tol=1e-10).fit(X.repeat(w, axis=0), y.repeat(w))
+    params = dict(kernel=kernel, class_weight=class_weight, tol=1e-10)
+    weighted = fnn.SVC(**params).fit(X[perm], y[perm], sample_weight=w[perm])
+    repeated = fnn.SVC(**params).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert_allclose(weighted.class_weight_, repeated.class_weight_, rtol=1e-14)
     assert_allclose(weighted.decision_function(X), repeated.decision_function(X),
                     rtol=1e-7, atol=1e-9)
     assert_array_equal(weighted.predict(X), repeated.predict(X))

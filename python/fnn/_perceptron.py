@@ -76,9 +76,10 @@ class Perceptron(ParamsMixin):
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes' examples, as in scikit-learn: a dict maps a
         label to its weight (absent labels weigh 1); 'balanced' uses
-        ``n_samples / (n_classes * counts)``.  A step is scaled by the weight
-        of the example's class, except that in one-vs-rest, as in
-        scikit-learn, a unit's steps on the rest weigh 1.
+        ``n_samples / (n_classes * counts)``, where with ``sample_weight``
+        the counts are sums of weights (scikit-learn counts examples).  A
+        step is scaled by the weight of the example's class, except that in
+        one-vs-rest, as in scikit-learn, a unit's steps on the rest weigh 1.
     warm_start : bool, default=False
         ``fit`` starts from the previous weights (same classes and features).
     n_iter_no_change : int, default=5
@@ -195,7 +196,7 @@ class Perceptron(ParamsMixin):
         """Index into classes_ of every label of y (unknown labels raise)."""
         return np.argmax(self._label_binarizer.transform(y, np.int8), axis=1)
 
-    def _unit_weights(self, y_index, incremental):
+    def _unit_weights(self, y_index, sample_weight, incremental):
         """Per-unit weights of steps on target-1 and target-0 examples."""
         n_classes = len(self.classes_)
         cw = self.class_weight
@@ -206,9 +207,12 @@ class Perceptron(ParamsMixin):
                 raise ValueError("class_weight='balanced' is not supported by "
                                  "partial_fit (the counts of the whole data are "
                                  "unknown); pass a dict of weights instead.")
-            counts = np.bincount(y_index, minlength=n_classes)
-            with np.errstate(divide="ignore"):
-                weights = len(y_index) / (n_classes * counts.astype(np.float64))
+            # Counted with the sample weights, so that weight k is k copies
+            # of an example and weight 0 no example.  (A class of total
+            # weight 0 gets an infinite weight that no step ever uses.)
+            counts = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                weights = counts.sum() / (n_classes * counts)
         else:
             weights = np.ones(n_classes)
             for label, weight in cw.items():
@@ -343,7 +347,7 @@ class Perceptron(ParamsMixin):
         n_units = W.shape[0]
         positive = (np.array([1], dtype=np.intp) if n_units == 1
                     else np.arange(n_units, dtype=np.intp))
-        weight_pos, weight_neg = self._unit_weights(y_index, incremental)
+        weight_pos, weight_neg = self._unit_weights(y_index, sample_weight, incremental)
         sw = np.empty(0, dtype=X.dtype) if sample_weight is None else sample_weight
         order = np.arange(n_samples, dtype=np.intp)
         if sample_weight is not None:

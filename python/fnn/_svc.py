@@ -113,7 +113,9 @@ class SVC(ParamsMixin):
         Size of the kernel-row cache in MB.
     class_weight : dict, 'balanced' or None, default=None
         Multiplies C per class; 'balanced' uses
-        n_samples / (n_classes * count(class)).
+        n_samples / (n_classes * count(class)), where with a sample_weight
+        the counts are sums of weights (scikit-learn's SVC counts samples,
+        weights ignored, as its LinearSVC does not).
     max_iter : int, default=-1
         Limit on SMO iterations per class pair, -1 for none.  Stopping at
         the limit sets ``fit_status_`` to 1 and warns with
@@ -197,13 +199,15 @@ class SVC(ParamsMixin):
             raise ValueError("class_weight must be None, 'balanced' or a dict "
                              f"{{label: weight}}; got {cw!r}.")
 
-    def _class_weights(self, y_index, n_classes):
+    def _class_weights(self, y_index, n_classes, sample_weight):
         cw = self.class_weight
         if cw is None:
             return np.ones(n_classes)
         if isinstance(cw, str):  # 'balanced'
-            counts = np.bincount(y_index, minlength=n_classes)
-            return len(y_index) / (n_classes * counts.astype(np.float64))
+            # Counted with the sample weights, so that weight k is k copies
+            # of a sample and weight 0 no sample.
+            counts = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+            return counts.sum() / (n_classes * counts)
         weights = np.ones(n_classes)
         unknown = [label for label in cw if label not in set(self.classes_.tolist())]
         if unknown:
@@ -287,27 +291,26 @@ class SVC(ParamsMixin):
             raise ValueError("The number of classes has to be greater than one; "
                              f"y has only one class: {classes.tolist()}.")
         self.classes_ = classes
-        self.class_weight_ = self._class_weights(y_index, len(classes))
         sw = check_sample_weight(sample_weight, n_samples, np.float64)
-
-        with np.errstate(over="ignore"):
-            C = self.C * self.class_weight_[y_index]
-            if sw is not None:
-                C = C * sw
-        if not np.isfinite(C).all():
-            raise ValueError("C * class_weight * sample_weight overflows for some "
-                             "samples; scale these parameters down.")
         keep = np.ones(n_samples, dtype=bool) if sw is None else sw > 0
-        if (self.class_weight_ == 0).any():
-            raise ValueError(
-                f"class_weight is 0 for classes {classes[self.class_weight_ == 0].tolist()}"
-                ": their samples could not take part in any pair's solution (and "
-                "libsvm's offset would be infinite); leave them out of X instead.")
         counts = np.bincount(y_index[keep], minlength=len(classes))
         if (counts == 0).any():
             empty = classes[counts == 0].tolist()
             raise ValueError(f"classes {empty} have no sample with a positive "
                              "sample_weight.")
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.class_weight_ = self._class_weights(y_index, len(classes), sw)
+            C = self.C * self.class_weight_[y_index]
+            if sw is not None:
+                C = C * sw
+        if (self.class_weight_ == 0).any():
+            raise ValueError(
+                f"class_weight is 0 for classes {classes[self.class_weight_ == 0].tolist()}"
+                ": their samples could not take part in any pair's solution (and "
+                "libsvm's offset would be infinite); leave them out of X instead.")
+        if not np.isfinite(C).all():
+            raise ValueError("C * class_weight * sample_weight overflows for some "
+                             "samples; scale these parameters down.")
 
         self._gamma = self._gamma_value(X, sw)
         kernel = "precomputed" if callable(self.kernel) else self.kernel
