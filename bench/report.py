@@ -48,15 +48,26 @@ def main(argv):
     print(f"\nMachine: {machine()}\n")
     for module, rows in groups.items():
         print(f"## {module}")
-        print(f"{'contender':<24}{'examples/s':>14}{'fnn is x faster':>18}")
         fnn_rows = {k: v for k, v in rows.items() if k.startswith("fnn")}
+        # A module without other contenders (thread counts) compares its rows
+        # with its first.
+        has_contenders = len(fnn_rows) < len(rows)
+        first = next(iter(rows.values()))
+        header = "fnn is x faster" if has_contenders else "x of first row"
+        print(f"{'contender':<24}{'examples/s':>14}{header:>18}{'accuracy':>10}")
         for name, info in rows.items():
             rate = info.get("examples_per_s")
             if rate is None:
                 continue
-            ratios = ", ".join(f"{fnn_info['examples_per_s'] / rate:.1f}"
-                               for fnn_info in fnn_rows.values()) if name not in fnn_rows else ""
-            print(f"{name:<24}{rate:>14,.0f}{ratios:>18}")
+            if not has_contenders:
+                ratios = f"{rate / first['examples_per_s']:.2f}"
+            elif name in fnn_rows:
+                ratios = ""
+            else:
+                ratios = ", ".join(f"{fnn_info['examples_per_s'] / rate:.1f}"
+                                   for fnn_info in fnn_rows.values())
+            accuracy = f"{info['accuracy']:.4f}" if "accuracy" in info else ""
+            print(f"{name:<24}{rate:>14,.0f}{ratios:>18}{accuracy:>10}")
         print()
     return code
 

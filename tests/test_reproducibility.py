@@ -32,8 +32,9 @@ What breaks bit-reproducibility:
   threadpool settings: tested below (a known gap is a strict xfail: the pin
   is ignored in a Python thread while another thread holds a threadpoolctl
   limit).
-- Per-example training (``batch_size=1``) is the exception: any n_jobs gives
-  the weights of one thread (tests/test_threads.py).
+- Per-example training (``batch_size=1``) with n_jobs > 1 runs local SGD,
+  whose weights depend on the number of threads (a fixed n_jobs reproduces;
+  tests/test_threads.py); n_jobs=None runs one thread there.
 - Different CPUs: the kernels are compiled in AVX-512, AVX2 and baseline
   variants chosen at run time (GCC target_clones); the AVX2 and AVX-512 ones
   fuse multiply-adds (one rounding) and the baseline cannot, so a machine

@@ -31,10 +31,6 @@ from .exceptions import ConvergenceWarning, NotFittedError
 
 _SOLVERS = ("sgd", "adam", "lbfgs")
 
-# Below this many first-layer weights per thread, an example's work (about a
-# microsecond) is too short for the two barriers per example that threads
-# need.  A first estimate, not yet tuned by measurement.
-_MIN_WEIGHTS_PER_THREAD = 16384
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 # A bound on network size that keeps every offset far inside the C integer
 # types (2^40 float64 parameters would be 8 TiB).
@@ -488,15 +484,11 @@ class _BaseMLP(ParamsMixin):
             self._optimizer.n_updates = n_updates
 
     def _per_example_threads(self):
-        """Threads for the per-example loop: one unless n_jobs asks for more
-        explicitly, and one when the first layer is too small for the
-        per-example synchronisation to pay off.  Measured with
-        bench/test_threads.py on 2 cores (784-128-10), two threads ran at half
-        the speed of one, so n_jobs=None does not turn them on here."""
-        fan_in, fan_out = self._layout.layer_units[:2]
-        if self.n_jobs is None or fan_in * fan_out < _MIN_WEIGHTS_PER_THREAD * 2:
-            return 1
-        return effective_n_jobs(self.n_jobs)
+        """Threads for the per-example loop.  More than one runs local SGD,
+        a different sequence of updates from scikit-learn's (see
+        fnncore/_sgd.pyx), so n_jobs=None keeps one and threads run only when
+        n_jobs asks for them."""
+        return 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
 
     def _record_training_loss(self):
         if self.loss_curve_[-1] > self.best_loss_ - self.tol:
@@ -595,10 +587,13 @@ class MLPClassifier(_BaseMLP):
     n_jobs : int or None, default=None
         Threads for training and prediction.  None or -1: all cores this
         process may use; 1: one thread.  Mini-batches split each batch's rows
-        across that many threads.  The per-example path (batch_size=1) uses
-        one thread unless n_jobs is given explicitly; it then splits each
-        layer's units across threads and gives the same weights as one thread
-        (on 2 cores it was measured slower than one thread).
+        across that many threads, which changes only the order of the batch
+        sums.  The per-example path (batch_size=1) uses one thread unless
+        n_jobs is given explicitly; it then runs local SGD: every thread
+        trains its own copy of the weights on its share of the examples and
+        the copies' changes are added up every few hundred examples.  That
+        learns as well as one thread (bench/test_threads.py) and gives the
+        same weights for the same n_jobs, but not one thread's weights.
     class_weight : None, 'balanced' or dict, default=None
         Multiplies each example's loss and gradient by its class's weight
         ('balanced': n_samples / (n_classes * count of the class)).  Unlike

@@ -46,6 +46,14 @@ cdef extern from "_simd.h" nogil:
                            const fnn_step *step, float *s1, float *s2)
     double fnn_step_slice_d(Py_ssize_t n, double *w, const double *g, double a,
                             double l2, const fnn_step *step, double *s1, double *s2)
+    float fnn_merge_changes_s(Py_ssize_t j0, Py_ssize_t j1, int n_copies, float *base,
+                              float **copies)
+    double fnn_merge_changes_d(Py_ssize_t j0, Py_ssize_t j1, int n_copies, double *base,
+                               double **copies)
+    void fnn_merge_mean_s(Py_ssize_t j0, Py_ssize_t j1, int n_copies, float *shared,
+                          float **copies)
+    void fnn_merge_mean_d(Py_ssize_t j0, Py_ssize_t j1, int n_copies, double *shared,
+                          double **copies)
     float fnn_sumsq_s(Py_ssize_t n, const float *x)
     double fnn_sumsq_d(Py_ssize_t n, const double *x)
 
@@ -102,3 +110,19 @@ cdef inline floating sumsq(Py_ssize_t n, const floating *x) noexcept nogil:
         return fnn_sumsq_s(n, x)
     else:
         return fnn_sumsq_d(n, x)
+
+
+cdef inline floating merge_changes(Py_ssize_t j0, Py_ssize_t j1, int n_copies,
+                                   floating *base, floating **copies) noexcept nogil:
+    if floating is float:
+        return fnn_merge_changes_s(j0, j1, n_copies, base, copies)
+    else:
+        return fnn_merge_changes_d(j0, j1, n_copies, base, copies)
+
+
+cdef inline void merge_mean(Py_ssize_t j0, Py_ssize_t j1, int n_copies, floating *shared,
+                            floating **copies) noexcept nogil:
+    if floating is float:
+        fnn_merge_mean_s(j0, j1, n_copies, shared, copies)
+    else:
+        fnn_merge_mean_d(j0, j1, n_copies, shared, copies)

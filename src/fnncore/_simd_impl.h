@@ -328,6 +328,66 @@ FNN_CLONES static FNN_T FNN_S(fnn_step_slice)(
     return FNN_S(fnn_hsum)(sq);
 }
 
+/*
+ * Local SGD's merge of the values j0 <= j < j1 of n_copies parameter vectors
+ * (the per-example loop on several threads): every copy started the round
+ * equal to base; the merged value is base plus the sum of the copies'
+ * changes, as if each thread's updates had been applied to one shared
+ * vector.  Writes it to base and to every copy, so the next round starts
+ * from it without another pass.  Returns the sum of squares of the merged
+ * values.
+ */
+FNN_CLONES static FNN_T FNN_S(fnn_merge_changes)(
+    ptrdiff_t j0, ptrdiff_t j1, int n_copies, FNN_T *restrict base,
+    FNN_T *const *copies)
+{
+    VEC sq = {0};
+    FNN_T sq_tail = 0;
+    ptrdiff_t j = j0;
+    for (; j + VLEN <= j1; j += VLEN) {
+        VEC b = LOAD(base + j), m = b;
+        for (int c = 0; c < n_copies; c++) m += LOAD(copies[c] + j) - b;
+        STORE(base + j, m);
+        for (int c = 0; c < n_copies; c++) STORE(copies[c] + j, m);
+        sq += m * m;
+    }
+    for (; j < j1; j++) {
+        FNN_T b = base[j], m = b;
+        for (int c = 0; c < n_copies; c++) m += copies[c][j] - b;
+        base[j] = m;
+        for (int c = 0; c < n_copies; c++) copies[c][j] = m;
+        sq_tail += m * m;
+    }
+    return FNN_S(fnn_hsum)(sq) + sq_tail;
+}
+
+/*
+ * The mean of n_copies vectors' values j0 <= j < j1 (optimiser state:
+ * velocities and moments estimate the same quantity on every thread, so
+ * they are averaged, not summed), written to shared and to every copy.
+ */
+FNN_CLONES static void FNN_S(fnn_merge_mean)(
+    ptrdiff_t j0, ptrdiff_t j1, int n_copies, FNN_T *restrict shared,
+    FNN_T *const *copies)
+{
+    const FNN_T scale = (FNN_T)1 / n_copies;
+    ptrdiff_t j = j0;
+    for (; j + VLEN <= j1; j += VLEN) {
+        VEC m = {0};
+        for (int c = 0; c < n_copies; c++) m += LOAD(copies[c] + j);
+        m *= scale;
+        STORE(shared + j, m);
+        for (int c = 0; c < n_copies; c++) STORE(copies[c] + j, m);
+    }
+    for (; j < j1; j++) {
+        FNN_T m = 0;
+        for (int c = 0; c < n_copies; c++) m += copies[c][j];
+        m *= scale;
+        shared[j] = m;
+        for (int c = 0; c < n_copies; c++) copies[c][j] = m;
+    }
+}
+
 /* sum_j x[j]^2 (the L2 penalty at the start of an epoch). */
 FNN_CLONES static FNN_T FNN_S(fnn_sumsq)(ptrdiff_t n, const FNN_T *x)
 {
