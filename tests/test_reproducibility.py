@@ -18,20 +18,24 @@ What breaks bit-reproducibility:
   depends on the number of threads.  A fixed n_jobs reproduces; n_jobs=None
   or -1 ("all cores this process may use") gives different bits on machines
   with different core counts or CPU affinity.
-- ``solver='lbfgs'`` and prediction use BLAS's own threads (n_jobs of them;
-  n_jobs=None leaves BLAS at its default, usually all cores).  OpenBLAS does
-  not promise the same bits for different thread counts, and here it does
-  not give them: with scipy's OpenBLAS 0.3.30 (SkylakeX kernels, 2-core AMD
+- ``solver='lbfgs'`` uses BLAS's own threads (n_jobs of them; n_jobs=None
+  leaves BLAS at its default, usually all cores).  OpenBLAS does not
+  promise the same bits for different thread counts, and here it does not
+  give them: with scipy's OpenBLAS 0.3.30 (SkylakeX kernels, 2-core AMD
   EPYC), dgemm with 1 and 2 threads differs in the last bits for
-  (1000 x 300)^T (1000 x 64), the shape of an L-BFGS gradient, and
-  ``predict_proba`` of a 1000-feature, 64-unit network on 300 rows differs,
-  while (1000 x 64)^T (1000 x 3) or a 50-feature network on 100 rows do
-  not (measured with ``threadpoolctl.threadpool_limits``).  So
+  (1000 x 300)^T (1000 x 64), the shape of an L-BFGS gradient, and a
+  one-call prediction of a 1000-feature, 64-unit network on 300 rows
+  differs, while (1000 x 64)^T (1000 x 3) or a 50-feature network on 100
+  rows do not (measured with ``threadpoolctl.threadpool_limits``).  So
   ``lbfgs`` with n_jobs=2 is not bit-identical to n_jobs=1.  With n_jobs=1,
   fnn pins BLAS to one thread during fit and predict, whatever the caller's
   threadpool settings: tested below (a known gap is a strict xfail: the pin
   is ignored in a Python thread while another thread holds a threadpoolctl
   limit).
+- Prediction splits the rows over fnn's threads, each calling
+  single-threaded BLAS, so every row's output comes from the same
+  arithmetic whatever n_jobs is: predictions are the same bits for any
+  n_jobs (tested below).
 - Per-example training (``batch_size=1``) with n_jobs > 1 runs local SGD,
   whose weights depend on the number of threads (a fixed n_jobs reproduces;
   tests/test_threads.py); n_jobs=None runs one thread there.
@@ -277,6 +281,22 @@ def test_n_jobs_1_predict_is_independent_of_the_callers_blas_threads():
         with threadpoolctl.threadpool_limits(limit, user_api="blas"):
             outputs.append(model.predict_proba(X))
     assert_array_equal(*outputs, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predictions_are_the_same_bits_for_any_n_jobs(dtype):
+    # Large enough for the rows to be split over threads.
+    X, y = make_data("classification", dtype, n=3000, d=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fnn.MLPClassifier(hidden_layer_sizes=(64,), max_iter=1, random_state=0,
+                                  n_jobs=1).fit(X, y)
+    outputs = []
+    for n_jobs in (1, 2, 3, None):
+        model.n_jobs = n_jobs
+        outputs.append(model.predict_proba(X))
+    for output in outputs[1:]:
+        assert_array_equal(output, outputs[0], strict=True)
 
 
 BLAS_PIN_IN_THREADS = (

@@ -519,10 +519,12 @@ class _BaseMLP(ParamsMixin):
     def _forward(self, X):
         """Network output for validated X of the parameters' dtype."""
         out = np.empty((X.shape[0], self.n_outputs_), dtype=self._params.dtype)
-        with blas_threads(None if self.n_jobs is None else effective_n_jobs(self.n_jobs)):
+        # Our threads split the rows; BLAS runs one thread in each.
+        with blas_threads(1):
             _forward.forward(X, self._layout.table, self._params,
                              HIDDEN_ACTIVATIONS[self.activation],
-                             ACTIVATIONS[self.out_activation_], out)
+                             ACTIVATIONS[self.out_activation_], out,
+                             n_threads=effective_n_jobs(self.n_jobs))
         return out
 
     def _validated_forward(self, X):

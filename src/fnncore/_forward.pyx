@@ -1,12 +1,19 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Batched forward pass (prediction) through a dense network.
 
-Design: rows are processed in blocks of BLOCK so the intermediate activations
-stay bounded whatever the number of samples; each layer is one GEMM on the
-block.  Blocks are large because each GEMM call wakes BLAS's threads: with
-blocks of 256 rows, 10,000 images took 40 calls per layer and, on a busy
-machine, several times longer than one call would.  Two scratch blocks alternate as a layer's input and
-output; the last layer writes straight into the caller's output array.
+Design:
+- The rows are split into one contiguous range per thread (fnn's own
+  threads, _threads.h); each thread runs its range through the network in
+  blocks of BLOCK rows, one single-threaded GEMM per layer and block, then
+  the bias and activation while the block is still in cache.  The caller
+  pins BLAS to one thread, as in mini-batch training: one GEMM per thread
+  and layer avoids waking BLAS's threads for every call, and the bias and
+  activation passes run in parallel too.
+- Each thread alternates two scratch blocks as a layer's input and output;
+  the last layer writes straight into the caller's output array.  Scratch
+  is allocated once per call.
+- Small inputs run on one thread: starting a thread costs tens of
+  microseconds, more than a few rows' work.
 """
 from cython cimport floating
 from libc.stdlib cimport malloc, free
@@ -15,8 +22,73 @@ from libc.string cimport memcpy
 from fnncore._activations cimport activate_rows
 from fnncore._blas cimport gemm
 from fnncore._network cimport FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET
+from fnncore._threads cimport fnn_barrier, fnn_run_parallel
 
-cdef Py_ssize_t BLOCK = 4096
+# Rows per GEMM: a block's activations (BLOCK x widest layer) stay in a
+# core's L2 cache between layers.
+cdef Py_ssize_t BLOCK = 512
+# Multiply-adds a thread must have to be worth starting (about 100 us).
+cdef Py_ssize_t MIN_WORK_PER_THREAD = 4000000
+
+
+ctypedef struct Forward:
+    const void *X
+    const Py_ssize_t *layout
+    const void *params
+    void *out
+    void *scratch                 # per thread: 2 * BLOCK * widest values
+    Py_ssize_t n_samples, n_features, n_layers, n_outputs, widest
+    int hidden, output
+    fnn_barrier barrier
+
+
+cdef void forward_rows(Forward *f, Py_ssize_t row0, Py_ssize_t row1, floating *scratch,
+                       floating dtype_tag) noexcept nogil:
+    """out[row0:row1] = network(X[row0:row1])."""
+    cdef const floating *X = <const floating *> f.X
+    cdef const floating *P = <const floating *> f.params
+    cdef floating *out = <floating *> f.out
+    cdef const Py_ssize_t *L = f.layout
+    cdef Py_ssize_t l, r, start, m, fan_in, fan_out
+    cdef const floating *A_in
+    cdef floating *Z
+    start = row0
+    while start < row1:
+        m = min(BLOCK, row1 - start)
+        A_in = X + start * f.n_features
+        for l in range(f.n_layers):
+            fan_in = L[l * 4 + FAN_IN]
+            fan_out = L[l * 4 + FAN_OUT]
+            if l == f.n_layers - 1:
+                Z = out + start * f.n_outputs
+            else:
+                Z = scratch + (l % 2) * BLOCK * f.widest
+            gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
+                 P + L[l * 4 + W_OFFSET], fan_out, 0, Z, fan_out)
+            for r in range(m):
+                add_bias(Z + r * fan_out, P + L[l * 4 + B_OFFSET], fan_out)
+            activate_rows(f.output if l == f.n_layers - 1 else f.hidden, Z, m, fan_out)
+            A_in = Z
+        start += m
+
+
+cdef inline void add_bias(floating *z, const floating *b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        z[j] += b[j]
+
+
+cdef void worker(Forward *f, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    forward_rows(f, f.n_samples * t // n_threads, f.n_samples * (t + 1) // n_threads,
+                 <floating *> f.scratch + 2 * t * BLOCK * f.widest, dtype_tag)
+
+
+cdef void worker_float(void *f, int t, int n_threads) noexcept nogil:
+    worker(<Forward *> f, t, n_threads, <float> 0)
+
+
+cdef void worker_double(void *f, int t, int n_threads) noexcept nogil:
+    worker(<Forward *> f, t, n_threads, <double> 0)
 
 
 def forward(
@@ -26,39 +98,37 @@ def forward(
     int hidden_activation,
     int output_activation,
     floating[:, ::1] out,
+    int n_threads=1,
 ):
-    """out = network(X) (OUT: out, shape (n_samples, n_outputs))."""
-    cdef Py_ssize_t n_layers = layout.shape[0]
-    cdef Py_ssize_t n_samples = X.shape[0]
-    cdef const floating *P = &params[0]
-    cdef Py_ssize_t l, r, start, m, fan_in, fan_out, widest = 0
-    cdef const floating *A_in
-    cdef floating *Z
-    for l in range(n_layers):
-        widest = max(widest, layout[l, FAN_OUT])
-    cdef floating *scratch = <floating *> malloc(2 * BLOCK * widest * sizeof(floating))
-    if scratch == NULL:
+    """out = network(X) (OUT: out, shape (n_samples, n_outputs)), on up to
+    n_threads threads; BLAS should be limited to one thread by the caller
+    when n_threads > 1."""
+    cdef Forward f
+    cdef Py_ssize_t l, work = 0
+    cdef int threads
+    f.X = &X[0, 0] if X.shape[0] > 0 else NULL
+    f.layout = &layout[0, 0]
+    f.params = &params[0]
+    f.out = &out[0, 0] if out.shape[0] > 0 else NULL
+    f.n_samples = X.shape[0]
+    f.n_features = X.shape[1]
+    f.n_layers = layout.shape[0]
+    f.n_outputs = out.shape[1]
+    f.hidden = hidden_activation
+    f.output = output_activation
+    f.widest = 0
+    for l in range(f.n_layers):
+        f.widest = max(f.widest, layout[l, FAN_OUT])
+        work += layout[l, FAN_IN] * layout[l, FAN_OUT]
+    work *= f.n_samples
+    threads = <int> max(1, min(n_threads, work // MIN_WORK_PER_THREAD))
+    f.scratch = malloc(2 * threads * BLOCK * f.widest * sizeof(floating))
+    if f.scratch == NULL:
         raise MemoryError()
-
     with nogil:
-        start = 0
-        while start < n_samples:
-            m = min(BLOCK, n_samples - start)
-            A_in = &X[start, 0]
-            for l in range(n_layers):
-                fan_in = layout[l, FAN_IN]
-                fan_out = layout[l, FAN_OUT]
-                if l == n_layers - 1:
-                    Z = &out[start, 0]
-                else:
-                    Z = scratch + (l % 2) * BLOCK * widest
-                for r in range(m):
-                    memcpy(Z + r * fan_out, P + layout[l, B_OFFSET],
-                           fan_out * sizeof(floating))
-                gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                     P + layout[l, W_OFFSET], fan_out, 1, Z, fan_out)
-                activate_rows(output_activation if l == n_layers - 1
-                              else hidden_activation, Z, m, fan_out)
-                A_in = Z
-            start += m
-    free(scratch)
+        if f.n_samples > 0:
+            if floating is float:
+                fnn_run_parallel(threads, worker_float, &f, &f.barrier)
+            else:
+                fnn_run_parallel(threads, worker_double, &f, &f.barrier)
+    free(f.scratch)
