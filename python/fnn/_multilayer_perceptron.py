@@ -335,14 +335,7 @@ class _BaseMLP(ParamsMixin):
         else:
             train = np.arange(X.shape[0], dtype=np.intp)
         n_samples = len(train)
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(f"batch_size={self.batch_size} is larger than the "
-                              f"{n_samples} samples; using {n_samples}.")
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
+        batch_size = self._batch_size_for(n_samples)
         order = train
         snapshot = None
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
@@ -356,29 +349,11 @@ class _BaseMLP(ParamsMixin):
                     rng.shuffle(perm)
                     order = order[perm]
                 snapshot = self._snapshot()
-                self.loss_ = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                             batch_size, snapshot)
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if early_stopping:
-                    self._record_validation(X_val, Y[val], y_val, sw_val)
-                else:
-                    self._record_training_loss()
-                progress.epoch_done(self.n_iter_, self.loss_, n_samples,
-                                    self.validation_scores_[-1] if early_stopping
-                                    else None)
-                self._optimizer.iteration_ends(self.t_)
-                self._checkpoint()
-                if self._no_improvement_count > self.n_iter_no_change:
-                    what = ("Validation score" if early_stopping else "Training loss")
-                    msg = (f"{what} did not improve more than tol={self.tol:f} "
-                           f"for {self.n_iter_no_change} consecutive epochs.")
-                    stop, note = self._optimizer.trigger_stopping(msg)
-                    progress.message(note)
-                    if stop:
-                        break
-                    self._no_improvement_count = 0
+                loss = self._run_epoch(X, Y, sample_weight, class_scale, order,
+                                       batch_size, snapshot)
+                validation = (X_val, Y[val], y_val, sw_val) if early_stopping else None
+                if self._end_epoch(loss, n_samples, progress, validation):
+                    break
                 if incremental:
                     break
                 if self.n_iter_ == self.max_iter:
@@ -394,6 +369,46 @@ class _BaseMLP(ParamsMixin):
             self._params[...] = self._best_params
         if snapshot is not None:
             self._check_outputs_finite(X, snapshot)
+
+    def _batch_size_for(self, n_samples):
+        """batch_size resolved for n_samples training examples, as
+        scikit-learn does ('auto' is min(200, n); larger than n warns)."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(f"batch_size={self.batch_size} is larger than the "
+                          f"{n_samples} samples; using {n_samples}.")
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _end_epoch(self, loss, n_seen, progress, validation=None, unit="epochs"):
+        """Bookkeeping after a pass over the data that trained on n_seen
+        examples with mean loss `loss`: counters, curves, validation score
+        (validation = (X_val, Y_val, y_val, sample_weight_val) when early
+        stopping), progress, learning-rate schedule, checkpoint and the
+        stopping rules.  Returns True when training should stop.  Shared by
+        fit/partial_fit and fnn.distributed, whose passes are rounds."""
+        self.loss_ = loss
+        self.n_iter_ += 1
+        self.t_ += n_seen
+        self.loss_curve_.append(loss)
+        if validation is not None:
+            self._record_validation(*validation)
+        else:
+            self._record_training_loss()
+        progress.epoch_done(self.n_iter_, loss, n_seen,
+                            None if validation is None else self.validation_scores_[-1])
+        self._optimizer.iteration_ends(self.t_)
+        self._checkpoint()
+        if self._no_improvement_count > self.n_iter_no_change:
+            what = "Training loss" if validation is None else "Validation score"
+            stop, note = self._optimizer.trigger_stopping(
+                f"{what} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive {unit}.")
+            progress.message(note)
+            if stop:
+                return True
+            self._no_improvement_count = 0
+        return False
 
     def _checkpoint(self):
         """Save the model to checkpoint_path every checkpoint_every epochs

@@ -521,15 +521,8 @@ class _Trainer:
 
     def run(self, rounds):
         est = self.est
-        if est.batch_size == "auto":
-            batch_size = min(200, self.n_samples)
-        else:
-            if est.batch_size > self.n_samples:
-                warnings.warn(f"batch_size={est.batch_size} is larger than the "
-                              f"{self.n_samples} samples; using {self.n_samples}.")
-            batch_size = int(min(est.batch_size, self.n_samples))
+        batch_size = est._batch_size_for(self.n_samples)
         est.n_iter_ = 0
-        opt = est._optimizer
         progress = EpochProgress(est.verbose, rounds, f"{type(est).__name__} on Dask")
         stopped = False
         try:
@@ -539,23 +532,10 @@ class _Trainer:
                         "batch_size": batch_size}
                 results = self._round(r, spec)
                 n_seen = self._average(results)
-                est.n_iter_ += 1
-                est.t_ += n_seen
-                est.loss_ = sum(res["loss_sum"] for res in results) / n_seen
-                est.loss_curve_.append(est.loss_)
-                est._record_training_loss()
-                progress.epoch_done(est.n_iter_, est.loss_, n_seen)
-                opt.iteration_ends(est.t_)
-                est._checkpoint()
-                if est._no_improvement_count > est.n_iter_no_change:
-                    stop, note = opt.trigger_stopping(
-                        f"Training loss did not improve more than tol={est.tol:f} for "
-                        f"{est.n_iter_no_change} consecutive rounds.")
-                    progress.message(note)
-                    if stop:
-                        stopped = True
-                        break
-                    est._no_improvement_count = 0
+                loss = sum(res["loss_sum"] for res in results) / n_seen
+                if est._end_epoch(loss, n_seen, progress, unit="rounds"):
+                    stopped = True
+                    break
             if not stopped:
                 warnings.warn(f"fnn.distributed.fit: the {rounds} rounds ran and the "
                               "optimization hasn't converged yet.",
