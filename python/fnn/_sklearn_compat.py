@@ -53,7 +53,8 @@ def interoperable(fnn_class):
 
     Until scikit-learn is imported, that is `fnn_class` itself.  Once it is,
     it is a subclass of both `fnn_class` and scikit-learn's class of the same
-    name in sklearn.exceptions (NotFittedError, ConvergenceWarning), so that
+    name in sklearn.exceptions (NotFittedError, ConvergenceWarning,
+    DataConversionWarning), so that
     `except` clauses and warning filters written for either library catch it
     -- scikit-learn's own tools (check_is_fitted users, GridSearchCV, the
     estimator checks) included.
