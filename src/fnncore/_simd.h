@@ -50,6 +50,10 @@
 /* Bytes per explicit vector: one AVX-512 register. */
 #define FNN_VBYTES 64
 
+/* Most vectors of a layer's units that a kernel keeps in registers (delta,
+ * sums and their squares: 3 x 8 of AVX-512's 32 registers). */
+#define FNN_REG_VECS 8
+
 /* Run BODY with `kind` bound to the optimiser rule `rule` and `track` to
  * the truth of `want_sumsq`, both as compile-time constants, so that BODY
  * is compiled once per combination and no row loop dispatches per row. */
