@@ -55,7 +55,8 @@ class PerExampleProblem:
         n_threads * examples_per_merge examples, thread t trains a copy of the
         weights on its share; the weights then move by the sum of the copies'
         changes (Adam: become the copies' mean) and the optimiser state
-        becomes the copies' mean."""
+        becomes the copies' mean.  Under the momentum rules, only thread 0
+        starts a round with the velocity; the others start from zero."""
         params = self.params.copy()
         states = [s.copy() for s in self.states]
         dtype = params.dtype.type
@@ -67,6 +68,8 @@ class PerExampleProblem:
             copies = []
             for t in range(n_threads):
                 copy = (params.copy(), [s.copy() for s in states])
+                if t > 0 and self.step["kind"] != RULES["adam"]["kind"]:
+                    copy[1][0][...] = 0  # only thread 0 keeps the velocity
                 loss, _, _ = self.epoch(copy[0], copy[1],
                                         self.order[bounds[t]:bounds[t + 1]].copy(),
                                         bounds[t])
