@@ -736,3 +736,22 @@ def test_the_harness_reports_crashes_and_hangs_and_continues():
     assert results["harness: segfault"]["how"] == "signal SIGSEGV"
     assert "Fatal Python error: Segmentation fault" in results["harness: segfault"]["stderr"]
     assert results["harness: hang"]["status"] == "hung"
+
+
+def test_the_output_bound_answers_only_far_from_overflow():
+    """fit skips its closing forward pass over the training data only when
+    a bound proves the outputs finite (_outputs_bounded)."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(50, 6).astype(np.float32)
+    y = rng.randint(0, 3, 50)
+    for activation in ("relu", "logistic"):
+        model = fnn.MLPClassifier((5, 4), activation=activation, max_iter=3,
+                                  random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X, y)
+        assert model._outputs_bounded(X)
+        model.coefs_[1][0, 0] = 1e38
+        assert not model._outputs_bounded(X)
+        model.coefs_[1][0, 0] = np.nan
+        assert not model._outputs_bounded(X)
