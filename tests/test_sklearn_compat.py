@@ -40,6 +40,28 @@ def test_check_estimator_passes(estimator):
     assert len(results) > 50
 
 
+# The online perceptron rule visits the rows one at a time in a shuffled
+# order, so its result depends on that order: a row of weight 2 is not two
+# copies of the row visited at two different times (scikit-learn's own
+# Perceptron lists this check as an expected failure), and the final weights
+# of a non-separable problem are those after whichever rows came last
+# (check_classifiers_train asks for 0.83 training accuracy on overlapping
+# blobs; random_state=0 gives 0.78 here, other seeds 0.87-0.93, scikit-learn's
+# Perceptron 0.86-0.93).
+PERCEPTRON_ORDER_DEPENDENT_CHECKS = {"check_sample_weight_equivalence_on_dense_data",
+                                     "check_classifiers_train"}
+
+
+def test_check_estimator_perceptron_fails_only_the_order_dependent_checks():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(fnn.Perceptron(), on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    assert failed == PERCEPTRON_ORDER_DEPENDENT_CHECKS
+    passed = [r for r in results if r["status"] == "passed"]
+    assert len(passed) > 50
+
+
 def test_estimator_types():
     for cls in CLASSIFIERS:
         assert is_classifier(cls()) and not is_regressor(cls())

@@ -5,7 +5,7 @@ Estimators: :class:`MLPClassifier`, :class:`MLPRegressor`.
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
 from ._svc import SVC
-from .exceptions import ConvergenceWarning, NotFittedError
+from .exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from ._persistence import load
 from . import data, datasets, graph
 from ._plotting import plot_learning_curve
@@ -13,4 +13,4 @@ from ._plotting import plot_learning_curve
 __version__ = "0.1.0"
 
 __all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "SVC", "ConvergenceWarning",
-           "NotFittedError", "load", "plot_learning_curve", "__version__"]
+           "DataConversionWarning", "NotFittedError", "load", "plot_learning_curve", "__version__"]

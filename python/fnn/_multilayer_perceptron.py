@@ -588,8 +588,9 @@ class MLPClassifier(_BaseMLP):
         Units in each hidden layer.
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Hidden-layer activation.
-    solver : {'sgd', 'adam'}, default='adam'
-        'lbfgs' is accepted by name but not implemented yet.
+    solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
+        'lbfgs' minimises the full-batch loss with scipy's L-BFGS-B, as
+        scikit-learn's does.
     alpha : float, default=1e-4
         L2 penalty strength.
     batch_size : int or 'auto', default='auto'

@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 
+from .exceptions import DataConversionWarning
+
 
 def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
                  poor_score=False, pairwise=False):
@@ -70,11 +72,6 @@ def interoperable(fnn_class):
                                 {"__module__": fnn_class.__module__,
                                  "__doc__": fnn_class.__doc__})
     return _BOTH[fnn_class]
-
-
-class DataConversionWarning(UserWarning):
-    """The data was converted to the form the estimator needs (here: a
-    column-vector y of shape (n_samples, 1) was read as 1-D)."""
 
 
 def warn_column_vector(y):

@@ -8,3 +8,8 @@ class ConvergenceWarning(UserWarning):
 class NotFittedError(ValueError, AttributeError):
     """The estimator is used before fit; subclasses ValueError and
     AttributeError as scikit-learn's does."""
+
+
+class DataConversionWarning(UserWarning):
+    """The data was converted to the form the estimator needs (e.g. a
+    column-vector y of shape (n_samples, 1) was read as 1-D)."""
