@@ -620,7 +620,7 @@ class MLPClassifier(_BaseMLP):
         Adam's parameters.
     n_iter_no_change : int, default=10
     max_fun : int, default=15000
-        Kept for API compatibility ('lbfgs' only).
+        Most loss evaluations of the 'lbfgs' solver.
     n_jobs : int or None, default=None
         Threads for training and prediction.  None or -1: all cores this
         process may use; 1: one thread.  Mini-batches split each batch's rows
@@ -628,7 +628,7 @@ class MLPClassifier(_BaseMLP):
         sums.  The per-example path (batch_size=1) uses one thread unless
         n_jobs is given explicitly; it then runs local SGD: every thread
         trains its own copy of the weights on its share of the examples and
-        the copies' changes are added up every few hundred examples.  That
+        the copies' changes are added up every 32 examples per thread.  That
         learns as well as one thread (bench/test_threads.py) and gives the
         same weights for the same n_jobs, but not one thread's weights.
     class_weight : None, 'balanced' or dict, default=None

@@ -29,13 +29,14 @@ Design:
   (velocities, moments) estimates the same quantity on every thread and is
   averaged.  A momentum rule's velocity moves the weights for many steps
   after it was built up, so if every thread started a round with it, the
-  sum would apply that drift once per thread: with momentum 0.9, two
-  threads fitted a regression to R^2 0.93 where one thread reached 0.996.
-  So only thread 0 starts a round with the merged velocity and the others
-  start from zero, building up their own within a few steps.  Long rounds hurt: changes made from the same start add up even
-  where one thread's change alone reached the minimum: on Fashion-MNIST
-  512 examples per thread lost four points where 128 and fewer matched one
-  thread (see EXAMPLES_PER_MERGE).
+  sum would apply that drift once per thread.  So only thread 0 starts a
+  round with the merged velocity and the others start from zero, building
+  up their own within a few steps.
+- Long rounds hurt: changes made from the same start add up even where one
+  thread's change alone reached the minimum.  On Fashion-MNIST 512
+  examples per thread lost four points where 128 and fewer matched one
+  thread; with Nesterov momentum a small regression needed 32 or fewer
+  (see EXAMPLES_PER_MERGE).
 - An earlier design split every layer's units across threads and met at
   barriers twice per example; it kept the weights bit-identical to one
   thread's but ran at half the speed of one thread on two quiet cores and
