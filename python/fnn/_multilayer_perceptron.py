@@ -447,12 +447,12 @@ class _BaseMLP(ParamsMixin):
         for any sane model, the bound answers; near it, or with non-finite
         weights, it does not, and the caller runs the network."""
         limit = float(np.finfo(X.dtype).max) / 4
+        bounded = self.activation in ("logistic", "tanh")
         norm_1 = X.shape[1] * max(float(X.max()), -float(X.min()))
-        for layer, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+        for W, b in zip(self.coefs_, self.intercepts_):
             z = norm_1 * float(np.abs(W).max()) + float(np.abs(b).max())
             if not z < limit:
                 return False
-            bounded = self.activation in ("logistic", "tanh")
             norm_1 = W.shape[1] * (1.0 if bounded else z)
         return True
 
