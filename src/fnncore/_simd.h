@@ -53,6 +53,11 @@
 /* Most vectors of a layer's units that a kernel keeps in registers (delta,
  * sums and their squares: 3 x 8 of AVX-512's 32 registers). */
 #define FNN_REG_VECS 8
+/* Fully unroll a loop over those vectors.  Only then does GCC keep the
+ * arrays of vectors in registers: left as a loop (its body is too large for
+ * GCC's own complete unrolling), every access went through the stack, and
+ * the stores, two per vector and row, limited the first layer. */
+#define FNN_UNROLL_REGS _Pragma("GCC unroll 8")
 
 /* Run BODY with `kind` bound to the optimiser rule `rule` and `track` to
  * the truth of `want_sumsq`, both as compile-time constants, so that BODY
