@@ -20,15 +20,36 @@ typedef FNN_T FNN_S(fnn_uvec)
 #define STORE(p, v) (*(FNN_S(fnn_uvec) *)(p) = (v))
 #define VLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_T)))
 
-/* Sum of a vector's lanes, added pairwise in a fixed order. */
+/* Vectors of half, a quarter and an eighth of VEC's bytes. */
+typedef FNN_T FNN_S(fnn_vec_2) __attribute__((vector_size(FNN_VBYTES / 2)));
+typedef FNN_T FNN_S(fnn_vec_4) __attribute__((vector_size(FNN_VBYTES / 4)));
+typedef FNN_T FNN_S(fnn_vec_8) __attribute__((vector_size(FNN_VBYTES / 8)));
+/* The low half plus the high half of vector v into a vector `half` of type
+ * T: half[l] = v[l] + v[l + lanes of T]. */
+#define FNN_FOLD_HALVES(T, half, v)                                           \
+    T half, half##_high;                                                      \
+    memcpy(&half, &(v), sizeof half);                                         \
+    memcpy(&half##_high, (const char *)&(v) + sizeof half, sizeof half);      \
+    half += half##_high
+
+/*
+ * Sum of a vector's lanes, added pairwise in a fixed order: lane l plus
+ * lane l + VLEN/2, then the same on the first half, down to one lane.
+ * Written with half-width vectors so the additions stay in registers: as a
+ * loop over an array of lanes, GCC made each addition a store and a reload,
+ * a chain that cost the 128x10 output layer more than its arithmetic.
+ */
 FNN_INLINE FNN_T FNN_S(fnn_hsum)(VEC v)
 {
-    FNN_T lane[VLEN];
-    memcpy(lane, &v, sizeof v);
-    for (ptrdiff_t width = VLEN / 2; width > 0; width /= 2)
-        for (ptrdiff_t l = 0; l < width; l++) lane[l] += lane[l + width];
-    return lane[0];
+    FNN_FOLD_HALVES(FNN_S(fnn_vec_2), h2, v);
+    FNN_FOLD_HALVES(FNN_S(fnn_vec_4), h4, h2);
+    if (sizeof h4 == 2 * sizeof(FNN_T)) return h4[0] + h4[1];
+    FNN_FOLD_HALVES(FNN_S(fnn_vec_8), h8, h4);
+    /* h8 has two lanes here (float); the index is written so that the
+     * double instantiation of this unreachable line stays in bounds. */
+    return h8[0] + h8[sizeof h8 / sizeof(FNN_T) - 1];
 }
+#undef FNN_FOLD_HALVES
 
 /* sum_j x[j] * y[j] */
 FNN_INLINE FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
