@@ -56,7 +56,8 @@
 /* Fully unroll a loop over those vectors.  Only then does GCC keep the
  * arrays of vectors in registers: left as a loop (its body is too large for
  * GCC's own complete unrolling), every access went through the stack, and
- * the stores, two per vector and row, limited the first layer. */
+ * the stores, two per vector and row, limited the first layer.  The arrays
+ * must also have a constant size (see fnn_step_forward_regs). */
 #define FNN_UNROLL_REGS _Pragma("GCC unroll 8")
 
 /* Run BODY with `kind` bound to the optimiser rule `rule` and `track` to
