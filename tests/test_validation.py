@@ -17,6 +17,9 @@ def _with(row, col, value):
 BAD_X = [
     ("nan", _with(4, 1, np.nan), ValueError, r"nan at row 4, column 1"),
     ("inf", _with(7, 2, np.inf), ValueError, r"inf at row 7, column 2"),
+    # +inf and -inf: their sum is NaN, not an infinity.
+    ("inf and -inf", _with(7, 2, np.inf) - _with(9, 0, np.inf) + X_GOOD, ValueError,
+     r"inf at row 7, column 2"),
     ("1-D", X_GOOD[:, 0], ValueError, r"must be 2-D"),
     ("3-D", X_GOOD.reshape(20, 3, 1), ValueError, r"must be 2-D"),
     ("empty", np.empty((0, 3)), ValueError, r"empty: 0 sample"),
@@ -33,6 +36,21 @@ BAD_X = [
 def test_bad_X_in_fit(cls, case, X, error, message):
     with pytest.raises(error, match=message):
         cls(max_iter=1).fit(X, Y_GOOD)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_finite_X_whose_sum_overflows_is_accepted(dtype):
+    # The finiteness check sums X first; an overflowing sum of finite
+    # values must fall back to checking each entry, not reject X.
+    from fnn._validation import check_array
+
+    big = np.full((4, 3), np.finfo(dtype).max / 2, dtype=dtype)
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(big.sum())
+    np.testing.assert_array_equal(check_array(big, dtype=dtype), big)
+    big[2, 1] = np.nan
+    with pytest.raises(ValueError, match="nan at row 2, column 1"):
+        check_array(big, dtype=dtype)
 
 
 def test_sparse_input_is_refused_clearly():

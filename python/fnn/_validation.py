@@ -101,9 +101,17 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
 
 
 def _all_finite(arr, block=1 << 20):
-    """np.isfinite(arr).all() in blocks, so that checking a large X does
-    not allocate a boolean array as large as X."""
+    """np.isfinite(arr).all(), without a boolean array as large as X.
+
+    A NaN or an infinity makes the sum NaN or infinite, so a finite sum
+    proves every entry finite; the sum reads X once and allocates nothing.
+    Only a non-finite sum (a bad entry, or finite values whose sum
+    overflows) needs the exact check, done in blocks.
+    """
     flat = arr.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(flat.sum()):
+            return True
     return all(np.isfinite(flat[start:start + block]).all()
                for start in range(0, flat.size, block))
 
