@@ -1,6 +1,7 @@
 """fnn.distributed on Fashion-MNIST: 784-100-10, ReLU, Adam, batch 200,
 float32; Dask LocalClusters of 1 and 2 single-threaded worker processes
-against single-process fnn, in the same run.
+(as fnn.distributed.local_cluster starts them) against single-process fnn,
+in the same run.
 
     python -m pytest bench/test_distributed.py -p no:cacheprovider
 
@@ -41,14 +42,12 @@ def _model(epochs, **params):
 
 
 class _Cluster:
-    """A LocalCluster of n single-threaded worker processes holding the
+    """fnn's LocalCluster of n single-threaded worker processes holding the
     training set in n row partitions."""
 
     def __init__(self, n_workers, X, y):
         self.n_workers = n_workers
-        self.local = distributed.LocalCluster(
-            n_workers=n_workers, threads_per_worker=1, processes=True,
-            host="127.0.0.1", dashboard_address="127.0.0.1:0")
+        self.local = fd.local_cluster(n_workers)
         self.client = distributed.Client(self.local, set_as_default=False)
         rows = -(-len(X) // n_workers)
         self.X = self.client.persist(da.from_array(X, chunks=(rows, X.shape[1])))

@@ -19,6 +19,7 @@ import pytest
 
 import fnn
 
+dask = pytest.importorskip("dask", reason="install the dask extra")
 da = pytest.importorskip("dask.array", reason="install the dask extra")
 distributed = pytest.importorskip("distributed", reason="install the dask extra")
 fd = pytest.importorskip("fnn.distributed")
@@ -402,3 +403,18 @@ def test_without_a_client_a_local_cluster_is_started_and_closed():
     after = {p.pid for p in psutil.Process().children(recursive=True)
              if p.is_running() and p.status() != psutil.STATUS_ZOMBIE}
     assert after <= before
+
+
+def test_local_cluster_has_single_threaded_workers_without_the_profiler():
+    with fd.local_cluster(2) as cluster, distributed.Client(cluster) as client:
+        assert list(client.nthreads().values()) == [1, 1]
+        assert set(client.run(lambda: dask.config.get(
+            "distributed.worker.profile.enabled")).values()) == {False}
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+        assert all("profile" not in names for names in callbacks.values())
+        # The setting is the cluster's, not left behind in this process.
+        assert dask.config.get("distributed.worker.profile.enabled")
+    with pytest.raises(ValueError, match="n_workers must be >= 1"):
+        fd.local_cluster(0)
+    with pytest.raises(TypeError, match="n_workers must be an int"):
+        fd.local_cluster(1.5)

@@ -15,7 +15,8 @@ vectors (and the optimiser's state vectors) cross the network.  A round is:
 
 The result is an ordinary fitted estimator: it predicts, pickles and saves
 without Dask.  ``predict`` and ``predict_proba`` map a fitted model over the
-partitions of a Dask array.  See docs/distributed.md for the design, the
+partitions of a Dask array; ``local_cluster`` starts the cluster that ``fit``
+uses when there is no client.  See docs/distributed.md for the design, the
 communication cost and measurements.
 
 Dask (``pip install "fnn[dask]"``) is needed for this module only.
@@ -51,7 +52,7 @@ from ._sklearn_compat import interoperable
 from ._validation import check_random_state, float_dtype_of
 from .exceptions import ConvergenceWarning
 
-__all__ = ["fit", "predict", "predict_proba"]
+__all__ = ["fit", "local_cluster", "predict", "predict_proba"]
 
 _OPTIMIZER_STATES = ("average", "reset")
 
@@ -170,6 +171,48 @@ def predict_proba(estimator, X):
 # ----------------------------------------------------------------------
 # Checks and the client
 # ----------------------------------------------------------------------
+def local_cluster(n_workers=None, **kwargs):
+    """A Dask LocalCluster set up for training on this machine, as ``fit``
+    starts one when there is no client.
+
+    Parameters
+    ----------
+    n_workers : int, default=None
+        Worker processes; None: one per core available to this process
+        (CPU affinity and cgroup limits count).
+    **kwargs
+        Passed to ``distributed.LocalCluster``, overriding the settings
+        below.
+
+    Returns
+    -------
+    distributed.LocalCluster
+        Single-threaded worker processes on 127.0.0.1, the dashboard on any
+        free port, and Dask's statistical profiler off.  Close it when done
+        (or use it as a context manager).
+
+    Notes
+    -----
+    Processes with one thread each: the training loop holds no GIL, but one
+    process per core keeps replicas independent, as on a real cluster.  The
+    profiler wakes every worker every 10 ms to sample its threads' stacks;
+    with a replica on every core that steals time from the training loops
+    (see docs/distributed.md), and the profiles are of no use for compiled
+    code.  On a cluster of your own, set ``distributed.worker.profile.enabled:
+    False`` in Dask's configuration for the same effect.
+    """
+    if n_workers is None:
+        n_workers = dask.system.CPU_COUNT
+    _check_int("n_workers", n_workers, 1)
+    # Any free dashboard port: another cluster may hold Dask's usual 8787.
+    options = {"n_workers": n_workers, "threads_per_worker": 1, "processes": True,
+               "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0", **kwargs}
+    # Nannies hand the configuration of their creation to the worker
+    # processes they start (and restart), so it holds for the cluster's life.
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return distributed.LocalCluster(**options)
+
+
 def _check_estimator(estimator):
     if not isinstance(estimator, _BaseMLP):
         raise TypeError("estimator must be an fnn.MLPClassifier or fnn.MLPRegressor; "
@@ -209,15 +252,7 @@ def _session(client):
     if client is not None:
         yield client
         return
-    # Processes, one thread each: the training loop holds no GIL, but one
-    # process per core keeps replicas independent, as on a real cluster.
-    # CPU_COUNT honours CPU affinity and cgroup limits.
-    cluster = distributed.LocalCluster(n_workers=dask.system.CPU_COUNT,
-                                       threads_per_worker=1,
-                                       processes=True, host="127.0.0.1",
-                                       # Any free port: another cluster may
-                                       # hold Dask's usual 8787.
-                                       dashboard_address="127.0.0.1:0")
+    cluster = local_cluster()
     client = distributed.Client(cluster, set_as_default=False)
     try:
         yield client
