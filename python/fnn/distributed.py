@@ -596,17 +596,23 @@ class _Trainer:
                 opt.state = None
             # In a list: scatter would send a tuple's items one by one.
             payload = client.scatter([(est._params, opt)], broadcast=True, hash=False)[0]
-            futures = []
+            train = dask.delayed(_worker.train_replica, pure=False)
+            tasks = []
             for g, (address, members) in enumerate(self.groups):
                 # A replica's worker that has died is no obstacle (the pin is
                 # loose), but a resubmitted round asks which are alive.
                 where = {"workers": [address], "allow_other_workers": True} \
                     if live is None or address in live else {}
-                # The skeleton (a few KB) travels in the task.
-                futures.append(client.submit(
-                    _worker.train_replica, self.skeleton, payload, spec, members,
-                    *[self.parts[i] for i in members], key=f"fnn-round-{self.tag}-{r}-"
-                    f"{attempt}-{g}", retries=self.retries, pure=False, **where))
+                with dask.annotate(**where):
+                    # The skeleton (a few KB) travels in the task.
+                    tasks.append(train(
+                        self.skeleton, payload, spec, members,
+                        *[self.parts[i] for i in members],
+                        dask_key_name=f"fnn-round-{self.tag}-{r}-{attempt}-{g}"))
+            # All replicas in one message: the client batches messages sent
+            # within 10 ms, so a submit per replica can start the last
+            # replica up to 10 ms after the first, and the round waits for it.
+            futures = client.compute(tasks, retries=self.retries)
             try:
                 return client.gather(futures)
             except (KilledWorker, CancelledError) as exc:
