@@ -409,14 +409,19 @@ def test_without_a_client_a_local_cluster_is_started_and_closed():
 
 
 def test_local_cluster_has_single_threaded_workers_without_the_profiler():
+    keys = ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")
+    before = [dask.config.get(key) for key in keys]
     with fd.local_cluster(2) as cluster, distributed.Client(cluster) as client:
         assert list(client.nthreads().values()) == [1, 1]
         assert set(client.run(lambda: dask.config.get(
             "distributed.worker.profile.enabled")).values()) == {False}
         callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
         assert all("profile" not in names for names in callbacks.values())
-        # The setting is the cluster's, not left behind in this process.
-        assert dask.config.get("distributed.worker.profile.enabled")
+        tick = client.run(lambda dask_worker: dask_worker.periodic_callbacks["tick"]
+                          .callback_time)
+        assert set(tick.values()) == {200}  # milliseconds
+        # The settings are the cluster's, not left behind in this process.
+        assert [dask.config.get(key) for key in keys] == before
     with pytest.raises(ValueError, match="n_workers must be >= 1"):
         fd.local_cluster(0)
     with pytest.raises(TypeError, match="n_workers must be an int"):
