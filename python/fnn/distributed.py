@@ -206,10 +206,10 @@ def local_cluster(n_workers=None, **kwargs):
     whether their event loops are blocked (it warns after 3 s, so 200 ms
     loses nothing).  An idle 2-worker LocalCluster used 0.14 cores here
     with Dask's defaults, 0.04 with these two settings (see
-    docs/distributed.md).  On a
-    cluster of your own, set ``distributed.worker.profile.enabled: False``
-    and ``distributed.admin.tick.interval: 200ms`` in Dask's configuration
-    for the same effect.
+    docs/distributed.md).  On a cluster of your own, set
+    ``distributed.worker.profile.enabled: False`` and
+    ``distributed.admin.tick.interval: 200ms`` in Dask's configuration for
+    the same effect.
     """
     if n_workers is None:
         n_workers = dask.system.CPU_COUNT
