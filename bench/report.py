@@ -48,17 +48,17 @@ def main(argv):
     print(f"\nMachine: {machine()}\n")
     for module, rows in groups.items():
         print(f"## {module}")
-        fnn_rows = {k: v for k, v in rows.items() if k.startswith("fnn")}
-        # A module without other contenders (thread counts) compares its rows
-        # with its first.
-        has_contenders = len(fnn_rows) < len(rows)
-        first = next(iter(rows.values()))
-        header = "fnn is x faster" if has_contenders else "x of first row"
-        print(f"{'contender':<24}{'examples/s':>14}{header:>18}{'accuracy':>10}")
-        for name, info in rows.items():
-            rate = info.get("examples_per_s")
-            if rate is None:
-                continue
+        rated = {k: v for k, v in rows.items() if "examples_per_s" in v}
+        fnn_rows = {k: v for k, v in rated.items() if k.startswith("fnn")}
+        # A module without other contenders (thread counts, Dask workers)
+        # compares its rows with its first.
+        has_contenders = 0 < len(fnn_rows) < len(rated)
+        if rated:
+            first = next(iter(rated.values()))
+            header = "fnn is x faster" if has_contenders else "x of first row"
+            print(f"{'contender':<28}{'examples/s':>14}{header:>18}{'accuracy':>10}")
+        for name, info in rated.items():
+            rate = info["examples_per_s"]
             if not has_contenders:
                 ratios = f"{rate / first['examples_per_s']:.2f}"
             elif name in fnn_rows:
@@ -67,7 +67,16 @@ def main(argv):
                 ratios = ", ".join(f"{fnn_info['examples_per_s'] / rate:.1f}"
                                    for fnn_info in fnn_rows.values())
             accuracy = f"{info['accuracy']:.4f}" if "accuracy" in info else ""
-            print(f"{name:<24}{rate:>14,.0f}{ratios:>18}{accuracy:>10}")
+            print(f"{name:<28}{rate:>14,.0f}{ratios:>18}{accuracy:>10}")
+        # Benchmarks that measure something other than a throughput (the
+        # speedup of alternating Dask fits, accuracies): their numbers.
+        for name, info in rows.items():
+            if name in rated:
+                continue
+            numbers = ", ".join(f"{key} {value:.4g}" for key, value in info.items()
+                                if isinstance(value, (int, float))
+                                and not isinstance(value, bool))
+            print(f"{name}: {numbers}")
         print()
     return code
 
