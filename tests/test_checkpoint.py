@@ -106,3 +106,23 @@ def test_checkpoint_path_may_be_a_pathlib_path(tmp_path):
         warnings.simplefilter("ignore", fnn.ConvergenceWarning)
         fnn.MLPClassifier((4,), max_iter=2, checkpoint_path=path).fit(*_data())
     assert str(fnn.load(path).checkpoint_path) == str(path)
+
+
+def test_a_write_deletes_temporaries_of_dead_writers_only(tmp_path):
+    from fnn._persistence import _host
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path = tmp_path / "model.fnn"
+    names = {
+        "dead writer": f".model.fnn.{_host()}.{dead.pid}.abc123_x.tmp",
+        "live writer": f".model.fnn.{_host()}.{os.getpid()}.abc123_x.tmp",
+        "other host": f".model.fnn.{_host()}x.{dead.pid}.abc123_x.tmp",
+        "other model": f".other.fnn.{_host()}.{dead.pid}.abc123_x.tmp",
+        "user's file": f"model.fnn.{_host()}.{dead.pid}.abc123_x.tmp",
+    }
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"partial")
+    fnn.MLPClassifier().save(path)
+    left = set(os.listdir(tmp_path))
+    assert names["dead writer"] not in left
+    assert left == {"model.fnn"} | set(names.values()) - {names["dead writer"]}

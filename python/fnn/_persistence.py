@@ -52,7 +52,9 @@ members, each with the manifest's dtype and shape (checked from the ``.npy``
 header before the data is read), shapes agree with the network's layout, the
 parameters are finite, the classes sorted.  Anything else is a ValueError
 that says what is wrong.  Files are written atomically: a temporary file in
-the same folder is flushed, fsynced and renamed over the target.
+the same folder is flushed, fsynced and renamed over the target; a
+temporary file left by a writer that was killed mid-write is deleted by the
+next successful write to the same path on the same machine.
 
 Other estimators join with :func:`register`.
 """
@@ -61,6 +63,8 @@ import json
 import math
 import numbers
 import os
+import re
+import socket
 import tempfile
 import types
 import zipfile
@@ -303,13 +307,62 @@ def _umask():
     return mask
 
 
+def _host():
+    """This machine's name, reduced to characters safe in a file name."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def _temporary_prefix(path):
+    return "." + os.path.basename(path) + "."
+
+
+def _remove_orphaned_temporaries(path):
+    """Delete temporary files of ``path`` whose writer died mid-write.
+
+    A process killed between creating its temporary file and renaming it
+    (SIGKILL, power loss) leaves the file behind, the size of a model; a
+    training run that checkpoints and is killed again and again would fill
+    the folder.  The temporary's name holds its writer's host and pid, so
+    the files of a writer on this host that no longer runs can go; files of
+    live processes (another fit saving to the same path) and of other hosts
+    (a shared folder) are left alone.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) probes only on POSIX
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(re.escape(_temporary_prefix(path) + _host() + ".")
+                         + r"(\d+)\.[^.]+\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process; not a pid
+        return True  # either way, not ours to delete
+    return True
+
+
 def _write_atomically(path, members):
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a model file", path)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp",
-                                   prefix="." + os.path.basename(path) + ".")
+                                   prefix=_temporary_prefix(path) + f"{_host()}.{os.getpid()}.")
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, "no such folder", folder) from None
     try:
@@ -326,6 +379,7 @@ def _write_atomically(path, members):
         except OSError:
             pass
         raise
+    _remove_orphaned_temporaries(path)
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
