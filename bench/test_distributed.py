@@ -13,8 +13,8 @@ which happens once before (as it would for data that lives there).
 processes used (workers, or the single process), which other users of a
 shared machine do not inflate: if it is the same for 1 and 2 workers, the
 work itself scales, and the wall-clock ratio shows what contention and
-synchronisation leave of it.  The accuracy benchmark trains longer and
-records test accuracy of 2 workers and of one process for the same epochs.
+synchronisation leave of it.  The accuracy benchmark records the test
+accuracy of 2 workers and of one process after the same epochs.
 """
 import os
 import time
@@ -31,8 +31,11 @@ import fnn  # noqa: E402
 import fnn.distributed as fd  # noqa: E402
 
 HIDDEN = 100
-EPOCHS = 3            # per timed fit
-ACCURACY_EPOCHS = 10  # per fit of the accuracy comparison
+# Per fit, timed or scored: a whole training run, as the issue's accuracy
+# target compares.  A call's fixed cost (about 60 ms here: checking the
+# partitions on the workers, finding the classes) counts as it does for a
+# user; in 3-epoch fits it was 8% of a 2-worker fit and 5% of a 1-worker one.
+EPOCHS = 10
 ROUNDS = 5
 
 
@@ -173,14 +176,14 @@ def test_accuracy_2_workers_vs_single_process(benchmark, fashion_mnist, clusters
     scores = {}
 
     def fit_all():
-        single = _model(ACCURACY_EPOCHS, n_jobs=1).fit(X, y)
+        single = _model(EPOCHS, n_jobs=1).fit(X, y)
         scores["single_process"] = single.score(X_test, y_test)
         for state in ("average", "reset"):
-            model, _ = clusters[2].fit(ACCURACY_EPOCHS, optimizer_state=state)
+            model, _ = clusters[2].fit(EPOCHS, optimizer_state=state)
             scores[f"2_workers_{state}"] = model.score(X_test, y_test)
 
     benchmark.pedantic(fit_all, rounds=1, warmup_rounds=0)
     benchmark.extra_info.update({f"accuracy_{k}": v for k, v in scores.items()})
-    benchmark.extra_info["epochs"] = ACCURACY_EPOCHS
+    benchmark.extra_info["epochs"] = EPOCHS
     # The issue's target: within one point of one process.
     assert abs(scores["2_workers_average"] - scores["single_process"]) <= 0.01, scores
