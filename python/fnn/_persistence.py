@@ -54,7 +54,7 @@ parameters are finite, the classes sorted.  Anything else is a ValueError
 that says what is wrong.  Files are written atomically: a temporary file in
 the same folder is flushed, fsynced and renamed over the target; a
 temporary file left by a writer that was killed mid-write is deleted by the
-next successful write to the same path on the same machine.
+next write to the same path on the same machine.
 
 Other estimators join with :func:`register`.
 """
@@ -360,6 +360,9 @@ def _write_atomically(path, members):
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a model file", path)
+    # Before creating ours, so that a writer killed mid-write leaves at most
+    # its own temporary behind, whatever happened to the writers before it.
+    _remove_orphaned_temporaries(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp",
                                    prefix=_temporary_prefix(path) + f"{_host()}.{os.getpid()}.")
@@ -379,7 +382,6 @@ def _write_atomically(path, members):
         except OSError:
             pass
         raise
-    _remove_orphaned_temporaries(path)
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
