@@ -39,11 +39,17 @@ CHILD = textwrap.dedent("""
 def test_ctrl_c_stops_within_a_second_and_returns_the_model(batch_size, n_jobs):
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(batch_size), str(n_jobs)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "started"
-    time.sleep(1.5)  # well inside the first epochs
-    sent = time.time()
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.5)  # well inside the first epochs
+        sent = time.time()
+        child.send_signal(signal.SIGINT)
+        # A hang here was a deadlock of the per-example threads (a thread
+        # that saw the flag a round late left the others at a barrier).
+        out, err = child.communicate(timeout=60)
+    finally:  # a child that hangs must not outlive the test
+        child.kill()
+        child.wait()
     assert child.returncode == 0, err
     report = json.loads(out.strip().splitlines()[-1])
     assert report["returned_at"] - sent < 1.0

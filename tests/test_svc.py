@@ -505,11 +505,15 @@ print(json.dumps({"outcome": outcome, "at": time.time(),
 def test_ctrl_c_stops_training_promptly():
     child = subprocess.Popen([sys.executable, "-c", CTRL_C_CHILD], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "started"
-    time.sleep(1.0)
-    sent = time.time()
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=60)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.0)
+        sent = time.time()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:  # a child that hangs must not outlive the test
+        child.kill()
+        child.wait()
     assert child.returncode == 0, err
     report = json.loads(out.strip().splitlines()[-1])
     assert report["outcome"] == "interrupted"

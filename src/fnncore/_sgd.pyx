@@ -328,13 +328,19 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         train_examples(e, me, start + span * t // n_threads,
                        start + span * (t + 1) // n_threads, look, dtype_tag)
         fnn_barrier_wait(&e.barrier)  # every copy has finished the round
+        # Read the stop flags here, where no thread can write them: after the
+        # next barrier a faster thread may already train the next round and
+        # set `interrupted` or its `diverged`, and a thread that read that
+        # only then would leave while the others wait for it at a barrier.
+        stop = e.interrupted
+        for u in range(n_threads):
+            stop = stop or e.threads[u].diverged
         merge_share(e, t, n_threads, dtype_tag)
         fnn_barrier_wait(&e.barrier)  # merged everywhere
         me.sumsq = 0
         for u in range(n_threads):
             me.sumsq += e.partial_sumsq[u * PAD]
-            stop = stop or e.threads[u].diverged
-        if stop or e.interrupted:
+        if stop:
             break
         start += round_size
 
