@@ -1,12 +1,8 @@
 """Ctrl-C during fit stops training promptly and keeps a usable model."""
-import json
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import pytest
+from interrupting import ctrl_c_child
 
 CHILD = textwrap.dedent("""
     import json, sys, time, warnings
@@ -37,20 +33,10 @@ CHILD = textwrap.dedent("""
 
 @pytest.mark.parametrize("batch_size, n_jobs", [(1, 1), (1, 2), (64, 1)])
 def test_ctrl_c_stops_within_a_second_and_returns_the_model(batch_size, n_jobs):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(batch_size), str(n_jobs)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "started"
-        time.sleep(1.5)  # well inside the first epochs
-        sent = time.time()
-        child.send_signal(signal.SIGINT)
-        # A hang here was a deadlock of the per-example threads (a thread
-        # that saw the flag a round late left the others at a barrier).
-        out, err = child.communicate(timeout=60)
-    finally:  # a child that hangs must not outlive the test
-        child.kill()
-        child.wait()
-    assert child.returncode == 0, err
-    report = json.loads(out.strip().splitlines()[-1])
+    # A hang here was a deadlock of the per-example threads (a thread that
+    # saw the stop flag a round late left the others waiting at a barrier).
+    returncode, report, err, sent = ctrl_c_child(CHILD, batch_size, n_jobs,
+                                                 after=1.5)  # inside the first epochs
+    assert returncode == 0, err
     assert report["returned_at"] - sent < 1.0
     assert report["warned"] and report["finite"] and report["predict_ok"]

@@ -1,11 +1,6 @@
 """fnn.SVC against scikit-learn's SVC (libsvm) on the same data, and against
 NumPy replicas of the decision function built from the fitted attributes."""
-import json
 import pickle
-import signal
-import subprocess
-import sys
-import time
 import warnings
 
 import numpy as np
@@ -20,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
 
 import fnn
+from interrupting import ctrl_c_child
 
 
 def _split(loader):
@@ -503,19 +499,8 @@ print(json.dumps({"outcome": outcome, "at": time.time(),
 
 
 def test_ctrl_c_stops_training_promptly():
-    child = subprocess.Popen([sys.executable, "-c", CTRL_C_CHILD], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "started"
-        time.sleep(1.0)
-        sent = time.time()
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
-    finally:  # a child that hangs must not outlive the test
-        child.kill()
-        child.wait()
-    assert child.returncode == 0, err
-    report = json.loads(out.strip().splitlines()[-1])
+    returncode, report, err, sent = ctrl_c_child(CTRL_C_CHILD, after=1.0)
+    assert returncode == 0, err
     assert report["outcome"] == "interrupted"
     assert report["at"] - sent < 1.0
     assert report["refit"] > 0
