@@ -11,7 +11,8 @@
  *   time, so each vector of x_a loaded from L1 feeds four multiply-adds.
  *   Several a: each vector of x_b, streamed from L3 or memory, feeds one
  *   multiply-add per a, so the rows share one pass over the data.  Explicit
- *   GCC vectors as in _simd.h (one AVX-512 register, two AVX2, four SSE).
+ *   GCC vectors of _simd.h (one AVX-512 register, two AVX2, four SSE),
+ *   whose lane sum folds halves in registers.
  *   Rows b are gathered by index: the solver permutes its working set, and
  *   each row of 100s of features is long enough for the prefetchers.
  * - The dot products are summed in the data's dtype (float32 stays float32)
@@ -28,7 +29,8 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
-#include <string.h>
+
+#include "_simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
     && __GNUC__ >= 11 && defined(__linux__) && !defined(FNN_NO_TARGET_CLONES)
@@ -39,8 +41,6 @@
 #endif
 #define SVM_INLINE static inline __attribute__((always_inline))
 
-/* Bytes per explicit vector: one AVX-512 register. */
-#define SVM_VBYTES 64
 /* Most kernel rows computed in one pass over the data. */
 #define SVM_MAX_ROWS 8
 

@@ -6,22 +6,11 @@
  * Data layout: sample s is the row X + s * ldx of d values.
  */
 
-typedef SVM_T SVM_S(svm_vec) __attribute__((vector_size(SVM_VBYTES)));
-typedef SVM_T SVM_S(svm_uvec)
-    __attribute__((vector_size(SVM_VBYTES), aligned(sizeof(SVM_T)), may_alias));
-#define VEC SVM_S(svm_vec)
-#define LOAD(p) (*(const SVM_S(svm_uvec) *)(p))
-#define VLEN ((ptrdiff_t)(SVM_VBYTES / sizeof(SVM_T)))
-
-/* Lanes added pairwise in a fixed order. */
-SVM_INLINE SVM_T SVM_S(svm_hsum)(VEC v)
-{
-    SVM_T lane[VLEN];
-    memcpy(lane, &v, sizeof v);
-    for (ptrdiff_t width = VLEN / 2; width > 0; width /= 2)
-        for (ptrdiff_t l = 0; l < width; l++) lane[l] += lane[l + width];
-    return lane[0];
-}
+/* The vector types and the lane sum of _simd.h: one AVX-512 register of
+ * SVM_T, summed by folding halves in registers. */
+#define VEC SVM_S(fnn_vec)
+#define LOAD(p) (*(const SVM_S(fnn_uvec) *)(p))
+#define VLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(SVM_T)))
 
 /* <x, y>.  The row loops below sum each row in exactly this order, so
  * <x_a, x_a> from any of them is the same number (the rbf diagonal is
@@ -34,7 +23,7 @@ SVM_INLINE SVM_T SVM_S(svm_dot)(ptrdiff_t d, const SVM_T *x, const SVM_T *y)
     for (; j + VLEN <= d; j += VLEN) acc += LOAD(x + j) * LOAD(y + j);
     SVM_T tail = 0;
     for (; j < d; j++) tail += x[j] * y[j];
-    return SVM_S(svm_hsum)(acc) + tail;
+    return SVM_S(fnn_hsum)(acc) + tail;
 }
 
 /* out[b] = <x, X[idx[b]]> for b < count, four rows per pass over x. */
@@ -63,10 +52,10 @@ SVM_INLINE void SVM_S(svm_dots)(ptrdiff_t d, const SVM_T *restrict x,
             t2 += x[j] * y2[j];
             t3 += x[j] * y3[j];
         }
-        out[b] = SVM_S(svm_hsum)(a0) + t0;
-        out[b + 1] = SVM_S(svm_hsum)(a1) + t1;
-        out[b + 2] = SVM_S(svm_hsum)(a2) + t2;
-        out[b + 3] = SVM_S(svm_hsum)(a3) + t3;
+        out[b] = SVM_S(fnn_hsum)(a0) + t0;
+        out[b + 1] = SVM_S(fnn_hsum)(a1) + t1;
+        out[b + 2] = SVM_S(fnn_hsum)(a2) + t2;
+        out[b + 3] = SVM_S(fnn_hsum)(a3) + t3;
     }
     for (; b < count; b++) out[b] = SVM_S(svm_dot)(d, x, X + idx[b] * ldx);
 }
@@ -110,8 +99,8 @@ SVM_INLINE void SVM_S(svm_dots_multi)(const int NA, ptrdiff_t d,
                 t0 += xa[r][jj] * y0[jj];
                 t1 += xa[r][jj] * y1[jj];
             }
-            out[r * count + b] = SVM_S(svm_hsum)(acc0[r]) + t0;
-            out[r * count + b + 1] = SVM_S(svm_hsum)(acc1[r]) + t1;
+            out[r * count + b] = SVM_S(fnn_hsum)(acc0[r]) + t0;
+            out[r * count + b + 1] = SVM_S(fnn_hsum)(acc1[r]) + t1;
         }
     }
     for (; b < count; b++)
