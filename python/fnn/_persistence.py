@@ -313,7 +313,9 @@ def _host():
 
 
 def _temporary_prefix(path):
-    return "." + os.path.basename(path) + "."
+    """Start of the names of path's temporary files written on this host;
+    the writer's pid and a random part follow."""
+    return f".{os.path.basename(path)}.{_host()}."
 
 
 def _remove_orphaned_temporaries(path):
@@ -330,8 +332,7 @@ def _remove_orphaned_temporaries(path):
     if os.name != "posix":  # os.kill(pid, 0) probes only on POSIX
         return
     folder = os.path.dirname(os.path.abspath(path))
-    pattern = re.compile(re.escape(_temporary_prefix(path) + _host() + ".")
-                         + r"(\d+)\.[^.]+\.tmp")
+    pattern = re.compile(re.escape(_temporary_prefix(path)) + r"(\d+)\.[^.]+\.tmp")
     try:
         names = os.listdir(folder)
     except OSError:
@@ -365,7 +366,7 @@ def _write_atomically(path, members):
     _remove_orphaned_temporaries(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp",
-                                   prefix=_temporary_prefix(path) + f"{_host()}.{os.getpid()}.")
+                                   prefix=f"{_temporary_prefix(path)}{os.getpid()}.")
     except FileNotFoundError:
         raise FileNotFoundError(errno.ENOENT, "no such folder", folder) from None
     try:
