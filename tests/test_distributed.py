@@ -367,10 +367,12 @@ def test_killed_worker_round_is_redone_with_the_same_result(client):
 
     pids = client.run(os.getpid)
     killed = []
+    fit_returned = threading.Event()
 
     def kill_a_worker_in_a_round():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not killed:
+        # Polls until a round is running, so that the kill hits training; a
+        # fit that ends first leaves `killed` empty and fails the test.
+        while not fit_returned.is_set():
             for address, keys in client.processing().items():
                 if any(str(k).startswith("fnn-round-") for k in keys) and \
                         address in pids:
@@ -380,11 +382,13 @@ def test_killed_worker_round_is_redone_with_the_same_result(client):
             time.sleep(0.005)
 
     killer = threading.Thread(target=kill_a_worker_in_a_round)
-    # Wait for the first round to start, so that the kill hits training.
     model = fnn.MLPClassifier(**params)
     killer.start()
-    fd.fit(model, X, y, client=client)
-    killer.join()
+    try:
+        fd.fit(model, X, y, client=client)
+    finally:
+        fit_returned.set()
+        killer.join()
     assert killed, "no worker was killed during training"
     assert pids[killed[0]] not in client.run(os.getpid).values()
     np.testing.assert_array_equal(model._params, reference._params)
