@@ -30,8 +30,7 @@ W_TRUE = np.random.RandomState(42).standard_normal((N_FEATURES, 3))
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address="127.0.0.1:0")
+    cluster = fd.local_cluster(2)
     client = distributed.Client(cluster, set_as_default=False)
     yield client
     client.close()
