@@ -9,7 +9,9 @@ Flags:
 - -pthread: the per-example loop runs its threads with pthreads.
 Never -ffast-math, never -march=native by default: _simd.h dispatches to
 AVX-512 / AVX2 at run time.  FNN_NATIVE=1 opts into -march=native for a
-local build; FNN_DEBUG=1 builds with Cython's bounds checks and -O0 -g.
+local build (without target_clones: seconds instead of minutes to compile,
+for development); FNN_BUILD_JOBS=N sets the parallel build jobs (default:
+the CPUs this process may use); FNN_DEBUG=1 builds with Cython's bounds checks and -O0 -g.
 FNN_SANITIZE=1 builds with AddressSanitizer and UBSan (-O1 -g, frame
 pointers kept) for .ci/sanitize; load it with the ASan runtime preloaded.
 """
@@ -19,6 +21,7 @@ import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 # Every .pyx in src/fnncore is one extension module fnncore.<name>.
 MODULES = sorted(os.path.basename(p)[:-4] for p in glob.glob("src/fnncore/*.pyx"))
@@ -39,7 +42,9 @@ def compile_args():
         return ["-O0", "-g", *common]
     args = ["-O3", "-fno-math-errno", *common]
     if os.environ.get("FNN_NATIVE"):
-        args.append("-march=native")
+        # A build for this CPU only needs no run-time dispatch; without the
+        # clones it also compiles in a tenth of the time (for development).
+        args += ["-march=native", "-DFNN_NO_TARGET_CLONES"]
     return args
 
 
@@ -55,6 +60,26 @@ def directives():
     if os.environ.get("FNN_DEBUG"):
         return {"boundscheck": True, "wraparound": True, "initializedcheck": True}
     return {}
+
+
+def build_jobs():
+    """Parallel jobs for Cython's translation and the C compilation: one per
+    core this process may run on (FNN_BUILD_JOBS overrides)."""
+    if os.environ.get("FNN_BUILD_JOBS"):
+        return max(1, int(os.environ["FNN_BUILD_JOBS"]))
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class ParallelBuildExt(build_ext):
+    """Compile the extension modules in parallel (setuptools runs them one
+    after another unless `parallel` is set; pip gives no way to pass -j)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = build_jobs()
 
 
 extensions = [
@@ -73,5 +98,7 @@ setup(
     ext_modules=cythonize(
         extensions,
         compiler_directives={"language_level": 3, **directives()},
+        nthreads=build_jobs(),
     ),
+    cmdclass={"build_ext": ParallelBuildExt},
 )
