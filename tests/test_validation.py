@@ -139,3 +139,74 @@ def test_divergence_is_detected_and_weights_kept():
         model.fit(X, y)
     assert all(np.isfinite(W).all() for W in model.coefs_ + model.intercepts_)
     assert np.isfinite(model.predict(X)).all()
+
+
+# ---------------------------------------------------------------------------
+# Sparse input (check_csr) and feature names
+# ---------------------------------------------------------------------------
+import scipy.sparse as sp  # noqa: E402
+
+from fnn._validation import (check_array, check_csr, check_feature_names,  # noqa: E402
+                             feature_names_of)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo", "lil", "dok", "bsr"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_check_csr_converts_every_format_to_csr(fmt, dtype):
+    dense = np.array([[0, 2, 0, 1], [0, 0, 0, 0], [3, 0, 0, 4]], dtype=dtype)
+    X = sp.csr_matrix(dense).asformat(fmt)
+    checked = check_array(X, accept_sparse=True)
+    assert isinstance(checked, sp.csr_matrix)
+    assert checked.dtype == (np.float32 if dtype == np.float32 else np.float64)
+    assert checked.indices.dtype == np.int32 and checked.indptr.dtype == np.int32
+    np.testing.assert_array_equal(checked.toarray(), dense)
+
+
+def test_check_csr_keeps_a_ready_matrix_without_copy():
+    X = sp.random(50, 30, density=0.1, format="csr", dtype=np.float64, random_state=0)
+    X.indices = X.indices.astype(np.int32)
+    X.indptr = X.indptr.astype(np.int32)
+    assert check_csr(X) is X
+
+
+def test_check_csr_sparse_arrays_and_duplicates():
+    coo = sp.coo_array((np.array([1.0, 2.0]), (np.array([0, 0]), np.array([1, 1]))),
+                       shape=(2, 3))
+    checked = check_array(coo, accept_sparse=True)
+    assert checked.toarray()[0, 1] == 3.0
+
+
+def test_check_csr_reports_non_finite_with_row_and_column():
+    X = sp.csr_matrix(np.array([[0.0, 1.0], [0.0, np.nan]]))
+    with pytest.raises(ValueError, match="row 1, column 1"):
+        check_array(X, accept_sparse=True)
+
+
+def test_sparse_refused_unless_accepted():
+    with pytest.raises(TypeError, match="sparse"):
+        check_array(sp.csr_matrix(np.eye(2)))
+
+
+def test_check_csr_empty_and_complex():
+    with pytest.raises(ValueError, match="0 sample"):
+        check_array(sp.csr_matrix((0, 3)), accept_sparse=True)
+    with pytest.raises(ValueError, match="Complex"):
+        check_array(sp.csr_matrix(np.eye(2) * 1j), accept_sparse=True)
+
+
+def test_feature_names_follow_scikit_learn():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"a": [1.0], "b": [2.0]})
+    names = feature_names_of(frame)
+    assert list(names) == ["a", "b"] and names.dtype == object
+    assert feature_names_of(pd.DataFrame({0: [1.0], "b": [2.0]})) is None
+    assert feature_names_of(np.ones((1, 2))) is None
+    check_feature_names(names, frame, "Model")
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        check_feature_names(names, np.ones((1, 2)), "Model")
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        check_feature_names(None, frame, "Model")
+    with pytest.raises(ValueError, match="same order"):
+        check_feature_names(names, frame[["b", "a"]], "Model")
+    with pytest.raises(ValueError, match="unseen at fit time"):
+        check_feature_names(names, frame.rename(columns={"a": "c"}), "Model")
