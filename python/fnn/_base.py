@@ -5,7 +5,9 @@ are exactly the constructor's arguments, stored unchanged), so clone,
 Pipeline and GridSearchCV work, while scikit-learn stays an optional
 dependency.
 """
+import contextlib
 import inspect
+import threading
 
 
 class ParamsMixin:
@@ -34,6 +36,24 @@ class ParamsMixin:
                 )
             setattr(self, name, value)
         return self
+
+    @contextlib.contextmanager
+    def _fitting(self):
+        """Hold this estimator's fit lock: fits of one estimator run one at
+        a time (a second thread's fit waits), while predictions go on
+        reading the fitted state the last fit published.
+
+        The lock is made on first use (dict.setdefault is atomic, so two
+        threads get the same lock) and is left out of pickles and copies.
+        """
+        lock = self.__dict__.setdefault("_fit_lock", threading.RLock())
+        with lock:
+            yield
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_fit_lock", None)
+        return state
 
     def save(self, path):
         """Write this estimator to ``path`` in fnn's model format.

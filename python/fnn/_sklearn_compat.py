@@ -12,7 +12,7 @@ from .exceptions import DataConversionWarning
 
 
 def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
-                 poor_score=False, pairwise=False):
+                 poor_score=False, pairwise=False, sparse=False):
     """scikit-learn Tags for one of fnn's estimators.
 
     Parameters
@@ -28,6 +28,8 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
     pairwise : bool
         X is a precomputed (n_samples, n_samples) kernel matrix rather than
         features (e.g. SVC with kernel='precomputed').
+    sparse : bool
+        The estimator accepts SciPy sparse input.
     """
     from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 
@@ -41,7 +43,7 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
                          if estimator_type == "classifier" else None),
         regressor_tags=(RegressorTags(poor_score=poor_score)
                         if estimator_type == "regressor" else None),
-        input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False,
+        input_tags=InputTags(two_d_array=True, sparse=sparse, allow_nan=False,
                              categorical=False, string=False, dict=False,
                              pairwise=pairwise),
     )
