@@ -11,7 +11,8 @@ from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from fnncore import _sgd
 
-from reference import ReferenceMLP, ReferenceOptimizer, train_epoch
+from reference import ReferenceOptimizer, train_epoch
+from reference_poisson import ReferenceMLP
 
 RULES = {  # name -> (fnn kernel step, reference optimiser kwargs)
     "sgd": (dict(kind=0, momentum=0.0), dict(solver="sgd", momentum=0.0)),
