@@ -207,9 +207,10 @@ def test_divergence_is_seen_by_every_thread():
     model = fnn.MLPRegressor(hidden_layer_sizes=(128,), solver="sgd", momentum=0.0,
                              learning_rate_init=10.0, batch_size=1, n_jobs=2,
                              max_iter=2)
-    with pytest.raises(ValueError, match="diverged"):
+    with pytest.warns(fnn.ConvergenceWarning, match="diverged in epoch 1"):
         model.fit(X, y)
-    assert all(np.isfinite(W).all() for W in model.coefs_)
+    assert all(np.isfinite(W).all() for W in model.coefs_ + model.intercepts_)
+    assert model.n_iter_ == 1 and np.isnan(model.loss_curve_[-1])
 
 
 def _minibatch_fit(n_jobs, solver, dtype, batch_size=16):
