@@ -469,10 +469,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 "hidden_layer_sizes changed since the model was fitted "
                 f"({list(self._layout.layer_units[1:-1])}); warm_start and "
                 "partial_fit need the same architecture.")
+        # From scratch, a first epoch that diverges leaves no trained weights.
+        from_scratch = first_pass and assigned is None
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, class_scale)
+            self._fit_lbfgs(X, Y, sample_weight, class_scale, from_scratch)
         else:
-            self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng)
+            self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng,
+                                 from_scratch)
 
     def _initialize(self, layer_units, dtype, rng, assigned=None):
         """Fresh weights with scikit-learn's Glorot-uniform draws, in the same
@@ -539,12 +542,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 raise ValueError(f"{kind}_[{i}] must contain finite numbers.")
             view[...] = layer
 
-    def _fit_lbfgs(self, X, Y, sample_weight, class_scale):
+    def _fit_lbfgs(self, X, Y, sample_weight, class_scale, from_scratch):
         """Full-batch L-BFGS-B (SciPy) on the objective and gradient the
         compiled core computes over all of X, as scikit-learn's 'lbfgs'.
 
         Ctrl-C keeps the last accepted iterate (with a warning), as does an
-        objective that turns non-finite."""
+        objective that turns non-finite (unless no iteration of a fit from
+        scratch finished: see _refuse_untrained)."""
         import scipy.optimize
 
         loss_code, out_name = LOSSES[self._loss_name]
@@ -593,6 +597,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._ensure_finite_outputs(X, start, "the last L-BFGS iteration")
             return
         if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+            if from_scratch and not losses:
+                self._refuse_untrained("L-BFGS iteration 1")
             keep_accepted()
             self.n_iter_ = len(losses) + 1
             self.loss_curve_.extend([*losses, float("nan")])
@@ -679,7 +685,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             raise ValueError(f"The test_size = {n_val} should be greater or equal to "
                              f"the number of classes = {len(present)}")
 
-    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng):
+    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng,
+                        from_scratch):
         if not incremental or "_optimizer" not in self.__dict__:
             self._optimizer = make_optimizer(self, self._layout.n_params,
                                              self._params.dtype)
@@ -712,6 +719,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
                                                  batch_size, restore_point)
                 if diverged:
+                    if from_scratch and self.n_iter_ == 0 and not early_stopping:
+                        self._refuse_untrained("epoch 1")
                     self._record_divergence(progress, early_stopping)
                     restore_point = None  # already restored
                     break
@@ -792,6 +801,17 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             "The weights of the last finished epoch were kept and training stopped. "
             f"Try a smaller learning_rate_init (now {self.learning_rate_init}) or "
             "scale the input features.", interoperable(ConvergenceWarning))
+
+    def _refuse_untrained(self, what):
+        """A fit from scratch whose first epoch diverged has no finished
+        epoch's weights to keep, only its random start: it raises, as
+        scikit-learn's does (with early stopping, both keep the start, the
+        best weights validated so far)."""
+        raise ValueError(
+            f"{_NON_FINITE} (Training diverged in {what} of a fit from scratch: the "
+            "loss became non-finite before any epoch finished, so no trained weights "
+            f"exist. Try a smaller learning_rate_init (now {self.learning_rate_init}) "
+            "or scale the input features.)")
 
     def _checkpoint(self):
         """Save the model to checkpoint_path every checkpoint_every epochs
