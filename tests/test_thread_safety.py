@@ -160,6 +160,23 @@ CHILD = textwrap.dedent('''
         results["predict after all"] = outcome(lambda: None)
         report["attributes"] = results
 
+    elif scenario == "solver-switch":
+        # An lbfgs fit of another shape leaves no optimiser behind for a
+        # later partial_fit (its state had the old network's size).
+        model = fnn.MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=seed)
+        model.fit(XA, yA)
+        XC, yC = rng.rand(2000, 300), rng.randint(0, 2, 2000)
+        model.set_params(solver="lbfgs", max_iter=5).fit(XC, yC)
+        model.set_params(solver="adam")
+        for _ in range(3):
+            model.partial_fit(XC, yC)
+        model._optimizer.state = (np.zeros(3), np.zeros(3))  # tampered with
+        try:
+            model.partial_fit(XC, yC)
+        except ValueError as exc:
+            report["tampered"] = str(exc)
+        report["finite"] = bool(np.isfinite(model.predict_proba(XC)).all())
+
     print(json.dumps(report), flush=True)
 ''')
 
@@ -220,3 +237,13 @@ def test_inconsistent_attributes_are_ignored_or_refused():
     assert results["n_jobs huge"].startswith("InvalidParameterError: The 'n_jobs' "
                                              "parameter of MLPClassifier")
     assert results["predict after all"] == "same"
+
+
+def test_partial_fit_after_a_solver_switch_starts_a_new_optimiser():
+    # Before: the optimiser of the first fit survived the lbfgs fit, and
+    # partial_fit stepped a 300-feature network with its 4-feature state
+    # (out-of-bounds reads, then an abort).
+    report = run_child("solver-switch", 0)
+    assert report["finite"] and report["errors"] == []
+    assert report["tampered"].startswith("the optimiser state does not match the network "
+                                         "[300, 5, 1]")

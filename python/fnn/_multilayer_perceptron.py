@@ -39,7 +39,7 @@ from fnncore import _forward, _losses, _minibatch, _sgd
 from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
-from ._optimizers import make_optimizer
+from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, make_optimizer
 from ._param_validation import Interval, Options, check_param, validate_params
 from ._parallel import blas_threads, effective_n_jobs
 from ._progress import EpochProgress
@@ -354,9 +354,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             fitted["classes_"] = state.binarizer.classes_
         fitted["_fitted"] = state
         self.__dict__.update(fitted)
-        # Gone with the old model: its feature names, and values assigned to
+        # Gone with the old model: what this fit did not make (its optimiser
+        # after an lbfgs fit, its feature names...), and values assigned to
         # attributes derived from the state (n_layers_, out_activation_).
-        for name in ("feature_names_in_", "n_layers_", "out_activation_",
+        for name in (*_FITTED_ATTRIBUTES, "n_layers_", "out_activation_",
                      "_assigned_layers"):
             if name not in fitted:
                 self.__dict__.pop(name, None)
@@ -690,6 +691,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         if not incremental or "_optimizer" not in self.__dict__:
             self._optimizer = make_optimizer(self, self._layout.n_params,
                                              self._params.dtype)
+        else:
+            self._check_optimizer()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
@@ -744,6 +747,21 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._ensure_finite_outputs(X, restore_point, f"epoch {self.n_iter_}")
         elif self.n_iter_:
             self._ensure_finite_outputs(X, self._restore_point(), f"epoch {self.n_iter_}")
+
+    def _check_optimizer(self):
+        """The optimiser partial_fit continues with must have the state
+        vectors its update rule reads, of the network's size and dtype: the
+        step kernels trust them."""
+        opt, n = self._optimizer, self._layout.n_params
+        sizes = {_SGD: (0, 0), _MOMENTUM: (n, 0), _NESTEROV: (n, 0), _ADAM: (n, n)}
+        state = getattr(opt, "state", None)
+        if (getattr(opt, "kind", None) not in sizes or len(state) != 2 or any(
+                not isinstance(s, np.ndarray) or s.shape != (size,)
+                or s.dtype != self._params.dtype or not s.flags.c_contiguous
+                for s, size in zip(state, sizes[opt.kind]))):
+            raise ValueError("the optimiser state does not match the network "
+                             f"{list(self._layout.layer_units)}; fit the model again "
+                             "(warm_start=False) to start a new one.")
 
     def _batch_size_for(self, n_samples):
         """batch_size resolved for n_samples training examples, as

@@ -119,6 +119,7 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
     """
     _check_estimator(estimator)
     estimator._validate_params()
+    estimator._check_checkpoint_target()
     if estimator.early_stopping:
         raise ValueError("early_stopping=True is not supported by fnn.distributed.fit; "
                          "hold out a validation set and score the model after fit.")
