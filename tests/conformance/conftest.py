@@ -22,10 +22,10 @@ import os
 from pathlib import Path
 
 import pytest
-import sklearn
 
-from expected_failures import KNOWN_FAILURES, PRIVATE_API, SKLEARN_VERSION
-from substitution import (REFERENCE_RUN, receives_substituted_class, replacements,
+from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API, version_mismatch
+from substitution import (LOADED_PREFIX, REFERENCE_RUN, receives_substituted_class,
+                          replacements,
                           sklearn_classes, standing_in, substituted,
                           uses_substituted_class)
 
@@ -47,7 +47,11 @@ def _test_id(item):
 
 
 def _is_conformance(item):
-    return HERE in Path(item.path).parents
+    """Whether `item` is one of scikit-learn's tests (not a test of this
+    folder's own)."""
+    function = getattr(item, "function", None)
+    return (HERE in Path(item.path).parents and function is not None
+            and function.__module__.startswith(LOADED_PREFIX))
 
 
 def _random_seeds():
@@ -88,18 +92,10 @@ def _uses_substituted_class(item):
     return uses_substituted_class(item.function, _params(item), standing_in())
 
 
-def _version_mismatch():
-    installed = ".".join(sklearn.__version__.split(".")[:2])
-    if installed != SKLEARN_VERSION:
-        return (f"the expected failures are listed for scikit-learn {SKLEARN_VERSION}, "
-                f"whose test modules differ from the installed {sklearn.__version__}'s")
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
     # A session-wide hook: leave the other folders' items alone.
     kept, deselected = [], []
-    mismatch = None if REFERENCE_RUN else _version_mismatch()
+    mismatch = None if REFERENCE_RUN else version_mismatch()
     for item in items:
         if not _is_conformance(item):
             kept.append(item)
@@ -120,8 +116,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xfail(
                 strict=True, reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
         elif test_id in _KNOWN_FAILURE_CAUSE:
+            cause = _KNOWN_FAILURE_CAUSE[test_id]
             item.add_marker(pytest.mark.xfail(
-                strict=True, reason=f"known failure: {_KNOWN_FAILURE_CAUSE[test_id]}"))
+                strict=True, reason=f"known failure, {cause}: {CAUSES[cause]}"))
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -160,6 +157,9 @@ def _recording_constructions(built):
 def _fnn_estimators_in_sklearn(request):
     """fnn's estimators in scikit-learn's packages for the duration of the
     test (in the reference run: check the selection of the test)."""
+    if not _is_conformance(request.node):
+        yield
+        return
     if not REFERENCE_RUN:
         with substituted(replacements()):
             yield
