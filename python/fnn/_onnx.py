@@ -40,6 +40,7 @@ import functools
 import math
 
 import numpy as np
+import scipy.sparse
 
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
@@ -51,31 +52,54 @@ _SKL2ONNX_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu", "soft
 
 
 # ----------------------------------------------------------------------
-# Activations we emit ourselves: name -> f(emit, x) returning the result's
-# name, where emit(op_type, inputs, **attributes) adds one node.  The
-# definitions and defaults are PyTorch's.
+# Activations we emit ourselves: name -> f(nodes, z) returning the name of
+# the result, where nodes(op_type, inputs, **attributes) adds one node (see
+# _Nodes).  The definitions and defaults are PyTorch's.  onnxruntime's CPU
+# kernels for Elu, LeakyRelu, Softplus and Erf take float32 only, so these
+# are built from operators it runs in float64 too.
 # ----------------------------------------------------------------------
-def _gelu(emit, x):
-    # The exact form x Phi(x) = x (1 + erf(x / sqrt(2))) / 2, not the tanh
-    # approximation.
-    erf = emit("Erf", [emit("Mul", [x, emit.constant(1 / math.sqrt(2))])])
-    return emit("Mul", [emit("Mul", [x, emit("Add", [erf, emit.constant(1.0)])]),
-                        emit.constant(0.5)])
+def _elu(nodes, z):
+    # alpha (exp(z) - 1) for z <= 0, alpha = 1; exp of min(z, 0) cannot
+    # overflow.
+    negative = nodes("Sub", [nodes("Exp", [nodes("Min", [z, nodes.constant(0.0)])]),
+                             nodes.constant(1.0)])
+    return nodes("Where", [nodes("Greater", [z, nodes.constant(0.0)]), z, negative])
+
+
+def _gelu(nodes, z):
+    # The exact form z Phi(z) = z (1 + erf(z / sqrt(2))) / 2, not the tanh
+    # approximation.  onnxruntime computes Erf in float32 only.
+    from onnx import TensorProto
+    scaled = nodes("Mul", [z, nodes.constant(1 / math.sqrt(2))])
+    if nodes.float_type == TensorProto.FLOAT:
+        erf = nodes("Erf", [scaled])
+    else:
+        erf = nodes("Cast", [nodes("Erf", [nodes("Cast", [scaled], to=TensorProto.FLOAT)])],
+                    to=nodes.float_type)
+    return nodes("Mul", [nodes("Mul", [z, nodes("Add", [erf, nodes.constant(1.0)])]),
+                         nodes.constant(0.5)])
+
+
+def _softplus(nodes, z):
+    # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow for large |z|.
+    tail = nodes("Log", [nodes("Add", [nodes("Exp", [nodes("Neg", [nodes("Abs", [z])])]),
+                                       nodes.constant(1.0)])])
+    return nodes("Add", [nodes("Relu", [z]), tail])
 
 
 _ACTIVATIONS = {
-    "identity": lambda emit, x: x,
-    "logistic": lambda emit, x: emit("Sigmoid", [x]),
-    "tanh": lambda emit, x: emit("Tanh", [x]),
-    "relu": lambda emit, x: emit("Relu", [x]),
-    "softmax": lambda emit, x: emit("Softmax", [x], axis=-1),
-    "exp": lambda emit, x: emit("Exp", [x]),
-    "leaky_relu": lambda emit, x: emit("LeakyRelu", [x], alpha=0.01),
-    "elu": lambda emit, x: emit("Elu", [x], alpha=1.0),
+    "identity": lambda nodes, z: z,
+    "logistic": lambda nodes, z: nodes("Sigmoid", [z]),
+    "tanh": lambda nodes, z: nodes("Tanh", [z]),
+    "relu": lambda nodes, z: nodes("Relu", [z]),
+    "softmax": lambda nodes, z: nodes("Softmax", [z], axis=-1),
+    "exp": lambda nodes, z: nodes("Exp", [z]),
+    # max(z, 0.01 z) is z for z > 0 and 0.01 z otherwise.
+    "leaky_relu": lambda nodes, z: nodes("Max", [z, nodes("Mul", [z, nodes.constant(0.01)])]),
+    "elu": _elu,
     "gelu": _gelu,
-    "silu": lambda emit, x: emit("Mul", [x, emit("Sigmoid", [x])]),
-    # onnxruntime computes it without overflow (x + log1p(exp(-x)) for x > 0).
-    "softplus": lambda emit, x: emit("Softplus", [x]),
+    "silu": lambda nodes, z: nodes("Mul", [z, nodes("Sigmoid", [z])]),
+    "softplus": _softplus,
 }
 
 
@@ -165,6 +189,9 @@ class _MLPClassifierView(_MLPView):
             raise NotImplementedError(
                 "fnn.to_onnx exports classifiers whose output activation is "
                 f"'logistic' or 'softmax'; this one has {self.out_activation_!r}.")
+        # skl2onnx maps both output activations: its converters always take
+        # the output layer.
+        self.own_layers = min(self.own_layers, len(self.coefs_) - 1)
         self.multilabel_ = self.out_activation_ == "logistic" and self.n_outputs_ > 1
         if self.multilabel_:
             self.classes_ = np.arange(self.n_outputs_)
@@ -465,9 +492,7 @@ def to_onnx(model, X, *, target_opset=None):
     ImportError
         If skl2onnx is not installed (``pip install "fnn[onnx]"``).
     """
-    skl2onnx = _skl2onnx()
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
-
+    _skl2onnx()
     view_of = next((_VIEWS[cls] for cls in type(model).__mro__ if cls in _VIEWS), None)
     if view_of is None:
         raise TypeError("fnn.to_onnx exports fnn's MLPClassifier, MLPRegressor, "
@@ -475,15 +500,25 @@ def to_onnx(model, X, *, target_opset=None):
     if "n_features_in_" not in model.__dict__:
         raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet; "
                              "fit it before exporting it.")
+    if scipy.sparse.issparse(X):
+        raise TypeError("X must be a dense sample (its dtype and width define the "
+                        "ONNX graph's input); got a sparse matrix.")
     X = np.asarray(X)
-    types = {np.dtype(np.float32): FloatTensorType, np.dtype(np.float64): DoubleTensorType}
-    if X.dtype not in types:
+    if X.dtype not in (np.float32, np.float64):
         raise TypeError("X must be float32 or float64 (its dtype is the ONNX graph's "
                         f"input type); got {X.dtype}.")
     if X.ndim != 2 or X.shape[1] != model.n_features_in_:
         raise ValueError(f"X must be 2-D with {model.n_features_in_} columns (the "
                          f"model's features); got shape {X.shape}.")
-    view = view_of(model)
-    return skl2onnx.convert_sklearn(
-        view, initial_types=[("X", types[X.dtype]([None, X.shape[1]]))],
-        target_opset=target_opset, name=type(model).__name__)
+    return _convert(view_of(model), X.dtype, X.shape[1], target_opset,
+                    type(model).__name__)
+
+
+def _convert(view, dtype, n_features, target_opset=None, name="fnn"):
+    """The ONNX model of a view, with one input ``X`` (N, n_features) of
+    dtype float32 or float64."""
+    skl2onnx = _skl2onnx()
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    tensor = FloatTensorType if np.dtype(dtype) == np.float32 else DoubleTensorType
+    return skl2onnx.convert_sklearn(view, initial_types=[("X", tensor([None, n_features]))],
+                                    target_opset=target_opset, name=name)
