@@ -1,5 +1,7 @@
 """fnn.to_onnx: onnxruntime's outputs against fnn's own predictions, for
 every estimator, activation, target kind, SVC kernel and input dtype."""
+import pathlib
+import re
 import subprocess
 import sys
 import types
@@ -13,6 +15,7 @@ pytest.importorskip("skl2onnx")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
+import fnn  # noqa: E402
 from fnn import SVC, MLPClassifier, MLPRegressor, NotFittedError, Perceptron  # noqa: E402
 from fnn import _onnx  # noqa: E402
 from fnn._onnx import to_onnx  # noqa: E402
@@ -238,17 +241,20 @@ def test_svc_gamma(gamma):
                  model.decision_function(X_test).astype(np.float32), np.float32)
 
 
-def test_svc_break_ties():
+@pytest.mark.parametrize("labels", [np.arange(5), np.array(list("vwxyz"))])
+def test_svc_break_ties(labels):
     """break_ties=True predicts the argmax of the one-vs-rest values, which
     differs from the vote on some rows of this data."""
     X = data(120)
-    y = np.digitize(X[:, 0] + X[:, 1], [-1, -0.3, 0.3, 1])
+    y = labels[np.digitize(X[:, 0] + X[:, 1], [-1, -0.3, 0.3, 1])]
     model = SVC(break_ties=True).fit(X, y)
     X_test = data(400, seed=1)
     by_vote = SVC(break_ties=False).fit(X, y).predict(X_test)
     assert (model.predict(X_test) != by_vote).any()
     label, _ = run(to_onnx(model, X_test[:1]), X_test)
     np.testing.assert_array_equal(label, model.predict(X_test))
+    with pytest.raises(ValueError, match="break_ties"):
+        to_onnx(model.set_params(decision_function_shape="ovo"), X_test)
 
 
 # ----------------------------------------------------------------------
@@ -335,3 +341,14 @@ def test_import_without_skl2onnx():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert 'pip install "fnn[onnx]"' in result.stdout
+
+
+def test_documentation_example(tmp_path, monkeypatch):
+    """The Python example of docs/onnx.md runs (it asserts its own
+    results)."""
+    page = pathlib.Path(__file__).parent.parent / "docs" / "onnx.md"
+    (example,) = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    monkeypatch.chdir(tmp_path)  # it saves model.onnx
+    monkeypatch.setattr(fnn, "to_onnx", to_onnx, raising=False)
+    exec(compile(example, str(page), "exec"), {})
+    assert (tmp_path / "model.onnx").is_file()

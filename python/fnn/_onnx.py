@@ -11,11 +11,12 @@ Perceptron and SVC, and fnn's estimators carry the same fitted attributes.
 So we do not write graphs: each fnn model is shown to skl2onnx as a *view*,
 a small object holding, under scikit-learn's names, what skl2onnx's
 converter reads, taken from the public fitted attributes fnn shares with
-scikit-learn (``coefs_``, ``intercepts_``, ``activation``,
-``out_activation_``, ``n_outputs_``, ``classes_``, ``coef_``,
-``intercept_``, ``support_vectors_``, ``support_``, ``dual_coef_``,
-``n_support_``, ``kernel``, ``degree``, ``coef0``, ``gamma``,
-``decision_function_shape``, ``break_ties``), plus SVC's ``_gamma``, the
+scikit-learn (``n_features_in_``; ``coefs_``, ``intercepts_``,
+``activation``, ``out_activation_``, ``classes_`` of the MLPs; ``coef_``,
+``intercept_``, ``classes_`` of Perceptron; ``support_vectors_``,
+``dual_coef_``, ``intercept_``, ``n_support_``, ``classes_``, ``kernel``,
+``degree``, ``coef0``, ``gamma``, ``decision_function_shape``,
+``break_ties`` of SVC), plus SVC's ``_gamma``, the
 value gamma='scale' took from the training data, which scikit-learn's SVC
 keeps under the same name.  The view classes are registered in skl2onnx's
 converter registry; their converters declare skl2onnx's own operators
@@ -221,6 +222,10 @@ class _SVCView:
     probability = False
 
     def __init__(self, model):
+        if model.break_ties and model.decision_function_shape == "ovo":
+            # fnn's predict refuses this too.
+            raise ValueError("break_ties must be False when decision_function_shape "
+                             "is 'ovo'.")
         if callable(model.kernel) or model.kernel == "precomputed":
             raise ValueError(
                 f"fnn.to_onnx cannot export SVC(kernel={model.kernel!r}): the ONNX "
@@ -232,7 +237,6 @@ class _SVCView:
         self._gamma = _svc_gamma(model)
         self.classes_ = _onnx_classes(model.classes_)
         self.support_vectors_ = np.array(model.support_vectors_)
-        self.support_ = np.array(model.support_)
         self.n_support_ = np.array(model.n_support_)
         self.dual_coef_ = np.array(model.dual_coef_)
         self.intercept_ = np.array(model.intercept_)
@@ -484,8 +488,12 @@ def to_onnx(model, X, *, target_opset=None):
         n_labels) 0/1 for a multilabel MLPClassifier), ``variable`` (N,
         n_outputs) for a regressor.  A classifier's second output,
         ``probabilities``, holds ``predict_proba`` for MLPClassifier and
-        the decision values for Perceptron and SVC ((N, 2) ``[-d, d]`` for
-        two classes, else ``decision_function``).
+        the decision values for Perceptron and SVC: ``decision_function``,
+        except for two classes, where skl2onnx's layout is kept, (N, 2)
+        ``[-d, d]`` for Perceptron and ``[d, -d]`` for SVC.
+
+        The graph computes in X's dtype, except SVC's SVMClassifier node
+        and gelu's Erf, which onnxruntime computes in float32.
 
     Raises
     ------
