@@ -125,6 +125,21 @@ def test_mlp_own_layers(kind, activation, dtype, monkeypatch):
     assert_close(proba, model.predict_proba(X_test), dtype)
 
 
+@pytest.mark.parametrize("known", [_onnx._SKL2ONNX_ACTIVATIONS, frozenset()])
+def test_mlp_without_hidden_layer(known, monkeypatch):
+    monkeypatch.setattr(_onnx, "_SKL2ONNX_ACTIVATIONS", known)
+    X = data()
+    for model in (fit_quietly(MLPClassifier(hidden_layer_sizes=()), X, targets(X, "binary")),
+                  fit_quietly(MLPRegressor(hidden_layer_sizes=()), X, X[:, :2])):
+        outputs = run(to_onnx(model, X[:1]), X)
+        np.testing.assert_array_equal(outputs[0], model.predict(X))
+    # A hidden activation skl2onnx lacks does not matter without hidden layers.
+    network = types.SimpleNamespace(coefs_=[np.eye(4)[:, :2]], intercepts_=[np.ones(2)],
+                                    activation="gelu", out_activation_="identity")
+    (prediction,) = run(_onnx._convert(_onnx._MLPRegressorView(network), np.float64, 4), X)
+    assert_close(prediction, X[:, :2] + 1, np.float64)
+
+
 def test_float64_model_exported_for_float32_input():
     """The graph computes in the sample's dtype, whatever the training
     dtype."""
@@ -162,10 +177,8 @@ def test_reference_activations_cover_the_table():
 @pytest.mark.parametrize("name", sorted(_onnx._ACTIVATIONS))
 @pytest.mark.parametrize("layer", ["hidden", "output"])
 def test_emitted_activation(layer, name, dtype, monkeypatch):
-    """Each activation we can emit, in a hidden or the output layer,
-    against its NumPy definition, on pre-activations up to about +-20
-    (where softplus and the exponentials would overflow or lose their
-    tails if computed naively)."""
+    """Each activation we can emit, in a hidden or the output layer of a
+    small network, against its NumPy definition."""
     monkeypatch.setattr(_onnx, "_SKL2ONNX_ACTIVATIONS", frozenset())
     rng = np.random.default_rng(2)
     W = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
@@ -185,14 +198,33 @@ def test_emitted_activation(layer, name, dtype, monkeypatch):
                  rtol=1e-6 if name == "gelu" and dtype == np.float64 else None)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(set(_onnx._ACTIVATIONS) - {"exp"}))
+def test_emitted_activation_at_extremes(name, dtype, monkeypatch):
+    """Pre-activations far beyond where e^z or e^-z overflows give the
+    function's (finite) values, never inf or NaN."""
+    monkeypatch.setattr(_onnx, "_SKL2ONNX_ACTIVATIONS", frozenset())
+    network = types.SimpleNamespace(coefs_=[np.eye(2)], intercepts_=[np.zeros(2)],
+                                    activation="identity", out_activation_=name)
+    z = np.array([[-1e4, -100], [-30, -1e-3], [0, 1e-3], [30, 100], [1e4, 5]], dtype=dtype)
+    (values,) = run(_onnx._convert(_onnx._MLPRegressorView(network), dtype, 2), z)
+    assert np.isfinite(values).all()
+    expected = REFERENCE_ACTIVATIONS[name](z.astype(np.float64))
+    # Each value on its own (not relative to the largest, 1e4).
+    tol = 1e-5 if dtype == np.float32 else 1e-6 if name == "gelu" else 1e-12
+    np.testing.assert_allclose(values, expected, rtol=tol, atol=tol)
+
+
 # ----------------------------------------------------------------------
 # Perceptron
 # ----------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "strings"])
-def test_perceptron(kind, dtype):
+def test_perceptron(kind, fit_intercept, dtype):
     X = data()
-    model = fit_quietly(Perceptron(random_state=0), X.astype(dtype), targets(X, kind))
+    model = fit_quietly(Perceptron(fit_intercept=fit_intercept, random_state=0),
+                        X.astype(dtype), targets(X, kind))
     X_test = data(200, seed=1).astype(dtype)
     label, scores = run(to_onnx(model, X_test[:1]), X_test)
     np.testing.assert_array_equal(label, model.predict(X_test))

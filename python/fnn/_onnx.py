@@ -99,7 +99,11 @@ _ACTIVATIONS = {
     "leaky_relu": lambda nodes, z: nodes("Max", [z, nodes("Mul", [z, nodes.constant(0.01)])]),
     "elu": _elu,
     "gelu": _gelu,
-    "silu": lambda nodes, z: nodes("Mul", [z, nodes("Sigmoid", [z])]),
+    # z sigmoid(z) as z / (1 + e^-z) (which is -0 where e^-z overflows):
+    # onnxruntime 1.19 fuses Mul(z, Sigmoid(z)) into a node it cannot run
+    # in float64.
+    "silu": lambda nodes, z: nodes("Div", [z, nodes("Add", [
+        nodes("Exp", [nodes("Neg", [z])]), nodes.constant(1.0)])]),
     "softplus": _softplus,
 }
 
@@ -134,18 +138,17 @@ class _MLPView:
     many of them (``own_layers``, from the first) we emit ourselves."""
 
     def __init__(self, model):
-        self.coefs_ = [np.array(W) for W in model.coefs_]
-        self.intercepts_ = [np.array(b) for b in model.intercepts_]
-        self.n_layers_ = len(self.coefs_) + 1
         self.activation = model.activation
         self.out_activation_ = model.out_activation_
-        self.n_outputs_ = self.coefs_[-1].shape[1]
         for name, where in ((self.activation, "hidden"),
                             (self.out_activation_, "output")):
             if name not in _ACTIVATIONS:
                 raise NotImplementedError(
                     f"fnn.to_onnx cannot export the {where} activation {name!r}; "
                     f"it knows {sorted(_ACTIVATIONS)}.")
+        self._set_layers([np.array(W) for W in model.coefs_],
+                         [np.array(b) for b in model.intercepts_])
+        self.n_outputs_ = self.coefs_[-1].shape[1]
         if self.out_activation_ not in _SKL2ONNX_ACTIVATIONS:
             self.own_layers = len(self.coefs_)
         elif self.activation not in _SKL2ONNX_ACTIVATIONS:
@@ -153,17 +156,20 @@ class _MLPView:
         else:
             self.own_layers = 0
 
+    def _set_layers(self, coefs, intercepts):
+        self.coefs_, self.intercepts_ = coefs, intercepts
+        self.n_layers_ = len(coefs) + 1
+        if len(coefs) == 1:
+            # No hidden layer, so no hidden activation (skl2onnx would
+            # still name a node after it).
+            self.activation = "identity"
+
     def after(self, start):
         """The view of layers start, start + 1, ... (a network whose input
-        is layer start's)."""
+        is layer start's), all converted by skl2onnx."""
         view = copy.copy(self)
-        view.coefs_ = self.coefs_[start:]
-        view.intercepts_ = self.intercepts_[start:]
-        view.n_layers_ = len(view.coefs_) + 1
+        view._set_layers(self.coefs_[start:], self.intercepts_[start:])
         view.own_layers = 0
-        if view.n_layers_ == 2:
-            # No hidden layer left: skl2onnx only names a node after it.
-            view.activation = "identity"
         return view
 
 
