@@ -322,6 +322,17 @@ def test_labels_onnx_cannot_hold():
         to_onnx(model, X)
 
 
+@pytest.mark.parametrize("make", CLASSIFIERS + [lambda: MLPRegressor(max_iter=20)])
+def test_model_from_file(make, tmp_path):
+    """A model saved and loaded with fnn's model files exports the same
+    graph as before (SVC keeps the gamma 'scale' resolved to)."""
+    X = data() * 3
+    model = fit_quietly(make(), X, targets(X, "multiclass"))
+    model.save(tmp_path / "model.fnn")
+    loaded = fnn.load(tmp_path / "model.fnn")
+    assert to_onnx(loaded, X[:1]).graph == to_onnx(model, X[:1]).graph
+
+
 def test_one_sample_row_exports_for_any_batch():
     X = data()
     model = Perceptron(random_state=0).fit(X, targets(X, "multiclass"))
