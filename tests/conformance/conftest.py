@@ -25,8 +25,7 @@ import pytest
 
 from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API, version_mismatch
 from substitution import (LOADED_PREFIX, REFERENCE_RUN, receives_substituted_class,
-                          replacements,
-                          sklearn_classes, standing_in, substituted,
+                          replacements, sklearn_classes, standing_in, substituted,
                           uses_substituted_class)
 
 HERE = Path(__file__).parent
@@ -40,6 +39,12 @@ CLASS_MENTIONS_ONLY = {
         "`estimator in [svm.SVC, svm.NuSVC]` picks the check of n_iter_'s shape; "
         "only the estimator=SVC cases build an SVC",
 }
+
+_KNOWN_FAILURE_CAUSE = {test_id: cause for cause, test_ids in KNOWN_FAILURES.items()
+                        for test_id in test_ids}
+
+# Reference run: whether the selection keeps the test.
+_SELECTED = pytest.StashKey[bool]()
 
 
 def _test_id(item):
@@ -114,7 +119,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=mismatch))
         elif test_id in PRIVATE_API:
             item.add_marker(pytest.mark.xfail(
-                strict=True, reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
+                strict=True,
+                reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
         elif test_id in _KNOWN_FAILURE_CAUSE:
             cause = _KNOWN_FAILURE_CAUSE[test_id]
             item.add_marker(pytest.mark.xfail(
@@ -122,13 +128,6 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
-
-
-_KNOWN_FAILURE_CAUSE = {test_id: cause for cause, test_ids in KNOWN_FAILURES.items()
-                        for test_id in test_ids}
-_SELECTED = pytest.StashKey[bool]()
-
-
 
 
 @contextlib.contextmanager
@@ -168,8 +167,9 @@ def _fnn_estimators_in_sklearn(request):
     with _recording_constructions(built):
         yield
     item = request.node
-    used = bool(built) or receives_substituted_class(_params(item), standing_in())
-    if used != item.stash[_SELECTED]:
-        pytest.fail(f"{_test_id(item)} is {'' if item.stash[_SELECTED] else 'not '}"
-                    f"selected as using the substituted estimators, but it "
-                    f"{'built ' + str(sorted({c.__name__ for c in built})) if built else 'used none of them'}")
+    received = receives_substituted_class(_params(item), standing_in())
+    if item.stash[_SELECTED] != bool(built or received):
+        selected = "selected" if item.stash[_SELECTED] else "deselected"
+        pytest.fail(f"{_test_id(item)} is {selected}, but it built "
+                    f"{sorted({cls.__name__ for cls in built})} and received "
+                    f"{'one' if received else 'none'} of the four estimators")

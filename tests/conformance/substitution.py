@@ -130,7 +130,7 @@ def sklearn_tests(name):
 def names_used(function):
     """Every global and attribute name `function` refers to, following its
     nested functions and lambdas, and the functions of its own module it
-    calls by name (the test modules' ``check_*`` helpers), transitively."""
+    calls by name (the test modules' ``check_*`` functions), transitively."""
     module_name = function.__module__
     seen_functions = set()
     names = set()
@@ -158,8 +158,8 @@ def uses_substituted_class(function, params, classes):
     uses one of the substituted estimators.
 
     It does when one of its parameters is one of `classes` or an instance of
-    one, or when its code (helpers included, see `names_used`) names one of
-    them: ``SVC(...)``, ``svm.SVC(...)``, ``MLPClassifier``...
+    one, or when its code (with the functions it calls, see `names_used`)
+    names one of them: ``SVC(...)``, ``svm.SVC(...)``, ``MLPClassifier``...
 
     Parameters
     ----------

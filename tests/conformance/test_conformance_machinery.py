@@ -41,7 +41,7 @@ def selected_ids():
 
 
 def test_two_hundred_tests_use_fnn_estimators(selected_ids):
-    # The count for scikit-learn 1.9: a change in the selection rule
+    # The count for scikit-learn 1.9.1: a change in the selection rule
     # that adds or drops tests shows here.
     assert len(selected_ids) == 200
 
@@ -93,10 +93,10 @@ def test_a_loaded_copy_binds_fnn_and_leaves_scikit_learn_alone():
     assert sklearn.neural_network.MLPClassifier is not fnn.MLPClassifier
 
 
-def test_selection_follows_helpers_and_parameters():
+def test_selection_follows_called_functions_and_parameters():
     sparse = load_sklearn_test_module("sklearn.svm.tests.test_sparse", {})
     # test_svc builds svm.SVC and hands it to check_svm_model_equal, which
-    # names svm.OneClassSVM only: the helper's names are followed.
+    # names svm.OneClassSVM only: the called function's names are followed.
     assert {"SVC", "check_svm_model_equal", "OneClassSVM"} <= names_used(sparse.test_svc)
     classes = _sklearn_own_classes()
     assert uses_substituted_class(sparse.test_svc, {}, classes)
