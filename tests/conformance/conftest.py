@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API, version_mismatch
+from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API
 from substitution import (LOADED_PREFIX, REFERENCE_RUN, receives_substituted_class,
                           replacements, sklearn_classes, standing_in, substituted,
                           uses_substituted_class)
@@ -100,7 +100,6 @@ def _uses_substituted_class(item):
 def pytest_collection_modifyitems(config, items):
     # A session-wide hook: leave the other folders' items alone.
     kept, deselected = [], []
-    mismatch = None if REFERENCE_RUN else version_mismatch()
     for item in items:
         if not _is_conformance(item):
             kept.append(item)
@@ -115,9 +114,7 @@ def pytest_collection_modifyitems(config, items):
             continue
         kept.append(item)
         test_id = _test_id(item)
-        if mismatch:
-            item.add_marker(pytest.mark.skip(reason=mismatch))
-        elif test_id in PRIVATE_API:
+        if test_id in PRIVATE_API:
             item.add_marker(pytest.mark.xfail(
                 strict=True,
                 reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
