@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API, version_mismatch
+from expected_failures import CAUSES, KNOWN_FAILURES, PRIVATE_API
 from substitution import (LOADED_PREFIX, REFERENCE_RUN, receives_substituted_class,
-                          replacements,
-                          sklearn_classes, standing_in, substituted,
+                          replacements, sklearn_classes, standing_in, substituted,
                           uses_substituted_class)
 
 HERE = Path(__file__).parent
@@ -40,6 +39,12 @@ CLASS_MENTIONS_ONLY = {
         "`estimator in [svm.SVC, svm.NuSVC]` picks the check of n_iter_'s shape; "
         "only the estimator=SVC cases build an SVC",
 }
+
+_KNOWN_FAILURE_CAUSE = {test_id: cause for cause, test_ids in KNOWN_FAILURES.items()
+                        for test_id in test_ids}
+
+# Reference run: whether the selection keeps the test.
+_SELECTED = pytest.StashKey[bool]()
 
 
 def _test_id(item):
@@ -95,7 +100,6 @@ def _uses_substituted_class(item):
 def pytest_collection_modifyitems(config, items):
     # A session-wide hook: leave the other folders' items alone.
     kept, deselected = [], []
-    mismatch = None if REFERENCE_RUN else version_mismatch()
     for item in items:
         if not _is_conformance(item):
             kept.append(item)
@@ -110,11 +114,10 @@ def pytest_collection_modifyitems(config, items):
             continue
         kept.append(item)
         test_id = _test_id(item)
-        if mismatch:
-            item.add_marker(pytest.mark.skip(reason=mismatch))
-        elif test_id in PRIVATE_API:
+        if test_id in PRIVATE_API:
             item.add_marker(pytest.mark.xfail(
-                strict=True, reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
+                strict=True,
+                reason=f"uses scikit-learn's private API: {PRIVATE_API[test_id]}"))
         elif test_id in _KNOWN_FAILURE_CAUSE:
             cause = _KNOWN_FAILURE_CAUSE[test_id]
             item.add_marker(pytest.mark.xfail(
@@ -122,13 +125,6 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
-
-
-_KNOWN_FAILURE_CAUSE = {test_id: cause for cause, test_ids in KNOWN_FAILURES.items()
-                        for test_id in test_ids}
-_SELECTED = pytest.StashKey[bool]()
-
-
 
 
 @contextlib.contextmanager
@@ -168,8 +164,9 @@ def _fnn_estimators_in_sklearn(request):
     with _recording_constructions(built):
         yield
     item = request.node
-    used = bool(built) or receives_substituted_class(_params(item), standing_in())
-    if used != item.stash[_SELECTED]:
-        pytest.fail(f"{_test_id(item)} is {'' if item.stash[_SELECTED] else 'not '}"
-                    f"selected as using the substituted estimators, but it "
-                    f"{'built ' + str(sorted({c.__name__ for c in built})) if built else 'used none of them'}")
+    received = receives_substituted_class(_params(item), standing_in())
+    if item.stash[_SELECTED] != bool(built or received):
+        selected = "selected" if item.stash[_SELECTED] else "deselected"
+        pytest.fail(f"{_test_id(item)} is {selected}, but it built "
+                    f"{sorted({cls.__name__ for cls in built})} and received "
+                    f"{'one' if received else 'none'} of the four estimators")
