@@ -714,9 +714,12 @@ def _read_header_json(archive):
 
     try:
         header = json.loads(str(memoryview(raw), "utf-8"), parse_constant=refuse_constant)
-        _check_json(header)
     except (ValueError, RecursionError) as exc:
         raise ModelFileError(f"the header is not valid JSON ({_reason(exc)}).") from None
+    try:
+        _check_json(header)
+    except ValueError as exc:
+        raise ModelFileError(f"the header holds {exc}.") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ModelFileError("not an fnn model file (the header does not say "
                              f"format {FORMAT_NAME!r}).")

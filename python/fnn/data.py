@@ -27,6 +27,7 @@ import gzip
 import math
 import numbers
 import os
+import re
 import stat
 import struct
 import zipfile
@@ -255,9 +256,9 @@ def _open_zip(f, methods):
                     info.compress_size != info.file_size:
                 raise ValueError(f"member {name!r} is stored but claims "
                                  f"{info.file_size} bytes in {info.compress_size}")
-            if info.header_offset + info.compress_size > size:
-                raise ValueError(f"member {name!r} claims {info.compress_size} bytes "
-                                 "beyond the end of the file")
+            if not 0 <= info.header_offset <= size - info.compress_size:
+                raise ValueError(f"member {name!r} claims {info.compress_size} bytes at "
+                                 f"offset {info.header_offset}, outside the file")
     except BaseException:
         archive.close()
         raise
@@ -414,10 +415,18 @@ def load_fashion_mnist(path=None):
 # Text formats
 # ----------------------------------------------------------------------
 def _open_text(path):
+    """path as text for _Lines: bytes that are not UTF-8 come through as lone
+    surrogates, so that _Lines can name their line (a decoding error would
+    surface a whole read-ahead block early)."""
     path = os.fspath(path)
     if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="surrogateescape",
+                         newline="")
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+#: What surrogateescape makes of a byte that is not UTF-8.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 class _Lines:
@@ -435,9 +444,6 @@ class _Lines:
     def __next__(self):
         try:
             line = self.f.readline(_MAX_LINE + 1)
-        except UnicodeDecodeError as exc:
-            raise self.error(f"not UTF-8 text (byte {exc.object[exc.start]:#04x}: "
-                             f"{exc.reason})", self.number + 1) from None
         except _DAMAGE as exc:
             raise self.error(f"the file is damaged ({_reason(exc)})",
                              self.number + 1) from None
@@ -447,6 +453,11 @@ class _Lines:
         if len(line) > _MAX_LINE:
             raise self.error(f"longer than {_MAX_LINE:,} characters (not a text file "
                              "of rows?)")
+        if not line.isascii():
+            escaped = _ESCAPED_BYTE.search(line)
+            if escaped:
+                raise self.error(f"not UTF-8 text (byte "
+                                 f"{ord(escaped.group()) - 0xDC00:#04x})")
         return line
 
     def error(self, message, line=None):
