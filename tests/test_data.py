@@ -483,7 +483,7 @@ def test_read_svmlight_returns_sparse_rows_of_any_width(tmp_path):
         with pytest.raises(ValueError, match="n_features"):
             data.read_svmlight(path, n_features=bad)
     path.write_text("1 3000000000:1\n")
-    with pytest.raises(ValueError, match=r"line 1: feature index '3000000000' is beyond"):
+    with pytest.raises(ValueError, match=r"line 1: feature index '?3000000000'? is beyond"):
         data.read_svmlight(path)
 
 

@@ -732,8 +732,8 @@ def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64)
 
 def _read_svmlight_lines(lines):
     """Labels, CSR row pointers, raw (file) indices and values, line by line."""
-    path = lines.path
     labels, indptr, indices, values = array("d"), array("q", [0]), array("q"), array("d")
+    add_index, add_value = indices.append, values.append
     for line in lines:
         fields = line.split("#", 1)[0].split()
         if not fields:
@@ -749,20 +749,27 @@ def _read_svmlight_lines(lines):
         previous = -1
         for field in fields[1:]:
             index, sep, value = field.partition(":")
-            if index == "qid":
-                continue
-            number = _parse_number(value) if sep else None
-            if not (index.isascii() and index.isdigit()) or number is None:
-                raise lines.error(f"{_clip(field)} is not index:value")
-            if len(index) > 10 or int(index) > _MAX_FEATURES:
-                raise lines.error(f"feature index {_clip(index)} is beyond 2**31 - 1")
-            index = int(index)
-            if index <= previous:
+            try:
+                # At most 10 ASCII digits: int() never sees a huge number.
+                if not (sep and len(index) <= 10 and index.isascii() and
+                        index.isdigit()) or "_" in value:
+                    raise ValueError
+                index, number = int(index), float(value)
+            except ValueError:
+                if index == "qid":
+                    continue
+                if sep and index.isascii() and index.isdigit() and \
+                        _parse_number(value) is not None:
+                    raise lines.error(f"feature index {_clip(index)} is beyond "
+                                      "2**31 - 1") from None
+                raise lines.error(f"{_clip(field)} is not index:value") from None
+            if index <= previous or index > _MAX_FEATURES:
                 raise lines.error(f"feature indices must increase; {index} follows "
-                                  f"{previous}")
+                                  f"{previous}" if index <= previous else
+                                  f"feature index {index} is beyond 2**31 - 1")
             previous = index
-            indices.append(index)
-            values.append(number)
+            add_index(index)
+            add_value(number)
         indptr.append(len(indices))
         lines.check_growth(16 * len(indices) + 16 * len(labels))
     return labels, indptr, indices, values
