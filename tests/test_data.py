@@ -524,3 +524,29 @@ def test_read_npz_takes_compressed_and_fortran_arrays(tmp_path, rng):
     (tmp_path / "cut.npz").write_bytes(raw[:-30])
     with pytest.raises(ValueError, match="cut.npz is not a readable .npz file"):
         data.read_npz(tmp_path / "cut.npz")
+
+
+@pytest.mark.parametrize("files, left", [
+    ({"memory.max": "1000000\n", "memory.current": "400000\n"}, 600_000),
+    ({"memory.max": "max\n", "memory.current": "400000\n"}, None),
+    ({"memory/memory.limit_in_bytes": "5000\n", "memory/memory.usage_in_bytes": "1000"},
+     4000),
+    ({"memory/memory.limit_in_bytes": "9223372036854771712",
+      "memory/memory.usage_in_bytes": "1000"}, None),
+    ({}, None),
+])
+def test_a_containers_memory_limit_bounds_what_readers_allocate(monkeypatch, files,
+                                                                 left):
+    import io
+
+    def fake_open(path, *args, **kwargs):
+        name = str(path).replace("/sys/fs/cgroup/", "")
+        if name not in files:
+            raise FileNotFoundError(path)
+        return io.StringIO(files[name])
+
+    monkeypatch.setattr(data, "open", fake_open, raising=False)
+    assert data._cgroup_memory_left() == left
+    monkeypatch.setattr(data, "_meminfo", lambda *fields: 10 ** 12)
+    monkeypatch.setattr(data, "_address_space_left", lambda: None)
+    assert data._memory_available() == (10 ** 12 if left is None else left)

@@ -108,20 +108,39 @@ def _address_space_left():
         return None
 
 
+def _cgroup_memory_left():
+    """Bytes left under the memory limit of this process's control group (a
+    container's limit; cgroup v2, else v1), or None when it has none."""
+    for limit, usage in (("memory.max", "memory.current"),
+                         ("memory/memory.limit_in_bytes",
+                          "memory/memory.usage_in_bytes")):
+        try:
+            with open(f"/sys/fs/cgroup/{limit}") as f:
+                text = f.read().strip()
+            with open(f"/sys/fs/cgroup/{usage}") as f:
+                used = int(f.read())
+            # "max", or v1's "no limit" (the largest page-aligned int64).
+            if text != "max" and int(text) < 2 ** 62:
+                return int(text) - used
+        except (OSError, ValueError):
+            pass
+    return None
+
+
 def _memory_available():
     """Bytes this process can allocate without exhausting the machine: what
     the system reports available (Linux: MemAvailable + SwapFree; elsewhere
-    the physical memory), or less under an address-space limit; None when
-    unknown."""
+    the physical memory), or less under a container's memory limit or an
+    address-space limit; None when unknown."""
     available = _meminfo("MemAvailable", "SwapFree")
     if available is None:
         try:
             available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         except (AttributeError, ValueError, OSError):
             pass
-    left = _address_space_left()
-    if left is not None:
-        available = left if available is None else min(available, left)
+    for left in (_cgroup_memory_left(), _address_space_left()):
+        if left is not None:
+            available = left if available is None else min(available, left)
     return available
 
 
@@ -842,6 +861,7 @@ def read_npy(path, mmap_mode=None):
     Parameters
     ----------
     path : str or path-like
+        A regular file (its size is checked against the header's).
     mmap_mode : None, 'r' or 'c', default=None
         'r' maps the file read-only instead of reading it, 'c' maps it
         copy-on-write (changes stay in memory); see also :class:`NpyFile`,
