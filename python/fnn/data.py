@@ -429,7 +429,6 @@ def load_fashion_mnist(path=None):
             images("t10k-images-idx3-ubyte"), labels("t10k-labels-idx1-ubyte"))
 
 
-
 # ----------------------------------------------------------------------
 # Text formats
 # ----------------------------------------------------------------------
