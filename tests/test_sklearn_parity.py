@@ -313,15 +313,18 @@ def test_weights_assigned_before_the_first_fit_are_its_start():
     assert not hasattr(wrong, "n_iter_")
 
 
-def test_checkpoint_folder_is_checked_before_training(tmp_path, rng):
+def test_checkpoint_target_is_checked_before_training(tmp_path, rng):
     X, y = _data(fnn.MLPClassifier, rng)
-    missing = tmp_path / "no" / "such" / "model.fnn"
-    model = fnn.MLPClassifier(max_iter=1000, checkpoint_path=missing)
-    with pytest.raises(ValueError, match="checkpoint_path=.*does not exist"):
-        model.fit(X, y)
-    assert not hasattr(model, "n_iter_")  # refused before training
-    with pytest.raises(ValueError, match="is a folder"):
-        fnn.MLPClassifier(checkpoint_path=tmp_path).fit(X, y)
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    for path, message in [(tmp_path / "no" / "such" / "model.fnn", "no folder"),
+                          (tmp_path, "is a folder"),
+                          (data, "is not an fnn model file")]:
+        model = fnn.MLPClassifier(max_iter=1000, checkpoint_path=path)
+        with pytest.raises(ValueError, match=f"cannot write {path}: .*{message}"):
+            model.fit(X, y)
+        assert not hasattr(model, "n_iter_")  # refused before training
+    assert data.read_text() == "a,b\n1,2\n"
 
 
 # ----------------------------------------------------------------------

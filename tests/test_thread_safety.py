@@ -108,7 +108,7 @@ CHILD = textwrap.dedent('''
 
     elif scenario == "two-fits":
         model = fnn.MLPClassifier(hidden_layer_sizes=(8,), batch_size=1, max_iter=2,
-                                  random_state=seed)
+                                  random_state=seed).fit(XA, yA)
 
         def fit_loop(X, y):
             while not stop.is_set():

@@ -28,7 +28,6 @@ Design:
 """
 import copy
 import numbers
-import os
 import threading
 import warnings
 
@@ -268,26 +267,15 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return effective_n_jobs(self.n_jobs)
 
     def _check_checkpoint_target(self):
-        """Refuse, before training, a checkpoint_path that saving could not
-        write: its folder must exist and be writable.
+        """Refuse, before training, a checkpoint_path that saving would
+        refuse: a folder that does not exist or accepts no new file, or a
+        path that holds something other than an fnn model file (the model
+        file layer's check).  The single call site: the start of every fit
+        (fnn.distributed.fit too)."""
+        if self.checkpoint_path is not None:
+            from ._persistence import check_writable_model_path
 
-        CHECKPOINT TARGET CHECK: the single call site (start of every fit).
-        The model-file layer's own check of the target (e.g. that an existing
-        file there is an fnn model file) belongs here too.
-        """
-        if self.checkpoint_path is None:
-            return
-        path = os.path.abspath(os.fspath(self.checkpoint_path))
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            raise ValueError(f"checkpoint_path={self.checkpoint_path!r}: the folder "
-                             f"{folder!r} does not exist.")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise ValueError(f"checkpoint_path={self.checkpoint_path!r}: the folder "
-                             f"{folder!r} is not writable.")
-        if os.path.isdir(path):
-            raise ValueError(f"checkpoint_path={self.checkpoint_path!r} is a folder; "
-                             "it must name a file.")
+            check_writable_model_path(self.checkpoint_path)
 
     # ------------------------------------------------------------------
     # The fitted state: published by fits, read by predictions
@@ -1100,8 +1088,9 @@ class MLPClassifier(_BaseMLP):
     checkpoint_path : str, path-like or None, default=None
         Save the model there (fnn's model format, written atomically) every
         ``checkpoint_every`` epochs; ``fnn.load`` it and fit with
-        ``warm_start=True`` to resume.  Its folder must exist and be
-        writable (checked before training).
+        ``warm_start=True`` to resume.  Checked before training: its folder
+        must exist and accept files, and an existing file there must be an
+        fnn model file (a checkpoint never replaces anything else).
     checkpoint_every : int, default=1
 
     Attributes
