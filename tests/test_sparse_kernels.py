@@ -59,8 +59,9 @@ def random_csr(n, n_features, dtype, index_dtype=np.int32, density=0.15, seed=0,
 class Problem:
     """A network, CSR data, targets and a learning rule for the kernels."""
 
-    def __init__(self, units, dtype, rule="sgd", alpha=0.01, lr=None, n=80, loss="log_loss",
-                 activation="tanh", weights=False, seed=0, **csr_options):
+    def __init__(self, units, dtype, rule="sgd", alpha=0.01, lr=None, n=80,
+                 loss="log_loss", activation="tanh", weights=False, seed=0,
+                 **csr_options):
         rng = np.random.RandomState(seed)
         self.dtype = dtype
         self.layout = Layout(units)
@@ -112,9 +113,9 @@ class Problem:
     def loss_gradient(self, sparse, **kwargs):
         grad = np.full_like(self.params, np.nan)
         entry = _minibatch.loss_gradient_csr if sparse else _minibatch.loss_gradient
-        value = entry(*self.inputs(sparse), self.Y, self.sample_weight, self.layout.table,
-                      self.params, grad, self.hidden, self.out, self.loss_code, self.alpha,
-                      **kwargs)
+        value = entry(*self.inputs(sparse), self.Y, self.sample_weight,
+                      self.layout.table, self.params, grad, self.hidden, self.out,
+                      self.loss_code, self.alpha, **kwargs)
         return grad, value
 
     def forward(self, sparse, n_threads=1):
@@ -192,7 +193,8 @@ def test_per_example_epoch_with_class_scale_and_weights(loss, rule):
 @pytest.mark.parametrize("n_threads", [1, 2])
 @pytest.mark.parametrize("rule", sorted(RULES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_minibatch_epoch_equals_dense(dtype, rule, n_threads, alpha, batch_size, activation):
+def test_minibatch_epoch_equals_dense(dtype, rule, n_threads, alpha, batch_size,
+                                      activation):
     problem = Problem((40, 9, 3), dtype, rule, alpha, activation=activation,
                       weights=batch_size == 7)
     dense = problem.minibatch(False, batch_size, n_threads=n_threads)
@@ -299,9 +301,9 @@ def test_index_arrays_of_two_types_or_values_of_another_dtype_are_refused():
     X = problem.X
     out = np.empty((X.shape[0], 2))
     with pytest.raises((TypeError, ValueError)):
-        _forward.forward_csr(X.data, X.indices.astype(np.int32), X.indptr.astype(np.int64),
-                             problem.layout.table, problem.params, problem.hidden,
-                             problem.out, out)
+        _forward.forward_csr(X.data, X.indices.astype(np.int32),
+                             X.indptr.astype(np.int64), problem.layout.table,
+                             problem.params, problem.hidden, problem.out, out)
     with pytest.raises((TypeError, ValueError)):
         _forward.forward_csr(X.data.astype(np.float32), X.indices, X.indptr,
                              problem.layout.table, problem.params, problem.hidden,
@@ -336,8 +338,9 @@ MEMORY_SCRIPT = textwrap.dedent("""
                        sgd, 0, n_threads=2)
     _sgd.sgd_epoch_csr(*csr, Y, none, order[:20], layout, params, zeros.copy(),
                        zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
-    _minibatch.minibatch_epoch_csr(*csr, Y, none, order, 200, layout, params, zeros.copy(),
-                                   zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
+    _minibatch.minibatch_epoch_csr(*csr, Y, none, order, 200, layout, params,
+                                   zeros.copy(), zeros.copy(), 2, 4, 1, 1e-4, adam, 0,
+                                   n_threads=2)
     _minibatch.loss_gradient_csr(*csr, Y, none, layout, params, np.empty_like(params),
                                  2, 4, 1, 1e-4)
     _forward.forward_csr(*csr, layout, params, 2, 4, np.empty((n, 2)), n_threads=2)

@@ -391,8 +391,8 @@ def minibatch_epoch(
     describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
     dense_input(&e, X)
-    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step, n_updates,
-                     check_signals, n_threads, work_per_row(&e, X.shape[0]))
+    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
+                     n_updates, check_signals, n_threads, work_per_row(&e, X.shape[0]))
 
 
 def minibatch_epoch_csr(
@@ -426,13 +426,14 @@ def minibatch_epoch_csr(
     describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
     n_rows = csr_input(&e, data, indices, indptr, layout)
-    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step, n_updates,
-                     check_signals, n_threads, work_per_row(&e, n_rows))
+    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
+                     n_updates, check_signals, n_threads, work_per_row(&e, n_rows))
 
 
 cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_size,
-                      const Py_ssize_t[:, ::1] layout, floating[::1] params, floating[::1] state1, floating[::1] state2,
-                      double alpha, fnn_step step, long long n_updates, bint check_signals,
+                      const Py_ssize_t[:, ::1] layout, floating[::1] params,
+                      floating[::1] state1, floating[::1] state2, double alpha,
+                      fnn_step step, long long n_updates, bint check_signals,
                       int n_threads, Py_ssize_t row_work):
     """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
     the input are set."""

@@ -710,7 +710,8 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
         th.out = <char *> th.h + 2 * total_units * itemsize
         if n_rows > 0:
             # Zero rows of n_features (expand_row adds into them), then z_raw.
-            th.sparse_scratch = calloc(n_rows * e.n_features + e.layout[FAN_OUT], itemsize)
+            th.sparse_scratch = calloc(n_rows * e.n_features + e.layout[FAN_OUT],
+                                       itemsize)
             if th.sparse_scratch == NULL:
                 return False
             th.x_row = th.sparse_scratch

@@ -111,7 +111,8 @@ FNN_CLONES static void FNN_SPS(fnn_csr_gather)(
         const FNN_SPT xk = data[k];
         const FNN_SPT *Wk = W + (ptrdiff_t)indices[k] * ldw;
         ptrdiff_t j = 0;
-        for (; j + SVLEN <= n_out; j += SVLEN) SSTORE(z + j, SLOAD(z + j) + xk * SLOAD(Wk + j));
+        for (; j + SVLEN <= n_out; j += SVLEN)
+            SSTORE(z + j, SLOAD(z + j) + xk * SLOAD(Wk + j));
         for (; j < n_out; j++) z[j] += xk * Wk[j];
     }
 }
@@ -131,7 +132,8 @@ FNN_CLONES static void FNN_SPS(fnn_csr_scatter)(
         const FNN_SPT c = a * data[k];
         FNN_SPT *Gk = G + (ptrdiff_t)indices[k] * ldg;
         ptrdiff_t j = 0;
-        for (; j + SVLEN <= n_out; j += SVLEN) SSTORE(Gk + j, SLOAD(Gk + j) + c * SLOAD(d + j));
+        for (; j + SVLEN <= n_out; j += SVLEN)
+            SSTORE(Gk + j, SLOAD(Gk + j) + c * SLOAD(d + j));
         for (; j < n_out; j++) Gk[j] += c * d[j];
     }
 }

@@ -56,10 +56,12 @@ ctypedef struct CSR:
 
 
 cdef inline CSR csr_arrays(const floating[::1] data, const index_t[::1] indices,
-                           const index_t[::1] indptr) noexcept:
+                           const index_t[::1] indptr):
     """The kernels' view of a CSR matrix given as its three arrays (borrowed:
     they must outlive every use of the result)."""
     cdef CSR X
+    if indptr.shape[0] < 1:
+        raise ValueError("indptr must have n_rows + 1 >= 1 entries; got none.")
     X.data = &data[0] if data.shape[0] > 0 else NULL
     X.indices = &indices[0] if indices.shape[0] > 0 else NULL
     X.indptr = &indptr[0]
@@ -96,14 +98,18 @@ cdef inline void row_times(const CSR *X, Py_ssize_t i, Py_ssize_t n_out, Py_ssiz
         return
     if floating is float:
         if X.wide:
-            fnn_csr_gather_s64(nnz, data, <const int64_t *> X.indices + k0, n_out, ldw, W, z)
+            fnn_csr_gather_s64(nnz, data, <const int64_t *> X.indices + k0,
+                               n_out, ldw, W, z)
         else:
-            fnn_csr_gather_s32(nnz, data, <const int32_t *> X.indices + k0, n_out, ldw, W, z)
+            fnn_csr_gather_s32(nnz, data, <const int32_t *> X.indices + k0,
+                               n_out, ldw, W, z)
     else:
         if X.wide:
-            fnn_csr_gather_d64(nnz, data, <const int64_t *> X.indices + k0, n_out, ldw, W, z)
+            fnn_csr_gather_d64(nnz, data, <const int64_t *> X.indices + k0,
+                               n_out, ldw, W, z)
         else:
-            fnn_csr_gather_d32(nnz, data, <const int32_t *> X.indices + k0, n_out, ldw, W, z)
+            fnn_csr_gather_d32(nnz, data, <const int32_t *> X.indices + k0,
+                               n_out, ldw, W, z)
 
 
 cdef inline void add_outer(const CSR *X, Py_ssize_t i, floating a, Py_ssize_t n_out,
@@ -116,18 +122,18 @@ cdef inline void add_outer(const CSR *X, Py_ssize_t i, floating a, Py_ssize_t n_
         return
     if floating is float:
         if X.wide:
-            fnn_csr_scatter_s64(nnz, data, <const int64_t *> X.indices + k0, a, n_out, ldg,
-                                d, G)
+            fnn_csr_scatter_s64(nnz, data, <const int64_t *> X.indices + k0,
+                                a, n_out, ldg, d, G)
         else:
-            fnn_csr_scatter_s32(nnz, data, <const int32_t *> X.indices + k0, a, n_out, ldg,
-                                d, G)
+            fnn_csr_scatter_s32(nnz, data, <const int32_t *> X.indices + k0,
+                                a, n_out, ldg, d, G)
     else:
         if X.wide:
-            fnn_csr_scatter_d64(nnz, data, <const int64_t *> X.indices + k0, a, n_out, ldg,
-                                d, G)
+            fnn_csr_scatter_d64(nnz, data, <const int64_t *> X.indices + k0,
+                                a, n_out, ldg, d, G)
         else:
-            fnn_csr_scatter_d32(nnz, data, <const int32_t *> X.indices + k0, a, n_out, ldg,
-                                d, G)
+            fnn_csr_scatter_d32(nnz, data, <const int32_t *> X.indices + k0,
+                                a, n_out, ldg, d, G)
 
 
 cdef inline void expand_row(const CSR *X, Py_ssize_t i, floating *x) noexcept nogil:
@@ -145,7 +151,8 @@ cdef inline void clear_row(const CSR *X, Py_ssize_t i, floating *x) noexcept nog
         x[column(X, k)] = 0
 
 
-cdef inline double row_sumsq(const CSR *X, Py_ssize_t i, floating *scratch) noexcept nogil:
+cdef inline double row_sumsq(const CSR *X, Py_ssize_t i,
+                             floating *scratch) noexcept nogil:
     """||x_i||^2 of the dense row (repeated columns summed first), in O(nnz).
     scratch: n_features values, zero on entry and on return."""
     cdef Py_ssize_t k
@@ -166,7 +173,8 @@ cdef inline void rows_times(const CSR *X, const Py_ssize_t *rows, Py_ssize_t row
     cdef Py_ssize_t r
     for r in range(m):
         memcpy(Z + r * n_out, b, n_out * sizeof(floating))
-        row_times(X, rows[r] if rows != NULL else row0 + r, n_out, n_out, W, Z + r * n_out)
+        row_times(X, rows[r] if rows != NULL else row0 + r, n_out, n_out, W,
+                  Z + r * n_out)
 
 
 cdef inline void rows_gradient(const CSR *X, const Py_ssize_t *rows, Py_ssize_t row0,
