@@ -34,6 +34,15 @@
 #include "_simd.h"
 #pragma GCC diagnostic pop
 
+/* The rows a sparse row selects are scattered over W, which for a large
+ * vocabulary lives in L3 or memory: the kernels ask for the rows of the
+ * value this many places ahead while they work on the current one.  On
+ * 30000 x 100 float32 weights and rows of ~106 values (Zen 4, CPU time,
+ * median of 7 or 9 runs), 8 took the CSR forward pass from 17.6 to 14.3 ms
+ * per 10,000 rows, and the full-batch loss and gradient (gather and
+ * scatter) from 128 to 110 ms. */
+#define FNN_SPARSE_AHEAD 8
+
 #define FNN_SPT float
 #define FNN_SPI int32_t
 #define FNN_SPS(name) name##_s32
@@ -83,6 +92,14 @@
 #define SSTORE(p, v) (*(SVEC *)(p) = (v))
 #define SVLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_SPT)))
 
+/* Ask for row i of W (rows ldw apart) to be brought into the cache. */
+FNN_INLINE void FNN_SPS(fnn_prefetch_row)(ptrdiff_t n_out, ptrdiff_t ldw,
+                                         const FNN_SPT *W, FNN_SPI i)
+{
+    for (ptrdiff_t j = 0; j < n_out; j += 64 / sizeof(FNN_SPT))
+        __builtin_prefetch(W + (ptrdiff_t)i * ldw + j);
+}
+
 /*
  * z[:n_out] += sum_k data[k] W[indices[k], :n_out]: one sparse row times W.
  * Four stored values at a time, so z is loaded and stored once per four
@@ -95,6 +112,9 @@ FNN_CLONES static void FNN_SPS(fnn_csr_gather)(
 {
     ptrdiff_t k = 0;
     for (; k + 4 <= nnz; k += 4) {
+        const ptrdiff_t ahead = k + FNN_SPARSE_AHEAD;
+        for (ptrdiff_t p = ahead; p < ahead + 4 && p < nnz; p++)
+            FNN_SPS(fnn_prefetch_row)(n_out, ldw, W, indices[p]);
         const FNN_SPT x0 = data[k], x1 = data[k + 1], x2 = data[k + 2], x3 = data[k + 3];
         const FNN_SPT *W0 = W + (ptrdiff_t)indices[k] * ldw;
         const FNN_SPT *W1 = W + (ptrdiff_t)indices[k + 1] * ldw;
@@ -129,6 +149,8 @@ FNN_CLONES static void FNN_SPS(fnn_csr_scatter)(
     FNN_SPT *restrict G)
 {
     for (ptrdiff_t k = 0; k < nnz; k++) {
+        if (k + FNN_SPARSE_AHEAD < nnz)
+            FNN_SPS(fnn_prefetch_row)(n_out, ldg, G, indices[k + FNN_SPARSE_AHEAD]);
         const FNN_SPT c = a * data[k];
         FNN_SPT *Gk = G + (ptrdiff_t)indices[k] * ldg;
         ptrdiff_t j = 0;
