@@ -227,6 +227,24 @@ def test_forward_equals_dense(dtype, activation, n_threads):
                     **TOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_forward_of_chosen_rows_equals_dense_on_those_rows(dtype):
+    problem = Problem((300, 50, 5), dtype, n=3000, density=0.1)
+    rows = np.random.RandomState(2).choice(3000, 900).astype(np.intp)  # repeats too
+    X = problem.X
+    out = np.full((len(rows), 5), np.nan, dtype)
+    _forward.forward_csr(X.data, X.indices, X.indptr, problem.layout.table,
+                         problem.params, problem.hidden, problem.out, out, rows=rows)
+    want = np.empty_like(out)
+    _forward.forward(X[rows].toarray(), problem.layout.table, problem.params,
+                     problem.hidden, problem.out, want)
+    assert_allclose(out, want, **TOL[dtype])
+    none = np.empty((0, 5), dtype)
+    _forward.forward_csr(X.data, X.indices, X.indptr, problem.layout.table,
+                         problem.params, problem.hidden, problem.out, none,
+                         rows=rows[:0])
+
+
 ENTRIES = {
     "sgd_sgd": lambda p, sparse: p.sgd(sparse, n_threads=2, examples_per_merge=3),
     "sgd_adam": lambda p, sparse: p.sgd(sparse),
