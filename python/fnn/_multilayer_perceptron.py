@@ -24,7 +24,10 @@ Design:
   it is copied into the parameters.
 - X is validated in one place (`_validate_X`) and reaches the kernels in
   three: `_forward` (prediction, validation scores), `_run_epoch`
-  (stochastic solvers) and `_fit_lbfgs` (the full-batch objective).
+  (stochastic solvers) and `_fit_lbfgs` (the full-batch objective).  X is
+  a dense array or a CSR matrix; `_kernel` picks the compiled entry point
+  for it (the CSR twins take X's data, indices and indptr and never make
+  it dense), so those three places are the same for both.
 """
 import copy
 import numbers
@@ -46,7 +49,7 @@ from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import MetadataRequester, interoperable, sklearn_tags, warn_column_vector
 from ._validation import (_to_numpy, check_array, check_consistent_length,
                           check_feature_names, check_n_features, check_random_state,
-                          check_sample_weight, float_dtype_of)
+                          check_sample_weight, float_dtype_of, is_sparse)
 from .exceptions import ConvergenceWarning
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -61,6 +64,23 @@ _NON_FINITE = ("Solver produced non-finite parameter weights. The input data may
 
 # What a fit publishes besides the _FittedState (the names a model file reads
 # and writes are among them).
+# The compiled entry point of each computation, for dense X and for CSR X.
+_KERNELS = {
+    "sgd": (_sgd.sgd_epoch, _sgd.sgd_epoch_csr),
+    "minibatch": (_minibatch.minibatch_epoch, _minibatch.minibatch_epoch_csr),
+    "loss_gradient": (_minibatch.loss_gradient, _minibatch.loss_gradient_csr),
+    "forward": (_forward.forward, _forward.forward_csr),
+}
+
+
+def _kernel(name, X):
+    """(the kernel `name` for X, X as its leading arguments): X itself for a
+    dense array; (data, indices, indptr) for a CSR matrix from _validate_X."""
+    if is_sparse(X):
+        return _KERNELS[name][1], (X.data, X.indices, X.indptr)
+    return _KERNELS[name][0], (X,)
+
+
 _FITTED_ATTRIBUTES = (
     "_layout", "_params", "_best_params", "_optimizer", "_label_binarizer",
     "_y_was_1d", "_no_improvement_count", "classes_", "n_features_in_", "n_outputs_",
@@ -423,15 +443,22 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return self
 
     def _validate_X(self, X, dtype, state=None):
-        """X as the kernels take it: float32/float64 of `dtype`, C-ordered,
-        finite, with the fitted state's number of features and checked
-        column names (without a state: the start of a fit from scratch,
-        which records the names).  The one place X is validated."""
+        """X as the kernels take it: float32/float64 of `dtype`, C-ordered
+        (sparse input of any format: a CSR matrix, see check_csr), finite,
+        with the fitted state's number of features and checked column names
+        (without a state: the start of a fit from scratch, which records the
+        names).  The one place X is validated."""
         if state is None:
             self._reset_feature_names(X)
         else:
             check_feature_names(state.feature_names, X, type(self).__name__)
-        X = check_array(X, dtype=dtype)
+        X = check_array(X, dtype=dtype, accept_sparse=True)
+        if is_sparse(X) and X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any():
+            # The kernels read row i at indptr[i]:indptr[i + 1]; a decreasing
+            # pointer (which SciPy's constructor lets through) would send
+            # them outside the data.
+            raise ValueError("X is not a valid CSR matrix: its index pointer "
+                             "(indptr) decreases.")
         if state is not None:
             check_n_features(X, state.n_features, type(self).__name__)
         return X
@@ -546,10 +573,12 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         start = self._restore_point()
         first = []
 
+        loss_gradient, X_args = _kernel("loss_gradient", X)
+
         def objective(flat):
             self._params[...] = flat  # SciPy works in float64; the model may not
-            value = _minibatch.loss_gradient(
-                X, Y, sw, self._layout.table, self._params, grad,
+            value = loss_gradient(
+                *X_args, Y, sw, self._layout.table, self._params, grad,
                 HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
                 loss_code, float(self.alpha), class_scale)
             if not first:
@@ -688,7 +717,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             if self.validation_scores_ is None:  # warm start of a model fitted without
                 self._reset_validation_record()
             train, val = self._split_validation(Y, rng)
-            X_val, y_val = X[val], self._targets_to_output(Y[val])
+            # Dense X: its validation rows copied once; CSR X: the kernel
+            # reads them in place (rows=), X's nonzeros are not copied.
+            X_val, val_rows = (X, val) if is_sparse(X) else (X[val], None)
+            y_val = self._targets_to_output(Y[val])
             sw_val = None if sample_weight is None else sample_weight[val]
         else:
             train = np.arange(X.shape[0], dtype=np.intp)
@@ -715,7 +747,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                     self._record_divergence(progress, early_stopping)
                     restore_point = None  # already restored
                     break
-                validation = (X_val, Y[val], y_val, sw_val) if early_stopping else None
+                validation = ((X_val, val_rows, Y[val], y_val, sw_val)
+                              if early_stopping else None)
                 if self._end_epoch(loss, n_samples, progress, validation):
                     break
                 if incremental:
@@ -764,8 +797,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     def _end_epoch(self, loss, n_seen, progress, validation=None, unit="epochs"):
         """Bookkeeping after a pass over the data that trained on n_seen
         examples with mean loss `loss`: counters, curves, validation score
-        (validation = (X_val, Y_val, y_val, sample_weight_val) when early
-        stopping), progress, learning-rate schedule, checkpoint and the
+        (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
+        when early stopping: see _record_validation), progress, learning-rate schedule, checkpoint and the
         stopping rules.  Returns True when training should stop.  Shared by
         fit/partial_fit and fnn.distributed, whose passes are rounds."""
         self.loss_ = loss
@@ -874,7 +907,12 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         limit = float(np.finfo(X.dtype).max) / 4
         bounded = self.activation in ("logistic", "tanh")
         exp_output = LOSSES[self._loss_name][1] == "exp"
-        norm_1 = X.shape[1] * max(float(X.max()), -float(X.min()))
+        if is_sparse(X):  # a row has at most its stored values nonzero
+            width = int((X.indptr[1:] - X.indptr[:-1]).max())
+            values = X.data if X.nnz else np.zeros(1, X.dtype)
+        else:
+            width, values = X.shape[1], X
+        norm_1 = width * max(float(values.max()), -float(values.min()))
         coefs = self._layout.coefs(self._params)
         intercepts = self._layout.intercepts(self._params)
         for last, W, b in zip(range(len(coefs) - 1, -1, -1), coefs, intercepts):
@@ -911,13 +949,16 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                     # The per-example kernel takes positive weights only; a
                     # zero-weight example changes nothing, as a skipped one.
                     order = order[sample_weight[order] > 0]
-                loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
-                    X, Y, sw, order, **common, n_threads=self._per_example_threads())
+                sgd_epoch, X_args = _kernel("sgd", X)
+                loss_sum, opt.n_updates, diverged = sgd_epoch(
+                    *X_args, Y, sw, order, **common,
+                    n_threads=self._per_example_threads())
             else:
                 # Our threads split each batch; BLAS runs one thread in each.
+                minibatch_epoch, X_args = _kernel("minibatch", X)
                 with blas_threads(1):
-                    loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
-                        X, Y, sw, order, batch_size, **common,
+                    loss_sum, opt.n_updates, diverged = minibatch_epoch(
+                        *X_args, Y, sw, order, batch_size, **common,
                         n_threads=self._train_threads())
         except BaseException as exc:
             # Ctrl-C (or another signal handler's exception): the kernel
@@ -959,8 +1000,11 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         if self.loss_curve_[-1] < self.best_loss_:
             self.best_loss_ = self.loss_curve_[-1]
 
-    def _record_validation(self, X_val, Y_val, y_val, sw_val):
-        P = self._forward(self._training_state(), X_val, self._train_threads())
+    def _record_validation(self, X_val, rows_val, Y_val, y_val, sw_val):
+        """Score the network on the validation rows: X_val[rows_val], or all
+        of X_val when rows_val is None."""
+        P = self._forward(self._training_state(), X_val, self._train_threads(),
+                          rows_val)
         if np.isfinite(P).all():
             score = self._score_outputs(P, y_val, sw_val)
         else:  # as scikit-learn scores outputs that overflowed
@@ -980,15 +1024,25 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _forward(self, state, X, n_threads):
-        """The network's outputs on X (validated for `state`): the one place
-        a prediction reaches the compiled core."""
-        out = np.empty((X.shape[0], state.n_outputs), dtype=state.dtype)
+    def _forward(self, state, X, n_threads, rows=None):
+        """The network's outputs on X (validated for `state`), or on its
+        rows `rows` (intp indices; read in place from a CSR matrix): the one
+        place a prediction reaches the compiled core."""
+        forward, X_args = _kernel("forward", X)
+        extra = {}
+        if rows is not None:
+            rows = np.ascontiguousarray(rows, dtype=np.intp)
+            if is_sparse(X):
+                extra["rows"] = rows
+            else:
+                X_args = (np.ascontiguousarray(X[rows]),)
+        n_rows = X.shape[0] if rows is None else len(rows)
+        out = np.empty((n_rows, state.n_outputs), dtype=state.dtype)
         # Our threads split the rows; BLAS runs one thread in each.
         with blas_threads(1):
-            _forward.forward(X, state.layout.table, state.params,
-                             HIDDEN_ACTIVATIONS[state.hidden], ACTIVATIONS[state.output],
-                             out, n_threads=n_threads)
+            forward(*X_args, state.layout.table, state.params,
+                    HIDDEN_ACTIVATIONS[state.hidden], ACTIVATIONS[state.output],
+                    out, n_threads=n_threads, **extra)
         return out
 
     def _predict_outputs(self, X):
@@ -1120,7 +1174,8 @@ class MLPClassifier(_BaseMLP):
                               "class_weight": [None, Options(("balanced",)), "dict"]}
 
     def __sklearn_tags__(self):
-        return sklearn_tags("classifier", multi_output=True, multi_label=True)
+        return sklearn_tags("classifier", multi_output=True, multi_label=True,
+                            sparse=True)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
@@ -1234,7 +1289,7 @@ class MLPClassifier(_BaseMLP):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a 0/1 indicator matrix for multilabel.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -1253,7 +1308,7 @@ class MLPClassifier(_BaseMLP):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
         sample_weight : array-like of shape (n_samples,), default=None
         classes : array-like, default=None
@@ -1322,7 +1377,7 @@ class MLPRegressor(_BaseMLP):
                               "loss": [Options(("squared_error", "poisson"))]}
 
     def __sklearn_tags__(self):
-        return sklearn_tags("regressor", multi_output=True)
+        return sklearn_tags("regressor", multi_output=True, sparse=True)
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,),
                  activation="relu", *, solver="adam", alpha=0.0001, batch_size="auto",
@@ -1377,7 +1432,7 @@ class MLPRegressor(_BaseMLP):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
 
