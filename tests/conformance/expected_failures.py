@@ -49,9 +49,6 @@ PRIVATE_API = {
 # found by running the test with the earlier ones worked around), and cause
 # category -> test ids.  The goal is an empty KNOWN_FAILURES.
 CAUSES = {
-    "mlp-sparse":
-        "sparse X refused (TypeError); scikit-learn's MLPs take CSR/CSC/COO/LIL in "
-        "fit, partial_fit and predict",
     "perceptron-sparse":
         "sparse X refused (TypeError)",
     "perceptron-zero-score":
@@ -95,10 +92,6 @@ CAUSES = {
 }
 
 KNOWN_FAILURES = {
-    "mlp-sparse": [
-        "test_sklearn_mlp.py::test_sparse_matrices[csr_matrix]",
-        "test_sklearn_mlp.py::test_sparse_matrices[csr_array]",
-    ],
     "perceptron-sparse": [
         "test_sklearn_perceptron.py::test_perceptron_accuracy[csr_matrix]",
         "test_sklearn_perceptron.py::test_perceptron_accuracy[csr_array]",
