@@ -216,3 +216,35 @@ def test_sparse_tag():
     pytest.importorskip("sklearn")
     assert fnn.MLPClassifier().__sklearn_tags__().input_tags.sparse
     assert fnn.MLPRegressor().__sklearn_tags__().input_tags.sparse
+
+
+def test_distributed_fit_on_sparse_partitions():
+    """fnn.distributed.fit on sparse data (a SciPy matrix, and a dask array
+    of sparse blocks) gives the model it gives on the same data dense."""
+    da = pytest.importorskip("dask.array", reason="install the dask extra")
+    distributed = pytest.importorskip("distributed", reason="install the dask extra")
+    import fnn.distributed as fd
+
+    X, y, _ = text_like(n=200)
+    params = dict(solver="sgd", hidden_layer_sizes=(6,), max_iter=3, random_state=0,
+                  batch_size=10, learning_rate_init=0.05)
+    cluster = fd.local_cluster(2)
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dense = fd.fit(fnn.MLPClassifier(**params), X.toarray(), y, client=client)
+            sparse = fd.fit(fnn.MLPClassifier(**params), X, y, client=client)
+            # One partition per replica (which partitions share a replica
+            # otherwise depends on where Dask put them).
+            blocks = da.from_array(X, chunks=(100, X.shape[1]), asarray=False)
+            dense_blocks = da.from_array(X.toarray(), chunks=(100, X.shape[1]))
+            from_blocks = fd.fit(fnn.MLPClassifier(**params), blocks,
+                                 da.from_array(y, chunks=100), client=client)
+            from_dense_blocks = fd.fit(fnn.MLPClassifier(**params), dense_blocks,
+                                       da.from_array(y, chunks=100), client=client)
+    finally:
+        client.close()
+        cluster.close()
+    assert_same_model(sparse, dense, np.float64)
+    assert_same_model(from_blocks, from_dense_blocks, np.float64)

@@ -15,8 +15,9 @@ from fractions import Fraction
 import numpy as np
 
 from ._labels import as_label_array
+from ._multilayer_perceptron import kernel_input
 from ._optimizers import make_optimizer
-from ._validation import _to_numpy, check_array, check_consistent_length, check_sample_weight
+from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
 # within a partition's epoch, and the order of a replica's partitions.
@@ -42,16 +43,17 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
     dtype : numpy dtype
         The parameters' dtype.
     X, y, sample_weight : array-likes
-        One partition of the data (pandas objects accepted).
+        One partition of the data (pandas objects accepted; X may be a SciPy
+        sparse matrix, kept sparse as CSR).
 
     Returns
     -------
     (X, Y, sample_weight, class_scale) : tuple
-        C-contiguous X of `dtype`, the target matrix Y, sample weights or
+        C-contiguous X of `dtype` (or a CSR matrix), the target matrix Y, sample weights or
         None, per-example class weights or None.  A tuple, so that Dask's
         size estimate counts its arrays.
     """
-    X = check_array(X, dtype=dtype)
+    X = kernel_input(X, dtype)
     n_features = skeleton._layout.layer_units[0]
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
@@ -160,7 +162,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
     loss_sum = 0.0
     n_seen = 0
-    probe = None
+    probe = None  # (partition's X, rows of it)
     for i in visit:
         X, Y, sample_weight, class_scale = partitions[i]
         order = round_order(X.shape[0], partition_indices[i], spec)
@@ -171,12 +173,12 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
                                batch_size, spec)
         loss_sum += mean_loss * len(order)
         n_seen += len(order)
-        probe = X[np.sort(order[-_PROBE_ROWS:])]
+        probe = X, np.sort(order[-_PROBE_ROWS:])
     # The kernels see an update's effect only at the next example, so weights
     # that overflow in the last updates pass them: run a few of the round's
     # rows forward (as fit checks its outputs after the last epoch).
     if probe is not None and not np.isfinite(
-            model._forward(model._training_state(), probe, 1)).all():
+            model._forward(model._training_state(), probe[0], 1, probe[1])).all():
         raise RoundDiverged(
             f"Training diverged in round {spec['round'] + 1}: the network's outputs "
             "are not finite (overflow). The weights of the last finished round were "

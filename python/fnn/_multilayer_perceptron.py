@@ -81,6 +81,20 @@ def _kernel(name, X):
     return _KERNELS[name][0], (X,)
 
 
+def kernel_input(X, dtype):
+    """X as the kernels take it, checked: a C-ordered finite array of
+    `dtype`, or for sparse input of any format a CSR matrix (see
+    check_csr)."""
+    X = check_array(X, dtype=dtype, accept_sparse=True)
+    if is_sparse(X) and X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any():
+        # The kernels read row i at indptr[i]:indptr[i + 1]; a decreasing
+        # pointer (which SciPy's constructor lets through) would send them
+        # outside the data.
+        raise ValueError("X is not a valid CSR matrix: its index pointer "
+                         "(indptr) decreases.")
+    return X
+
+
 _FITTED_ATTRIBUTES = (
     "_layout", "_params", "_best_params", "_optimizer", "_label_binarizer",
     "_y_was_1d", "_no_improvement_count", "classes_", "n_features_in_", "n_outputs_",
@@ -452,13 +466,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._reset_feature_names(X)
         else:
             check_feature_names(state.feature_names, X, type(self).__name__)
-        X = check_array(X, dtype=dtype, accept_sparse=True)
-        if is_sparse(X) and X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any():
-            # The kernels read row i at indptr[i]:indptr[i + 1]; a decreasing
-            # pointer (which SciPy's constructor lets through) would send
-            # them outside the data.
-            raise ValueError("X is not a valid CSR matrix: its index pointer "
-                             "(indptr) decreases.")
+        X = kernel_input(X, dtype)
         if state is not None:
             check_n_features(X, state.n_features, type(self).__name__)
         return X

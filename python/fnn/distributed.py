@@ -49,7 +49,7 @@ from ._multilayer_perceptron import _BaseMLP
 from ._optimizers import make_optimizer
 from ._progress import EpochProgress
 from ._sklearn_compat import interoperable
-from ._validation import check_random_state, float_dtype_of
+from ._validation import check_random_state, float_dtype_of, is_sparse
 from .exceptions import ConvergenceWarning
 
 __all__ = ["fit", "local_cluster", "predict", "predict_proba"]
@@ -79,6 +79,9 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
         Partitioned by rows; columns are gathered into one block per row
         partition (rechunking only moves data between workers).  NumPy arrays
         and pandas frames are accepted too, and are sent to the cluster once.
+        Sparse data: a SciPy sparse matrix (any format), or a dask array whose
+        blocks are SciPy sparse matrices; partitions are trained as CSR and
+        never made dense.
     y : dask array, Series or DataFrame
         Rows partitioned as X's (a dask array with other row chunks is
         rechunked to X's).
@@ -357,6 +360,13 @@ class _DaskData:
             return obj
         if hasattr(obj, "to_numpy") and hasattr(obj, "dtypes"):  # pandas
             obj = obj.to_numpy()
+        if is_sparse(obj):  # blocks of rows stay sparse (CSR), as in fit
+            obj = obj.tocsr()
+            if obj.shape[0] == 0:
+                raise ValueError(f"{name} must be a non-empty array; got shape "
+                                 f"{obj.shape}.")
+            return da.from_array(obj, chunks=(-(-obj.shape[0] // n_chunks), obj.shape[1]),
+                                 asarray=False)
         arr = np.asarray(obj)
         if arr.ndim == 0 or arr.shape[0] == 0:
             raise ValueError(f"{name} must be a non-empty array; got shape {arr.shape}.")
