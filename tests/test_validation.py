@@ -210,3 +210,12 @@ def test_feature_names_follow_scikit_learn():
         check_feature_names(names, frame[["b", "a"]], "Model")
     with pytest.raises(ValueError, match="unseen at fit time"):
         check_feature_names(names, frame.rename(columns={"a": "c"}), "Model")
+
+
+def test_check_csr_refuses_a_decreasing_index_pointer():
+    # SciPy's constructor accepts it; a kernel trusting it would read
+    # outside the data.
+    X = sp.csr_matrix((np.ones(3), np.array([0, 1, 2]), np.array([0, 3, 1, 3])),
+                      shape=(3, 3))
+    with pytest.raises(ValueError, match="not a valid CSR matrix"):
+        check_array(X, accept_sparse=True)

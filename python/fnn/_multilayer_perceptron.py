@@ -85,14 +85,7 @@ def kernel_input(X, dtype):
     """X as the kernels take it, checked: a C-ordered finite array of
     `dtype`, or for sparse input of any format a CSR matrix (see
     check_csr)."""
-    X = check_array(X, dtype=dtype, accept_sparse=True)
-    if is_sparse(X) and X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any():
-        # The kernels read row i at indptr[i]:indptr[i + 1]; a decreasing
-        # pointer (which SciPy's constructor lets through) would send them
-        # outside the data.
-        raise ValueError("X is not a valid CSR matrix: its index pointer "
-                         "(indptr) decreases.")
-    return X
+    return check_array(X, dtype=dtype, accept_sparse=True)
 
 
 _FITTED_ATTRIBUTES = (
