@@ -722,10 +722,7 @@ def _cases():
 
         # Checkpoints never replace what is not a model, and fail early.
         *[Case(f"checkpoint_path onto {what}", lambda w, what=what:
-               _checkpoint_onto(w, what), Returns("refused before training"), memory=CAP,
-               xfail={GROUP: "MLP.fit does not yet call "
-                             "_persistence.check_writable_model_path before training; "
-                             "the atomic writer refuses at the first checkpoint"})
+               _checkpoint_onto(w, what), Returns("refused before training"), memory=CAP)
           for what in ("csv", "missing folder", "folder")],
     ]
     return {case.id: case for case in cases}
