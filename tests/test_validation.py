@@ -90,7 +90,8 @@ def test_one_class_is_learnt_by_mlp_classifier():
     # scikit-learn's MLPClassifier fits a single class (one logistic output)
     # and predicts it; fnn's does the same.
     y = np.full(20, 7)
-    model = fnn.MLPClassifier(max_iter=5, random_state=0).fit(X_GOOD, y)
+    with pytest.warns(fnn.ConvergenceWarning, match="Maximum iterations"):
+        model = fnn.MLPClassifier(max_iter=5, random_state=0).fit(X_GOOD, y)
     np.testing.assert_array_equal(model.classes_, [7])
     assert model.n_outputs_ == 1 and model.out_activation_ == "logistic"
     np.testing.assert_array_equal(model.predict(X_GOOD), y)
