@@ -32,6 +32,17 @@ def test_messages_follow_scikit_learn_wording():
     assert text == "a str among {'auto'} or an int in the range [1, inf)"
     assert describe_constraints([Interval(Real, 0, 1, closed="neither"), None]) == (
         "a float in the range (0.0, 1.0) or None")
+    # scikit-learn 1.9's names for booleans and for a set of floats.
+    assert describe_constraints(["boolean"]) == (
+        "an instance of 'bool' or an instance of 'numpy.bool'")
+    assert describe_constraints([Interval(Integral, 0, None, closed="left"), "boolean"]) == (
+        "an int in the range [0, inf), an instance of 'bool' or an instance of "
+        "'numpy.bool'")
+    assert describe_constraints([Interval(Integral, 1, None, closed="left"),
+                                 Options([np.inf])]) == (
+        "an int in the range [1, inf) or a float among {inf}")
+    assert describe_constraints([None, Options(["balanced"]), "dict"]) == (
+        "a str among {'balanced'}, an instance of 'dict' or None")
 
 
 def test_error_is_both_value_and_type_error():
@@ -61,6 +72,17 @@ def test_options_compare_strings_only_with_strings():
     assert options.accepts("relu")
     assert not options.accepts(np.array(["relu"]))
     assert not options.accepts(["relu"])
+
+
+def test_float_options_accept_only_their_floats():
+    options = Options([np.inf])
+    assert options.accepts(np.inf) and options.accepts(np.float64(np.inf))
+    assert not any(options.accepts(v) for v in (-np.inf, 1e308, "inf", [np.inf], True))
+
+
+def test_options_are_of_one_type():
+    with pytest.raises(ValueError, match="one type"):
+        Options(["auto", 1])
 
 
 def test_validate_params_reads_the_class_table():

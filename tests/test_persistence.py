@@ -137,6 +137,90 @@ def test_multilabel_and_multioutput_models(tmp_path, rng):
     assert loaded.hidden_layer_sizes == [6]  # a list stays a list
 
 
+@pytest.mark.parametrize("label", ["only", 7, 3.0])
+def test_one_class_model_round_trips(tmp_path, rng, label):
+    # An MLPClassifier fitted on one class (as scikit-learn's allows) saves
+    # and loads: one logistic output, predicting that class.
+    X, _ = _blobs(rng, n=40)
+    y = np.full(40, label)
+    model = MLPClassifier((4,), solver="sgd", max_iter=3, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+    assert loaded.classes_.tolist() == [label] and loaded.n_outputs_ == 1
+    assert_array_equal(loaded.predict(X), y)
+    assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    for m in (model, loaded):
+        m.partial_fit(X, y)
+    assert_array_equal(model._params, loaded._params)
+
+
+def test_feature_names_round_trip(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, n=60)
+    columns = ["age", "height (cm)", "naïve", "x" * 256, ""]
+    frame = pd.DataFrame(X, columns=columns)
+    small = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    for model in (MLPClassifier(**small).fit(frame, y),
+                  MLPRegressor(**small).fit(frame, X[:, 0])):
+        loaded = _save_load(model, tmp_path)
+        _assert_same_model(model, loaded)  # feature_names_in_ included
+        assert loaded.feature_names_in_.dtype == object
+        assert loaded.feature_names_in_.tolist() == columns
+        assert all(type(name) is str for name in loaded.feature_names_in_)
+        assert_array_equal(model.predict(frame), loaded.predict(frame))
+        # The loaded model checks names at predict time as the original does.
+        renamed = frame.rename(columns={"age": "years"})
+        for m in (model, loaded):
+            with pytest.raises(ValueError, match="feature names should match"):
+                m.predict(renamed)
+            with pytest.warns(UserWarning, match="X does not have valid feature names"):
+                m.predict(X)
+    # Without names, there are none after loading either.
+    plain = _save_load(MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y), tmp_path)
+    assert not hasattr(plain, "feature_names_in_")
+    with np.load(tmp_path / "model.fnn") as archive:
+        assert "feature_names_in" not in archive.files
+
+
+def test_tampered_feature_names_are_refused(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, n=60)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    path = tmp_path / "m.fnn"
+    for edit, message in [
+            (lambda h, a: a.update(feature_names_in=a["feature_names_in"][:-1]),
+             r"feature_names_in.*shape \(4,\).*expected.*\(5,\)"),
+            (lambda h, a: a.update(feature_names_in=np.arange(5)), "unicode"),
+            (lambda h, a: a.update(feature_names_in=np.array([["f0"] * 5])),
+             "feature_names_in")]:
+        MLPClassifier((4,), max_iter=2, random_state=0).fit(frame, y).save(path)
+        _tamper(path, edit)
+        with pytest.raises(ValueError, match=message):
+            fnn.load(path)
+    frame.columns = ["f" * 300] + list(frame.columns[1:])
+    model = MLPClassifier((4,), max_iter=2, random_state=0).fit(frame, y)
+    with pytest.raises(ValueError, match="'feature_names_in' holds strings of up to 300 "
+                                         "characters; labels and feature names"):
+        model.save(tmp_path / "long.fnn")
+    assert not (tmp_path / "long.fnn").exists()
+
+
+def test_poisson_regressor_round_trips(tmp_path, rng):
+    X = rng.normal(size=(80, 4))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    model = MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), max_iter=4,
+                         random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+    assert loaded.loss == "poisson" and loaded.out_activation_ == "exp"
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    assert (loaded.predict(X) > 0).all()
+    for m in (model, loaded):
+        m.set_params(warm_start=True, max_iter=1).fit(X, y)
+    assert_array_equal(model._params, loaded._params)
+    assert model.loss_curve_ == loaded.loss_curve_
+
+
 def test_early_stopping_history_round_trips(tmp_path, rng):
     X, y = _blobs(rng, n=200)
     model = MLPClassifier((8,), early_stopping=True, max_iter=6, random_state=0).fit(X, y)
@@ -179,7 +263,8 @@ def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
         MLPClassifier(hidden_layer_sizes=np.array([3])).save(tmp_path / "a.fnn")
     model = MLPClassifier((3,), max_iter=2).fit(*_blobs(rng))
     model.alpha = -1.0  # a file load() would refuse is never written
-    with pytest.raises(ValueError, match="cannot save MLPClassifier: alpha"):
+    with pytest.raises(ValueError,
+                       match="cannot save MLPClassifier: The 'alpha' parameter"):
         model.save(tmp_path / "bad.fnn")
     assert os.listdir(tmp_path) == []
 
@@ -389,6 +474,8 @@ def _state_arrays(h, a, size):
     (lambda h, a: a.pop("classes"), "classes"),
     (lambda h, a: a.update(classes=np.array(["a", "b", "c"])[::-1].copy()), "sorted"),
     (lambda h, a: a.update(classes=np.arange(7)), "outputs"),
+    (lambda h, a: a.update(classes=a["classes"][:1]),
+     "multiclass targets need 3 classes or more; got 1"),
     (lambda h, a: h["state"].update(layer_units=[5, 3, 2]), "layer_units"),
     (lambda h, a: h["state"].update(layer_units=[5, 0, 3]), "layer_units"),
     (lambda h, a: h["state"].update(layer_units="5,4,3"), "layer_units"),
@@ -536,6 +623,11 @@ def test_svc_round_trip(tmp_path, rng, kernel, labels):
     ("svc", lambda h, a: h["params"].update(kernel="evil"), "kernel"),
     ("perceptron", lambda h, a: a.update(coef=a["coef"][:, :-1]), "coef"),
     ("perceptron", lambda h, a: a.update(classes=a["classes"][:2]), "coef"),
+    # One class is an MLPClassifier's case only.
+    ("perceptron", lambda h, a: a.update(classes=a["classes"][:1]),
+     "binary targets cannot have 1 classes"),
+    ("svc", lambda h, a: a.update(classes=a["classes"][:1]),
+     "binary targets cannot have 1 classes"),
     ("perceptron", lambda h, a: h["state"]["attributes"]["$dict"].update(
         mistakes_curve_=[1.5]), "mistakes_curve_"),
 ])
@@ -684,7 +776,8 @@ def test_save_refuses_what_load_would_refuse(tmp_path, rng):
     X, _ = _blobs(rng, n=60)
     labels = np.array(["x" * 300, "y" * 300, "z" * 300])[np.arange(60) % 3]
     model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, labels)
-    with pytest.raises(ValueError, match="labels in model files have at most 256"):
+    with pytest.raises(ValueError, match="labels and feature names in model files have "
+                                         "at most 256"):
         model.save(tmp_path / "long.fnn")
     model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, np.arange(60) % 3)
     model.loss_curve_ = [0.123456789012345] * 500_000  # a 9 MB header

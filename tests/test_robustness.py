@@ -384,15 +384,26 @@ Y_BAD = [
          Raises(ValueError, r"y must contain only numbers"), only=("MLPRegressor",)),
     Case("y continuous (classifier)", lambda s: s.fit(y=s.X[:, 0]),
          Raises(ValueError, r"continuous"), only=CLASSIFIERS),
+    # MLPClassifier learns one class, as scikit-learn's does (Y_VALID).
     Case("y one class", lambda s: s.fit(y=np.zeros(30)),
-         Raises(ValueError, r"one class|only the class"), only=CLASSIFIERS),
+         Raises(ValueError, r"one class|only the class"), only=("Perceptron", "SVC")),
     Case("one sample (classifier)", lambda s: s.fit(s.X[:1], s.y[:1]),
-         Raises(ValueError, r"one class|only the class"), only=CLASSIFIERS),
+         Raises(ValueError, r"one class|only the class"), only=("Perceptron", "SVC")),
     Case("y mixed label types", lambda s: s.fit(y=np.array(["a", 1] * 15, dtype=object)),
          Raises(ValueError, r"\by\b.*(mixes|sort)"), only=CLASSIFIERS),
     Case("y 2-D (single-label classifiers)", lambda s: s.fit(y=np.c_[s.y, s.y]),
          Raises(ValueError, r"\by\b"), only=("Perceptron", "SVC")),
 ]
+
+def _one_class(s, X, y):
+    """'finite' if a model fitted on the single class of y predicts that
+    class everywhere and has finite weights and outputs."""
+    model = s.fit(X, y)
+    predicted = model.predict(s.X)
+    if not (predicted == y[0]).all():
+        return f"predicted {np.unique(predicted)!r}, not only {y[0]!r}"
+    return s.finite(model)
+
 
 Y_VALID = [
     Case("y big-endian", lambda s: s.same_as_reference(
@@ -422,6 +433,10 @@ Y_VALID = [
          Returns("finite"), only=("MLPRegressor",)),
     Case("two samples of two classes", lambda s: s.finite(s.fit(s.X[:2], s.y[:2])),
          Returns("finite"), only=CLASSIFIERS),
+    Case("y one class", lambda s: _one_class(s, s.X, np.zeros(30)),
+         Returns("finite"), only=("MLPClassifier",)),
+    Case("one sample (classifier)", lambda s: _one_class(s, s.X[:1], s.y[:1]),
+         Returns("finite"), only=("MLPClassifier",)),
 ]
 
 SAMPLE_WEIGHT = [

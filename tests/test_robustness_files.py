@@ -601,7 +601,7 @@ _REFUSED = [
      "'header.npy' is deflated"),
     ("load: labels of 25 million characters", fnn.load, "labels.fnn", "is deflated"),
     ("load: stored labels of 300 characters", fnn.load, "long-labels.fnn",
-     "labels in model files have at most 256"),
+     "labels and feature names in model files have at most 256"),
     ("load: 9 MB header", fnn.load, "big-header.fnn",
      r"the header has 9,\d+,\d+ bytes; model files have at most 8,388,608"),
     ("load: JSON 100 deep", fnn.load, "deep-100.fnn", "nested deeper than 32"),
@@ -722,10 +722,7 @@ def _cases():
 
         # Checkpoints never replace what is not a model, and fail early.
         *[Case(f"checkpoint_path onto {what}", lambda w, what=what:
-               _checkpoint_onto(w, what), Returns("refused before training"), memory=CAP,
-               xfail={GROUP: "MLP.fit does not yet call "
-                             "_persistence.check_writable_model_path before training; "
-                             "the atomic writer refuses at the first checkpoint"})
+               _checkpoint_onto(w, what), Returns("refused before training"), memory=CAP)
           for what in ("csv", "missing folder", "folder")],
     ]
     return {case.id: case for case in cases}

@@ -37,15 +37,11 @@ BAD_VALUES = dict(hidden_layer_sizes=None, activation="softmax", solver="newton"
                   epsilon=0.0, max_fun=0, shuffle=None, warm_start=None,
                   nesterovs_momentum=None, early_stopping=None, n_iter_no_change=0)
 # Where fnn's message differs, and why: fnn refuses infinite alpha and
-# learning_rate_init ("finite"); fnn's boolean and {inf} options are named
-# without numpy's bool and as values (fnn._param_validation's wording).
+# learning_rate_init ("finite"). Every other message (booleans, the
+# {inf} of n_iter_no_change, verbose) is scikit-learn's, word for word.
 FNN_WORDING = {
     "alpha": "a finite float in the range [0.0, inf)",
     "learning_rate_init": "a finite float in the range (0.0, inf)",
-    "verbose": "an int in the range [0, inf) or an instance of 'bool'",
-    "n_iter_no_change": "an int in the range [1, inf) or a value among {inf}",
-    **dict.fromkeys(["shuffle", "warm_start", "nesterovs_momentum", "early_stopping"],
-                    "an instance of 'bool'"),
 }
 
 

@@ -12,7 +12,8 @@ A constraint is one of:
 - ``Interval(kind, low, high, closed=...)``: a number of kind ``Integral``
   or ``Real`` (``Real`` accepts ints too) between the bounds (None: no
   bound); ``closed`` is 'left', 'right', 'both' or 'neither'.
-- ``Options(values)``: one of the given strings (or other hashables).
+- ``Options(values)``: one of the given values, all of one type (strings,
+  or e.g. the float ``np.inf``).
 - ``None``: the value None.
 - the strings ``"boolean"``, ``"random_state"``, ``"path"``, ``"callable"``,
   ``"array-like"`` and ``"dict"``, for the kinds they name.
@@ -65,37 +66,46 @@ class Interval:
 
 
 class Options:
-    """One of a fixed set of values (usually strings)."""
+    """One of a fixed set of values of one type (usually strings)."""
 
     def __init__(self, values):
         self.values = tuple(values)
+        kinds = {type(v) for v in self.values}
+        if len(kinds) != 1:
+            raise ValueError(f"Options takes values of one type; got {self.values!r}.")
+        # Named as scikit-learn's Options(type, ...) names its type: np.inf
+        # is a Python float, so {inf} reads "a float among {inf}".
+        self.kind = kinds.pop()
 
     def accepts(self, value):
-        return isinstance(value, str) and value in self.values if all(
-            isinstance(v, str) for v in self.values) else value in self.values
+        # Strings only match strings (an array never compares equal to one).
+        return isinstance(value, self.kind) and value in self.values
 
     def __str__(self):
-        kind = "a str" if all(isinstance(v, str) for v in self.values) else "a value"
-        return f"{kind} among {{{', '.join(repr(v) for v in self.values)}}}"
+        listed = ", ".join(repr(v) for v in self.values)
+        return f"a {self.kind.__name__} among {{{listed}}}"
 
 
 def _is_array_like(value):
     return hasattr(value, "__len__") or hasattr(value, "shape") or hasattr(value, "__array__")
 
 
-# The named kinds: how to recognise each and how to name it in a message.
+# The named kinds: how to recognise each and the names of what it accepts.
+# "boolean" is two kinds, as in scikit-learn (bool and numpy.bool), so a
+# message lists both.
 _NAMED = {
-    "boolean": (lambda v: isinstance(v, (bool, np.bool_)), "an instance of 'bool'"),
+    "boolean": (lambda v: isinstance(v, (bool, np.bool_)),
+                ("an instance of 'bool'", "an instance of 'numpy.bool'")),
     "random_state": (
         lambda v: v is None or isinstance(v, np.random.RandomState) or (
             isinstance(v, numbers.Integral) and not isinstance(v, bool)
             and 0 <= v < 2 ** 32),
-        "an int in the range [0, 4294967295], an instance of "
-        "'numpy.random.mtrand.RandomState' or None"),
-    "path": (lambda v: isinstance(v, (str, os.PathLike)), "a path (str or os.PathLike)"),
-    "callable": (callable, "a callable"),
-    "array-like": (_is_array_like, "an array-like"),
-    "dict": (lambda v: isinstance(v, dict), "an instance of 'dict'"),
+        ("an int in the range [0, 4294967295], an instance of "
+         "'numpy.random.mtrand.RandomState' or None",)),
+    "path": (lambda v: isinstance(v, (str, os.PathLike)), ("a path (str or os.PathLike)",)),
+    "callable": (callable, ("a callable",)),
+    "array-like": (_is_array_like, ("an array-like",)),
+    "dict": (lambda v: isinstance(v, dict), ("an instance of 'dict'",)),
 }
 
 
@@ -108,16 +118,16 @@ def _accepts(constraint, value):
 
 
 def _describe(constraint):
-    if constraint is None:
-        return "None"
+    """The names of the kinds `constraint` accepts (a list: "boolean" has two)."""
     if isinstance(constraint, str):
-        return _NAMED[constraint][1]
-    return str(constraint)
+        return list(_NAMED[constraint][1])
+    return [str(constraint)]
 
 
 def describe_constraints(constraints):
-    """'a float in the range [0.0, inf)', or '... or ...' for several."""
-    texts = [_describe(c) for c in constraints if c is not None]
+    """'a float in the range [0.0, inf)', or 'A, B or C' for several kinds
+    (None last)."""
+    texts = [text for c in constraints if c is not None for text in _describe(c)]
     if any(c is None for c in constraints):
         texts.append("None")
     if len(texts) == 1:

@@ -44,8 +44,9 @@ back as they were.  Floats are written with Python's shortest round-trip repr: e
 
 MLP estimators (``MLPClassifier``, ``MLPRegressor``) store the arrays
 ``params`` (the flat parameter vector), ``best_params``, ``optimizer_state_0``
-and ``optimizer_state_1`` (empty when the rule keeps no state), and, for the
-classifier, ``classes``; their ``state`` holds ``layer_units``,
+and ``optimizer_state_1`` (empty when the rule keeps no state), for the
+classifier ``classes``, and ``feature_names_in`` (unicode) when the model was
+fitted on named columns; their ``state`` holds ``layer_units``,
 ``attributes`` (``n_iter_``, ``t_``, ``loss_curve_``, ...), ``labels``
 (``y_type`` and whether the classes were an object array of str) and
 ``optimizer`` (its class name and scalar fields such as ``learning_rate``
@@ -110,7 +111,8 @@ _HEADER = "header"
 _MAX_HEADER = 8 << 20
 #: Characters of a string in the header (parameters, labels as dict keys).
 _MAX_STRING = 4096
-#: Characters of a class label: predict returns arrays of them, one per sample.
+#: Characters of a class label (predict returns arrays of them, one per
+#: sample) or of a feature name.
 _MAX_LABEL = 256
 #: Nesting of the header's JSON (fnn's own files nest 7 levels).
 _MAX_DEPTH = 32
@@ -382,8 +384,8 @@ def _check_member(key, dtype, shape, fortran):
                          "order")
     if dtype.kind == "U" and dtype.itemsize > 4 * _MAX_LABEL:
         raise ValueError(f"array {key!r} holds strings of up to "
-                         f"{dtype.itemsize // 4:,} characters; labels in model files "
-                         f"have at most {_MAX_LABEL}")
+                         f"{dtype.itemsize // 4:,} characters; labels and feature "
+                         f"names in model files have at most {_MAX_LABEL}")
 
 
 def _umask():
@@ -930,6 +932,10 @@ def _mlp_get_state(est):
         arrays["classes"] = classes
         state["labels"] = {"y_type": est._label_binarizer.y_type_,
                            "object": was_object}
+    names = est.__dict__.get("feature_names_in_")
+    if names is not None:
+        # An object array of str in memory (scikit-learn's type), unicode on disk.
+        arrays["feature_names_in"] = np.asarray(names, dtype=np.str_)
     optimizer = est.__dict__.get("_optimizer")
     if optimizer is not None:
         fields = {k: v for k, v in vars(optimizer).items() if k != "state"}
@@ -969,8 +975,9 @@ def _mlp_set_state(est, dtype, state, arrays):
         expected.add("classes")
     if "optimizer" in state:
         expected |= {"optimizer_state_0", "optimizer_state_1"}
-    if set(arrays) != expected:
-        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)}.")
+    if set(arrays) - {"feature_names_in"} != expected:
+        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                         "(and feature_names_in, optionally).")
     params = check_finite("params", check_array("params", arrays["params"], dtype,
                                                 (layout.n_params,)))
     best = check_finite("best_params", check_array(
@@ -981,15 +988,23 @@ def _mlp_set_state(est, dtype, state, arrays):
         check_fields(labels, ["y_type", "object"], where="labels")
         binarizer = LabelBinarizer()
         binarizer.y_type_ = labels["y_type"]
+        # A network trained on one class is binary with that class alone.
         binarizer.classes_ = _check_classes(arrays["classes"], labels["y_type"],
                                             check_value("object", labels["object"],
-                                                        "bool"))
+                                                        "bool"), one_class=True)
         if binarizer.n_outputs != units[-1]:
             raise ValueError(f"{len(binarizer.classes_)} {labels['y_type']} classes "
                              f"need {binarizer.n_outputs} outputs; the network has "
                              f"{units[-1]}.")
         est._label_binarizer = binarizer
         est.classes_ = binarizer.classes_
+    if "feature_names_in" in arrays:
+        names = arrays["feature_names_in"]
+        if names.dtype.kind != "U":
+            raise ValueError(f"array 'feature_names_in' is {names.dtype}; feature "
+                             "names are unicode strings.")
+        est.feature_names_in_ = check_array(
+            "feature_names_in", names, names.dtype, (units[0],)).astype(object)
     est._layout = layout
     est._params = params
     est._best_params = best
@@ -1000,16 +1015,18 @@ def _mlp_set_state(est, dtype, state, arrays):
                                             dtype, arrays)
 
 
-def _check_classes(classes, y_type, was_object):
+def _check_classes(classes, y_type, was_object, one_class=False):
+    """classes_ as the estimator had them, after checking them against
+    y_type; `one_class`: a binary target may hold a single class (an
+    MLPClassifier fitted on one class, as scikit-learn's)."""
     if classes.ndim != 1:
         raise ValueError(f"classes must be 1-D; got shape {classes.shape}.")
     if y_type == "multilabel-indicator":
         if not np.array_equal(classes, np.arange(len(classes))) or was_object:
             raise ValueError("multilabel classes must be 0, 1, ..., n_labels - 1.")
     elif y_type in ("binary", "multiclass"):
-        wanted = 2 if y_type == "binary" else None
-        if (wanted is not None and len(classes) != wanted) or len(classes) < 2:
-            raise ValueError(f"{y_type} targets cannot have {len(classes)} classes.")
+        if y_type == "binary" and len(classes) not in ((1, 2) if one_class else (2,)):
+            raise ValueError(f"binary targets cannot have {len(classes)} classes.")
         if y_type == "multiclass" and len(classes) < 3:
             raise ValueError(f"multiclass targets need 3 classes or more; got "
                              f"{len(classes)}.")
