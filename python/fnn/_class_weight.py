@@ -23,13 +23,16 @@ def _key(label):
 def class_weights(class_weight, classes, y):
     """Weights of `classes` (sorted unique labels) for training on labels y.
 
-    Raises ValueError, with scikit-learn's messages, for a dict that leaves
+    Raises ValueError, with scikit-learn's messages, for labels of y that
+    are not classes, for a dict that leaves
     some classes out while naming labels that are not classes, for
     'balanced' when a class has no sample in y, and (fnn's own rule, since
     the weights scale a bound or a step) for weights that are not finite
     numbers >= 0.
     """
     n_classes = len(classes)
+    if not np.isin(np.unique(y), classes).all():
+        raise ValueError("classes should include all valid labels that can be in y")
     if class_weight is None or len(class_weight) == 0:
         return np.ones(n_classes)
     if isinstance(class_weight, str):  # 'balanced'
