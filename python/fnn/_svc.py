@@ -854,10 +854,12 @@ class SVC(ParamsMixin):
 
     def _current_state(self):
         state = current(self, self._state_from_attributes)
-        # Layout arrays changed in place would misplace coefficients.
-        attrs = self.__dict__
-        if not (np.array_equal(attrs.get("n_support_"), state.n_support)
-                and np.array_equal(attrs.get("support_"), state.support)):
+        # Layout arrays changed in place would misplace coefficients: the
+        # objects this snapshot was built from must still hold its copies
+        # (a concurrent fit replaces them, it never writes into them).
+        sources = state._sources
+        if not (np.array_equal(sources["n_support_"], state.n_support)
+                and np.array_equal(sources["support_"], state.support)):
             raise ValueError(_ALTERED)
         return state
 

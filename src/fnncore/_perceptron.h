@@ -14,8 +14,9 @@
  *   (float32 products are rounded to float32) and sums in double; a step
  *   computes w + x k in double and rounds once to the dtype.  Only the
  *   order of the dot product's additions differs (vector lanes here, one
- *   running sum there), which can change a decision only for a score
- *   within rounding of 0.
+ *   running sum there; for float32, blocks of PT_BLOCK products are added
+ *   in float before they are widened, see below), which can change a
+ *   decision only for a score within rounding of 0.
  * - Written once for a scalar type: this header includes itself twice, with
  *   FNN_PT = float (suffix _s) and FNN_PT = double (suffix _d).
  * - Explicit FNN_VBYTES-byte vectors of _simd.h (double accumulators of the
@@ -88,12 +89,28 @@
 #define PT_ACCUMULATE(lo, hi, prod) ((lo) += (prod))
 #endif
 
+/* Vectors of products added in the dtype before a sum is widened to
+ * double: for float, widening every vector doubles the cost of the dot
+ * product; widening every PT_BLOCK vectors costs little, and a float sum
+ * of PT_BLOCK products rounds no more than the products themselves do. */
+#if FNN_PT_FLOAT
+#define PT_BLOCK 4
+#else
+#define PT_BLOCK 1
+#endif
+
 /* <w, x> with products in FNN_PT and sums in double. */
 FNN_INLINE double FNN_PS(pt_dot)(ptrdiff_t n, const FNN_PT *restrict w,
                                  const FNN_PT *restrict x)
 {
     fnn_vec_d lo = {0}, hi = {0};
     ptrdiff_t j = 0;
+    for (; j + PT_BLOCK * PVLEN <= n; j += PT_BLOCK * PVLEN) {
+        PVEC s = PLOAD(w + j) * PLOAD(x + j);
+        for (int v = 1; v < PT_BLOCK; v++)
+            s += PLOAD(w + j + v * PVLEN) * PLOAD(x + j + v * PVLEN);
+        PT_ACCUMULATE(lo, hi, s);
+    }
     for (; j + PVLEN <= n; j += PVLEN) PT_ACCUMULATE(lo, hi, PLOAD(w + j) * PLOAD(x + j));
     double tail = 0.0;
     for (; j < n; j++) tail += (double)(w[j] * x[j]);
@@ -115,6 +132,23 @@ FNN_CLONES static void FNN_PS(fnn_pt_scores)(
         fnn_vec_d l0 = {0}, h0 = {0}, l1 = {0}, h1 = {0}, l2 = {0}, h2 = {0},
                   l3 = {0}, h3 = {0};
         ptrdiff_t j = 0;
+        for (; j + PT_BLOCK * PVLEN <= n_features; j += PT_BLOCK * PVLEN) {
+            PVEC xj = PLOAD(x + j);
+            PVEC s0 = PLOAD(W0 + j) * xj, s1 = PLOAD(W1 + j) * xj,
+                 s2 = PLOAD(W2 + j) * xj, s3 = PLOAD(W3 + j) * xj;
+            for (int v = 1; v < PT_BLOCK; v++) {
+                const ptrdiff_t o = j + v * PVLEN;
+                xj = PLOAD(x + o);
+                s0 += PLOAD(W0 + o) * xj;
+                s1 += PLOAD(W1 + o) * xj;
+                s2 += PLOAD(W2 + o) * xj;
+                s3 += PLOAD(W3 + o) * xj;
+            }
+            PT_ACCUMULATE(l0, h0, s0);
+            PT_ACCUMULATE(l1, h1, s1);
+            PT_ACCUMULATE(l2, h2, s2);
+            PT_ACCUMULATE(l3, h3, s3);
+        }
         for (; j + PVLEN <= n_features; j += PVLEN) {
             const PVEC xj = PLOAD(x + j);
             PT_ACCUMULATE(l0, h0, PLOAD(W0 + j) * xj);
@@ -153,6 +187,7 @@ FNN_CLONES static void FNN_PS(fnn_pt_scale)(ptrdiff_t n, FNN_PT *restrict w, FNN
 }
 
 #undef PT_ACCUMULATE
+#undef PT_BLOCK
 #undef PVEC
 #undef PLOAD
 #undef PVLEN

@@ -51,7 +51,7 @@ from libc.math cimport INFINITY, fabs, isfinite, sqrt
 from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 
-from fnncore._interrupt cimport CHECK_WORK, signal_raised
+from fnncore._interrupt cimport CHECK_WORK, _raise_pending, signal_raised
 from fnncore._threads cimport fnn_barrier, fnn_run_parallel
 
 
@@ -624,8 +624,9 @@ def fit_units(
     -------
     curves : list of n_units int64 arrays, the mistakes of each epoch run
         over the data (epochs counted without a pass are not in them).
-    interrupted : True if Ctrl-C stopped the run (W and intercept then hold
-        the weights as they stood).
+    interrupted : True if Ctrl-C (KeyboardInterrupt) stopped the run: W and
+        intercept then hold the weights as they stood.  An exception another
+        signal handler raised propagates.
 
     Raises
     ------
@@ -757,6 +758,14 @@ def fit_units(
                 fnn_run_parallel(n_threads, worker_s, &P, &barrier)
             else:
                 fnn_run_parallel(n_threads, worker_d, &P, &barrier)
+        if P.interrupted:
+            # The signal handler's exception is pending: Ctrl-C's is the
+            # caller's to report (with the weights kept); any other
+            # propagates.  Before any other Python call.
+            try:
+                _raise_pending()
+            except KeyboardInterrupt:
+                pass
         result = [np.array(<long long[:passes[u]]> curves[u]) if passes[u] > 0
                   else np.zeros(0, dtype=np.int64) for u in range(n_units)]
     finally:
