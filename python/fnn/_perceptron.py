@@ -252,14 +252,14 @@ class Perceptron(ParamsMixin):
 
     _parameter_constraints = {
         "penalty": [Options(("l2", "l1", "elasticnet")), None],
-        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "alpha": [Interval(numbers.Real, 0, np.inf, closed="left")],
         "l1_ratio": [Interval(numbers.Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "tol": [Interval(numbers.Real, 0, np.inf, closed="left"), None],
         "shuffle": ["boolean"],
         "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean"],
-        "eta0": [Interval(numbers.Real, 0, None, closed="neither")],
+        "eta0": [Interval(numbers.Real, 0, np.inf, closed="neither")],
         "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
         "random_state": ["random_state"],
         "early_stopping": ["boolean"],
@@ -296,6 +296,11 @@ class Perceptron(ParamsMixin):
         self.class_weight = class_weight
         self.warm_start = warm_start
 
+    def _validate_params(self):
+        """Check the parameters against the table (the model files' loader
+        calls this too)."""
+        validate_params(self)
+
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
@@ -320,7 +325,7 @@ class Perceptron(ParamsMixin):
         -------
         self
         """
-        validate_params(self)
+        self._validate_params()
         with self._fitting():
             if self.warm_start and "coef_" in self.__dict__:
                 if coef_init is None:
@@ -347,7 +352,7 @@ class Perceptron(ParamsMixin):
         -------
         self
         """
-        validate_params(self)
+        self._validate_params()
         with self._fitting():
             if "classes_" not in self.__dict__:
                 if self.early_stopping:
@@ -395,7 +400,8 @@ class Perceptron(ParamsMixin):
         weights = class_weights(self.class_weight, classes_, y)
         if n_classes < 2:
             raise ValueError("The number of classes has to be greater than one; got "
-                             f"{n_classes} class")
+                             f"{n_classes} class (y has only one class: "
+                             f"{classes_.tolist()}).")
         y_index = np.ascontiguousarray(np.searchsorted(classes_, y), dtype=np.intp)
         sw = self._sample_weight(sample_weight, X.shape[0], X.dtype)
         n_units = 1 if n_classes == 2 else n_classes
@@ -430,6 +436,7 @@ class Perceptron(ParamsMixin):
             threading.current_thread() is threading.main_thread(), n_iter)
         if interrupted:
             warnings.warn("Training interrupted by user.", stacklevel=3)
+        self._check_training_scores(X, W, b.astype(dtype))
         n_epochs = int(n_iter.max())
         curve = np.zeros(max(len(c) for c in curves), dtype=np.int64)
         for c in curves:
@@ -452,6 +459,34 @@ class Perceptron(ParamsMixin):
                           "Consider increasing max_iter to improve the fit.",
                           interoperable(ConvergenceWarning), stacklevel=3)
         return attributes, self._state(attributes)
+
+    def _check_training_scores(self, X, W, b):
+        """Refuse finite weights whose scores on the training data overflow
+        the dtype (float32 features near 1e30): such a model could only
+        answer with infinities.  |w . x + b| <= |w| |x| + |b| settles it
+        without a pass over the data unless that bound is out of range."""
+        big = np.finfo(W.dtype).max / 16
+        with np.errstate(over="ignore", invalid="ignore"):
+            if is_sparse(X):
+                row_sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64)
+            else:
+                row_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+            bound = (np.sqrt(row_sq.max(initial=0.0))
+                     * np.sqrt(np.einsum("ij,ij->i", W, W, dtype=np.float64)).max()
+                     + np.abs(b).max())
+        if np.isfinite(bound) and bound < big:
+            return
+        scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if is_sparse(X):
+                _perceptron.decision_function(None, X.data, X.indices, X.indptr, W, b,
+                                              scores)
+            else:
+                _perceptron.decision_function(X, None, None, None, W, b, scores)
+        if not np.isfinite(scores).all():
+            raise ValueError("Training overflowed: the scores on the training data are "
+                             "not finite. Scale the input features or lower eta0 "
+                             f"(now {self.eta0}).")
 
     @staticmethod
     def _classes(y, classes, previous, incremental):
@@ -484,12 +519,14 @@ class Perceptron(ParamsMixin):
             if sw.ndim != 1:
                 raise ValueError(f"Sample weights must be 1D array or scalar, got "
                                  f"{sw.ndim}D array. Expected either a scalar value or a "
-                                 f"1D array of length {n_samples}.")
+                                 f"1D array of length {n_samples}. (sample_weight must "
+                                 "be 1-D.)")
             sw = check_array(sw, name="sample_weight", dtype=dtype, ndim=1,
                              allow_empty=True)
             if sw.shape != (n_samples,):
                 raise ValueError(f"sample_weight.shape == {sw.shape}, expected "
-                                 f"{(n_samples,)}!")
+                                 f"{(n_samples,)}! (sample_weight has {sw.shape[0]} "
+                                 f"entries for {n_samples} samples.)")
         if not sw.any():
             raise ValueError("Sample weights must contain at least one non-zero number.")
         return sw
@@ -500,24 +537,24 @@ class Perceptron(ParamsMixin):
         W = np.zeros((n_units, n_features), dtype=dtype)
         b = np.zeros(n_units)
         if coef_init is not None:
-            coef = np.asarray(coef_init.toarray() if is_sparse(coef_init) else coef_init,
-                              dtype=dtype)
+            coef = check_array(coef_init.toarray() if is_sparse(coef_init) else coef_init,
+                               name="coef_init", dtype=dtype, ndim=np.ndim(coef_init),
+                               allow_empty=True)
+            shapes = f"(coef_init has shape {coef.shape}; expected {W.shape})"
             if n_units > 1:
                 if coef.shape != (n_units, n_features):
-                    raise ValueError("Provided ``coef_`` does not match dataset. ")
+                    raise ValueError(f"Provided ``coef_`` does not match dataset. {shapes}")
             elif coef.ravel().shape != (n_features,):
-                raise ValueError("Provided coef_init does not match dataset.")
+                raise ValueError(f"Provided coef_init does not match dataset. {shapes}")
             W[...] = coef.reshape(W.shape)
-            if not np.isfinite(W).all():
-                raise ValueError("coef_init must be finite.")
         if intercept_init is not None:
-            intercept = np.asarray(intercept_init, dtype=dtype)
+            intercept = check_array(np.asarray(intercept_init), name="intercept_init",
+                                    dtype=dtype, ndim=np.ndim(intercept_init),
+                                    allow_empty=True)
             if (n_units > 1 and intercept.shape != (n_units,)) or (
                     n_units == 1 and intercept.shape not in ((1,), ())):
                 raise ValueError("Provided intercept_init does not match dataset.")
             b[...] = intercept.reshape(b.shape)
-            if not np.isfinite(b).all():
-                raise ValueError("intercept_init must be finite.")
         return W, b
 
     def _draws(self, y_index, sw, binary, n_classes):

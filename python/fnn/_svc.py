@@ -291,17 +291,19 @@ class SVC(ParamsMixin):
     _is_classifier = True
     _estimator_type = "classifier"
 
+    # Bounds of np.inf where scikit-learn's have None: its open intervals
+    # exclude infinity (C=np.inf is accepted, gamma=np.inf is not).
     _parameter_constraints = {
-        "C": [Interval(numbers.Real, 0.0, None, closed="right")],
+        "C": [Interval(numbers.Real, 0.0, np.inf, closed="right")],
         "kernel": [Options(_KERNELS), "callable"],
         "degree": [Interval(numbers.Integral, 0, None, closed="left")],
         "gamma": [Options(("scale", "auto")),
-                  Interval(numbers.Real, 0.0, None, closed="left")],
-        "coef0": [Interval(numbers.Real, None, None, closed="neither")],
+                  Interval(numbers.Real, 0.0, np.inf, closed="left")],
+        "coef0": [Interval(numbers.Real, -np.inf, np.inf, closed="neither")],
         "shrinking": ["boolean"],
         "probability": ["boolean", Options(("deprecated",))],
-        "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
-        "cache_size": [Interval(numbers.Real, 0, None, closed="neither")],
+        "tol": [Interval(numbers.Real, 0.0, np.inf, closed="neither")],
+        "cache_size": [Interval(numbers.Real, 0, np.inf, closed="neither")],
         "class_weight": [Options(("balanced",)), "dict", None],
         "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean"],
         "max_iter": [Interval(numbers.Integral, -1, None, closed="left")],
@@ -337,6 +339,13 @@ class SVC(ParamsMixin):
     def __getstate__(self):
         return drop_state(super().__getstate__())
 
+    def _validate_params(self):
+        """Check the parameters against the table, and the degree against
+        the core's C int (the model files' loader calls this too)."""
+        validate_params(self)
+        if self.degree > _INT_MAX:
+            raise ValueError(f"degree must be at most {_INT_MAX}; got {self.degree}.")
+
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
@@ -360,9 +369,7 @@ class SVC(ParamsMixin):
         -------
         self
         """
-        validate_params(self)
-        if self.degree > _INT_MAX:
-            raise ValueError(f"degree must be at most {_INT_MAX}; got {self.degree}.")
+        self._validate_params()
         with self._fitting():
             attributes, state = self._train(X, y, sample_weight)
             publish(self, attributes, _FITTED, state)
@@ -408,7 +415,8 @@ class SVC(ParamsMixin):
         class_weight = class_weights(self.class_weight, classes, y)
         if len(classes) < 2:
             raise ValueError("The number of classes has to be greater than one; got "
-                             f"{len(classes)} class")
+                             f"{len(classes)} class (y has only one class: "
+                             f"{classes.tolist()}).")
         check_consistent_length(X, y)
         if self.probability != "deprecated":
             warnings.warn(
@@ -861,7 +869,7 @@ class SVC(ParamsMixin):
         if not (np.array_equal(sources["n_support_"], state.n_support)
                 and np.array_equal(sources["support_"], state.support)):
             raise ValueError(_ALTERED)
-        return state
+        return state.for_params(self)
 
     # ------------------------------------------------------------------
     # Prediction
@@ -1055,6 +1063,40 @@ class _SVCState(FittedState):
     coefficients and intercepts, the layout arrays, the probability model
     and what the input must look like."""
 
+    def for_params(self, estimator):
+        """This snapshot with the kernel parameters the estimator has now:
+        scikit-learn reads kernel, degree and coef0 at every call, so a
+        change after fit applies (checked here, once per call); a kernel of
+        another kind (a Gram matrix for support vectors, or the reverse)
+        cannot predict with this model."""
+        kernel = estimator.kernel
+        fitted = self.kernel
+        if self.spec[0] == "gram":
+            if callable(fitted) and callable(kernel):
+                return self if kernel is fitted else self._replace(kernel=kernel)
+            if not callable(fitted) and not callable(kernel) and kernel == "precomputed":
+                return self
+        elif (isinstance(kernel, str) and kernel in _KERNELS and kernel != "precomputed"):
+            degree, coef0 = estimator.degree, estimator.coef0
+            if (isinstance(degree, bool) or not isinstance(degree, numbers.Integral)
+                    or not 0 <= degree <= _INT_MAX):
+                raise ValueError(f"degree={degree!r} cannot predict.")
+            if (isinstance(coef0, bool) or not isinstance(coef0, numbers.Real)
+                    or not np.isfinite(coef0)):
+                raise ValueError(f"coef0={coef0!r} cannot predict.")
+            spec = (self.spec[0], _smo.KERNELS[kernel], int(degree), self.spec[3],
+                    float(coef0))
+            if spec == self.spec and kernel == fitted:
+                return self
+            return self._replace(spec=spec, kernel=kernel)
+        raise ValueError(f"kernel={kernel!r} cannot predict with a model fitted with "
+                         f"kernel={fitted!r}; fit it again.")
+
+    def _replace(self, **changes):
+        fields = {k: v for k, v in self.__dict__.items() if k != "_sources"}
+        fields.update(changes)
+        return _SVCState(self._sources, **fields)
+
     def prepare(self, X):
         """X checked against this model, in the form its kernel reads: the
         Gram matrix for a callable kernel; dense or canonical CSR rows of
@@ -1073,8 +1115,8 @@ class _SVCState(FittedState):
             if X.shape[1] != self.n_train:
                 raise ValueError(f"X.shape[1] = {X.shape[1]} should be equal to "
                                  f"{self.n_train}, the number of samples at training "
-                                 "time (a precomputed kernel has one column per "
-                                 "training sample).")
+                                 f"time (X has {X.shape[1]} columns; a precomputed "
+                                 "kernel has one per training sample).")
             return X
         check_n_features(X, self.n_features, self.estimator)
         return _canonical_csr(X, original) if is_sparse(X) else X

@@ -776,8 +776,9 @@ def fit_units(
         raise MemoryError("not enough memory for the perceptron's epoch records")
     if P.diverged_epoch:
         raise ValueError("Floating-point under-/overflow occurred at epoch #%d. Scaling "
-                         "input data with StandardScaler or MinMaxScaler might help."
-                         % P.diverged_epoch)
+                         "input data with StandardScaler or MinMaxScaler might help. "
+                         "(Training overflowed: scale the input features or lower "
+                         "eta0.)" % P.diverged_epoch)
     for u in range(n_units):
         n_iter[u] = epochs[u]
     return result, bool(P.interrupted)
