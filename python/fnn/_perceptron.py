@@ -105,6 +105,13 @@ def _validation_mask(y_index, fraction, random_state, sample_mask):
     return mask
 
 
+def _frobenius(X):
+    """sqrt of the sum of X's squares, a bound on the norm of every row,
+    computed without a copy of X (a dot product of its values)."""
+    values = X.data if is_sparse(X) else X.reshape(-1)
+    return float(np.sqrt(np.dot(values, values)))
+
+
 def _n_threads(n_jobs, n_units):
     """Threads for n_jobs as joblib counts them (None: 1; -1: all cores;
     -2: all but one), never more than the units or the cores."""
@@ -467,11 +474,7 @@ class Perceptron(ParamsMixin):
         without a pass over the data unless that bound is out of range."""
         big = np.finfo(W.dtype).max / 16
         with np.errstate(over="ignore", invalid="ignore"):
-            if is_sparse(X):
-                row_sq = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64)
-            else:
-                row_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-            bound = (np.sqrt(row_sq.max(initial=0.0))
+            bound = (_frobenius(X)
                      * np.sqrt(np.einsum("ij,ij->i", W, W, dtype=np.float64)).max()
                      + np.abs(b).max())
         if np.isfinite(bound) and bound < big:

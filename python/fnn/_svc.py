@@ -703,8 +703,9 @@ class SVC(ParamsMixin):
         if code in (_smo.KERNELS["rbf"], _smo.KERNELS["sigmoid"]):
             bound_k = np.ones(n_sv)
         else:
-            sq = _row_sqnorms(X)
-            norm_max = np.sqrt(sq[order].max())
+            # The Frobenius norm bounds every row's norm and needs no copy.
+            values = X.data if is_sparse(X) else X.reshape(-1)
+            norm_max = np.sqrt(np.dot(values, values))
             norm_sv = np.sqrt(_row_sqnorms(state.vectors))
             with np.errstate(over="ignore", invalid="ignore"):
                 dots = norm_max * norm_sv
