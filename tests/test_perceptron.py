@@ -5,7 +5,6 @@ rule step for step and against scikit-learn's Perceptron weight for weight
 and the notes' point that stacked linear units stay one linear map."""
 import io
 import re
-import threading
 import warnings
 from contextlib import redirect_stdout
 
@@ -16,6 +15,7 @@ from scipy import sparse
 
 import fnn
 from fnn.datasets import load_digits
+from concurrency import fit_concurrently, predict_while_refitting
 from interrupting import ctrl_c_child
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -595,36 +595,7 @@ def _thread_configs(rng):
 def test_predicting_while_another_thread_refits(rng):
     configs, X_test, expected = _thread_configs(rng)
     model = fnn.Perceptron().fit(*configs[0])
-    stop = threading.Event()
-    failures = []
-    counts = {"predictions": 0, "refused": 0}
-
-    def predict():
-        while not stop.is_set():
-            try:
-                pred = model.predict(X_test)
-            except ValueError as exc:
-                if "features" not in str(exc):
-                    failures.append(repr(exc))
-                counts["refused"] += 1
-                continue
-            except Exception as exc:   # noqa: BLE001 - any other is a failure
-                failures.append(repr(exc))
-                continue
-            counts["predictions"] += 1
-            if not any(e is not None and np.array_equal(pred, e) for e in expected):
-                failures.append(f"prediction of no fitted model: {pred}")
-
-    threads = [threading.Thread(target=predict) for _ in range(3)]
-    for t in threads:
-        t.start()
-    try:
-        for i in range(300):
-            model.fit(*configs[i % 3])
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
+    failures, counts = predict_while_refitting(model, configs, X_test, expected, 300)
     assert not failures, failures[:3]
     assert counts["predictions"] > 0 and counts["refused"] > 0
 
@@ -632,21 +603,7 @@ def test_predicting_while_another_thread_refits(rng):
 def test_concurrent_fits_serialise(rng):
     configs, X_test, expected = _thread_configs(rng)
     model = fnn.Perceptron(n_jobs=2)
-    errors = []
-
-    def fit(i):
-        try:
-            for _ in range(30):
-                model.fit(*configs[i])
-        except Exception as exc:   # noqa: BLE001
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=fit, args=(i,)) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not fit_concurrently(model, configs, 30)
     assert model.coef_.shape[1] == model.n_features_in_
     if model.n_features_in_ == 5:
         assert any(e is not None and np.array_equal(model.predict(X_test), e)

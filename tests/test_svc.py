@@ -15,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
 
 import fnn
+from concurrency import fit_concurrently, predict_while_refitting
 from interrupting import ctrl_c_child
 from scipy import sparse
 
@@ -800,64 +801,17 @@ def test_predicting_while_another_thread_refits(rng):
     """A web service's pattern: predictions never crash, and each one is
     the answer of one of the models fitted (or, while the model has other
     features, a clear error)."""
-    import threading
-
     configs, X_test, expected = _thread_configs(rng)
     model = fnn.SVC(kernel="linear").fit(*configs[0])
-    stop = threading.Event()
-    failures = []
-    counts = {"predictions": 0, "refused": 0}
-
-    def predict():
-        while not stop.is_set():
-            try:
-                pred = model.predict(X_test)
-            except ValueError as exc:
-                if "features" not in str(exc):
-                    failures.append(repr(exc))
-                counts["refused"] += 1
-                continue
-            except Exception as exc:   # noqa: BLE001 - any other is a failure
-                failures.append(repr(exc))
-                continue
-            counts["predictions"] += 1
-            if not any(e is not None and np.array_equal(pred, e) for e in expected):
-                failures.append(f"prediction of no fitted model: {pred}")
-
-    threads = [threading.Thread(target=predict) for _ in range(3)]
-    for t in threads:
-        t.start()
-    try:
-        for i in range(60):
-            model.fit(*configs[i % 3])
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
+    failures, counts = predict_while_refitting(model, configs, X_test, expected, 60)
     assert not failures, failures[:3]
     assert counts["predictions"] > 0 and counts["refused"] > 0
 
 
 def test_concurrent_fits_serialise(rng):
-    import threading
-
     configs, X_test, expected = _thread_configs(rng)
     model = fnn.SVC(kernel="linear")
-    errors = []
-
-    def fit(i):
-        try:
-            for _ in range(10):
-                model.fit(*configs[i])
-        except Exception as exc:   # noqa: BLE001
-            errors.append(repr(exc))
-
-    threads = [threading.Thread(target=fit, args=(i,)) for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not fit_concurrently(model, configs, 10)
     # Whichever fit came last, the model is wholly that fit's.
     n_features = model.n_features_in_
     assert model.support_vectors_.shape[1] == n_features

@@ -18,7 +18,8 @@ from fnncore import _perceptron
 
 from ._base import ParamsMixin
 from ._class_weight import class_weights
-from ._fitted_state import FittedState, current, drop_state, publish, sources_of
+from ._fitted_state import (FittedState, current, drop_state, not_fitted, publish,
+                            sources_of)
 from ._labels import accuracy, as_label_array, target_type, unique_labels
 from ._parallel import available_cores
 from ._param_validation import Interval, Options, validate_params
@@ -26,7 +27,7 @@ from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
 from ._validation import (check_array, check_consistent_length, check_feature_names,
                           check_n_features, check_random_state, feature_names_of,
                           float_dtype_of, is_sparse)
-from .exceptions import ConvergenceWarning, NotFittedError
+from .exceptions import ConvergenceWarning
 
 _MAX_INT = np.iinfo(np.int32).max
 # Everything fit sets; a refit removes those it does not set this time.
@@ -110,6 +111,20 @@ def _frobenius(X):
     computed without a copy of X (a dot product of its values)."""
     values = X.data if is_sparse(X) else X.reshape(-1)
     return float(np.sqrt(np.dot(values, values)))
+
+
+def _scores(X, W, b):
+    """(n_samples, n_units) scores X W^T + b of dense or CSR X, summed as
+    training sums them (overflow left to the caller to see)."""
+    scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if is_sparse(X) and X.indices.dtype != np.int32:
+            scores[...] = X @ W.T + b
+        elif is_sparse(X):
+            _perceptron.decision_function(None, X.data, X.indices, X.indptr, W, b, scores)
+        else:
+            _perceptron.decision_function(X, None, None, None, W, b, scores)
+    return scores
 
 
 def _n_threads(n_jobs, n_units):
@@ -479,14 +494,7 @@ class Perceptron(ParamsMixin):
                      + np.abs(b).max())
         if np.isfinite(bound) and bound < big:
             return
-        scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if is_sparse(X):
-                _perceptron.decision_function(None, X.data, X.indices, X.indptr, W, b,
-                                              scores)
-            else:
-                _perceptron.decision_function(X, None, None, None, W, b, scores)
-        if not np.isfinite(scores).all():
+        if not np.isfinite(_scores(X, W, b)).all():
             raise ValueError("Training overflowed: the scores on the training data are "
                              "not finite. Scale the input features or lower eta0 "
                              f"(now {self.eta0}).")
@@ -601,9 +609,7 @@ class Perceptron(ParamsMixin):
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
         if "coef_" not in attrs:
-            raise interoperable(NotFittedError)(
-                f"This {type(self).__name__} instance is not fitted yet. Call "
-                "'fit' with appropriate arguments before using this estimator.")
+            raise not_fitted(self)
         coef = attrs["coef_"]
         coef = coef.toarray() if is_sparse(coef) else coef
         try:
@@ -646,15 +652,7 @@ class Perceptron(ParamsMixin):
         if W.shape != (b.shape[0], X.shape[1]):
             # Values changed in place are fine; a shape cannot change in place.
             raise ValueError("coef_ and intercept_ do not match the model's layout.")
-        scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if is_sparse(X) and X.indices.dtype != np.int32:
-                scores[...] = X @ W.T + b
-            elif is_sparse(X):
-                _perceptron.decision_function(None, X.data, X.indices, X.indptr, W, b,
-                                              scores)
-            else:
-                _perceptron.decision_function(X, None, None, None, W, b, scores)
+        scores = _scores(X, W, b)
         if not np.isfinite(scores).all():
             raise ValueError(
                 "The decision values are not finite: the input's values are too large "
@@ -697,14 +695,7 @@ class Perceptron(ParamsMixin):
     def densify(self):
         """Make ``coef_`` a dense array again (after :meth:`sparsify`);
         returns self."""
-        with self._fitting():
-            coef = self.__dict__.get("coef_")
-            if coef is None:
-                raise interoperable(NotFittedError)(
-                    f"This {type(self).__name__} instance is not fitted yet.")
-            if is_sparse(coef):
-                self.coef_ = coef.toarray()
-        return self
+        return self._coef_as(lambda coef: coef.toarray() if is_sparse(coef) else coef)
 
     def sparsify(self):
         """Store ``coef_`` as a scipy.sparse CSR matrix (worth it when most
@@ -712,11 +703,11 @@ class Perceptron(ParamsMixin):
         Returns self."""
         import scipy.sparse as sp
 
+        return self._coef_as(lambda coef: coef if is_sparse(coef) else sp.csr_matrix(coef))
+
+    def _coef_as(self, convert):
         with self._fitting():
-            coef = self.__dict__.get("coef_")
-            if coef is None:
-                raise interoperable(NotFittedError)(
-                    f"This {type(self).__name__} instance is not fitted yet.")
-            if not is_sparse(coef):
-                self.coef_ = sp.csr_matrix(coef)
+            if "coef_" not in self.__dict__:
+                raise not_fitted(self)
+            self.coef_ = convert(self.coef_)
         return self

@@ -26,7 +26,8 @@ from fnncore import _smo
 
 from ._base import ParamsMixin
 from ._class_weight import class_weights
-from ._fitted_state import FittedState, current, drop_state, publish, sources_of
+from ._fitted_state import (FittedState, current, drop_state, not_fitted, publish,
+                            sources_of)
 from ._labels import accuracy, as_label_array, target_type
 from ._param_validation import Interval, Options, validate_params
 from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
@@ -783,9 +784,7 @@ class SVC(ParamsMixin):
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
         if "support_" not in attrs:
-            raise interoperable(NotFittedError)(
-                f"This {type(self).__name__} instance is not fitted yet. Call "
-                "'fit' with appropriate arguments before using this estimator.")
+            raise not_fitted(self)
         try:
             classes = np.asarray(attrs["classes_"])
             n_classes = len(classes)
@@ -985,20 +984,19 @@ class SVC(ParamsMixin):
     def probA_(self):
         """Deprecated (scikit-learn 1.9): the pairs' sigmoid slopes A of
         ``1 / (1 + exp(A f + B))``; empty without probability."""
-        warnings.warn("Attribute `probA_` was deprecated in version 1.9 and will be "
-                      "removed in 1.11 as the `probability=True` option for SVC and "
-                      "NuSVC was deprecated and will be removed in 1.11.",
-                      FutureWarning, stacklevel=2)
-        return self._attribute("_probA")
+        return self._deprecated_probability("probA_")
 
     @property
     def probB_(self):
         """Deprecated (scikit-learn 1.9): the pairs' sigmoid offsets B."""
-        warnings.warn("Attribute `probB_` was deprecated in version 1.9 and will be "
+        return self._deprecated_probability("probB_")
+
+    def _deprecated_probability(self, name):
+        warnings.warn(f"Attribute `{name}` was deprecated in version 1.9 and will be "
                       "removed in 1.11 as the `probability=True` option for SVC and "
                       "NuSVC was deprecated and will be removed in 1.11.",
-                      FutureWarning, stacklevel=2)
-        return self._attribute("_probB")
+                      FutureWarning, stacklevel=3)
+        return self._attribute("_" + name[:-1])
 
     @property
     def _n_support(self):
