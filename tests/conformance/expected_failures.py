@@ -47,67 +47,11 @@ CAUSES = {
     "mlp-sparse":
         "sparse X refused (TypeError); scikit-learn's MLPs take CSR/CSC/COO/LIL in "
         "fit, partial_fit and predict",
-    "mlp-inf-n-iter-no-change":
-        "n_iter_no_change=np.inf refused (TypeError); scikit-learn accepts it (never "
-        "stop early)",
-    "mlp-poisson":
-        "MLPRegressor(loss='poisson') missing",
-    "mlp-divergence":
-        "a diverging fit raises ValueError; scikit-learn's fit finishes and records "
-        "NaN in validation_scores_",
-    "mlp-message":
-        "error message differs from scikit-learn's (non-finite weights: 'Solver "
-        "produced non-finite parameter weights...'; early stopping on a class of 1 "
-        "sample: the stratified split's 'The least populated classes in y have only 1"
-        " member')",
-    "mlp-lbfgs-partial-fit":
-        "MLPClassifier(solver='lbfgs') has partial_fit; scikit-learn's hasattr(..., "
-        "'partial_fit') is False",
-    "mlp-verbose":
-        "verbose output differs: scikit-learn prints 'Iteration N, loss = ...' on "
-        "stdout",
-    "mlp-one-class":
-        "MLPClassifier refuses a one-class target (ValueError)",
-    "mlp-hand-set-weights":
-        "fitted attributes set by hand on an unfitted estimator (coefs_, intercepts_,"
-        " n_layers_, out_activation_, ...) are refused (NotFittedError) where "
-        "scikit-learn's partial_fit continues from them",
 }
 
 KNOWN_FAILURES = {
     "mlp-sparse": [
         "test_sklearn_mlp.py::test_sparse_matrices[csr_matrix]",
         "test_sklearn_mlp.py::test_sparse_matrices[csr_array]",
-    ],
-    "mlp-inf-n-iter-no-change": [
-        "test_sklearn_mlp.py::test_n_iter_no_change_inf",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[sgd-MLPClassifier]",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[sgd-MLPRegressor]",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[adam-MLPClassifier]",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[adam-MLPRegressor]",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[lbfgs-MLPClassifier]",
-        "test_sklearn_mlp.py::test_mlp_warm_start_no_convergence[lbfgs-MLPRegressor]",
-    ],
-    "mlp-poisson": [
-        "test_sklearn_mlp.py::test_mlp_vs_poisson_glm_equivalent[42]",
-    ],
-    "mlp-divergence": [
-        "test_sklearn_mlp.py::test_mlp_diverging_loss",
-    ],
-    "mlp-message": [
-        "test_sklearn_mlp.py::test_nonfinite_params",
-        "test_sklearn_mlp.py::test_early_stopping_stratified",
-    ],
-    "mlp-lbfgs-partial-fit": [
-        "test_sklearn_mlp.py::test_partial_fit_errors",
-    ],
-    "mlp-verbose": [
-        "test_sklearn_mlp.py::test_verbose_sgd",
-    ],
-    "mlp-one-class": [
-        "test_sklearn_mlp.py::test_preserve_feature_names[MLPClassifier]",
-    ],
-    "mlp-hand-set-weights": [
-        "test_sklearn_mlp.py::test_fit",
     ],
 }
