@@ -316,12 +316,13 @@ def test_epochs_without_change_are_counted_not_run(rng):
 def test_threads_give_the_same_model(shuffle):
     X, y = load_digits()
     one = fnn.Perceptron(shuffle=shuffle, n_jobs=1).fit(X, y)
-    for n_jobs in (2, -1, 10**9):
+    for n_jobs in (2, -1, 1024):
         many = fnn.Perceptron(shuffle=shuffle, n_jobs=n_jobs).fit(X, y)
         assert_array_equal(many.coef_, one.coef_)
         assert many.n_iter_ == one.n_iter_
-    with pytest.raises(ValueError, match="n_jobs == 0"):
-        fnn.Perceptron(n_jobs=0).fit(X, y)
+    for n_jobs in (0, 1025, 2**31):
+        with pytest.raises(ValueError, match="n_jobs"):
+            fnn.Perceptron(n_jobs=n_jobs).fit(X, y)
 
 
 # ----------------------------------------------------------------------
@@ -725,3 +726,18 @@ def test_identity_classifier_is_one_linear_map(rng):
     proba /= proba.sum(axis=1, keepdims=True)
     assert_allclose(model.predict_proba(X), proba, rtol=1e-8, atol=1e-12)
     assert_array_equal(model.predict(X), model.classes_[np.argmax(logits, axis=1)])
+
+
+def test_metadata_routing_passes_sample_weight():
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_digits()
+    weights = np.random.RandomState(0).uniform(0.1, 3.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(fnn.Perceptron().set_fit_request(sample_weight=True)
+                              .set_score_request(sample_weight=False),
+                              {"eta0": [0.5]}, cv=2, refit=True)
+        search.fit(X, y, sample_weight=weights)
+    direct = fnn.Perceptron(eta0=0.5).fit(X, y, sample_weight=weights)
+    assert_array_equal(search.best_estimator_.coef_, direct.coef_)

@@ -21,9 +21,6 @@ The thread-safety contract of SVC and Perceptron:
   layouts are checked on every call (`check`).
 """
 
-from ._sklearn_compat import interoperable
-from .exceptions import NotFittedError
-
 _ABSENT = object()
 
 
@@ -96,10 +93,3 @@ def drop_state(state_dict):
     state_dict.pop("_fitted_state", None)
     return state_dict
 
-
-def not_fitted(estimator):
-    """The NotFittedError (also scikit-learn's) of an estimator used before
-    fit, in scikit-learn's words."""
-    return interoperable(NotFittedError)(
-        f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' with "
-        "appropriate arguments before using this estimator.")

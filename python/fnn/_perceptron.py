@@ -16,14 +16,14 @@ import numpy as np
 
 from fnncore import _perceptron
 
-from ._base import ParamsMixin
+from ._base import N_JOBS, ParamsMixin
 from ._class_weight import class_weights
-from ._fitted_state import (FittedState, current, drop_state, not_fitted, publish,
-                            sources_of)
+from ._fitted_state import FittedState, current, drop_state, publish, sources_of
 from ._labels import accuracy, as_label_array, target_type, unique_labels
 from ._parallel import available_cores
 from ._param_validation import Interval, Options, validate_params
-from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
+from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
+                              warn_column_vector)
 from ._validation import (check_array, check_consistent_length, check_feature_names,
                           check_n_features, check_random_state, feature_names_of,
                           float_dtype_of, is_sparse)
@@ -132,8 +132,6 @@ def _n_threads(n_jobs, n_units):
     -2: all but one), never more than the units or the cores."""
     if n_jobs is None:
         wanted = 1
-    elif n_jobs == 0:
-        raise ValueError("n_jobs == 0 in Parallel has no meaning")
     elif n_jobs < 0:
         wanted = max(1, available_cores() + 1 + n_jobs)
     else:
@@ -141,7 +139,7 @@ def _n_threads(n_jobs, n_units):
     return int(max(1, min(wanted, n_units, available_cores())))
 
 
-class Perceptron(ParamsMixin):
+class Perceptron(MetadataRequester, ParamsMixin):
     """A linear threshold unit trained by the perceptron rule.
 
     The prediction is ``classes_[1] if w . x + b > 0 else classes_[0]``.
@@ -194,8 +192,9 @@ class Perceptron(ParamsMixin):
     eta0 : float, default=1.0
         Learning rate; > 0.
     n_jobs : int or None, default=None
-        Threads for the one-vs-rest units (None: 1, -1: all cores), as
-        scikit-learn's; never more than the units or the cores.
+        Threads for the one-vs-rest units (None: 1, -1: all cores, -2 all
+        but one), as scikit-learn's; at most 1024, and never more threads
+        than units or cores.
     random_state : int, RandomState or None, default=0
         Seeds the shuffling and the early-stopping split, as in
         scikit-learn (so two default fits are identical).
@@ -271,6 +270,7 @@ class Perceptron(ParamsMixin):
     """
 
     _estimator_type = "classifier"
+    _fitted_marker = "coef_"
 
     _parameter_constraints = {
         "penalty": [Options(("l2", "l1", "elasticnet")), None],
@@ -282,7 +282,7 @@ class Perceptron(ParamsMixin):
         "shuffle": ["boolean"],
         "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean"],
         "eta0": [Interval(numbers.Real, 0, np.inf, closed="neither")],
-        "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
+        "n_jobs": N_JOBS,
         "random_state": ["random_state"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
@@ -608,8 +608,7 @@ class Perceptron(ParamsMixin):
         """A snapshot from the public attributes, validated: they may come
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
-        if "coef_" not in attrs:
-            raise not_fitted(self)
+        self._check_fitted()
         coef = attrs["coef_"]
         coef = coef.toarray() if is_sparse(coef) else coef
         try:
@@ -707,7 +706,6 @@ class Perceptron(ParamsMixin):
 
     def _coef_as(self, convert):
         with self._fitting():
-            if "coef_" not in self.__dict__:
-                raise not_fitted(self)
+            self._check_fitted()
             self.coef_ = convert(self.coef_)
         return self

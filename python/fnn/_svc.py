@@ -24,13 +24,13 @@ import numpy as np
 
 from fnncore import _smo
 
-from ._base import ParamsMixin
+from ._base import ParamsMixin, available_if
 from ._class_weight import class_weights
-from ._fitted_state import (FittedState, current, drop_state, not_fitted, publish,
-                            sources_of)
+from ._fitted_state import FittedState, current, drop_state, publish, sources_of
 from ._labels import accuracy, as_label_array, target_type
 from ._param_validation import Interval, Options, validate_params
-from ._sklearn_compat import interoperable, sklearn_tags, warn_column_vector
+from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
+                              warn_column_vector)
 from ._validation import (check_array, check_consistent_length, check_feature_names,
                           check_n_features, check_random_state, feature_names_of,
                           is_sparse)
@@ -171,7 +171,7 @@ class _LibsvmRandom:
             size *= 2   # rejections ran past the draws: draw more
 
 
-class SVC(ParamsMixin):
+class SVC(MetadataRequester, ParamsMixin):
     """C-support vector classifier (soft margin, kernel), trained by SMO.
 
     A drop-in for :class:`sklearn.svm.SVC` (scikit-learn 1.9): the same
@@ -291,6 +291,7 @@ class SVC(ParamsMixin):
 
     _is_classifier = True
     _estimator_type = "classifier"
+    _fitted_marker = "support_"
 
     # Bounds of np.inf where scikit-learn's have None: its open intervals
     # exclude infinity (C=np.inf is accepted, gamma=np.inf is not).
@@ -783,8 +784,7 @@ class SVC(ParamsMixin):
         """A snapshot from the public attributes, validated: they may come
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
-        if "support_" not in attrs:
-            raise not_fitted(self)
+        self._check_fitted()
         try:
             classes = np.asarray(attrs["classes_"])
             n_classes = len(classes)
@@ -943,9 +943,10 @@ class SVC(ParamsMixin):
     def _check_proba(self):
         if isinstance(self.probability, str) or not self.probability:
             raise AttributeError("predict_proba is not available when probability=False")
+        return True
 
-    @property
-    def predict_proba(self):
+    @available_if(_check_proba)
+    def predict_proba(self, X):
         """Class probabilities, (n_samples, n_classes) in the order of
         ``classes_``: libsvm's, from the pairs' sigmoids coupled by Wu, Lin
         and Weng's method (so they may disagree with :meth:`predict` on
@@ -957,15 +958,17 @@ class SVC(ParamsMixin):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
                 (n_samples, n_train) for kernel='precomputed'
-        """
-        self._check_proba()
-        return self._predict_proba
 
-    @property
-    def predict_log_proba(self):
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return self._predict_proba(X)
+
+    @available_if(_check_proba)
+    def predict_log_proba(self, X):
         """``np.log(predict_proba(X))``; available as predict_proba is."""
-        self._check_proba()
-        return self._predict_log_proba
+        return np.log(self._predict_proba(X))
 
     def _predict_proba(self, X):
         state = self._current_state()
@@ -976,9 +979,6 @@ class SVC(ParamsMixin):
         proba = np.empty((dec.shape[0], len(state.classes)))
         _smo.pairwise_coupling(dec, state.probA, state.probB, proba)
         return proba
-
-    def _predict_log_proba(self, X):
-        return np.log(self._predict_proba(X))
 
     @property
     def probA_(self):
