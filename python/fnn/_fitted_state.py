@@ -2,8 +2,11 @@
 
 The thread-safety contract of SVC and Perceptron:
 
-- ``fit`` builds the whole fitted state aside (arrays, the kernel's
-  parameters, everything prediction reads) and publishes it at the end:
+- ``fit`` reads the parameters once (`frozen`: a validated copy of the
+  estimator that trains, so that set_params from another thread during a
+  fit changes nothing in it), builds the whole fitted state aside (arrays,
+  the kernel's parameters, everything prediction reads) and publishes it
+  at the end:
   the public attributes, then the snapshot that prediction reads, all
   under the estimator's fit lock (``ParamsMixin._fitting``), so two fits
   of one estimator run one after the other.
@@ -93,3 +96,12 @@ def drop_state(state_dict):
     state_dict.pop("_fitted_state", None)
     return state_dict
 
+
+
+def frozen(estimator):
+    """A copy of `estimator` with its parameters as they are now (the same
+    objects: a RandomState passed in is drawn from as the estimator's own),
+    validated; a fit trains with it and publishes to `estimator`."""
+    copy = type(estimator)(**estimator.get_params())
+    copy._validate_params()
+    return copy

@@ -18,7 +18,8 @@ from fnncore import _perceptron
 
 from ._base import N_JOBS, ParamsMixin
 from ._class_weight import class_weights
-from ._fitted_state import FittedState, current, drop_state, publish, sources_of
+from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
+                            sources_of)
 from ._labels import accuracy, as_label_array, target_type, unique_labels
 from ._parallel import available_cores
 from ._param_validation import Interval, Options, validate_params
@@ -347,15 +348,15 @@ class Perceptron(MetadataRequester, ParamsMixin):
         -------
         self
         """
-        self._validate_params()
         with self._fitting():
-            if self.warm_start and "coef_" in self.__dict__:
+            trainer = frozen(self)
+            if trainer.warm_start and "coef_" in self.__dict__:
                 if coef_init is None:
                     coef_init = self.coef_
                 if intercept_init is None:
                     intercept_init = self.intercept_
-            attributes, state = self._train(X, y, None, coef_init, intercept_init,
-                                            sample_weight, incremental=False)
+            attributes, state = trainer._train(X, y, None, coef_init, intercept_init,
+                                               sample_weight, previous=None)
             publish(self, attributes, _FITTED, state)
         return self
 
@@ -374,12 +375,12 @@ class Perceptron(MetadataRequester, ParamsMixin):
         -------
         self
         """
-        self._validate_params()
         with self._fitting():
+            trainer = frozen(self)
             if "classes_" not in self.__dict__:
-                if self.early_stopping:
+                if trainer.early_stopping:
                     raise ValueError("early_stopping should be False with partial_fit")
-                if isinstance(self.class_weight, str):
+                if isinstance(trainer.class_weight, str):
                     raise ValueError(
                         "class_weight 'balanced' is not supported for partial_fit. In "
                         "order to use 'balanced' weights, use "
@@ -388,15 +389,20 @@ class Perceptron(MetadataRequester, ParamsMixin):
                         "training set target to properly estimate the class frequency "
                         "distributions. Pass the resulting weights as the class_weight "
                         "parameter.")
-            attributes, state = self._train(X, y, classes, None, None, sample_weight,
-                                            incremental=True)
+            previous = dict(self.__dict__) if "coef_" in self.__dict__ else {}
+            attributes, state = trainer._train(X, y, classes, None, None, sample_weight,
+                                               previous=previous)
             publish(self, attributes, _FITTED, state)
         return self
 
     def _train(self, X, y, classes, coef_init, intercept_init, sample_weight,
-               incremental):
-        """The fitted attributes and their snapshot, built aside."""
-        previous = self.__dict__ if incremental and "coef_" in self.__dict__ else None
+               previous):
+        """The fitted attributes and their snapshot, built aside (self is
+        the frozen copy that trains).  previous: None for fit; for
+        partial_fit the estimator's attributes ({} before its first fit),
+        from which training continues."""
+        incremental = previous is not None
+        previous = previous or None
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
                              "target y is None.")

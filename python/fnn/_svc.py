@@ -26,7 +26,8 @@ from fnncore import _smo
 
 from ._base import ParamsMixin, available_if
 from ._class_weight import class_weights
-from ._fitted_state import FittedState, current, drop_state, publish, sources_of
+from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
+                            sources_of)
 from ._labels import accuracy, as_label_array, target_type
 from ._param_validation import Interval, Options, validate_params
 from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
@@ -371,14 +372,14 @@ class SVC(MetadataRequester, ParamsMixin):
         -------
         self
         """
-        self._validate_params()
         with self._fitting():
-            attributes, state = self._train(X, y, sample_weight)
+            attributes, state = frozen(self)._train(X, y, sample_weight)
             publish(self, attributes, _FITTED, state)
         return self
 
     def _train(self, X, y, sample_weight):
-        """The fitted attributes and their snapshot, built aside."""
+        """The fitted attributes and their snapshot, built aside (self is
+        the frozen copy that trains)."""
         rng = check_random_state(self.random_state)
         kernel = self.kernel
         precomputed = callable(kernel) or kernel == "precomputed"
