@@ -741,3 +741,18 @@ def test_metadata_routing_passes_sample_weight():
         search.fit(X, y, sample_weight=weights)
     direct = fnn.Perceptron(eta0=0.5).fit(X, y, sample_weight=weights)
     assert_array_equal(search.best_estimator_.coef_, direct.coef_)
+
+
+def test_inconsistent_sparse_arrays_are_refused_not_read(rng):
+    X = sparse.random(60, 20, density=0.3, random_state=rng, format="csr")
+    y = rng.randint(0, 3, 60)
+    model = fnn.Perceptron().fit(X, y)
+    for broken in (dict(indptr=np.r_[0, 10**6, X.indptr[2:]].astype(np.int32)),
+                   dict(indices=X.indices[:-3])):
+        bad = X.copy()
+        for name, value in broken.items():
+            setattr(bad, name, value)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            fnn.Perceptron().fit(bad, y)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            model.predict(bad)

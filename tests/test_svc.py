@@ -903,3 +903,19 @@ def test_metadata_routing_passes_sample_weight(cancer):
     plain = fnn.SVC().fit(X_train[train], y_train[train])
     assert not np.allclose(plain.decision_function(X_train),
                            direct.decision_function(X_train))
+
+
+def test_inconsistent_sparse_arrays_are_refused_not_read(rng):
+    """A CSR matrix whose arrays were reassigned after it was made: row
+    pointers past the values, or fewer indices than values."""
+    X, y = _sparse_data(rng)
+    model = fnn.SVC().fit(X, y)
+    for broken in (dict(indptr=np.r_[0, 10**6, X.indptr[2:]].astype(np.int32)),
+                   dict(indices=X.indices[:-3])):
+        bad = X.copy()
+        for name, value in broken.items():
+            setattr(bad, name, value)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            fnn.SVC().fit(bad, y)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            model.predict(bad)

@@ -23,6 +23,7 @@ from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
 from ._labels import accuracy, as_label_array, target_type, unique_labels
 from ._parallel import available_cores
 from ._param_validation import Interval, Options, validate_params
+from ._sparse_rows import csr_rows
 from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
                               warn_column_vector)
 from ._validation import (check_array, check_consistent_length, check_feature_names,
@@ -119,9 +120,7 @@ def _scores(X, W, b):
     training sums them (overflow left to the caller to see)."""
     scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        if is_sparse(X) and X.indices.dtype != np.int32:
-            scores[...] = X @ W.T + b
-        elif is_sparse(X):
+        if is_sparse(X):
             _perceptron.decision_function(None, X.data, X.indices, X.indptr, W, b, scores)
         else:
             _perceptron.decision_function(X, None, None, None, W, b, scores)
@@ -410,10 +409,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
         if previous is not None:
             check_feature_names(previous.get("feature_names_in_"), X, type(self).__name__)
         dtype = float_dtype_of(X) if previous is None else np.dtype(previous["coef_"].dtype)
-        X = check_array(X, accept_sparse=True, dtype=dtype)
-        if is_sparse(X) and X.indices.dtype != np.int32:
-            raise ValueError("Only sparse matrices with 32-bit integer indices are "
-                             f"accepted; X has {X.nnz} nonzeros and {X.shape[1]} columns.")
+        X = csr_rows(X, dtype=dtype)
         if previous is not None:
             check_n_features(X, previous["n_features_in_"], type(self).__name__)
         warn_column_vector(y)
@@ -651,7 +647,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
         state = current(self, self._state_from_attributes)
         check_feature_names(state.feature_names, X, type(self).__name__)
         W = state.W
-        X = check_array(X, accept_sparse=True, dtype=W.dtype)
+        X = csr_rows(X, dtype=W.dtype)
         check_n_features(X, state.n_features, type(self).__name__)
         b = state.b
         if W.shape != (b.shape[0], X.shape[1]):

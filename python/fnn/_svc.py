@@ -30,6 +30,7 @@ from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
                             sources_of)
 from ._labels import accuracy, as_label_array, target_type
 from ._param_validation import Interval, Options, validate_params
+from ._sparse_rows import csr_rows
 from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
                               warn_column_vector)
 from ._validation import (check_array, check_consistent_length, check_feature_names,
@@ -97,22 +98,6 @@ def _pair_weights(dual_coef, n_support):
         W[span_a, p] = dual_coef[b - 1, span_a]
         W[span_b, p] = dual_coef[a, span_b]
     return W
-
-
-def _canonical_csr(X, original):
-    """CSR X with sorted, duplicate-free int32 column indices, as the
-    sparse kernels want it (the kernel matrix then comes out exactly
-    symmetric).  A matrix that is already canonical is used as it is;
-    otherwise it is put in canonical form in place if check_array already
-    converted it (`original` is the caller's object), on a copy if not."""
-    if X.indices.dtype != np.int32:
-        raise ValueError("SVC takes sparse matrices with int32 indices (fewer than "
-                         f"2**31 nonzeros and columns); X has {X.nnz} nonzeros.")
-    if not X.has_canonical_format:
-        if X is original:
-            X = X.copy()
-        X.sum_duplicates()
-    return X
 
 
 def _kernel_decision(spec, X, vectors, W, intercept):
@@ -396,10 +381,8 @@ class SVC(MetadataRequester, ParamsMixin):
         else:
             X_fit = None
             names = feature_names_of(X)
-            original = X
-            X = check_array(X, accept_sparse=True)
-            if is_sparse(X):
-                X = _canonical_csr(X, original)
+            # Canonical rows: the kernel matrix is then exactly symmetric.
+            X = csr_rows(X, canonical=True)
             n_samples = X.shape[0]
             shape_fit = X.shape
         sparse = is_sparse(X)
@@ -687,7 +670,7 @@ class SVC(MetadataRequester, ParamsMixin):
         if precomputed:
             vectors = np.empty((0, 0), dtype=X.dtype)
         elif sparse:
-            vectors = _canonical_csr(X[support], None)
+            vectors = csr_rows(X[support], canonical=True, allow_empty=True)
         else:
             vectors = X[support]
         return support, n_support, vectors, dual_coef
@@ -833,9 +816,8 @@ class SVC(MetadataRequester, ParamsMixin):
             if not isinstance(n_features, numbers.Integral) or n_features < 1:
                 raise ValueError(f"{_ALTERED}: n_features_in_ must be an int >= 1.")
             if is_sparse(vectors):
-                vectors = check_array(vectors, name="support_vectors_", dtype=dtype,
-                                      accept_sparse=True, allow_empty=True)
-                vectors = _canonical_csr(vectors, attrs["support_vectors_"])
+                vectors = csr_rows(vectors, name="support_vectors_", dtype=dtype,
+                                   canonical=True, allow_empty=True)
             else:
                 vectors = check_array(vectors, name="support_vectors_", dtype=dtype,
                                       allow_empty=True)
@@ -1108,9 +1090,8 @@ class _SVCState(FittedState):
         if is_sparse(X) and kind != "sparse":
             raise ValueError(f"cannot use sparse input in {self.estimator!r} trained on "
                              "dense data")
-        original = X
-        X = check_array(X, dtype=np.float64 if kind == "gram" else self.dtype,
-                        accept_sparse=kind == "sparse")
+        X = csr_rows(X, dtype=np.float64 if kind == "gram" else self.dtype,
+                     canonical=True)
         if kind == "gram":
             if X.shape[1] != self.n_train:
                 raise ValueError(f"X.shape[1] = {X.shape[1]} should be equal to "
@@ -1119,7 +1100,7 @@ class _SVCState(FittedState):
                                  "kernel has one per training sample).")
             return X
         check_n_features(X, self.n_features, self.estimator)
-        return _canonical_csr(X, original) if is_sparse(X) else X
+        return X
 
     def decision(self, X, check=True):
         """libsvm's (n_samples, n_pairs) decision values of prepared X; not
