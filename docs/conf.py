@@ -41,7 +41,6 @@ myst_heading_anchors = 3
 
 # -- API reference -----------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"inherited-members": False}
 # numpydoc lists a class's methods and attributes itself; asking it not to
 # add a second autosummary table of them avoids stub pages for every
 # inherited scikit-learn-protocol method (get_params, set_params, ...).
@@ -75,7 +74,6 @@ sphinx_gallery_conf = {
     # A gallery script that raises fails the build (-W or not).
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
-    "plot_gallery": "True",
 }
 
 # Matplotlib draws off screen at build time.

@@ -74,9 +74,10 @@ axes[2].legend()
 # -------------------------
 # Stacking perceptrons without a non-linearity gives another linear
 # function. With a non-linear activation between the layers, a network with a
-# few hidden units bends the boundary around the corners.
+# few hidden units bends the boundary around the corners. (A hundred points
+# are too little work to share between threads, hence ``n_jobs=1``.)
 network = fnn.MLPClassifier(hidden_layer_sizes=(8,), activation="tanh",
-                            solver="lbfgs", random_state=0).fit(xor_X, xor_y)
+                            solver="lbfgs", n_jobs=1, random_state=0).fit(xor_X, xor_y)
 print(f"MLP with 8 tanh units on XOR: accuracy {network.score(xor_X, xor_y):.2f}")
 
 grid = np.stack(np.meshgrid(np.linspace(-0.4, 1.4, 200),

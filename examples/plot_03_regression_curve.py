@@ -34,13 +34,14 @@ grid = np.linspace(-3, 3, 500)[:, None]
 # ------------------------
 # L-BFGS suits a data set this small: it uses the whole training set at each
 # step. No L2 penalty (``alpha=0``), so nothing holds the wide network back.
+# Thirty rows are too few to share between threads: ``n_jobs=1``.
 # R\ :sup:`2` on the training points measures the fit; R\ :sup:`2` against
 # the true curve measures what was learnt.
 fig, axes = plt.subplots(1, 3, figsize=(13, 4), sharey=True, layout="constrained")
 for ax, width in zip(axes, [2, 3, 256]):
     model = fnn.MLPRegressor(hidden_layer_sizes=(width,), activation="tanh",
                              solver="lbfgs", alpha=0.0, max_iter=10_000, tol=1e-10,
-                             random_state=0)
+                             n_jobs=1, random_state=0)
     model.fit(X, y)
     fit, learnt = model.score(X, y), model.score(grid, true_curve(grid[:, 0]))
     ax.scatter(X[:, 0], y, s=15, color="0.4", label="training data")
@@ -61,7 +62,8 @@ axes[0].legend(loc="upper left")
 # each tanh(w x + b). Its output is a weighted sum of these curves plus a
 # bias, with the weights in ``coefs_[1]``.
 model = fnn.MLPRegressor(hidden_layer_sizes=(3,), activation="tanh", solver="lbfgs",
-                         alpha=0.0, max_iter=10_000, tol=1e-10, random_state=0).fit(X, y)
+                         alpha=0.0, max_iter=10_000, tol=1e-10, n_jobs=1,
+                         random_state=0).fit(X, y)
 W, b = model.coefs_[0], model.intercepts_[0]
 features = np.tanh(grid @ W + b)                 # shape (500, 3)
 weighted = features * model.coefs_[1][:, 0]

@@ -49,19 +49,24 @@ by_hand = -2 / c.value ** 2 * np.cos(b.value) * np.exp(a.value) * -1
 print(f"df/dx: graph {float(x.grad):.3g}, by hand {float(by_hand):.3g}")
 
 
-def show(variable, title, width):
-    """Render the graph with Graphviz and show the PNG in a matplotlib figure,
-    at the image's own proportions."""
-    with tempfile.TemporaryDirectory() as folder:
-        image = plt.imread(variable.render(pathlib.Path(folder) / "graph.png"))
-    height = width * image.shape[0] / image.shape[1]
-    fig, ax = plt.subplots(figsize=(width, height + 0.4), layout="constrained")
+def show(image, title):
+    """Show a PNG image in a matplotlib figure at one image pixel per figure
+    pixel (the gallery saves figures at 100 dots per inch)."""
+    height, width = image.shape[:2]
+    fig = plt.figure(figsize=(width / 100, height / 100 + 0.4))
+    ax = fig.add_axes((0, 0, 1, height / (height + 40)))
     ax.imshow(image)
     ax.set_axis_off()
-    ax.set_title(title)
+    fig.suptitle(title)
 
 
-show(d, "f(x) = 2 / sin(exp(-x)) at x = -ln(pi/2): every grad after backward()", 11)
+def render(variable):
+    """The graph as Graphviz draws it (Variable.render), read back as an image."""
+    with tempfile.TemporaryDirectory() as folder:
+        return plt.imread(variable.render(pathlib.Path(folder) / "graph.png"))
+
+
+show(render(d), "f(x) = 2 / sin(exp(-x)) at x = -ln(pi/2): every grad after backward()")
 
 # %%
 # A point with a slope
@@ -75,7 +80,7 @@ d.backward()
 h = 1e-6
 finite_difference = ((2 / np.sin(np.exp(-(1 + h)))) - (2 / np.sin(np.exp(-(1 - h))))) / (2 * h)
 print(f"df/dx at x = 1: graph {float(x.grad):.6f}, finite difference {finite_difference:.6f}")
-show(d, "the same graph at x = 1", 11)
+show(render(d), "the same graph at x = 1")
 
 # %%
 # The small network of the notes
@@ -91,7 +96,9 @@ hidden_bias = Variable([0.1, -0.2, 0.05], name="b")
 v = Variable([[0.6], [-0.8], [0.3]], name="v")
 output_bias = Variable([0.1], name="c")
 
-hidden = sigmoid(matmul(inputs, W) + hidden_bias)
+k = matmul(inputs, W) + hidden_bias
+k.name = "k"
+hidden = sigmoid(k)
 hidden.name = "h"
 output = matmul(hidden, v) + output_bias
 output.name = "y"
@@ -101,5 +108,18 @@ loss.backward()
 
 np.testing.assert_allclose(v.grad, 2 * (output.value - 0.5) * hidden.value.T)
 print("dl/dv =", v.grad.ravel(), "= 2 (y - t) h")
-show(loss, "the network's loss: grads of W, b, v and c after one backward()", 12)
+
+# %%
+# ``render`` lays a graph out from left to right, which suits a chain. This
+# graph is long and its boxes wide, so here the DOT text of ``to_dot()`` is
+# turned to run from top to bottom and drawn with the ``graphviz`` package
+# directly.
+import io
+
+import graphviz
+
+dot = loss.to_dot().replace("rankdir=LR", "rankdir=TB")
+png = graphviz.Source(dot).pipe(format="png")
+show(plt.imread(io.BytesIO(png)),
+     "the network's loss: the grads of W, b, v and c after one backward()")
 plt.show()
