@@ -88,6 +88,9 @@ html_static_path = ["_static"]
 html_css_files = ["fnn.css"]
 html_theme_options = {
     "navigation_with_keys": False,
+    # The guide, the gallery and the reference in the top bar; the topic
+    # pages, whose titles are long, under "More".
+    "header_links_before_dropdown": 3,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
     "footer_start": ["copyright"],
