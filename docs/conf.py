@@ -62,10 +62,12 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("fnn",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"fnn": None},
     "image_scrapers": ("matplotlib",),
     "matplotlib_animations": False,
     "remove_config_comments": True,
+    # Printed output is shown; the value of a block's last expression (a
+    # matplotlib object's repr, say) is not.
+    "capture_repr": (),
     "show_memory": False,
     # No sg_execution_times pages: the root one would be caught by the
     # index's toctree glob.  The build log prints each example's time.

@@ -43,9 +43,9 @@ import matplotlib.pyplot as plt
 # -------------
 # pytest-benchmark's JSON has the machine, the date, and one entry per
 # benchmark; fnn's benchmarks store their examples per second in
-# ``extra_info``. In a gallery run ``__file__`` is this script, so the data
-# is found beside it.
-run = json.loads((pathlib.Path(__file__).parent / "data" / "bench_run.json").read_text())
+# ``extra_info``. The file is in the ``data`` folder beside this script; the
+# gallery runs each script in its own folder, and so should you.
+run = json.loads(pathlib.Path("data", "bench_run.json").read_text())
 throughput = {bench["fullname"].removeprefix("bench/"): bench["extra_info"]["examples_per_s"]
               for bench in run["benchmarks"] if "examples_per_s" in bench["extra_info"]}
 cpu = run["machine_info"]["cpu"]
