@@ -64,7 +64,8 @@ if __name__ == "__main__":
         labels = fnn.distributed.predict(model, da.from_array(X_test, chunks=100))
         distributed_accuracy = float((labels.compute() == y_test).mean())
 
-    # The fitted model needs no cluster: it predicts, saves and loads as usual.
+    # The fitted model needs no cluster: the cluster is closed, and it still
+    # predicts what the cluster predicted.
     assert distributed_accuracy == model.score(X_test, y_test)
     print(f"one process: test accuracy {local.score(X_test, y_test):.3f} "
           f"after {local.n_iter_} epochs")
