@@ -36,7 +36,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # -- MyST --------------------------------------------------------------------
 # "dollarmath" for $...$ in the pages; heading anchors so that links such as
 # ``cli.md#fnn-train`` resolve.
-myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # -- API reference -----------------------------------------------------------
@@ -98,5 +98,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
 }
-html_sidebars = {"index": [], "user-guide": []}
+# Top-level pages (guide, reference, topics) have nothing to list beside
+# them; pages in the gallery and the reference list their siblings.
+html_sidebars = {"*": []}
 html_show_sourcelink = True
