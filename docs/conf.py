@@ -51,6 +51,22 @@ numpydoc_class_members_toctree = False
 # which are not cross-reference targets.
 numpydoc_xref_param_type = False
 
+
+
+def _skip_scikit_learn_members(app, what, name, obj, skip, options):
+    """Leave out members that scikit-learn adds to fnn's estimators when it
+    is installed (its metadata-routing ``set_*_request`` methods): they are
+    scikit-learn's, documented there, and their docstrings refer to
+    scikit-learn's glossary, which this site does not have."""
+    if (getattr(obj, "__module__", None) or "").startswith("sklearn."):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_scikit_learn_members)
+
+
 # -- Gallery -----------------------------------------------------------------
 # Scripts run at build time, in file-name order, each in a fresh namespace;
 # their matplotlib figures become the pictures of the page.  The examples'
