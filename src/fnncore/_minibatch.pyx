@@ -24,6 +24,16 @@ Design:
   stop together without another barrier.
 - Ctrl-C: every few milliseconds of work thread 0 looks for signals
   (_interrupt.pxd); all threads stop between two batches.
+- Sparse input (the _csr entry points): X is a CSR matrix and only the
+  first layer's products change.  Its pre-activations are X_batch W + b,
+  each row gathering the rows of W its stored values select, and its
+  weight gradient X_batch^T D is scattered into the rows of the gradient
+  those values select (_sparse.pxd); both cost O(nnz * units) instead of
+  O(batch * n_features * units), and no dense copy of the batch's rows is
+  made.  Everything after the first layer, the reduction across threads
+  and the optimiser step are the dense code.  A thread's gradient is
+  zeroed and scattered in the order of its rows, so results are
+  reproducible for a given number of threads.
 """
 from cython cimport floating
 from libc.math cimport isfinite
@@ -37,6 +47,7 @@ from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
 from fnncore._simd cimport fnn_step, step_slice, sumsq
+from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
 
 # Per-thread partial sums sit this many doubles apart (a cache line).
@@ -45,7 +56,8 @@ cdef Py_ssize_t PAD = 8
 
 ctypedef struct Epoch:
     # IN
-    const void *X
+    const void *X                 # dense rows; NULL when the input is `csr`
+    CSR csr
     const void *Y
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
@@ -53,6 +65,7 @@ ctypedef struct Epoch:
     const Py_ssize_t *layout
     Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params, batch_size
     Py_ssize_t total_units
+    Py_ssize_t row_width          # values per row in the batch buffer: 0 for CSR
     int hidden, output, loss
     double alpha
     fnn_step step
@@ -105,7 +118,7 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     cdef const Py_ssize_t *L = e.layout
     cdef Py_ssize_t bs = e.batch_size, n_layers = e.n_layers, n_out = e.n_outputs
     cdef floating *batch = mine
-    cdef floating *H = batch + bs * e.n_features
+    cdef floating *H = batch + bs * e.row_width
     cdef floating *Dall = H + bs * e.total_units
     cdef floating *G = Dall + bs * e.total_units
     cdef Py_ssize_t r, j, l, i, fan_in, fan_out, w_off, b_off
@@ -124,9 +137,10 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         partial[0] = 0
         partial[1] = 0
         return
-    for r in range(m):
-        memcpy(batch + r * e.n_features, X + idx[r] * e.n_features,
-               e.n_features * sizeof(floating))
+    if X != NULL:
+        for r in range(m):
+            memcpy(batch + r * e.n_features, X + idx[r] * e.n_features,
+                   e.n_features * sizeof(floating))
 
     # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
     A_in = batch
@@ -134,10 +148,14 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         fan_in = L[l * 4 + FAN_IN]
         fan_out = L[l * 4 + FAN_OUT]
         Z = H + e.units[l] * bs
-        for r in range(m):
-            memcpy(Z + r * fan_out, P + L[l * 4 + B_OFFSET], fan_out * sizeof(floating))
-        gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-             P + L[l * 4 + W_OFFSET], fan_out, 1, Z, fan_out)
+        if l == 0 and X == NULL:
+            rows_times(&e.csr, idx, 0, m, fan_out, P + L[W_OFFSET], P + L[B_OFFSET], Z)
+        else:
+            for r in range(m):
+                memcpy(Z + r * fan_out, P + L[l * 4 + B_OFFSET],
+                       fan_out * sizeof(floating))
+            gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
+                 P + L[l * 4 + W_OFFSET], fan_out, 1, Z, fan_out)
         activate_rows(e.output if l == n_layers - 1 else e.hidden, Z, m, fan_out)
         A_in = Z
 
@@ -166,8 +184,11 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         D = Dall + e.units[l] * bs
         A_in = batch if l == 0 else H + e.units[l - 1] * bs
         # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
-        gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
-             0, G + w_off, fan_out)
+        if l == 0 and X == NULL:
+            rows_gradient(&e.csr, idx, 0, m, fan_in, fan_out, D, G + w_off)
+        else:
+            gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
+                 0, G + w_off, fan_out)
         gb = G + b_off
         for j in range(fan_out):
             gb[j] = 0
@@ -289,17 +310,15 @@ cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
     epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
-cdef void describe(Epoch *e, const floating[:, ::1] X, const floating[:, ::1] Y,
-                   const floating[::1] sample_weight, const floating[::1] class_scale,
-                   const Py_ssize_t[:, ::1] layout, const floating[::1] params,
-                   int hidden, int output, int loss) noexcept:
-    """Fill in the data and the network of e (the parts every caller sets)."""
-    e.X = &X[0, 0]
+cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sample_weight,
+                   const floating[::1] class_scale, const Py_ssize_t[:, ::1] layout,
+                   const floating[::1] params, int hidden, int output, int loss) noexcept:
+    """Fill in the targets and the network of e (the parts every caller sets
+    besides the input)."""
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
     e.layout = &layout[0, 0]
-    e.n_features = X.shape[1]
     e.n_layers = layout.shape[0]
     e.n_outputs = layout[layout.shape[0] - 1, FAN_OUT]
     e.n_params = params.shape[0]
@@ -307,6 +326,36 @@ cdef void describe(Epoch *e, const floating[:, ::1] X, const floating[:, ::1] Y,
     e.output = output
     e.loss = loss
     e.params = <void *> &params[0]
+
+
+cdef void dense_input(Epoch *e, const floating[:, ::1] X) noexcept:
+    """The input of e is the dense X: batches copy its rows into a buffer
+    for BLAS."""
+    e.X = &X[0, 0]
+    e.n_features = X.shape[1]
+    e.row_width = X.shape[1]
+
+
+cdef Py_ssize_t csr_input(Epoch *e, const floating[::1] data, const index_t[::1] indices,
+                          const index_t[::1] indptr,
+                          const Py_ssize_t[:, ::1] layout) noexcept:
+    """The input of e is a CSR matrix (see _sparse.pxd); returns its number
+    of rows."""
+    e.X = NULL
+    e.csr = csr_arrays(data, indices, indptr)
+    e.n_features = layout[0, FAN_IN]
+    e.row_width = 0
+    return indptr.shape[0] - 1
+
+
+cdef Py_ssize_t work_per_row(const Epoch *e, Py_ssize_t n_rows) noexcept:
+    """Multiply-adds of one row's forward pass: the first layer's share is
+    nnz * units for CSR rows (on average), not n_features * units."""
+    cdef Py_ssize_t work = e.n_params
+    if e.X == NULL and n_rows > 0:
+        work += (n_stored(&e.csr, n_rows) * e.layout[FAN_OUT] // n_rows
+                 - e.layout[FAN_IN] * e.layout[FAN_OUT])
+    return max(1, work)
 
 
 def minibatch_epoch(
@@ -339,11 +388,57 @@ def minibatch_epoch(
     batch's size, as scikit-learn accumulates it.
     """
     cdef Epoch e
-    cdef Py_ssize_t n_layers = layout.shape[0]
-    cdef int threads = max(1, n_threads)
-    cdef Py_ssize_t rows_per_thread
-    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
+    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
+    dense_input(&e, X)
+    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
+                     n_updates, check_signals, n_threads, work_per_row(&e, X.shape[0]))
+
+
+def minibatch_epoch_csr(
+    const floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const floating[:, ::1] Y,
+    const floating[::1] sample_weight,
+    const Py_ssize_t[::1] order,
+    Py_ssize_t batch_size,
+    const Py_ssize_t[:, ::1] layout,
+    floating[::1] params,
+    floating[::1] state1,
+    floating[::1] state2,
+    int hidden_activation,
+    int output_activation,
+    int loss,
+    double alpha,
+    fnn_step step,
+    long long n_updates,
+    bint check_signals=False,
+    const floating[::1] class_scale=None,
+    int n_threads=1,
+):
+    """minibatch_epoch on a CSR matrix X given as its arrays (data, indices,
+    indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
+    made dense.  The result equals minibatch_epoch's on X.toarray() up to
+    rounding."""
+    cdef Epoch e
+    cdef Py_ssize_t n_rows
+    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
+             output_activation, loss)
+    n_rows = csr_input(&e, data, indices, indptr, layout)
+    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
+                     n_updates, check_signals, n_threads, work_per_row(&e, n_rows))
+
+
+cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_size,
+                      const Py_ssize_t[:, ::1] layout, floating[::1] params,
+                      floating[::1] state1, floating[::1] state2, double alpha,
+                      fnn_step step, long long n_updates, bint check_signals,
+                      int n_threads, Py_ssize_t row_work):
+    """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
+    the input are set."""
+    cdef Py_ssize_t n_layers = e.n_layers
+    cdef int threads = max(1, n_threads)
     e.order = &order[0] if order.shape[0] > 0 else NULL
     e.n_samples = order.shape[0]
     e.alpha = alpha
@@ -351,7 +446,7 @@ def minibatch_epoch(
     e.n_updates_before = n_updates
     e.n_updates = n_updates
     e.check_signals = check_signals
-    e.check_every = max(1, CHECK_WORK // max(1, batch_size * params.shape[0]))
+    e.check_every = max(1, CHECK_WORK // max(1, batch_size * row_work))
     e.state1 = &state1[0] if state1.shape[0] > 0 else NULL
     e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
     e.loss_sum = 0
@@ -368,7 +463,7 @@ def minibatch_epoch(
     # Each thread's rows of a batch: its buffers are sized for a whole batch
     # (a thread may get all rows when the batch is small).
     e.batch_size = batch_size
-    e.scratch_per_thread = (batch_size * (e.n_features + 2 * e.total_units)
+    e.scratch_per_thread = (batch_size * (e.row_width + 2 * e.total_units)
                             + e.n_params)
     e.scratch = malloc(threads * e.scratch_per_thread * sizeof(floating))
     if e.scratch == NULL:
@@ -379,9 +474,9 @@ def minibatch_epoch(
     with nogil:
         if e.n_samples > 0:
             if floating is float:
-                fnn_run_parallel(threads, worker_float, &e, &e.barrier)
+                fnn_run_parallel(threads, worker_float, e, &e.barrier)
             else:
-                fnn_run_parallel(threads, worker_double, &e, &e.barrier)
+                fnn_run_parallel(threads, worker_double, e, &e.barrier)
     free(e.scratch)
     free(e.units)
     free(e.partial)
@@ -413,14 +508,52 @@ def loss_gradient(
     with X.
     """
     cdef Epoch e
-    cdef Py_ssize_t n_layers = layout.shape[0], n_samples = X.shape[0]
+    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
+             output_activation, loss)
+    dense_input(&e, X)
+    return full_batch(&e, X.shape[0], layout, params, grad, alpha, chunk)
+
+
+def loss_gradient_csr(
+    const floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const floating[:, ::1] Y,
+    const floating[::1] sample_weight,
+    const Py_ssize_t[:, ::1] layout,
+    const floating[::1] params,
+    floating[::1] grad,
+    int hidden_activation,
+    int output_activation,
+    int loss,
+    double alpha,
+    const floating[::1] class_scale=None,
+    Py_ssize_t chunk=4096,
+):
+    """loss_gradient on a CSR matrix X given as its arrays (data, indices,
+    indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
+    made dense.  The result equals loss_gradient's on X.toarray() up to
+    rounding."""
+    cdef Epoch e
+    cdef Py_ssize_t n_rows
+    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
+             output_activation, loss)
+    n_rows = csr_input(&e, data, indices, indptr, layout)
+    return full_batch(&e, n_rows, layout, params, grad, alpha, chunk)
+
+
+cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] layout,
+                       const floating[::1] params,
+                       floating[::1] grad, double alpha, Py_ssize_t chunk) except? -1:
+    """The objective and gradient of loss_gradient and loss_gradient_csr over
+    rows 0 <= i < n_samples once describe and the input are set."""
+    cdef Py_ssize_t n_layers = e.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w
     cdef double partial[2]
     cdef double data_loss = 0, weight = 0, penalty = 0
     cdef floating *G
     cdef Py_ssize_t *rows
-    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
-             output_activation, loss)
+    cdef const Py_ssize_t *L = e.layout
     e.batch_size = max(1, min(chunk, n_samples))
     e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
     rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
@@ -429,7 +562,7 @@ def loss_gradient(
         free(rows)
         raise MemoryError()
     e.total_units = unit_offsets(layout, e.units)
-    e.scratch_per_thread = (e.batch_size * (e.n_features + 2 * e.total_units)
+    e.scratch_per_thread = (e.batch_size * (e.row_width + 2 * e.total_units)
                             + e.n_params)
     e.scratch = malloc(e.scratch_per_thread * sizeof(floating))
     if e.scratch == NULL:
@@ -446,15 +579,15 @@ def loss_gradient(
             m = min(e.batch_size, n_samples - start)
             for k in range(m):
                 rows[k] = start + k
-            rows_forward_backward(&e, <floating *> e.scratch, rows, m, partial)
+            rows_forward_backward(e, <floating *> e.scratch, rows, m, partial)
             data_loss += partial[0]
             weight += partial[1]
             for k in range(e.n_params):
                 grad[k] += G[k]
             start += m
         for l in range(n_layers):
-            w_off = layout[l, W_OFFSET]
-            n_w = layout[l, FAN_IN] * layout[l, FAN_OUT]
+            w_off = L[l * 4 + W_OFFSET]
+            n_w = L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT]
             penalty += sumsq(n_w, &params[w_off])
             for k in range(w_off, w_off + n_w):
                 grad[k] += alpha * params[k]

@@ -58,9 +58,47 @@ Design:
 - Ctrl-C: thread 0 looks for signals every few milliseconds (_interrupt.pxd)
   and stops after a complete update; other threads stop at the end of the
   round, whose changes are merged, so no finished update is lost.
+
+Sparse input (sgd_epoch_csr): everything but the first layer runs the code
+above unchanged; first_forward and first_step pick the first layer's
+handling of the input, one of three (`first_layer`):
+- FIRST_DENSE: rows of a dense X, the fused kernels of _simd.h.
+- FIRST_SCALED, plain SGD on CSR rows.  The L2 term alpha W moves every
+  weight at every example, but only by a common factor: the step is
+  W <- (1 - lr l2) W - lr x delta^T.  So, as scikit-learn's linear SGD does,
+  the first layer is kept as W = scale * V with V in the parameter buffer:
+  the decay multiplies `scale` (O(1)) and only the rows of V that x's
+  stored values select get -lr x_j delta / scale.  The forward pass
+  gathers the same rows, z = scale (x V) + b.  An example costs
+  O(nnz * units) instead of O(n_features * units), and the weights equal
+  the dense computation's up to rounding.  When |scale| falls below
+  SCALE_MIN, V is multiplied out (V <- scale V, scale = 1), so V never
+  grows more than 1 / SCALE_MIN times larger than W.  The L2 penalty needs
+  ||W||^2 = scale^2 ||V||^2 after every example; ||V||^2 is kept up to date
+  in O(units): the step adds c x^T delta to V (c = -lr / scale), which
+  changes ||V||^2 by 2 c (x V).delta + c^2 ||x||^2 ||delta||^2, and x V is
+  the forward pass's sum.  At the end of the call V is multiplied out into
+  the caller's parameters.
+- FIRST_EXPANDED, CSR rows under momentum, Nesterov or Adam: their state
+  moves every weight at every example whatever the gradient, so the step
+  is dense anyway.  The example's row (and the next one's, for the fused
+  forward pass) is expanded into a dense scratch row of n_features values
+  and the dense kernels run on it, exactly as on X.toarray(); the row is
+  zeroed again through its stored columns, O(nnz).  X itself is never
+  made dense: the scratch is one row per thread.
+Threads with FIRST_SCALED: every copy starts a round as V0 with scale s0
+and ends as (V_t, s_t).  The merged W0 + sum_t (s_t V_t - W0) is S V with
+S = s0 + sum_t (s_t - s0) and V = V0 + sum_t (s_t / S) (V_t - V0), which
+differs from V0 only in rows some thread's examples stored a value in; so
+the merge visits those rows (each thread the ones in its range of
+columns), O(round's nnz * units * threads), instead of the whole layer,
+which for text-like data is thousands of times larger.  If a thread
+multiplied its V out during the round, or |S| < SCALE_MIN, every row
+differs: the merge multiplies all copies out and merges them as dense
+weights.
 """
 from cython cimport floating
-from libc.math cimport isfinite
+from libc.math cimport fabs, isfinite
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memset
 from posix.stdlib cimport posix_memalign
@@ -69,8 +107,11 @@ from fnncore._activations cimport activate_row, multiply_derivative
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
-from fnncore._simd cimport (fnn_step, FNN_OPT_ADAM, dense_forward_one, dense_backward_step_one,
-                            dense_step_forward_one, sumsq, merge_changes, merge_mean)
+from fnncore._simd cimport (fnn_step, FNN_OPT_SGD, FNN_OPT_ADAM, dense_forward_one,
+                            dense_backward_step_one, dense_step_forward_one, step_slice,
+                            sumsq, merge_changes, merge_mean)
+from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
+                              row_times, add_outer, expand_row, clear_row, row_sumsq)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
 
@@ -89,6 +130,18 @@ cdef Py_ssize_t ALIGN = 16
 # Per-thread partial sums sit this many doubles apart (a cache line), so two
 # threads never write the same line.
 cdef Py_ssize_t PAD = 8
+# FIRST_SCALED multiplies V out when |scale| falls below this (scikit-learn's
+# linear SGD uses the same bound): V's values then stay within a factor 1e9
+# of W's, far from overflow in float32, and the relative precision of a
+# float does not depend on its magnitude, so nothing is lost before.
+cdef double SCALE_MIN = 1e-9
+
+
+cdef enum:
+    # How the first layer reads its input (see the Design notes).
+    FIRST_DENSE = 0
+    FIRST_SCALED = 1
+    FIRST_EXPANDED = 2
 
 
 ctypedef struct Thread:
@@ -105,12 +158,24 @@ ctypedef struct Thread:
     double loss_sum
     long long n_trained           # updates made
     bint diverged
+    # CSR input only (see first_forward and first_step)
+    void *sparse_scratch          # allocation holding the three below
+    void *x_row                   # a zero row of n_features (EXPANDED: holds the
+    void *x_next_row              # example's row; the next one's in x_next_row)
+    void *z_raw                   # SCALED: x V of the current example
+    double scale                  # SCALED: the first layer's W is scale * V
+    double vsq                    # SCALED: ||V||^2, kept when alpha > 0
+    double round_scale            # SCALED with threads: scale and vsq at the
+    double round_vsq              # round's start (the same in every thread)
+    bint rescaled                 # SCALED with threads: V multiplied out this round
     char pad[64]                  # keeps threads' counters on their own lines
 
 
 ctypedef struct Epoch:
     # IN (typed pointers are cast to the dtype in the worker)
-    const void *X
+    const void *X                 # dense rows; NULL when the input is `csr`
+    CSR csr
+    int first_layer               # FIRST_DENSE, FIRST_SCALED or FIRST_EXPANDED
     const void *Y
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
@@ -134,10 +199,142 @@ ctypedef struct Epoch:
     void **state1_copies
     void **state2_copies
     double *partial_sumsq         # merged ||W||^2 of each thread's share, PAD apart
+                                  # (FIRST_SCALED: ||V||^2's part at +1)
+    Py_ssize_t *merge_stamp       # FIRST_SCALED with threads: round that merged row j
     Py_ssize_t *units             # unit offset of each layer in h and d
     fnn_barrier barrier
     # OUT
     bint interrupted
+
+
+cdef inline void multiply(Py_ssize_t n, floating *v, double factor) noexcept nogil:
+    """v[:n] *= factor."""
+    cdef Py_ssize_t j
+    cdef floating f = <floating> factor
+    for j in range(n):
+        v[j] *= f
+
+
+cdef void scaled_forward(const Epoch *e, Thread *me, Py_ssize_t i,
+                         floating *z) noexcept nogil:
+    """FIRST_SCALED: z = scale (x_i V) + b; x_i V stays in me.z_raw for the
+    step's ||V||^2 update."""
+    cdef const floating *P = <const floating *> me.params
+    cdef floating *z_raw = <floating *> me.z_raw
+    cdef const floating *b = P + e.layout[B_OFFSET]
+    cdef Py_ssize_t j, n_out = e.layout[FAN_OUT]
+    cdef floating scale = <floating> me.scale
+    memset(z_raw, 0, n_out * sizeof(floating))
+    row_times(&e.csr, i, n_out, n_out, P + e.layout[W_OFFSET], z_raw)
+    for j in range(n_out):
+        z[j] = scale * z_raw[j] + b[j]
+
+
+cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating *delta,
+                        const fnn_step *step, floating l2) noexcept nogil:
+    """FIRST_SCALED: the plain SGD step of the first layer for example i,
+    W <- (1 - lr l2) W - lr x_i delta^T and b <- b - lr delta, with W kept
+    as scale * V (see the Design notes); returns ||W||^2 after the step
+    when alpha > 0, else 0."""
+    cdef floating *P = <floating *> me.params
+    cdef floating *V = P + e.layout[W_OFFSET]
+    cdef const floating *z_raw = <const floating *> me.z_raw
+    cdef Py_ssize_t j, n_out = e.layout[FAN_OUT], n_w = e.layout[FAN_IN] * n_out
+    cdef double lr = step.learning_rate
+    cdef double scale = me.scale * (1 - lr * l2)
+    cdef double c, zd = 0, dd = 0
+    cdef bint multiplied_out = not fabs(scale) >= SCALE_MIN
+    if multiplied_out:
+        multiply(n_w, V, scale)
+        scale = 1
+        me.rescaled = True
+    me.scale = scale
+    c = -lr / scale
+    add_outer(&e.csr, i, <floating> c, n_out, n_out, delta, V)
+    step_slice(n_out, P + e.layout[B_OFFSET], delta, <floating> 1, <floating> 0, step,
+               <floating *> NULL, <floating *> NULL)
+    if e.alpha == 0:
+        return 0
+    if multiplied_out:
+        me.vsq = sumsq(n_w, V)
+    else:
+        # V gained c x^T delta: ||V||^2 gains 2 c (x V).delta + c^2 ||x||^2 ||delta||^2.
+        for j in range(n_out):
+            zd += z_raw[j] * delta[j]
+            dd += delta[j] * delta[j]
+        me.vsq += c * (2 * zd + c * dd * row_sumsq(&e.csr, i, <floating *> me.x_row))
+    return scale * scale * me.vsq
+
+
+cdef void first_forward(const Epoch *e, Thread *me, Py_ssize_t i,
+                        floating *z) noexcept nogil:
+    """z = x_i W + b, the first layer's pre-activations for example i."""
+    cdef const floating *P = <const floating *> me.params
+    cdef const Py_ssize_t *L = e.layout
+    cdef const floating *x
+    if e.first_layer == FIRST_SCALED:
+        scaled_forward(e, me, i, z)
+        return
+    if e.first_layer == FIRST_EXPANDED:
+        expand_row(&e.csr, i, <floating *> me.x_row)
+        x = <const floating *> me.x_row
+    else:
+        x = <const floating *> e.X + i * e.n_features
+    dense_forward_one(L[FAN_IN], L[FAN_OUT], L[FAN_OUT], x, P + L[W_OFFSET],
+                      P + L[B_OFFSET], z)
+
+
+cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_next,
+                       const floating *delta, const fnn_step *step, floating l2,
+                       floating *z_next) noexcept nogil:
+    """The first layer's step for example i, then z_next = x W + b for
+    example i_next (none if i_next < 0); returns ||W||^2 after the step when
+    l2 > 0.  Dense rows: one fused pass over W (dense_step_forward_one)."""
+    cdef floating *P = <floating *> me.params
+    cdef floating *S1 = <floating *> me.state1
+    cdef floating *S2 = <floating *> me.state2
+    cdef const Py_ssize_t *L = e.layout
+    cdef Py_ssize_t w_off = L[W_OFFSET], b_off = L[B_OFFSET]
+    cdef const floating *x
+    cdef const floating *x_next
+    cdef void *swap
+    cdef double sq
+    if e.first_layer == FIRST_SCALED:
+        sq = scaled_step(e, me, i, delta, step, l2)
+        if i_next >= 0:
+            scaled_forward(e, me, i_next, z_next)
+        return sq
+    if e.first_layer == FIRST_EXPANDED:
+        x = <const floating *> me.x_row
+        x_next = x
+        if i_next >= 0:
+            expand_row(&e.csr, i_next, <floating *> me.x_next_row)
+            x_next = <const floating *> me.x_next_row
+    else:
+        x = <const floating *> e.X + i * e.n_features
+        x_next = <const floating *> e.X + i_next * e.n_features if i_next >= 0 else x
+    # After the last example (i_next < 0) the forward pass is wasted work,
+    # once per call.
+    sq = dense_step_forward_one(
+        L[FAN_IN], L[FAN_OUT], L[FAN_OUT], x, delta, P + w_off, P + b_off, step, l2,
+        S1 + w_off if S1 != NULL else NULL, S2 + w_off if S2 != NULL else NULL,
+        S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL,
+        x_next, z_next)
+    if e.first_layer == FIRST_EXPANDED:
+        clear_row(&e.csr, i, <floating *> me.x_row)
+        if i_next >= 0:
+            swap = me.x_row
+            me.x_row = me.x_next_row
+            me.x_next_row = swap
+    return sq
+
+
+cdef void first_abandon(const Epoch *e, Thread *me, Py_ssize_t i,
+                        floating dtype_tag) noexcept nogil:
+    """Example i was forwarded but will not be stepped: leave the scratch
+    row zero for the next call of first_forward."""
+    if e.first_layer == FIRST_EXPANDED:
+        clear_row(&e.csr, i, <floating *> me.x_row)
 
 
 cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k1,
@@ -145,7 +342,6 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     """Train me.params on the examples at positions k0 <= k < k1 of the
     order, one at a time; returns the position it stopped at (k1 unless the
     loss diverged or a signal arrived)."""
-    cdef const floating *X = <const floating *> e.X
     cdef const floating *Y = <const floating *> e.Y
     cdef const floating *SW = <const floating *> e.sample_weight
     cdef const floating *CS = <const floating *> e.class_scale
@@ -161,8 +357,6 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     cdef Py_ssize_t n_layers = e.n_layers, n_outputs = e.n_outputs
     cdef Py_ssize_t last = n_layers - 1
     cdef Py_ssize_t k, l, i, u, fan_in, fan_out, w_off, b_off
-    cdef const floating *x
-    cdef const floating *x_next
     cdef const floating *y
     cdef const floating *delta_src
     cdef floating sw, cs, l2
@@ -172,14 +366,12 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     if k0 >= k1:
         return k0
     # The first example's first-layer pre-activation; for every later one,
-    # the previous example's fused step computes it.
-    dense_forward_one(L[FAN_IN], L[FAN_OUT], L[FAN_OUT], X + e.order[k0] * e.n_features,
-                      P + L[W_OFFSET], P + L[B_OFFSET], h)
+    # the previous example's step computes it.
+    first_forward(e, me, e.order[k0], h)
     for k in range(k0, k1):
         i = e.order[k]
         sw = SW[i] if SW != NULL else 1
         cs = CS[i] if CS != NULL else 1
-        x = X + i * e.n_features
         y = Y + i * n_outputs
 
         # Forward.  Layer 0's pre-activations are in h already.
@@ -199,9 +391,11 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
                         + 0.5 * e.alpha * new_sumsq / sw)
         if not isfinite(example_loss):
             me.diverged = True
+            first_abandon(e, me, i, dtype_tag)
             return k
         if look_for_signals and k % e.check_every == 0 and signal_raised():
             e.interrupted = True
+            first_abandon(e, me, i, dtype_tag)
             return k
         me.loss_sum += example_loss
         output_delta_row(y, out, delta_out, n_outputs)
@@ -227,18 +421,9 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
                 S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL)
             multiply_derivative(e.hidden, h + units[l - 1], d + units[l - 1], fan_in)
             delta_src = d + units[l - 1]
-        # First layer: step, fused with the next example's forward pass.
-        # After the last example the forward pass is wasted work, once per
-        # call.
-        w_off = L[W_OFFSET]
-        b_off = L[B_OFFSET]
-        x_next = X + e.order[k + 1] * e.n_features if k + 1 < k1 else x
-        new_sumsq += dense_step_forward_one(
-            L[FAN_IN], L[FAN_OUT], L[FAN_OUT], x, delta_src, P + w_off, P + b_off,
-            &step, l2,
-            S1 + w_off if S1 != NULL else NULL, S2 + w_off if S2 != NULL else NULL,
-            S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL,
-            x_next, h)
+        # First layer: step, then the next example's forward pass.
+        new_sumsq += first_step(e, me, i, e.order[k + 1] if k + 1 < k1 else -1,
+                                delta_src, &step, l2, h)
         me.sumsq = new_sumsq
         me.n_trained += 1
     return k1
@@ -262,6 +447,8 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
     cdef int is_weight
     for l in range(e.n_layers):
         for is_weight in range(2):
+            if l == 0 and is_weight and e.first_layer == FIRST_SCALED:
+                continue  # merge_scaled_rows
             if is_weight:
                 offset = e.layout[l * 4 + W_OFFSET]
                 n = e.layout[l * 4 + FAN_IN] * e.layout[l * 4 + FAN_OUT]
@@ -296,13 +483,111 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
     e.partial_sumsq[t * PAD] = sq
 
 
+cdef double merged_scale(const Epoch *e, const Thread *me, int n_threads,
+                         bint *every_row) noexcept nogil:
+    """FIRST_SCALED: the scale S of the merged first layer, and whether its
+    merge must visit every row (see the Design notes).  Call between the
+    round's two barriers, where no thread writes the scales it reads."""
+    cdef double S = me.round_scale
+    cdef int u
+    every_row[0] = False
+    for u in range(n_threads):
+        S += e.threads[u].scale - me.round_scale
+        every_row[0] = every_row[0] or e.threads[u].rescaled
+    every_row[0] = every_row[0] or not fabs(S) >= SCALE_MIN
+    return S
+
+
+cdef double merge_scaled_row(Epoch *e, Thread *me, Py_ssize_t j, int n_threads, double S,
+                             floating dtype_tag) noexcept nogil:
+    """V[j] = V0[j] + sum_t (s_t / S) (V_t[j] - V0[j]) for row j of the first
+    layer, into e.params and every copy; returns the change of ||V||^2 when
+    alpha > 0."""
+    cdef Py_ssize_t n_out = e.layout[FAN_OUT], offset = e.layout[W_OFFSET] + j * n_out
+    cdef floating *row = <floating *> e.params + offset
+    cdef floating *merged = <floating *> me.z_raw  # free between rounds
+    cdef floating *copy
+    cdef floating ratio
+    cdef Py_ssize_t c
+    cdef int u
+    cdef double before = sumsq(n_out, row) if e.alpha > 0 else 0
+    memcpy(merged, row, n_out * sizeof(floating))
+    for u in range(n_threads):
+        copy = <floating *> e.param_copies[u] + offset
+        ratio = <floating> (e.threads[u].scale / S)
+        for c in range(n_out):
+            merged[c] += ratio * (copy[c] - row[c])
+    memcpy(row, merged, n_out * sizeof(floating))
+    for u in range(n_threads):
+        memcpy(<floating *> e.param_copies[u] + offset, merged, n_out * sizeof(floating))
+    return sumsq(n_out, row) - before if e.alpha > 0 else 0
+
+
+cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
+                            Py_ssize_t span, double S, bint every_row,
+                            floating dtype_tag) noexcept nogil:
+    """FIRST_SCALED: thread t's part of the merge of the first layer's W after
+    the round of examples at positions [start, start + span), S and
+    every_row from merged_scale.  Its part of ||V||^2 (all of it when every
+    row is merged, else the change) goes to e.partial_sumsq[t * PAD + 1]."""
+    cdef Thread *me = &e.threads[t]
+    cdef Py_ssize_t n_in = e.layout[FAN_IN], n_w = n_in * e.layout[FAN_OUT]
+    cdef Py_ssize_t w_off = e.layout[W_OFFSET]
+    cdef Py_ssize_t a, b, r0, r1, pos, k, j, i
+    cdef double sq = 0
+    cdef int u
+    if every_row:
+        # Multiply every copy and the round's start out, then merge them as
+        # dense weights.
+        a = share_start(n_w, t, n_threads)
+        b = share_start(n_w, t + 1, n_threads)
+        if a < b:
+            for u in range(n_threads):
+                multiply(b - a, <floating *> e.param_copies[u] + w_off + a,
+                         e.threads[u].scale)
+            multiply(b - a, <floating *> e.params + w_off + a, me.round_scale)
+            sq = merge_changes(w_off + a, w_off + b, n_threads, <floating *> e.params,
+                               <floating **> e.param_copies)
+        e.partial_sumsq[t * PAD + 1] = sq
+        return
+    # Rows that any thread's examples stored a value in, in my range of
+    # columns; merge_stamp marks those already merged in this round.
+    r0 = n_in * t // n_threads
+    r1 = n_in * (t + 1) // n_threads
+    for pos in range(start, start + span):
+        i = e.order[pos]
+        for k in range(row_start(&e.csr, i), row_start(&e.csr, i + 1)):
+            j = column(&e.csr, k)
+            if j < r0 or j >= r1 or e.merge_stamp[j] == start + 1:
+                continue
+            e.merge_stamp[j] = start + 1
+            sq += merge_scaled_row(e, me, j, n_threads, S, dtype_tag)
+    e.partial_sumsq[t * PAD + 1] = sq
+
+
+cdef void start_scaled_round(Epoch *e, Thread *me, int n_threads, double S,
+                             bint every_row) noexcept nogil:
+    """FIRST_SCALED, after the merge (S and every_row from merged_scale):
+    every copy of V is the merged one; sets this thread's scale and ||V||^2
+    to the merged ones and adds the first layer's ||W||^2 to me.sumsq."""
+    cdef double vsq = 0 if every_row else me.round_vsq
+    cdef int u
+    for u in range(n_threads):
+        vsq += e.partial_sumsq[u * PAD + 1]
+    me.scale = me.round_scale = 1 if every_row else S
+    me.vsq = me.round_vsq = vsq
+    me.rescaled = False
+    me.sumsq += me.scale * me.scale * vsq
+
+
 cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
     """Thread t's share of the epoch (see the Design notes above)."""
     cdef Thread *me = &e.threads[t]
     cdef Py_ssize_t l, u, start, span, n = e.n_samples
     cdef Py_ssize_t round_size = e.examples_per_merge * n_threads
     cdef bint look = e.check_signals and t == 0
-    cdef bint stop = False
+    cdef bint stop = False, every_row = False
+    cdef double S = 1
 
     if n_threads == 1:
         # Alone (perhaps because the system refused the other threads):
@@ -336,10 +621,15 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         for u in range(n_threads):
             stop = stop or e.threads[u].diverged
         merge_share(e, t, n_threads, dtype_tag)
+        if e.first_layer == FIRST_SCALED:
+            S = merged_scale(e, me, n_threads, &every_row)
+            merge_scaled_rows(e, t, n_threads, start, span, S, every_row, dtype_tag)
         fnn_barrier_wait(&e.barrier)  # merged everywhere
         me.sumsq = 0
         for u in range(n_threads):
             me.sumsq += e.partial_sumsq[u * PAD]
+        if e.first_layer == FIRST_SCALED:
+            start_scaled_round(e, me, n_threads, S, every_row)
         if stop:
             break
         start += round_size
@@ -366,6 +656,7 @@ cdef void free_threads(Epoch *e, int n_threads) noexcept nogil:
     for t in range(n_threads):
         if e.threads != NULL:
             free(e.threads[t].h)
+            free(e.threads[t].sparse_scratch)
         if e.param_copies != NULL:
             free(e.param_copies[t])
         if e.state1_copies != NULL:
@@ -378,6 +669,7 @@ cdef void free_threads(Epoch *e, int n_threads) noexcept nogil:
     free(e.state2_copies)
     free(e.partial_sumsq)
     free(e.units)
+    free(e.merge_stamp)
 
 
 cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept nogil:
@@ -386,6 +678,8 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
     then frees what was allocated)."""
     cdef Py_ssize_t total_units
     cdef size_t vector_bytes = e.n_params * itemsize
+    cdef Py_ssize_t n_rows = 0 if e.first_layer == FIRST_DENSE else (
+        2 if e.first_layer == FIRST_EXPANDED else 1)
     cdef Thread *th
     cdef int t
     e.threads = <Thread *> calloc(n_threads, sizeof(Thread))
@@ -394,9 +688,15 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
     e.state2_copies = <void **> calloc(n_threads, sizeof(void *))
     e.partial_sumsq = <double *> calloc(n_threads * PAD, sizeof(double))
     e.units = <Py_ssize_t *> malloc(e.n_layers * sizeof(Py_ssize_t))
+    e.merge_stamp = NULL
     if (e.threads == NULL or e.param_copies == NULL or e.state1_copies == NULL
             or e.state2_copies == NULL or e.partial_sumsq == NULL or e.units == NULL):
         return False
+    if e.first_layer == FIRST_SCALED and n_threads > 1:
+        # Round stamps start at 1: a row not yet merged holds 0.
+        e.merge_stamp = <Py_ssize_t *> calloc(e.n_features, sizeof(Py_ssize_t))
+        if e.merge_stamp == NULL:
+            return False
     total_units = 0
     for t in range(e.n_layers):
         e.units[t] = total_units
@@ -408,6 +708,15 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
             return False
         th.d = <char *> th.h + total_units * itemsize
         th.out = <char *> th.h + 2 * total_units * itemsize
+        if n_rows > 0:
+            # Zero rows of n_features (expand_row adds into them), then z_raw.
+            th.sparse_scratch = calloc(n_rows * e.n_features + e.layout[FAN_OUT],
+                                       itemsize)
+            if th.sparse_scratch == NULL:
+                return False
+            th.x_row = th.sparse_scratch
+            th.x_next_row = <char *> th.x_row + (n_rows - 1) * e.n_features * itemsize
+            th.z_raw = <char *> th.x_row + n_rows * e.n_features * itemsize
         if n_threads == 1:
             th.params, th.state1, th.state2 = e.params, e.state1, e.state2
             continue
@@ -477,22 +786,111 @@ def sgd_epoch(
     its L2 penalty), the new update count, and whether a loss was not finite.
     """
     cdef Epoch e
+    e.X = &X[0, 0]
+    e.first_layer = FIRST_DENSE
+    e.n_features = X.shape[1]
+    return train(&e, Y, sample_weight, order, layout, params, state1, state2,
+                 hidden_activation, output_activation, loss, alpha, step, n_updates,
+                 n_threads, check_signals, class_scale, examples_per_merge,
+                 params.shape[0])
+
+
+def sgd_epoch_csr(
+    const floating[::1] data,
+    const index_t[::1] indices,
+    const index_t[::1] indptr,
+    const floating[:, ::1] Y,
+    const floating[::1] sample_weight,
+    const Py_ssize_t[::1] order,
+    const Py_ssize_t[:, ::1] layout,
+    floating[::1] params,
+    floating[::1] state1,
+    floating[::1] state2,
+    int hidden_activation,
+    int output_activation,
+    int loss,
+    double alpha,
+    fnn_step step,
+    long long n_updates,
+    int n_threads=1,
+    bint check_signals=False,
+    const floating[::1] class_scale=None,
+    Py_ssize_t examples_per_merge=EXAMPLES_PER_MERGE,
+):
+    """sgd_epoch on a CSR matrix X, given as its arrays (data, indices,
+    indptr); X is never made dense.
+
+    Parameters
+    ----------
+    data, indices, indptr : IN, X's CSR arrays as SciPy stores them: data in
+        params' dtype, indices and indptr both int32 or both int64, all
+        contiguous; X has len(indptr) - 1 rows and layout[0, 0] columns.
+        Columns within a row may be in any order and may repeat.  The
+        caller checks that indptr is non-decreasing within [0, len(data)],
+        that every index is in [0, layout[0, 0]) and that data is finite.
+    Everything else : as sgd_epoch.
+
+    Returns
+    -------
+    As sgd_epoch: the weights equal sgd_epoch's on X.toarray() up to
+    rounding (see the module's Design notes for how plain SGD keeps its
+    first layer scaled, and how the other rules expand one row at a time).
+    """
+    cdef Epoch e
+    cdef Py_ssize_t n_rows = indptr.shape[0] - 1
+    cdef Py_ssize_t n_w = layout[0, FAN_IN] * layout[0, FAN_OUT]
+    cdef Py_ssize_t work = params.shape[0]
+    e.X = NULL
+    e.csr = csr_arrays(data, indices, indptr)
+    e.n_features = layout[0, FAN_IN]
+    if step.kind == FNN_OPT_SGD:
+        e.first_layer = FIRST_SCALED
+        # Signals are looked for every CHECK_WORK weights touched.
+        work += n_stored(&e.csr, n_rows) * layout[0, FAN_OUT] // max(1, n_rows) - n_w
+    else:
+        e.first_layer = FIRST_EXPANDED
+    return train(&e, Y, sample_weight, order, layout, params, state1, state2,
+                 hidden_activation, output_activation, loss, alpha, step, n_updates,
+                 n_threads, check_signals, class_scale, examples_per_merge, work)
+
+
+cdef object train(
+    Epoch *e,
+    const floating[:, ::1] Y,
+    const floating[::1] sample_weight,
+    const Py_ssize_t[::1] order,
+    const Py_ssize_t[:, ::1] layout,
+    floating[::1] params,
+    floating[::1] state1,
+    floating[::1] state2,
+    int hidden_activation,
+    int output_activation,
+    int loss,
+    double alpha,
+    fnn_step step,
+    long long n_updates,
+    int n_threads,
+    bint check_signals,
+    const floating[::1] class_scale,
+    Py_ssize_t examples_per_merge,
+    Py_ssize_t work_per_example,
+):
+    """The epoch of sgd_epoch and sgd_epoch_csr once e describes the input
+    (X or csr, first_layer, n_features)."""
     cdef Py_ssize_t l, n_layers = layout.shape[0]
     cdef int t, threads = max(1, n_threads)
-    cdef double start_sumsq = 0
+    cdef double start_sumsq = 0, first_sumsq = 0
     cdef double loss_sum = 0
     cdef long long n_trained = 0
     cdef bint diverged = False
     if examples_per_merge < 1:
         raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
-    e.X = &X[0, 0]
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
     e.order = &order[0] if order.shape[0] > 0 else NULL
     e.layout = &layout[0, 0]
     e.n_samples = order.shape[0]
-    e.n_features = X.shape[1]
     e.n_layers = n_layers
     e.n_outputs = layout[n_layers - 1, FAN_OUT]
     e.n_params = params.shape[0]
@@ -507,10 +905,10 @@ def sgd_epoch(
     e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
     e.interrupted = False
     e.check_signals = check_signals
-    e.check_every = max(1, CHECK_WORK // params.shape[0])
+    e.check_every = max(1, CHECK_WORK // max(1, work_per_example))
     e.examples_per_merge = examples_per_merge
-    if not alloc_threads(&e, threads, sizeof(floating)):
-        free_threads(&e, threads)
+    if not alloc_threads(e, threads, sizeof(floating)):
+        free_threads(e, threads)
         raise MemoryError()
 
     with nogil:
@@ -518,18 +916,28 @@ def sgd_epoch(
         for l in range(n_layers):
             start_sumsq += sumsq(layout[l, FAN_IN] * layout[l, FAN_OUT],
                                  &params[0] + layout[l, W_OFFSET])
+            if l == 0:
+                first_sumsq = start_sumsq
         for t in range(threads):
             e.threads[t].sumsq = start_sumsq
+            # FIRST_SCALED starts from V = W.
+            e.threads[t].scale = e.threads[t].round_scale = 1
+            e.threads[t].vsq = e.threads[t].round_vsq = first_sumsq
         if e.n_samples > 0:
             if floating is float:
-                threads = fnn_run_parallel(threads, worker_float, &e, &e.barrier)
+                threads = fnn_run_parallel(threads, worker_float, e, &e.barrier)
             else:
-                threads = fnn_run_parallel(threads, worker_double, &e, &e.barrier)
+                threads = fnn_run_parallel(threads, worker_double, e, &e.barrier)
+        if e.first_layer == FIRST_SCALED and e.threads[0].scale != 1:
+            # W = scale V, into the caller's parameters (after a merge, every
+            # thread holds the merged scale).
+            multiply(layout[0, FAN_IN] * layout[0, FAN_OUT],
+                     &params[0] + layout[0, W_OFFSET], e.threads[0].scale)
         for t in range(threads):
             loss_sum += e.threads[t].loss_sum
             n_trained += e.threads[t].n_trained
             diverged = diverged or e.threads[t].diverged
-    free_threads(&e, max(1, n_threads))
+    free_threads(e, max(1, n_threads))
     if e.interrupted:
         reraise_pending(n_updates + n_trained)
     return loss_sum, n_updates + n_trained, diverged

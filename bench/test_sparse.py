@@ -1,0 +1,146 @@
+"""Sparse input: the compiled kernels on CSR rows against the same kernels on
+the rows made dense, and scikit-learn's MLP on the same CSR matrix.
+
+Data: 10,000 text-like documents (term counts drawn from a Zipf law over a
+30,000-term vocabulary, about 106 stored values a row, log-tf times idf,
+rows L2-normalised), float32; network 30000-100-10, ReLU, softmax, one
+thread (BLAS pinned to one).  Two workloads, each with its own rows:
+- minibatch_adam: one epoch of batches of 200 with Adam (alpha 1e-4),
+  fnncore._minibatch.minibatch_epoch_csr against minibatch_epoch on
+  X.toarray(); sklearn_minibatch_adam is scikit-learn's MLPClassifier fit
+  for one epoch with the same settings (its whole fit).
+- per_example_sgd: plain SGD one example at a time (alpha 1e-4),
+  fnncore._sgd.sgd_epoch_csr against sgd_epoch on X.toarray() (on the first
+  1,000 examples only: a dense step moves all 3 million weights).
+Compare each fnn_csr row with the rows of its own workload.
+"""
+import numpy as np
+import pytest
+
+from conftest import record_throughput
+
+N, N_TERMS, DRAWS, HIDDEN, CLASSES = 10_000, 30_000, 115, 100, 10
+N_DENSE_PER_EXAMPLE = 1_000
+RELU, SOFTMAX, LOG_LOSS = 3, 4, 1
+
+
+@pytest.fixture(scope="module")
+def text_like():
+    """(X as CSR float32, y, layout, initial parameters)."""
+    import scipy.sparse as sp
+
+    rng = np.random.RandomState(0)
+    zipf = 1.0 / (np.arange(N_TERMS) + 10.0)
+    cols = rng.choice(N_TERMS, size=N * DRAWS, p=zipf / zipf.sum())
+    X = sp.csr_matrix((np.ones(N * DRAWS), (np.repeat(np.arange(N), DRAWS), cols)),
+                      shape=(N, N_TERMS))
+    X.sum_duplicates()
+    df = np.bincount(X.indices, minlength=N_TERMS)
+    X.data = np.log1p(X.data) * np.log((1 + N) / (1 + df[X.indices]))
+    X = sp.csr_matrix(sp.diags(1 / np.sqrt(X.multiply(X).sum(axis=1).A.ravel())) @ X,
+                      dtype=np.float32)
+    y = np.asarray((X @ rng.randn(N_TERMS, CLASSES)).argmax(axis=1)).ravel()
+    n_w1 = N_TERMS * HIDDEN
+    n_w2 = HIDDEN * CLASSES
+    layout = np.array([[N_TERMS, HIDDEN, 0, n_w1],
+                       [HIDDEN, CLASSES, n_w1 + HIDDEN, n_w1 + HIDDEN + n_w2]],
+                      dtype=np.intp)
+    bound = np.sqrt(6 / (N_TERMS + HIDDEN)), np.sqrt(6 / (HIDDEN + CLASSES))
+    params = np.concatenate([rng.uniform(-bound[0], bound[0], n_w1 + HIDDEN),
+                             rng.uniform(-bound[1], bound[1], (HIDDEN + 1) * CLASSES)])
+    return X, y, layout, params.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def dense_rows(text_like):
+    return text_like[0].toarray()
+
+
+def _minibatch_epoch(X, y, layout, params0, csr):
+    from threadpoolctl import threadpool_limits
+
+    from fnncore import _minibatch
+
+    Y = np.eye(CLASSES, dtype=np.float32)[y]
+    order = np.random.RandomState(1).permutation(len(y)).astype(np.intp)
+    adam = dict(kind=3, learning_rate=0.001, momentum=0.0, beta_1=0.9, beta_2=0.999,
+                epsilon=1e-8)
+    none = np.empty(0, np.float32)
+
+    def epoch():
+        params = params0.copy()
+        state = np.zeros_like(params), np.zeros_like(params)
+        with threadpool_limits(1):
+            if csr:
+                return _minibatch.minibatch_epoch_csr(
+                    X.data, X.indices, X.indptr, Y, none, order, 200, layout, params,
+                    *state, RELU, SOFTMAX, LOG_LOSS, 1e-4, adam, 0)
+            return _minibatch.minibatch_epoch(X, Y, none, order, 200, layout, params,
+                                              *state, RELU, SOFTMAX, LOG_LOSS, 1e-4,
+                                              adam, 0)
+    return epoch
+
+
+def _per_example_epoch(X, y, layout, params0, csr, n):
+    from fnncore import _sgd
+
+    Y = np.eye(CLASSES, dtype=np.float32)[y]
+    order = np.random.RandomState(1).permutation(len(y))[:n].astype(np.intp)
+    sgd = dict(kind=0, learning_rate=0.01, momentum=0.0, beta_1=0.9, beta_2=0.999,
+               epsilon=1e-8)
+    none = np.empty(0, np.float32)
+
+    def epoch():
+        params = params0.copy()
+        if csr:
+            return _sgd.sgd_epoch_csr(X.data, X.indices, X.indptr, Y, none, order, layout,
+                                      params, none, none, RELU, SOFTMAX, LOG_LOSS, 1e-4,
+                                      sgd, 0)
+        return _sgd.sgd_epoch(X, Y, none, order, layout, params, none, none, RELU,
+                              SOFTMAX, LOG_LOSS, 1e-4, sgd, 0)
+    return epoch
+
+
+def test_fnn_csr_minibatch_adam(benchmark, text_like):
+    X, y, layout, params = text_like
+    result = benchmark.pedantic(_minibatch_epoch(X, y, layout, params, True), rounds=5,
+                                warmup_rounds=1)
+    record_throughput(benchmark, N)
+    benchmark.extra_info["mean_loss"] = result[0] / N
+
+
+def test_dense_kernels_minibatch_adam(benchmark, text_like, dense_rows):
+    _, y, layout, params = text_like
+    result = benchmark.pedantic(_minibatch_epoch(dense_rows, y, layout, params, False),
+                                rounds=3, warmup_rounds=1)
+    record_throughput(benchmark, N)
+    benchmark.extra_info["mean_loss"] = result[0] / N
+
+
+def test_sklearn_minibatch_adam(benchmark, text_like):
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+
+    X, y, _, _ = text_like
+    model = MLPClassifier((HIDDEN,), batch_size=200, alpha=1e-4, max_iter=1,
+                          random_state=0)
+    with threadpool_limits(1):
+        benchmark.pedantic(model.fit, args=(X, y), rounds=3, warmup_rounds=1)
+    record_throughput(benchmark, N)
+    benchmark.extra_info["mean_loss"] = model.loss_
+
+
+def test_fnn_csr_per_example_sgd(benchmark, text_like):
+    X, y, layout, params = text_like
+    result = benchmark.pedantic(_per_example_epoch(X, y, layout, params, True, N),
+                                rounds=5, warmup_rounds=1)
+    record_throughput(benchmark, N)
+    benchmark.extra_info["mean_loss"] = result[0] / N
+
+
+def test_dense_kernels_per_example_sgd(benchmark, text_like, dense_rows):
+    _, y, layout, params = text_like
+    epoch = _per_example_epoch(dense_rows, y, layout, params, False, N_DENSE_PER_EXAMPLE)
+    result = benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
+    record_throughput(benchmark, N_DENSE_PER_EXAMPLE)
+    benchmark.extra_info["mean_loss"] = result[0] / N_DENSE_PER_EXAMPLE
