@@ -25,6 +25,7 @@ FNN_SANITIZE=1 builds with AddressSanitizer and UBSan (-O1 -g, frame
 pointers kept) for .ci/sanitize; load it with the ASan runtime preloaded.
 """
 import glob
+import hashlib
 import os
 import subprocess
 import sys
@@ -139,12 +140,34 @@ def extension(name, source, depends=()):
     )
 
 
+def cythonize_keeping_unchanged(extensions, **options):
+    """cythonize, then give each generated C file that came out the same as
+    before its old modification time back, so that the C compiler does not
+    run again for it.  pip builds in a fresh environment each time, whose
+    cimported .pxd files (SciPy's BLAS) are newer than any C file, so Cython
+    translates every module again; `pip install ".[test]"` after
+    `pip install .` then compiled everything twice.  A C file records the
+    compile flags in its header, so a build with other flags still
+    recompiles."""
+    def digest(path):
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).digest()
+
+    before = {path: (digest(path), os.stat(path).st_mtime_ns)
+              for path in glob.glob("src/fnncore/*.c")}
+    modules = cythonize(extensions, **options)
+    for path, (old, mtime) in before.items():
+        if os.path.exists(path) and digest(path) == old:
+            os.utime(path, ns=(mtime, mtime))
+    return modules
+
+
 extensions = [extension(f"fnncore.{name}", f"src/fnncore/{name}.pyx", HEADERS)
               for name in MODULES]
 extensions.insert(1, extension(SHARED_UTILITY, "src/fnncore/_cyutility.c"))
 
 setup(
-    ext_modules=cythonize(
+    ext_modules=cythonize_keeping_unchanged(
         extensions,
         compiler_directives={"language_level": 3, **directives()},
         nthreads=build_jobs(),

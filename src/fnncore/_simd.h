@@ -5,25 +5,59 @@
  * Design:
  * - Every kernel here works on one row of a dense layer (or one flat slice of
  *   the parameter vector) and is written once, in _simd_impl.h, which this
- *   file includes twice: once for float (suffix _s) and once for double
- *   (suffix _d).
+ *   file includes for float (suffix _s) and for double (suffix _d).
  * - Inner loops use GCC/Clang vector extensions: FNN_VBYTES-byte vectors
  *   (16 floats or 8 doubles), which the compiler lowers to one AVX-512
- *   register, two AVX2 registers or four SSE registers depending on the clone
- *   it compiles.  We tried `#pragma omp simd reduction`: GCC 12 vectorised
- *   the loop but ended each reduction with a serial lane-by-lane epilogue
- *   (spilled to the stack), which on rows of 128 cost more than the loop.
- *   Explicit vectors keep accumulators in registers across a whole layer,
- *   need no -ffast-math, and, because the vector width is fixed in the
- *   source rather than by the instruction set, sum in the same order on
- *   every machine.  Results are still not bit-identical across instruction
- *   sets: the AVX2 and AVX-512 clones fuse a*b+c into one rounding (FMA) and
- *   the baseline clone cannot.  We keep the FMAs for speed; on one machine,
- *   results are reproducible run to run and across thread counts.
- * - The functions called once per layer carry GCC's target_clones, so one
- *   portable build contains AVX-512, AVX2 and baseline variants and picks one
- *   at load time.  The small helpers are always inlined, so each clone gets
- *   its own copy.
+ *   register, two AVX2 registers or four SSE or NEON registers depending on
+ *   the instruction set it compiles for.  We tried `#pragma omp simd
+ *   reduction`: GCC 12 vectorised the loop but ended each reduction with a
+ *   serial lane-by-lane epilogue (spilled to the stack), which on rows of 128
+ *   cost more than the loop.  Explicit vectors keep accumulators in
+ *   registers across a whole layer, need no -ffast-math, and, because the
+ *   vector width is fixed in the source rather than by the instruction set,
+ *   sum in the same order on every machine.  Results are still not
+ *   bit-identical across instruction sets: the AVX2 and AVX-512 copies fuse
+ *   a*b+c into one rounding (FMA) and the baseline copy cannot; and in
+ *   float64 the AVX-512 copy's row tails (the last n mod 8 values) are
+ *   summed by in-order vector code that GCC does not fuse, where the AVX2
+ *   copy fuses them (float32 agrees bit for bit between the two).  We keep
+ *   the FMAs for speed; on one machine, results are reproducible run to run
+ *   and across thread counts.
+ * - Run-time dispatch.  With GCC 12+ on x86-64 (FNN_DISPATCH) the kernels
+ *   are compiled three times, in `#pragma GCC target` regions for
+ *   x86-64-v4 (AVX-512) and x86-64-v3 (AVX2, FMA) and for the build's
+ *   baseline, and each public name calls the copy of the best level the CPU
+ *   has, found once when the module loads (fnn_simd_init; the environment
+ *   variable FNN_SIMD can name a lower level, to test or time the other
+ *   copies on one machine, or to reproduce an AVX2 machine's results).
+ *   Elsewhere (aarch64, clang, FNN_NO_TARGET_CLONES) they are compiled
+ *   once, for the build's own target: the portable kernels.  The helpers
+ *   are always inlined, so each copy compiles its own.
+ *   Until this design the kernels carried GCC's target_clones, which
+ *   compiles one body for every instruction set.  That body's register path
+ *   of dense_step_forward_one (fnn_step_forward_regs) keeps up to 3 x 8
+ *   vectors in registers: AVX-512 has 32, but AVX2 has 16 of half the width
+ *   and SSE 16 of a quarter, so for those GCC spilled arrays of up to 96
+ *   registers, and spent minutes on it: compiling _sgd.c took 305 s, of
+ *   which 183 s the baseline clone and about 100 s the AVX2 one (24 s for
+ *   AVX-512 alone).  Now each copy goes through a layer's vectors in chunks
+ *   of FNN_CHUNK_VECS, as many as its registers hold (AVX-512 8, so one
+ *   chunk and the same code as before; AVX2 2; SSE 1), with the same
+ *   operations in the same order, so no result depends on the chunk.
+ *   Measured on a 2-core Zen 4 shared with other jobs (CPU seconds, -g0):
+ *   fnn_dense_step_forward_one_s alone compiled in 23 s (AVX-512),
+ *   93 s (AVX2) and 125 s (baseline) as clones, and in 22, 12 and 7 s as
+ *   chunked copies.  GCC's RTL global CSE passes then took two thirds of
+ *   what was left (setup.py turns them off: _sgd.c 69 -> 31 s); _sgd.c as a
+ *   whole went from 305 s of wall time (-g, idle machine) to 31 s of CPU
+ *   (-g0, loaded).
+ *   The AVX-512 copy is the code target_clones compiled: every fit of a
+ *   grid of 336 (both dtypes, every optimiser, L2 on and off, 1 and 2
+ *   threads, layer widths on every path) ends at bit-identical weights,
+ *   losses and iteration counts.  What each copy pays, per workload, is
+ *   measured by bench/test_instruction_sets.py (FNN_SIMD in one run).
+ * - The small kernels of other headers (_perceptron.h, _svm_kernels.h)
+ *   keep target_clones (FNN_CLONES): theirs compile in seconds.
  * - Kernels trust their inputs: sizes, strides and pointers were checked at
  *   the Python boundary.
  */
