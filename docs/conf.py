@@ -9,9 +9,6 @@ docstrings, and the gallery runs every script in ``examples/`` and shows the
 figures it draws.  fnn itself is imported as installed: the build documents
 the package that ``pip install`` made, compiled core included.
 """
-import os
-import warnings
-
 import fnn
 
 project = "fnn"
@@ -50,7 +47,6 @@ numpydoc_class_members_toctree = False
 # way scikit-learn's do ("array-like of shape (n_samples, n_features)"),
 # which are not cross-reference targets.
 numpydoc_xref_param_type = False
-
 
 
 def _skip_scikit_learn_members(app, what, name, obj, skip, options):
@@ -93,11 +89,6 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
 }
-
-# Matplotlib draws off screen at build time.
-os.environ.setdefault("MPLBACKEND", "Agg")
-warnings.filterwarnings("ignore", category=UserWarning,
-                        message="Matplotlib is currently using agg")
 
 # -- HTML ----------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
