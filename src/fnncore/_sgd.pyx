@@ -95,7 +95,11 @@ columns), O(round's nnz * units * threads), instead of the whole layer,
 which for text-like data is thousands of times larger.  If a thread
 multiplied its V out during the round, or |S| < SCALE_MIN, every row
 differs: the merge multiplies all copies out and merges them as dense
-weights.
+weights.  Even so, threads rarely pay on sparse rows: a merged row is read
+and written in T + 1 copies, scattered over the layer, while training an
+example touches each of its rows once.  On 10,000 text-like rows (about
+106 values each, 30000-100-10, float32) one thread took 0.05 s of CPU time
+per epoch and two threads 0.2 to 0.3 s.
 """
 from cython cimport floating
 from libc.math cimport fabs, isfinite
