@@ -63,3 +63,45 @@ def test_numpy(benchmark, fashion_mnist):
     benchmark.pedantic(fit, rounds=3, warmup_rounds=0)
     benchmark.extra_info["epochs"] = EPOCHS
     record_throughput(benchmark, len(X) * EPOCHS)
+
+
+# ----------------------------------------------------------------------
+# Sparse text-like data (bench/text_like.py: 10,000 training documents,
+# 30,000 words, about 100 nonzeros per row, 4 classes), scikit-learn's
+# defaults (shuffled, tol=1e-3): fit time and held-out accuracy of both,
+# and fnn's peak of Python/NumPy allocations during fit.
+#
+#     python -m pytest bench/test_perceptron.py -k text
+# ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def text_data():
+    from text_like import split, text_like
+
+    return split(*text_like())
+
+
+def test_fnn_text(benchmark, text_data):
+    import fnn
+    from conftest import peak_traced_bytes
+
+    X, y, X_test, y_test = text_data
+    model = fnn.Perceptron()
+    _, peak = peak_traced_bytes(model.fit, X, y)
+    benchmark.group = "Perceptron fit: sparse text"
+    benchmark.pedantic(model.fit, args=(X, y), rounds=5, warmup_rounds=0)
+    benchmark.extra_info["accuracy"] = float(model.score(X_test, y_test))
+    benchmark.extra_info["epochs"] = model.n_iter_
+    benchmark.extra_info["peak_fit_bytes_over_nonzero_bytes"] = peak / (
+        X.data.nbytes + X.indices.nbytes)
+    record_throughput(benchmark, X.shape[0] * model.n_iter_)
+
+
+def test_sklearn_text(benchmark, text_data):
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    X, y, X_test, y_test = text_data
+    model = linear_model.Perceptron()
+    benchmark.group = "Perceptron fit: sparse text"
+    benchmark.pedantic(model.fit, args=(X, y), rounds=5, warmup_rounds=0)
+    benchmark.extra_info["accuracy"] = float(model.score(X_test, y_test))
+    benchmark.extra_info["epochs"] = model.n_iter_
+    record_throughput(benchmark, X.shape[0] * model.n_iter_)

@@ -144,3 +144,21 @@ def test_dense_kernels_per_example_sgd(benchmark, text_like, dense_rows):
     result = benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
     record_throughput(benchmark, N_DENSE_PER_EXAMPLE)
     benchmark.extra_info["mean_loss"] = result[0] / N_DENSE_PER_EXAMPLE
+
+
+def test_fnn_estimator_minibatch_adam(benchmark, text_like):
+    """fnn.MLPClassifier.fit on the CSR matrix with sklearn_minibatch_adam's
+    settings (one epoch, one thread): the estimator around the CSR kernels,
+    against scikit-learn's whole fit."""
+    import warnings
+
+    import fnn
+
+    X, y, _, _ = text_like
+    model = fnn.MLPClassifier((HIDDEN,), batch_size=200, alpha=1e-4, max_iter=1,
+                              random_state=0, n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one epoch: ConvergenceWarning
+        benchmark.pedantic(model.fit, args=(X, y), rounds=5, warmup_rounds=1)
+    record_throughput(benchmark, N)
+    benchmark.extra_info["mean_loss"] = model.loss_

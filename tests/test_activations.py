@@ -9,7 +9,8 @@ from fnncore import _activations
 
 from reference import ACT, softmax
 
-NUMPY = {**ACT, "softmax": softmax, "step": lambda z: (z > 0).astype(z.dtype)}
+NUMPY = {**ACT, "softmax": softmax, "step": lambda z: (z > 0).astype(z.dtype),
+         "exp": np.exp}
 TOL = {np.float32: 2e-6, np.float64: 1e-13}
 
 

@@ -105,7 +105,8 @@ def test_checkpoint_path_may_be_a_pathlib_path(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fnn.ConvergenceWarning)
         fnn.MLPClassifier((4,), max_iter=2, checkpoint_path=path).fit(*_data())
-    assert str(fnn.load(path).checkpoint_path) == str(path)
+    # The checkpoint holds the model, not where it was written.
+    assert fnn.load(path).checkpoint_path is None
 
 
 def test_a_write_deletes_temporaries_of_dead_writers_only(tmp_path):
@@ -126,3 +127,38 @@ def test_a_write_deletes_temporaries_of_dead_writers_only(tmp_path):
     left = set(os.listdir(tmp_path))
     assert names["dead writer"] not in left
     assert left == {"model.fnn"} | set(names.values()) - {names["dead writer"]}
+
+
+def test_a_checkpoint_never_replaces_a_file_that_is_not_a_model(tmp_path):
+    """checkpoint_path on a user's CSV: a ValueError naming it, the CSV intact.
+    (Before training, once fit checks the path first: see
+    test_robustness_files.py.)"""
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match=f"cannot write {path}: it exists and is not "
+                                         "an fnn model file"):
+        fnn.MLPClassifier((4,), max_iter=2, checkpoint_path=path).fit(*_data())
+    assert path.read_text() == "a,b\n1,2\n"
+    assert os.listdir(tmp_path) == ["data.csv"]
+
+
+def test_a_checkpoint_replaces_an_earlier_model_or_an_empty_file(tmp_path):
+    path = tmp_path / "model.fnn"
+    path.touch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        fnn.MLPClassifier((4,), max_iter=1, checkpoint_path=path).fit(*_data())
+        assert len(fnn.load(path).loss_curve_) == 1
+        fnn.MLPClassifier((4,), max_iter=2, checkpoint_path=path).fit(*_data())
+    assert len(fnn.load(path).loss_curve_) == 2
+
+
+def test_check_writable_model_path_changes_nothing(tmp_path):
+    from fnn._persistence import check_writable_model_path
+
+    (tmp_path / "model.fnn").touch()
+    fnn.MLPClassifier().save(tmp_path / "saved.fnn")
+    before = {p: (tmp_path / p).read_bytes() for p in os.listdir(tmp_path)}
+    for name in ("model.fnn", "saved.fnn", "new.fnn"):
+        check_writable_model_path(tmp_path / name)
+    assert {p: (tmp_path / p).read_bytes() for p in os.listdir(tmp_path)} == before

@@ -82,7 +82,7 @@ def test_class_weight_errors(rng):
         fnn.MLPClassifier(max_iter=1, class_weight={7: 2.0}).fit(X, y)
     with pytest.raises(ValueError, match="finite and >= 0"):
         fnn.MLPClassifier(max_iter=1, class_weight={0: -1.0}).fit(X, y)
-    with pytest.raises(ValueError, match="'balanced' or a dict"):
+    with pytest.raises(ValueError, match="'class_weight' parameter of MLPClassifier"):
         fnn.MLPClassifier(max_iter=1, class_weight="even").fit(X, y)
     with pytest.raises(ValueError, match="not supported for partial_fit"):
         fnn.MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])

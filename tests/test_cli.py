@@ -181,6 +181,7 @@ def workdir(tmp_path, rng):
     assert result.returncode == 0, result.stderr
     raw = (tmp_path / "ok.fnn").read_bytes()
     (tmp_path / "torn.fnn").write_bytes(raw[:len(raw) // 2])
+    fnn.MLPClassifier().save(tmp_path / "unfitted.fnn")
     return tmp_path
 
 
@@ -202,10 +203,20 @@ ERROR_CASES = [
     (["predict", "ok.fnn", "shapes.csv"], "leave a target column out with --target"),
     (["predict", "ok.fnn", "plain.csv"], "plain.csv has 2 features but the model takes"),
     (["evaluate", "ok.fnn", "plain.csv", "--target", "0"], "has 1 feature but the model"),
+    (["train", "shapes.csv", "--out", "shapes.csv"], "--out shapes.csv is the input"),
+    (["train", "shapes.csv", "--out", "plain.csv"],
+     "cannot write plain.csv: it exists and is not an fnn model file"),
+    (["train", "shapes.csv", "--out", "."], "it is a folder, not a regular file"),
+    (["predict", "ok.fnn", "shapes.csv", "--target", "shape", "--out", "ok.fnn"],
+     "--out ok.fnn is the input ok.fnn"),
+    (["predict", "unfitted.fnn", "shapes.csv"], "unfitted.fnn holds an unfitted MLPClass"),
+    (["train", "shapes.csv", "--n-jobs", "0"], "--n-jobs: must be from 1 to"),
+    (["train", "shapes.csv", "--n-jobs", str(2 ** 31)], "--n-jobs: must be from 1 to"),
 ]
 
 
 def test_errors_are_one_line_without_traceback(workdir):
+    before = {p.name: p.read_bytes() for p in workdir.iterdir() if p.is_file()}
     # Start every case at once: each is a separate interpreter.
     running = [(args, message, subprocess.Popen(
         [FNN, *args], cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -216,6 +227,42 @@ def test_errors_are_one_line_without_traceback(workdir):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("fnn: error: "), (args, err)
         assert message in lines[0], (args, lines[0])
+    # Refused before any work: no input was overwritten, no file written.
+    assert {p.name: p.read_bytes() for p in workdir.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("estimator", ["Perceptron", "SVC"])
+def test_perceptron_and_svc_files_predict_and_evaluate(tmp_path, rng, estimator):
+    _blobs_csv(tmp_path / "shapes.csv", rng, n=90)
+    X, y = data.read_csv(tmp_path / "shapes.csv", target="shape")
+    model = getattr(fnn, estimator)().fit(X, y)
+    model.save(tmp_path / "m.fnn")
+    printed = fnn_cli("predict", "m.fnn", "shapes.csv", "--target", "shape",
+                      cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.split() == model.predict(X).tolist()
+    evaluated = fnn_cli("evaluate", "m.fnn", "shapes.csv", "--target", "shape",
+                        cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"model: m.fnn: {estimator}, 3 features" in evaluated.stdout or \
+        f"model: m.fnn: {estimator}, rbf kernel" in evaluated.stdout
+    assert _value(r"accuracy: ([0-9.]+)", evaluated.stdout) == round(model.score(X, y), 4)
+
+
+def test_predict_out_replaces_an_earlier_output(tmp_path, rng):
+    _blobs_csv(tmp_path / "shapes.csv", rng, n=30)
+    trained = fnn_cli("train", "shapes.csv", "--target", "shape", "--max-iter", 2,
+                      "--hidden", 3, "--n-jobs", 1, "--out", "m.fnn", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    (tmp_path / "preds.csv").write_text("old predictions\n")
+    for _ in range(2):
+        result = fnn_cli("predict", "m.fnn", "shapes.csv", "--target", "shape", "--out",
+                         "preds.csv", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    rows = (tmp_path / "preds.csv").read_text().splitlines()
+    assert rows[0] == "prediction" and len(rows) == 31
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.fnn", "preds.csv",
+                                                          "shapes.csv"]
 
 
 def test_task_rule():

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from scipy import sparse
 from numpy.testing import assert_array_equal
 
 from fnn import data
@@ -164,12 +165,15 @@ def test_read_svmlight_equals_scikit_learn(tmp_path, rng, zero_based):
     _write_svmlight(path, rng, zero_based=zero_based)
     X, y = data.read_svmlight(path)
     X_ref, y_ref = datasets.load_svmlight_file(str(path))
+    assert sparse.issparse(X) and X.format == "csr" and X.has_canonical_format
     assert X.dtype == np.float64 and y.dtype == np.float64
-    assert_array_equal(X, X_ref.toarray())
+    assert X.shape == X_ref.shape and X.nnz == X_ref.nnz
+    assert_array_equal(X.toarray(), X_ref.toarray())
     assert_array_equal(y, y_ref)
-    X, _ = data.read_svmlight(path, n_features=20)
-    assert_array_equal(X, datasets.load_svmlight_file(str(path), n_features=20)[0]
-                       .toarray())
+    X, _ = data.read_svmlight(path, n_features=20, dtype=np.float32)
+    X_ref = datasets.load_svmlight_file(str(path), n_features=20, dtype=np.float32)[0]
+    assert X.dtype == np.float32 and X.shape == (40, 20)
+    assert_array_equal(X.toarray(), X_ref.toarray())
 
 
 @pytest.mark.parametrize("text, message", [
@@ -226,7 +230,7 @@ def test_numpy_readers_never_unpickle(tmp_path):
         data.read_npz(tmp_path / "o.npz")
     with pytest.raises(ValueError, match="pickle"):
         data.read_npy(tmp_path / "o.npy")
-    with pytest.raises(ValueError, match="not numeric"):
+    with pytest.raises(ValueError, match="pickl"):
         data.NpyFile(tmp_path / "o.npy")
 
 
@@ -409,3 +413,140 @@ def test_training_streams_a_file_larger_than_the_address_space_allows(tmp_path):
     finally:
         for name in ("X.npy", "y.npy"):
             os.remove(tmp_path / name)
+
+
+# ----------------------------------------------------------------------
+# Bounded, streamed reading; every failure a ValueError naming file and line
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_read_csv_line_endings(tmp_path, newline):
+    path = tmp_path / "d.csv"
+    path.write_bytes(newline.join(["a,b,t", "1,2,x", "3,4,y", ""]).encode())
+    X, y = data.read_csv(path, target="t")
+    assert_array_equal(X, [[1, 2], [3, 4]])
+    assert_array_equal(y, ["x", "y"])
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"a,b\n1,2\n3,\xe9\n", r"line 3: not UTF-8 text \(byte 0xe9\)"),
+    (b"a,b\n1,2\n3,\x004\n", r"line 3, column 1 \('b'\) has '\\x004', not a number"),
+    (b"1,2\n" + b"9" * (2 ** 24 + 10), "line 2: longer than 16,777,216 characters"),
+])
+def test_text_readers_name_the_line_of_bad_bytes(tmp_path, raw, message):
+    for name, read in (("d.csv", data.read_csv), ("d.svm", data.read_svmlight)):
+        path = tmp_path / name
+        path.write_bytes(raw.replace(b",", b" 1:") if name == "d.svm" else raw)
+        with pytest.raises(ValueError, match=rf"{path}, line"):
+            read(path)
+    with pytest.raises(ValueError, match=message):
+        data.read_csv(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize("read, line", [(data.read_csv, b"1,2\n"),
+                                        (data.read_svmlight, b"1 1:2\n")])
+def test_damaged_gzip_is_a_value_error_naming_the_file(tmp_path, read, line):
+    whole = gzip.compress(line * 10000)
+    (tmp_path / "cut.gz").write_bytes(whole[:len(whole) // 2])
+    (tmp_path / "fake.gz").write_bytes(line)
+    for name in ("cut.gz", "fake.gz"):
+        with pytest.raises(ValueError, match=rf"{name}, line \d+: the file is damaged"):
+            read(tmp_path / name)
+
+
+def test_read_idx_checks_its_header_before_reading(tmp_path):
+    header = bytes([0, 0, 8, 2]) + (10 ** 6).to_bytes(4, "big") * 2
+    (tmp_path / "claims.idx").write_bytes(header + bytes(10))
+    with pytest.raises(ValueError, match=r"shape \(1000000, 1000000\).*file has 22 "):
+        data.read_idx(tmp_path / "claims.idx")
+    with gzip.open(tmp_path / "claims.idx.gz", "wb") as f:
+        f.write(header + bytes(10))
+    with pytest.raises(ValueError, match="more than its .* compressed bytes can hold"):
+        data.read_idx(tmp_path / "claims.idx.gz")
+    array = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    _write_idx(tmp_path / "long.idx.gz", array)
+    with gzip.open(tmp_path / "long.idx.gz", "ab") as f:
+        f.write(b"extra")
+    with pytest.raises(ValueError, match="go on past"):
+        data.read_idx(tmp_path / "long.idx.gz")
+
+
+def test_read_svmlight_returns_sparse_rows_of_any_width(tmp_path):
+    path = tmp_path / "wide.svm"
+    path.write_text("1 1000000000:2.5\n-1 3:1 7:-1\n")
+    X, y = data.read_svmlight(path)
+    assert sparse.isspmatrix_csr(X) and X.shape == (2, 1_000_000_000) and X.nnz == 3
+    assert X[0, 999_999_999] == 2.5 and X[1, 2] == 1 and X[1, 6] == -1
+    assert_array_equal(y, [1, -1])
+    with pytest.raises(ValueError, match="has features up to 1000000000"):
+        data.read_svmlight(path, n_features=10)
+    for bad in (0, 2 ** 31, 1.5, True):
+        with pytest.raises(ValueError, match="n_features"):
+            data.read_svmlight(path, n_features=bad)
+    path.write_text("1 3000000000:1\n")
+    with pytest.raises(ValueError, match=r"line 1: feature index '?3000000000'? is beyond"):
+        data.read_svmlight(path)
+
+
+def test_to_dense_refuses_what_does_not_fit(monkeypatch):
+    X = sparse.csr_matrix(([1.0, 2.0], ([0, 1], [5, 0])), shape=(2, 6))
+    assert_array_equal(data.to_dense(X), X.toarray())
+    dense = data.to_dense(X, np.float32)
+    assert dense.dtype == np.float32 and dense.flags.c_contiguous
+    assert_array_equal(dense, X.toarray())
+    assert data.to_dense(dense) is dense
+    monkeypatch.setattr(data, "_memory_available", lambda: 90)
+    with pytest.raises(ValueError, match=r"shape \(2, 6\) as a dense float64 array "
+                                         "needs 96 bytes, more than the 90 bytes"):
+        data.to_dense(X)
+    with pytest.raises(ValueError, match="and 100 bytes more"):
+        data.to_dense(X, np.float32, reserve=100)
+
+
+def test_read_npy_never_writes(tmp_path):
+    np.save(tmp_path / "X.npy", np.arange(6.0))
+    before = (tmp_path / "X.npy").read_bytes()
+    for mode in ("w+", "r+", "readwrite", "write"):
+        with pytest.raises(ValueError, match="mmap_mode"):
+            data.read_npy(tmp_path / "X.npy", mmap_mode=mode)
+    copy = data.read_npy(tmp_path / "X.npy", mmap_mode="c")
+    copy[0] = 99.0  # copy-on-write: in memory only
+    del copy
+    assert (tmp_path / "X.npy").read_bytes() == before
+
+
+def test_read_npz_takes_compressed_and_fortran_arrays(tmp_path, rng):
+    X = np.asfortranarray(rng.normal(size=(7, 3)))
+    np.savez_compressed(tmp_path / "c.npz", X=X, y=np.arange(7))
+    Xr, yr = data.read_npz(tmp_path / "c.npz")
+    assert_array_equal(Xr, X)
+    assert_array_equal(yr, np.arange(7))
+    raw = (tmp_path / "c.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(raw[:-30])
+    with pytest.raises(ValueError, match="cut.npz is not a readable .npz file"):
+        data.read_npz(tmp_path / "cut.npz")
+
+
+@pytest.mark.parametrize("files, left", [
+    ({"memory.max": "1000000\n", "memory.current": "400000\n"}, 600_000),
+    ({"memory.max": "max\n", "memory.current": "400000\n"}, None),
+    ({"memory/memory.limit_in_bytes": "5000\n", "memory/memory.usage_in_bytes": "1000"},
+     4000),
+    ({"memory/memory.limit_in_bytes": "9223372036854771712",
+      "memory/memory.usage_in_bytes": "1000"}, None),
+    ({}, None),
+])
+def test_a_containers_memory_limit_bounds_what_readers_allocate(monkeypatch, files,
+                                                                 left):
+    import io
+
+    def fake_open(path, *args, **kwargs):
+        name = str(path).replace("/sys/fs/cgroup/", "")
+        if name not in files:
+            raise FileNotFoundError(path)
+        return io.StringIO(files[name])
+
+    monkeypatch.setattr(data, "open", fake_open, raising=False)
+    assert data._cgroup_memory_left() == left
+    monkeypatch.setattr(data, "_meminfo", lambda *fields: 10 ** 12)
+    monkeypatch.setattr(data, "_address_space_left", lambda: None)
+    assert data._memory_available() == (10 ** 12 if left is None else left)

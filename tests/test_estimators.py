@@ -162,7 +162,7 @@ def test_partial_fit_classifier_needs_classes_then_learns(rng):
         model.partial_fit(X, y)
     assert model.loss_ < first
     assert model.n_iter_ == 1
-    with pytest.raises(ValueError, match="not seen"):
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
         model.partial_fit(X[:3], ["cat", "yak", "dog"])
 
 
@@ -248,3 +248,27 @@ def test_lbfgs_matches_scikit_learn(cls, rng):
     assert len(ours.loss_curve_) == ours.n_iter_
     with pytest.raises(AttributeError, match="only available for stochastic"):
         ours.partial_fit(X, y)
+
+
+def test_fit_lock_is_shared_and_left_out_of_pickles_and_copies():
+    import copy
+    import pickle
+    import threading
+
+    model = fnn.Perceptron()
+    entered = threading.Event()
+
+    def second_fit():
+        with model._fitting():
+            entered.set()
+
+    with model._fitting():
+        lock = model.__dict__["_fit_lock"]
+        worker = threading.Thread(target=second_fit)
+        worker.start()
+        assert not entered.wait(0.2)   # the second fit waits for the first
+    assert entered.wait(5)
+    worker.join(5)
+    assert "_fit_lock" not in pickle.loads(pickle.dumps(model)).__dict__
+    assert "_fit_lock" not in copy.deepcopy(model).__dict__
+    assert model.__dict__["_fit_lock"] is lock

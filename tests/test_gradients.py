@@ -12,7 +12,7 @@ from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from fnncore import _minibatch, _sgd
 
-from reference import ReferenceMLP
+from reference_poisson import ReferenceMLP
 
 PLAIN_SGD = {"kind": 0, "learning_rate": 1.0, "momentum": 0.0, "beta_1": 0.0,
              "beta_2": 0.0, "epsilon": 0.0}
@@ -27,6 +27,8 @@ def make_problem(loss, n, rng, units=(4, 5, 3, 3)):
         Y = rng.randn(n, k)
     elif loss == "log_loss":
         Y = np.eye(k)[rng.randint(0, k, n)]
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, (n, k)).astype(float)
     else:
         Y = (rng.rand(n, k) > 0.5).astype(float)
     return layout, params, X, Y

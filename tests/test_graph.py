@@ -12,7 +12,7 @@ from fnn import graph
 from fnn.graph import Variable
 from fnn._registry import HIDDEN_ACTIVATIONS, LOSSES
 
-from reference import ReferenceMLP
+from reference_poisson import ReferenceMLP
 from test_gradients import applied_gradient, make_problem
 
 
@@ -47,6 +47,7 @@ def finite_difference(f, arrays, weights, h=1e-6):
 
 
 ONE_HOT = np.eye(4)[[2, 0, 3]]
+COUNTS = np.array([[0.0, 1.0, 3.0, 0.0], [2.0, 0.0, 1.0, 5.0], [1.0, 1.0, 0.0, 2.0]])
 MATRIX = np.random.RandomState(7).randn(3, 4)
 
 # name: (function of Variables, [(shape, kind) of each input])
@@ -99,6 +100,11 @@ CASES = {
     "cross_entropy": (lambda p: graph.cross_entropy(p, ONE_HOT), [((3, 4), "positive")]),
     "softmax + cross_entropy": (lambda z: graph.cross_entropy(graph.softmax(z), ONE_HOT),
                                 [((3, 4), "any")]),
+    "poisson_deviance": (lambda p: graph.poisson_deviance(p, COUNTS), [((3, 4), "positive")]),
+    "exp + poisson_deviance": (lambda z: graph.poisson_deviance(graph.exp(z), COUNTS),
+                               [((3, 4), "any")]),
+    "poisson_deviance by the target": (graph.poisson_deviance,
+                                       [((3, 4), "positive"), ((3, 4), "positive")]),
     "value used several times": (lambda a, b: a * a * b + a / b - graph.sin(a),
                                  [((3,), "any"), ((3,), "away_from_zero")]),
 }
@@ -136,6 +142,11 @@ FORWARD = {
                     lambda a: scipy.special.log_softmax(a, axis=-1)),
     "mean": (lambda a: graph.mean(a, axis=0), lambda a: np.mean(a, axis=0)),
     "matmul": (lambda a: a @ MATRIX.T, lambda a: a @ MATRIX.T),
+    "poisson_deviance": (
+        lambda a: graph.poisson_deviance(graph.exp(a), np.r_[COUNTS, COUNTS[:2]]),
+        lambda a: np.sum(scipy.special.xlogy(np.r_[COUNTS, COUNTS[:2]],
+                                             np.r_[COUNTS, COUNTS[:2]] / np.exp(a))
+                         - np.r_[COUNTS, COUNTS[:2]] + np.exp(a))),
 }
 
 
@@ -229,6 +240,12 @@ def test_inputs_are_copied_and_stored_as_float64():
     (lambda: Variable(1.0) / Variable([2.0, 0.0]), ValueError, r"division by zero.*\(1,\)"),
     (lambda: Variable(-1.0) ** 0.5, ValueError, "non-negative base"),
     (lambda: Variable(0.0) ** -1, ValueError, "negative exponent of 0"),
+    (lambda: graph.poisson_deviance(Variable([1.0, 0.0]), [1.0, 1.0]), ValueError,
+     r"positive prediction; got 0 at index \(1,\)"),
+    (lambda: graph.poisson_deviance(Variable([1.0, 2.0]), [1.0, -3.0]), ValueError,
+     r"non-negative target; got -3 at index \(1,\)"),
+    (lambda: graph.poisson_deviance(Variable(np.ones(2)), np.ones(3)), ValueError,
+     "do not broadcast"),
     (lambda: Variable("abc"), TypeError, "real number"),
     (lambda: Variable(Variable(1.0)), TypeError, "already a Variable"),
     (lambda: Variable(1.0) * "abc", TypeError, "real number"),
@@ -240,6 +257,28 @@ def test_clear_errors(make, error, message):
 
 
 # -- the course notes' worked examples ----------------------------------------
+
+def test_poisson_deviance_is_scikit_learns_poisson_loss():
+    # scikit-learn's MLPRegressor(loss="poisson") reports the mean over
+    # examples of half the deviance summed over outputs; zero counts
+    # included (t log t is 0 there, and so is its gradient).
+    losses = pytest.importorskip("sklearn.neural_network._base")
+    z = Variable(np.random.RandomState(5).randn(3, 4))
+    p = graph.exp(z)
+    loss = graph.poisson_deviance(p, COUNTS) / len(COUNTS)
+    assert_allclose(loss.value, losses.poisson_loss(COUNTS, p.value),
+                    rtol=1e-13)
+    loss.backward()
+    # With the exp output, d loss / d z is (p - t) / n, the delta fnn applies.
+    assert_allclose(z.grad, (p.value - COUNTS) / len(COUNTS), rtol=1e-13, atol=1e-15)
+    t = Variable(COUNTS)
+    graph.poisson_deviance(p.value, t).backward()
+    # By t: log(t / p) where t > 0; where t = 0 the t log t term is taken
+    # as constant 0 (its one-sided derivative is -inf), leaving -log p - 1.
+    expected = np.where(COUNTS > 0, np.log(np.where(COUNTS > 0, COUNTS, 1) / p.value),
+                        -np.log(p.value) - 1)
+    assert_allclose(t.grad, expected, rtol=1e-13, atol=1e-15)
+
 
 @pytest.mark.parametrize("x0", [-np.log(np.pi / 2), -4.499, 0.3, 1.0])
 def test_notes_example_2_over_sin_of_exp(x0):
@@ -306,9 +345,14 @@ def graph_objective(Ws, bs, X, Y, activation, loss, alpha):
         data = 0.5 * graph.squared_error(z, Y) / n
     elif loss == "log_loss":
         data = graph.cross_entropy(graph.softmax(z), Y) / n
-    else:
+    elif loss == "poisson":
+        # scikit-learn's half Poisson deviance with the exp output.
+        data = graph.poisson_deviance(graph.exp(z), Y) / n
+    elif loss == "binary_log_loss":
         p = graph.sigmoid(z)
         data = -graph.sum(Y * graph.log(p) + (1 - Y) * graph.log(1 - p)) / n
+    else:
+        raise AssertionError(f"graph_objective does not know the loss {loss!r}")
     penalty = sum(graph.sum(W ** 2) for W in Ws)
     return data + 0.5 * alpha * penalty / n
 

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from fnn._registry import ACTIVATIONS, LOSSES
 from fnncore import _activations, _losses
 
-from reference import OUT, loss_value
+from reference_poisson import OUT, loss_value
 
 
 def _targets(name, rng, n, k):
@@ -15,6 +15,8 @@ def _targets(name, rng, n, k):
         return rng.randn(n, k)
     if name == "log_loss":
         return np.eye(k)[rng.randint(0, k, n)]
+    if name == "poisson":
+        return rng.poisson(2.0, (n, k)).astype(float)
     return (rng.rand(n, k) > 0.5).astype(float)
 
 
@@ -63,3 +65,17 @@ def test_output_delta_is_gradient_of_loss_through_output_activation(name, rng):
     # that convention so its updates equal scikit-learn's.
     scale = Y.shape[1] if name == "squared_error" else 1
     assert_allclose(delta, numeric * scale, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_poisson_loss_is_scikit_learns_half_deviance(dtype, rng):
+    """Per example, summed over outputs, zero counts included; the mean over
+    examples is scikit-learn's poisson_loss."""
+    base = pytest.importorskip("sklearn.neural_network._base")
+    Y = rng.poisson(1.0, (50, 3)).astype(dtype)
+    assert (Y == 0).any()
+    P = np.exp(rng.randn(50, 3)).astype(dtype)
+    per_example = np.empty(50)
+    _losses.loss_per_example(LOSSES["poisson"][0], Y, P, per_example)
+    assert_allclose(per_example.mean(), base.poisson_loss(Y, P),
+                    rtol=1e-6 if dtype == np.float32 else 1e-13)

@@ -1,154 +1,328 @@
-"""fnn.Perceptron: the perceptron rule of the course notes (1.4), checked
-against a NumPy replica step for step and against scikit-learn's Perceptron
-weight for weight; and the notes' point that stacked linear units stay one
-linear map."""
+"""fnn.Perceptron: the perceptron rule of the course notes (1.4) as
+scikit-learn's Perceptron trains it, checked against a NumPy replica of that
+rule step for step and against scikit-learn's Perceptron weight for weight
+(visiting orders, stopping rules, penalties, early stopping, sparse rows);
+and the notes' point that stacked linear units stay one linear map."""
+import io
+import re
 import warnings
+from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
 
 import fnn
 from fnn.datasets import load_digits
-from fnncore import _perceptron
+from concurrency import fit_concurrently, predict_while_refitting
+from interrupting import ctrl_c_child
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
 
 
-# ----------------------------------------------------------------------
-# A plain NumPy replica of the rule
-# ----------------------------------------------------------------------
-def replica_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg,
-                  sw, fit_intercept, active, after_each=None):
-    """One epoch of the perceptron rule, written out example by example.
+def _sklearn():
+    return pytest.importorskip("sklearn.linear_model")
 
-    W, b are updated in place.  Returns the mistakes of each unit, its
-    loss (the sample-weighted sum of |score| over its mistakes) and the
-    smallest |score| / (bound on its rounding error) of all decisions: when
-    that ratio exceeds 1, no summation order can flip a decision, so the
-    kernel (which sums in another order) must take the very same steps.
-    """
-    dtype = W.dtype.type
-    eps = np.finfo(W.dtype).eps
-    mistakes = np.zeros(len(W), dtype=int)
-    loss = np.zeros(len(W))
-    safety = np.inf
-    for i in order:
-        for u in np.flatnonzero(active):
-            s = W[u] @ X[i] + b[u]
-            terms = np.abs(W[u]) @ np.abs(X[i]) + abs(b[u])
-            if terms > 0:  # all-zero terms give exactly 0 in any order
-                safety = min(safety, abs(s) / (2 * len(X[i]) * eps * terms))
-            t = y_index[i] == positive[u]
-            if (s > 0) != t:
-                mistakes[u] += 1
-                loss[u] += float(sw[i]) * abs(float(s))
-                weight = (weight_pos[u] if t else weight_neg[u]) * float(sw[i])
-                c = dtype((eta if t else -eta) * weight)
-                W[u] = W[u] + c * X[i]
+
+def _iris():
+    datasets = pytest.importorskip("sklearn.datasets")
+    X, y = datasets.load_iris(return_X_y=True)
+    order = np.random.RandomState(12).permutation(len(y))
+    return X[order], y[order]
+
+
+# ----------------------------------------------------------------------
+# A plain NumPy replica of the rule (scikit-learn's SGD, perceptron loss)
+# ----------------------------------------------------------------------
+def replica_unit(X, t, w, b, epochs, eta=1.0, sw=None, weight_pos=1.0, weight_neg=1.0,
+                 penalty=None, alpha=1e-4, l1_ratio=0.15, fit_intercept=True):
+    """One unit trained for `epochs` passes in the order given, written out
+    example by example.  t: +1/-1 labels; X dense or CSR (then the
+    intercept steps by 0.01 of a step and L1 reaches the example's nonzero
+    weights only, as in scikit-learn).  Returns w, b."""
+    l1_ratio = {None: 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    is_sparse = sparse.issparse(X)
+    decay = 0.01 if is_sparse else 1.0
+    sw = np.ones(X.shape[0]) if sw is None else sw
+    w, wscale, u = w.astype(np.float64).copy(), 1.0, 0.0
+    q = np.zeros_like(w)
+    for _ in range(epochs):
+        for i in range(X.shape[0]):
+            if is_sparse:
+                cols = X.indices[X.indptr[i]:X.indptr[i + 1]]
+                vals = X.data[X.indptr[i]:X.indptr[i + 1]]
+            else:
+                cols, vals = np.arange(X.shape[1]), X[i]
+            p = (w[cols] @ vals) * wscale + b
+            step = eta * t[i] if p * t[i] <= 0 else 0.0
+            step *= (weight_pos if t[i] > 0 else weight_neg) * sw[i]
+            if penalty in ("l2", "elasticnet"):
+                wscale *= max(0.0, 1.0 - (1.0 - l1_ratio) * eta * alpha)
+                if wscale < 1e-9:
+                    w, wscale = w * wscale, 1.0
+            if step != 0.0:
+                w[cols] += vals * (step / wscale)
                 if fit_intercept:
-                    b[u] = b[u] + c
-        if after_each is not None:
-            after_each(W.copy(), b.copy())
-    return mistakes, loss, safety
+                    b += step * decay
+            if penalty in ("l1", "elasticnet"):
+                u += l1_ratio * eta * alpha
+                for j in cols:
+                    before = w[j]
+                    if wscale * before > 0:
+                        w[j] = max(0.0, w[j] - (u + q[j]) / wscale)
+                    elif wscale * before < 0:
+                        w[j] = min(0.0, w[j] + (u - q[j]) / wscale)
+                    q[j] += wscale * (w[j] - before)
+    return w * wscale, b
 
 
-def _kernel_epoch(X, y_index, order, W, b, eta, positive, weight_pos, weight_neg, sw,
-                  fit_intercept, active):
-    mistakes = np.empty(len(W), dtype=np.intp)
-    loss = np.empty(len(W))
-    total = _perceptron.perceptron_epoch(
-        X, y_index, sw, order, positive, weight_pos, weight_neg, active, W, b, eta,
-        fit_intercept, mistakes, loss)
-    return total, mistakes, loss
+@pytest.mark.parametrize("penalty", [None, "l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("fmt", [np.asarray, sparse.csr_matrix], ids=["dense", "csr"])
+@pytest.mark.parametrize("weighted, fit_intercept", [(False, True), (True, True),
+                                                     (True, False)])
+def test_units_equal_the_numpy_replica(penalty, fmt, weighted, fit_intercept, rng):
+    """Each one-vs-rest unit of a fit is the replica's unit: same steps, same
+    penalty, same sparse intercept decay (shuffle=False, tol=None)."""
+    X = rng.randn(40, 7)
+    X[rng.rand(*X.shape) < 0.4] = 0.0
+    y = rng.randint(0, 3, 40)
+    sw = rng.uniform(0.2, 2.0, 40) if weighted else None
+    class_weight = {0: 2.0, 1: 0.5} if weighted else None
+    params = dict(penalty=penalty, alpha=0.01, l1_ratio=0.3, eta0=0.7, shuffle=False,
+                  tol=None, max_iter=4, fit_intercept=fit_intercept,
+                  class_weight=class_weight)
+    model = fnn.Perceptron(**params).fit(fmt(X), y, sample_weight=sw)
+    weights = {0: 2.0, 1: 0.5, 2: 1.0} if weighted else {0: 1.0, 1: 1.0, 2: 1.0}
+    for c in range(3):
+        t = np.where(y == c, 1.0, -1.0)
+        w, b = replica_unit(fmt(X), t, np.zeros(7), 0.0, 4, eta=0.7, sw=sw,
+                            weight_pos=weights[c], penalty=penalty, alpha=0.01,
+                            l1_ratio=0.3, fit_intercept=fit_intercept)
+        assert_allclose(model.coef_[c], w, rtol=1e-12, atol=1e-13)
+        assert_allclose(model.intercept_[c], b, rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n_units", [1, 3, 6])
-@pytest.mark.parametrize("eta, weighted, fit_intercept",
-                         [(1.0, False, True), (0.1, True, True), (0.37, True, False)])
-def test_kernel_steps_equal_numpy_replica(dtype, n_units, eta, weighted, fit_intercept,
-                                          rng):
-    # 21 features: whole float64 and float32 vectors plus a scalar tail;
-    # 6 units exercise the four-row block and the single-row remainder.
-    n, n_features = 30, 21
-    n_classes = 2 if n_units == 1 else n_units
-    X = rng.randn(n, n_features).astype(dtype)
-    y_index = rng.randint(0, n_classes, n).astype(np.intp)
-    positive = np.array([1] if n_units == 1 else range(n_units), dtype=np.intp)
-    weight_pos = rng.uniform(0.5, 2, n_units) if weighted else np.ones(n_units)
-    weight_neg = rng.uniform(0.5, 2, n_units) if weighted else np.ones(n_units)
-    sw = rng.uniform(0.1, 3, n).astype(dtype) if weighted else np.empty(0, dtype)
-    active = np.ones(n_units, dtype=np.uint8)
-    if n_units > 1:
-        active[1] = 0  # a stopped unit is left alone
-    order = rng.permutation(n).astype(np.intp)
-    W0 = np.zeros((n_units, n_features), dtype)
-    b0 = np.zeros(n_units, dtype)
-
-    history = []
-    W, b = W0.copy(), b0.copy()
-    want_mistakes, want_loss, safety = replica_epoch(
-        X, y_index, order, W, b, eta, positive, weight_pos, weight_neg,
-        sw if weighted else np.ones(n), fit_intercept, active,
-        after_each=lambda W, b: history.append((W, b)))
-    assert safety > 1, "a decision too close to 0 to compare summation orders"
-    for k in range(1, n + 1):
-        W, b = W0.copy(), b0.copy()
-        _kernel_epoch(X, y_index, order[:k], W, b, eta, positive, weight_pos,
-                      weight_neg, sw, fit_intercept, active)
-        assert W.dtype == dtype and b.dtype == dtype
-        assert_array_equal(W, history[k - 1][0], err_msg=f"weights after example {k}")
-        assert_array_equal(b, history[k - 1][1], err_msg=f"bias after example {k}")
-    total, mistakes, loss = _kernel_epoch(
-        X, y_index, order, W0.copy(), b0.copy(), eta, positive, weight_pos,
-        weight_neg, sw, fit_intercept, active)
-    assert_array_equal(mistakes[active == 1], want_mistakes[active == 1])
-    assert total == want_mistakes.sum()
-    assert mistakes.sum() > 0 and (loss[mistakes == 0] == 0).all()
-    assert_allclose(loss[active == 1], want_loss[active == 1],
-                    rtol=10 * np.finfo(dtype).eps)
+def test_a_zero_score_is_a_mistake_for_both_classes():
+    """From zero weights every first example is stepped on, whatever its
+    label (scikit-learn's Hinge(0): y p <= 0)."""
+    sk = _sklearn()
+    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    y = np.array([0, 1])
+    ours = fnn.Perceptron().partial_fit(X[:1], y[:1], classes=[0, 1])
+    theirs = sk.Perceptron().partial_fit(X[:1], y[:1], classes=[0, 1])
+    assert_array_equal(ours.coef_, [[-1.0, -2.0]])
+    assert_array_equal(ours.coef_, theirs.coef_)
+    assert_array_equal(ours.intercept_, theirs.intercept_)
 
 
-def _replica_fit(X, y, max_iter, seed=None, eta=1.0):
-    """fnn.Perceptron(tol=None)'s documented training, in NumPy: labels to
-    indices, zero weights, units stop after a mistake-free epoch, the order
-    shuffled in place each epoch with RandomState(seed) when seed is given."""
-    classes = np.unique(y)
-    y_index = np.searchsorted(classes, y)
-    n_units = 1 if len(classes) == 2 else len(classes)
-    positive = [1] if n_units == 1 else list(range(n_units))
-    W = np.zeros((n_units, X.shape[1]))
-    b = np.zeros(n_units)
-    active = np.ones(n_units, dtype=bool)
-    order = np.arange(len(X))
-    rng = np.random.RandomState(seed)
-    curve = []
-    for _ in range(max_iter):
-        if seed is not None:
-            rng.shuffle(order)
-        mistakes, _, _ = replica_epoch(X, y_index, order, W, b, eta, positive,
-                                    np.ones(n_units), np.ones(n_units), np.ones(len(X)),
-                                    True, active)
-        curve.append(int(mistakes[active].sum()))
-        active &= mistakes > 0
-        if not active.any():
-            break
-    return W, b, curve
+# ----------------------------------------------------------------------
+# Against scikit-learn's Perceptron
+# ----------------------------------------------------------------------
+SKLEARN_CASES = [
+    {}, {"shuffle": False}, {"tol": None, "max_iter": 15}, {"penalty": "l2"},
+    {"penalty": "l1"}, {"penalty": "elasticnet", "l1_ratio": 0.3},
+    {"early_stopping": True}, {"early_stopping": True, "validation_fraction": 0.3,
+                               "n_iter_no_change": 2},
+    {"class_weight": "balanced"}, {"class_weight": {0: 3.0, 1: 0.5}},
+    {"fit_intercept": False, "eta0": 0.1}, {"random_state": 7, "tol": 0.1},
+    {"random_state": None},
+]
+
+
+@pytest.mark.parametrize("params", SKLEARN_CASES, ids=repr)
+@pytest.mark.parametrize("fmt", [np.asarray, sparse.csr_matrix], ids=["dense", "csr"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_equals_scikit_learn(params, fmt, n_classes):
+    """Same data, parameters and seed: scikit-learn's weights, epochs and
+    t_ (its seeds per class, shuffles, stopping rules and early-stopping
+    split are reproduced)."""
+    sk = _sklearn()
+    X, y = _iris()
+    if n_classes == 2:
+        y = (y == 1).astype(int)
+    if params.get("random_state", 0) is None:
+        np.random.seed(3)
+        ours = fnn.Perceptron(**params).fit(fmt(X), y)
+        np.random.seed(3)
+        theirs = sk.Perceptron(**params).fit(fmt(X), y)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = fnn.Perceptron(**params).fit(fmt(X), y)
+            theirs = sk.Perceptron(**params).fit(fmt(X), y)
+    assert ours.coef_.shape == theirs.coef_.shape
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12, atol=1e-12)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-12, atol=1e-12)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    assert_array_equal(ours.predict(fmt(X)), theirs.predict(fmt(X)))
+    assert_allclose(ours.decision_function(fmt(X)), theirs.decision_function(fmt(X)),
+                    rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("params", [{}, {"shuffle": False, "max_iter": 30},
+                                    {"penalty": "l2", "alpha": 1e-3},
+                                    {"early_stopping": True}], ids=repr)
+@pytest.mark.parametrize("fmt", [np.asarray, sparse.csr_matrix], ids=["dense", "csr"])
+def test_float32_equals_scikit_learn(params, fmt):
+    sk = _sklearn()
+    X, y = load_digits()
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = fnn.Perceptron(**params).fit(fmt(X), y)
+        theirs = sk.Perceptron(**params).fit(fmt(X), y)
+    assert ours.coef_.dtype == theirs.coef_.dtype == np.float32
+    assert ours.n_iter_ == theirs.n_iter_
+    # float32 weights: the same, up to float32 rounding of the penalty's
+    # scale (scikit-learn keeps some of its running products in float).
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-5 * np.abs(
+        theirs.coef_).max())
+    assert np.mean(ours.predict(fmt(X)) == theirs.predict(fmt(X))) == 1.0
+
+
+def test_partial_fit_and_warm_start_equal_scikit_learn(rng):
+    sk = _sklearn()
+    X, y = load_digits()
+    X, y = X[:500], y[:500]
+    ours, theirs = fnn.Perceptron(), sk.Perceptron()
+    for k in range(3):
+        batch = slice(k * 150, (k + 1) * 150)
+        sw = rng.uniform(0.5, 2.0, 150)
+        ours.partial_fit(X[batch], y[batch], classes=np.arange(10), sample_weight=sw)
+        theirs.partial_fit(X[batch], y[batch], classes=np.arange(10), sample_weight=sw)
+        assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12)
+        assert ours.t_ == theirs.t_ and ours.n_iter_ == theirs.n_iter_ == 1
+    coef = rng.uniform(-1e-3, 1e-3, (10, 64))
+    intercept = rng.uniform(-1e-3, 1e-3, 10)
+    params = dict(max_iter=6, tol=None, warm_start=True, class_weight={0: 2.0, 7: 0.5})
+    ours = fnn.Perceptron(**params).fit(X, y, coef_init=coef, intercept_init=intercept)
+    theirs = sk.Perceptron(**params).fit(X, y, coef_init=coef, intercept_init=intercept)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-12)
+
+
+def test_negative_sample_weights_step_backwards_as_scikit_learn(rng):
+    sk = _sklearn()
+    X, y = _iris()
+    sw = rng.uniform(-0.5, 2.0, len(y))
+    ours = fnn.Perceptron(max_iter=10, tol=None).fit(X, y, sample_weight=sw)
+    theirs = sk.Perceptron(max_iter=10, tol=None).fit(X, y, sample_weight=sw)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-12)
+
+
+def test_verbose_output_is_scikit_learns(capsys):
+    sk = _sklearn()
+    X, y = _iris()
+
+    def printed(cls, **params):
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            cls(verbose=1, **params).fit(X, y)
+        return re.sub(r"\d+\.\d\d seconds", "S seconds", buffer.getvalue())
+
+    for params in ({"max_iter": 7}, {"early_stopping": True},
+                   {"penalty": "l2", "max_iter": 3}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours, theirs = printed(fnn.Perceptron, **params), printed(sk.Perceptron, **params)
+        assert ours == theirs
+        assert ours.startswith("-- Epoch 1\nNorm: ")
+
+
+def test_default_fits_are_identical_and_seeded_as_scikit_learn():
+    X, y = load_digits()
+    a = fnn.Perceptron().fit(X, y)
+    b = fnn.Perceptron().fit(X, y)
+    assert a.random_state == 0
+    assert_array_equal(a.coef_, b.coef_)
+    # A RandomState is drawn from exactly as scikit-learn draws from it.
+    sk = _sklearn()
+    ours, theirs = np.random.RandomState(4), np.random.RandomState(4)
+    fnn.Perceptron(random_state=ours, early_stopping=True).fit(X, y)
+    sk.Perceptron(random_state=theirs, early_stopping=True).fit(X, y)
+    assert ours.randint(10**9) == theirs.randint(10**9)
+
+
+def test_digits_accuracy_equals_scikit_learn():
+    sk = _sklearn()
+    X, y = load_digits()
+    test = np.random.RandomState(0).rand(len(y)) < 0.3
+    for seed in range(3):
+        ours = fnn.Perceptron(random_state=seed).fit(X[~test], y[~test])
+        theirs = sk.Perceptron(random_state=seed).fit(X[~test], y[~test])
+        assert ours.score(X[test], y[test]) == theirs.score(X[test], y[test]) > 0.88
+
+
+# ----------------------------------------------------------------------
+# Sparse input
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", [sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix,
+                                 sparse.lil_matrix, sparse.csr_array],
+                         ids=lambda f: f.__name__)
+def test_sparse_training_equals_dense_training(fmt, rng):
+    """Without an intercept the sparse step is the dense step on the
+    example's nonzeros: the same weights to rounding.  (With one, the
+    sparse intercept moves by 0.01 of a step, as scikit-learn's.)"""
+    X = rng.randn(200, 30)
+    X[rng.rand(*X.shape) < 0.7] = 0.0
+    y = rng.randint(0, 4, 200)
+    for params in ({}, {"penalty": "l2", "alpha": 1e-3}):
+        dense = fnn.Perceptron(fit_intercept=False, **params).fit(X, y)
+        ours = fnn.Perceptron(fit_intercept=False, **params).fit(fmt(X), y)
+        assert_allclose(ours.coef_, dense.coef_, rtol=1e-12, atol=1e-12)
+        assert ours.n_iter_ == dense.n_iter_
+    model = fnn.Perceptron().fit(fmt(X), y)
+    assert_allclose(model.decision_function(fmt(X)), model.decision_function(X),
+                    rtol=1e-12, atol=1e-12)
+    assert_array_equal(model.predict(fmt(X)), model.predict(X))
+
+
+def test_sparse_keeps_float32_and_reads_int64_indices(rng):
+    X = sparse.random(50, 20, density=0.3, random_state=rng, format="csr",
+                      dtype=np.float32)
+    y = rng.randint(0, 2, 50)
+    model = fnn.Perceptron().fit(X, y)
+    assert model.coef_.dtype == np.float32
+    assert model.decision_function(X).dtype == np.float32
+    big = sparse.csr_matrix((X.data, X.indices.astype(np.int64),
+                             X.indptr.astype(np.int64)), shape=X.shape)
+    big.indices = big.indices.astype(np.int64)
+    assert_array_equal(model.predict(big), model.predict(X))
+
+
+# ----------------------------------------------------------------------
+# Epochs, threads and the stopping rules
+# ----------------------------------------------------------------------
+def test_epochs_without_change_are_counted_not_run(rng):
+    """On separable data with tol=None, scikit-learn runs all max_iter
+    epochs; once an epoch changes nothing the rest repeat it, and are
+    counted without passes (same n_iter_ and t_)."""
+    sk = _sklearn()
+    X, y = _separable_blobs(rng)
+    ours = fnn.Perceptron(tol=None, max_iter=300).fit(X, y)
+    theirs = sk.Perceptron(tol=None, max_iter=300).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 300
+    assert ours.t_ == theirs.t_
+    assert_array_equal(ours.coef_, theirs.coef_)
+    assert len(ours.mistakes_curve_) < 300 and ours.mistakes_curve_[-1] == 0
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_estimator_equals_replica_over_epochs(shuffle, rng):
-    X = rng.randn(60, 5)
-    y = np.array(["ant", "bee", "cat"])[np.argmax(X[:, :3] + 0.5 * rng.randn(60, 3), 1)]
-    model = fnn.Perceptron(tol=None, max_iter=8, shuffle=shuffle, random_state=3,
-                           eta0=0.5).fit(X, y)
-    W, b, curve = _replica_fit(X, y, 8, seed=3 if shuffle else None, eta=0.5)
-    assert_array_equal(model.coef_, W)
-    assert_array_equal(model.intercept_, b)
-    assert model.mistakes_curve_ == curve
-    assert model.n_iter_ == len(curve)
+def test_threads_give_the_same_model(shuffle):
+    X, y = load_digits()
+    one = fnn.Perceptron(shuffle=shuffle, n_jobs=1).fit(X, y)
+    for n_jobs in (2, -1, 1024):
+        many = fnn.Perceptron(shuffle=shuffle, n_jobs=n_jobs).fit(X, y)
+        assert_array_equal(many.coef_, one.coef_)
+        assert many.n_iter_ == one.n_iter_
+    for n_jobs in (0, 1025, 2**31):
+        with pytest.raises(ValueError, match="n_jobs"):
+            fnn.Perceptron(n_jobs=n_jobs).fit(X, y)
 
 
 # ----------------------------------------------------------------------
@@ -180,7 +354,9 @@ def test_separates_linearly_separable_data(dtype, data, shuffle, rng):
                            random_state=0).fit(X, y)
     assert model.mistakes_curve_[-1] == 0
     assert model.mistakes_curve_[0] > 0
-    assert model.n_iter_ < max_iter
+    # All max_iter epochs are counted (as scikit-learn runs them), but once
+    # one changes nothing the others are not run.
+    assert model.n_iter_ == max_iter and len(model.mistakes_curve_) < max_iter
     assert_array_equal(model.predict(X), y)
     assert model.score(X, y) == 1.0
 
@@ -194,98 +370,6 @@ def test_cannot_learn_xor(shuffle):
                                random_state=seed).fit(XOR_X, XOR_Y)
         assert model.score(XOR_X, XOR_Y) <= 0.75
         assert model.n_iter_ == 50 and min(model.mistakes_curve_) > 0
-
-
-# ----------------------------------------------------------------------
-# Against scikit-learn's Perceptron
-# ----------------------------------------------------------------------
-def _sklearn():
-    return pytest.importorskip("sklearn.linear_model")
-
-
-def test_binary_equals_sklearn_from_zero_weights(rng):
-    """From zero weights scikit-learn steps on the first example whatever
-    its label (a score of 0 counts as a mistake there); the rule here only
-    when its target is 1.  With a positive example first, and no score
-    exactly 0 afterwards, the two take the same steps."""
-    sk = _sklearn()
-    X, y = _separable_binary(rng)
-    X += 0.3 * rng.randn(*X.shape)  # not separable any more
-    first = np.flatnonzero(y == 1)[0]
-    X[[0, first]], y[[0, first]] = X[[first, 0]], y[[first, 0]]
-    labels = np.array(["no", "yes"])[y]
-    for max_iter in (1, 7):
-        ours = fnn.Perceptron(shuffle=False, tol=None, max_iter=max_iter).fit(X, labels)
-        theirs = sk.Perceptron(shuffle=False, tol=None, max_iter=max_iter).fit(X, labels)
-        assert ours.coef_.shape == theirs.coef_.shape == (1, X.shape[1])
-        assert_array_equal(ours.coef_, theirs.coef_)
-        assert_array_equal(ours.intercept_, theirs.intercept_)
-        assert_array_equal(ours.classes_, theirs.classes_)
-        assert ours.t_ == theirs.t_
-        assert_array_equal(ours.predict(X), theirs.predict(X))
-
-
-def test_zero_score_on_a_negative_example_is_where_sklearn_differs():
-    sk = _sklearn()
-    X = np.array([[1.0, 2.0], [-1.0, 0.5]])
-    y = np.array([0, 1])
-    ours = fnn.Perceptron().partial_fit(X[:1], y[:1], classes=[0, 1])
-    theirs = sk.Perceptron().partial_fit(X[:1], y[:1], classes=[0, 1])
-    assert_array_equal(ours.coef_, [[0.0, 0.0]])   # predicted 0: right, no step
-    assert_array_equal(theirs.coef_, [[-1.0, -2.0]])
-
-
-def test_multiclass_equals_sklearn_from_the_same_start(rng):
-    """With the same initial weights (nonzero, so no score is exactly 0) and
-    the same order, one-vs-rest units take scikit-learn's steps exactly,
-    class and sample weights included."""
-    sk = _sklearn()
-    X, y = load_digits()
-    X, y = X[:600], y[:600]
-    coef = rng.uniform(-1e-3, 1e-3, (10, 64))
-    intercept = rng.uniform(-1e-3, 1e-3, 10)
-    sw = rng.uniform(0.5, 2.0, len(y))
-    params = dict(shuffle=False, tol=None, max_iter=6, eta0=0.1,
-                  class_weight={0: 2.0, 7: 0.5})
-    ours = fnn.Perceptron(**params).fit(X, y, coef_init=coef, intercept_init=intercept,
-                                        sample_weight=sw)
-    theirs = sk.Perceptron(**params).fit(X, y, coef_init=coef, intercept_init=intercept,
-                                         sample_weight=sw)
-    assert_array_equal(ours.coef_, theirs.coef_)
-    assert_array_equal(ours.intercept_, theirs.intercept_)
-    assert_array_equal(ours.decision_function(X).argmax(1),
-                       theirs.decision_function(X).argmax(1))
-
-
-@pytest.mark.parametrize("tol, n_iter_no_change", [(1e-3, 5), (0.1, 2)])
-def test_tol_stops_units_as_sklearn_does(tol, n_iter_no_change, rng):
-    """The no-improvement rule runs per unit on the perceptron criterion, as
-    scikit-learn's: same epochs, same weights."""
-    sk = _sklearn()
-    X, y = load_digits()
-    coef = rng.uniform(-1e-3, 1e-3, (10, 64))
-    params = dict(shuffle=False, tol=tol, n_iter_no_change=n_iter_no_change)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ours = fnn.Perceptron(**params).fit(X, y, coef_init=coef)
-        theirs = sk.Perceptron(**params).fit(X, y, coef_init=coef)
-    assert ours.n_iter_ == theirs.n_iter_ < 1000
-    assert_array_equal(ours.coef_, theirs.coef_)
-
-
-def test_digits_accuracy_comparable_to_sklearn():
-    """Shuffled training: the two libraries draw different orders (and
-    scikit-learn one order per class), so only the accuracy is compared."""
-    sk = _sklearn()
-    X, y = load_digits()
-    rng = np.random.RandomState(0)
-    test = rng.rand(len(y)) < 0.3
-    ours = [fnn.Perceptron(random_state=s).fit(X[~test], y[~test]).score(X[test], y[test])
-            for s in range(3)]
-    theirs = [sk.Perceptron(random_state=s).fit(X[~test], y[~test]).score(X[test], y[test])
-              for s in range(3)]
-    assert min(ours) > 0.88
-    assert abs(np.mean(ours) - np.mean(theirs)) < 0.03
 
 
 # ----------------------------------------------------------------------
@@ -320,55 +404,9 @@ def test_warm_start_continues(rng):
     model.fit(X, y).fit(X, y)
     full = fnn.Perceptron(shuffle=False, tol=None, max_iter=6).fit(X, y)
     assert_array_equal(model.coef_, full.coef_)
-    with pytest.raises(ValueError, match="classes of the previous fit"):
+    with pytest.raises(ValueError, match="coef_init does not match dataset"):
         model.fit(X, (y > 4).astype(int))
     assert_array_equal(model.classes_, np.arange(10))  # a refused fit changes nothing
-
-
-def test_zero_weight_examples_are_skipped(rng):
-    X, y = _separable_blobs(rng, n=80)
-    sw = np.where(rng.rand(len(y)) < 0.3, 0.0, 1.0)
-    weighted = fnn.Perceptron(shuffle=False, tol=None).fit(X, y, sample_weight=sw)
-    subset = fnn.Perceptron(shuffle=False, tol=None).fit(X[sw > 0], y[sw > 0])
-    assert_array_equal(weighted.coef_, subset.coef_)
-
-
-def test_zero_weights_are_dropped_rows_for_the_stopping_rule_too(rng):
-    """With shuffling and tol, a zero-weight example must not count in the
-    epoch's mean loss either: the same permutation stream is drawn over the
-    kept examples, so the fit is the fit on the kept rows, step for step.
-    (eta0 is small so that the losses are near tol and the rule matters.)"""
-    X, y = _separable_blobs(rng, n=200, n_classes=3)
-    X += 1.5 * rng.randn(*X.shape)  # not separable: tol stops training
-    for seed in range(4):
-        sw = np.where(rng.rand(len(y)) < 0.5, 0.0, 1.0)
-        params = dict(random_state=seed, eta0=0.01, tol=1e-3)
-        weighted = fnn.Perceptron(**params).fit(X, y, sample_weight=sw)
-        dropped = fnn.Perceptron(**params).fit(X[sw > 0], y[sw > 0])
-        assert weighted.n_iter_ == dropped.n_iter_ < 1000
-        assert_array_equal(weighted.coef_, dropped.coef_)
-        assert_array_equal(weighted.intercept_, dropped.intercept_)
-
-
-def test_balanced_class_weight_counts_sample_weights(rng):
-    """'balanced' with sample weights is the dict scikit-learn's
-    compute_class_weight makes from the weights; so zero-weight examples
-    are dropped rows for it too."""
-    utils = pytest.importorskip("sklearn.utils.class_weight")
-    X, y = _separable_blobs(rng, n=120, n_classes=3)
-    X += rng.randn(*X.shape)
-    sw = np.where(rng.rand(len(y)) < 0.3, 0.0, rng.uniform(0.5, 2.0, len(y)))
-    expected = utils.compute_class_weight("balanced", classes=np.arange(3), y=y,
-                                          sample_weight=sw)
-    params = dict(tol=None, max_iter=20, random_state=0)
-    a = fnn.Perceptron(class_weight="balanced", **params).fit(X, y, sample_weight=sw)
-    b = fnn.Perceptron(class_weight=dict(enumerate(expected)), **params).fit(
-        X, y, sample_weight=sw)
-    assert_array_equal(a.coef_, b.coef_)
-    keep = sw > 0
-    c = fnn.Perceptron(class_weight="balanced", **params).fit(X[keep], y[keep],
-                                                              sample_weight=sw[keep])
-    assert_array_equal(a.coef_, c.coef_)
 
 
 def test_balanced_class_weight_is_its_dict(rng):
@@ -397,7 +435,7 @@ def test_labels_of_any_type_and_attributes(rng):
 
 
 def test_fixed_epochs_warn_only_with_tol():
-    with pytest.warns(fnn.ConvergenceWarning, match="max_iter"):
+    with pytest.warns(fnn.ConvergenceWarning, match="Maximum number of iteration"):
         fnn.Perceptron(max_iter=3, tol=0.0, n_iter_no_change=10).fit(XOR_X, XOR_Y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -405,12 +443,40 @@ def test_fixed_epochs_warn_only_with_tol():
 
 
 def test_clone_and_params():
+    sk = _sklearn()
     base = pytest.importorskip("sklearn.base")
     model = fnn.Perceptron(eta0=0.5, random_state=1)
     clone = base.clone(model)
     assert clone.get_params() == model.get_params()
+    assert fnn.Perceptron().get_params() == sk.Perceptron().get_params()
     assert repr(model) == "Perceptron(eta0=0.5, random_state=1)"
     assert model.set_params(max_iter=7).max_iter == 7
+
+
+def test_sparsify_and_densify_keep_predictions(rng):
+    X, y = _separable_blobs(rng)
+    model = fnn.Perceptron(penalty="l1", alpha=0.01).fit(X, y)
+    before = model.decision_function(X)
+    assert sparse.issparse(model.sparsify().coef_)
+    assert_array_equal(model.decision_function(X), before)
+    assert isinstance(model.densify().coef_, np.ndarray)
+    assert_array_equal(model.decision_function(X), before)
+
+
+def test_feature_names_as_scikit_learn(rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _separable_blobs(rng)
+    columns = ["a", "b", "c", "d"]
+    model = fnn.Perceptron().fit(pd.DataFrame(X, columns=columns), y)
+    assert_array_equal(model.feature_names_in_, columns)
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but "
+                                         "Perceptron was fitted with feature names"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(pd.DataFrame(X, columns=columns[::-1]))
+    model.partial_fit(pd.DataFrame(X, columns=columns), y)
+    assert_array_equal(model.feature_names_in_, columns)
+    assert not hasattr(fnn.Perceptron().fit(X, y), "feature_names_in_")
 
 
 # ----------------------------------------------------------------------
@@ -423,14 +489,17 @@ def test_clone_and_params():
     ("n_iter_no_change", 0, ValueError), ("fit_intercept", 1, TypeError),
     ("class_weight", "auto", ValueError), ("class_weight", {9: 1.0}, ValueError),
     ("class_weight", {0: -1.0}, ValueError), ("random_state", "seed", ValueError),
-    ("warm_start", None, TypeError),
+    ("warm_start", None, TypeError), ("penalty", "l3", ValueError),
+    ("alpha", -1.0, ValueError), ("l1_ratio", 1.5, ValueError),
+    ("validation_fraction", 1.0, ValueError), ("early_stopping", "no", TypeError),
+    ("n_jobs", 1.5, TypeError), ("verbose", -1, ValueError),
 ])
 def test_bad_parameters_are_named(param, value, error):
     with pytest.raises(error, match=param):
         fnn.Perceptron(**{param: value}).fit(XOR_X, [0, 0, 1, 1])
 
 
-def test_bad_data_raises_clear_errors():
+def test_bad_data_raises_scikit_learns_errors():
     X, y = XOR_X, np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match="X contains nan"):
         fnn.Perceptron().fit(np.where(X == 1, np.nan, X), y)
@@ -438,20 +507,26 @@ def test_bad_data_raises_clear_errors():
         fnn.Perceptron().fit(X[:, 0], y)
     with pytest.raises(ValueError, match="same length"):
         fnn.Perceptron().fit(X, y[:3])
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match="The number of classes has to be greater than "
+                                         "one; got 1 class"):
         fnn.Perceptron().fit(X, [1, 1, 1, 1])
     with pytest.raises(ValueError, match="continuous"):
         fnn.Perceptron().fit(X, [0.1, 0.2, 0.3, 0.4])
-    with pytest.raises(ValueError, match="multilabel"):
+    with pytest.raises(ValueError, match="y should be a 1d array"):
         fnn.Perceptron().fit(X, np.eye(4)[:, :2].astype(int))
-    with pytest.raises(ValueError, match="non-negative"):
-        fnn.Perceptron().fit(X, y, sample_weight=[1, -1, 1, 1])
-    with pytest.raises(ValueError, match="coef_init"):
-        fnn.Perceptron().fit(X, y, coef_init=np.zeros((2, 2)))
-    with pytest.raises(ValueError, match="overflowed"):
+    with pytest.raises(ValueError, match="Sample weights must contain at least one "
+                                         "non-zero number"):
+        fnn.Perceptron().fit(X, y, sample_weight=[0, 0, 0, 0])
+    with pytest.raises(ValueError, match="Provided ``coef_`` does not match dataset"):
+        fnn.Perceptron().fit(np.c_[X, X[:, :1]], [0, 1, 2, 0], coef_init=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="Provided intercept_init does not match"):
+        fnn.Perceptron().fit(X, y, intercept_init=[0.0, 1.0])
+    with pytest.raises(ValueError, match="Floating-point under-/overflow occurred at "
+                                         "epoch #1"):
         fnn.Perceptron(eta0=1e10).fit([[1e300], [-1e300]], [1, 0])
     model = fnn.Perceptron().fit(X, y)
-    with pytest.raises(ValueError, match="3 features"):
+    with pytest.raises(ValueError, match="X has 3 features, but Perceptron is expecting "
+                                         "2 features"):
         model.predict(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="X contains inf"):
         model.decision_function([[np.inf, 0.0]])
@@ -459,19 +534,154 @@ def test_bad_data_raises_clear_errors():
         fnn.Perceptron().predict(X)
 
 
+def test_early_stopping_errors_as_scikit_learn():
+    sk = _sklearn()
+    X, y = load_digits()
+    X, y = X[:60], y[:60] % 2
+    raised = 0
+    for seed in range(12):
+        # One sample of weight 1: in the validation set or not, as the split
+        # of that seed decides; scikit-learn and fnn must agree.
+        sw = np.zeros(60)
+        sw[seed] = 1.0
+        outcomes = []
+        for cls in (fnn.Perceptron, sk.Perceptron):
+            try:
+                model = cls(early_stopping=True, validation_fraction=0.5,
+                            random_state=seed).fit(X, y, sample_weight=sw)
+                outcomes.append(("fitted", model.coef_.tolist()))
+            except ValueError as exc:
+                outcomes.append(("raised", str(exc)))
+        assert outcomes[0] == outcomes[1]
+        raised += outcomes[0][0] == "raised"
+    assert 0 < raised < 12
+    with pytest.raises(ValueError, match="least populated classes"):
+        fnn.Perceptron(early_stopping=True).fit(X[:11], np.r_[np.zeros(10), 1])
+    with pytest.raises(ValueError, match="early_stopping should be False with "
+                                         "partial_fit"):
+        fnn.Perceptron(early_stopping=True).partial_fit(X, y, classes=[0, 1])
+
+
 def test_partial_fit_errors():
     X, y = XOR_X, np.array([0, 0, 1, 1])
     with pytest.raises(ValueError, match="classes must be passed"):
         fnn.Perceptron().partial_fit(X, y)
-    with pytest.raises(ValueError, match="not seen before"):
+    with pytest.raises(ValueError, match="classes should include all valid labels"):
         fnn.Perceptron().partial_fit(X, [0, 0, 1, 2], classes=[0, 1])
     with pytest.raises(ValueError, match="balanced"):
         fnn.Perceptron(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
     model = fnn.Perceptron().partial_fit(X, y, classes=[0, 1])
-    with pytest.raises(ValueError, match="differs"):
+    with pytest.raises(ValueError, match="is not the same as on last call"):
         model.partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="features"):
         model.partial_fit(X[:, :1], y)
+
+
+# ----------------------------------------------------------------------
+# Reliability: threads, attributes, Ctrl-C, values at the float limits
+# ----------------------------------------------------------------------
+def _thread_configs(rng):
+    configs = []
+    for n_features, n_classes, fmt in [(5, 2, np.asarray), (5, 6, sparse.csr_matrix),
+                                       (8, 3, np.asarray)]:
+        X = rng.randn(300, n_features)
+        y = rng.randint(0, n_classes, 300)
+        configs.append((fmt(X), y))
+    X_test = rng.randn(50, 5)
+    expected = [fnn.Perceptron().fit(X, y).predict(X_test) if X.shape[1] == 5 else None
+                for X, y in configs]
+    return configs, X_test, expected
+
+
+def test_predicting_while_another_thread_refits(rng):
+    configs, X_test, expected = _thread_configs(rng)
+    model = fnn.Perceptron().fit(*configs[0])
+    failures, counts = predict_while_refitting(model, configs, X_test, expected, 300)
+    assert not failures, failures[:3]
+    assert counts["predictions"] > 0 and counts["refused"] > 0
+
+
+def test_concurrent_fits_serialise(rng):
+    configs, X_test, expected = _thread_configs(rng)
+    model = fnn.Perceptron(n_jobs=2)
+    assert not fit_concurrently(model, configs, 30)
+    assert model.coef_.shape[1] == model.n_features_in_
+    if model.n_features_in_ == 5:
+        assert any(e is not None and np.array_equal(model.predict(X_test), e)
+                   for e in expected)
+
+
+def test_inconsistent_attributes_are_clear_errors(rng):
+    X, y = _separable_blobs(rng)
+    for name, value in [("n_features_in_", 1), ("coef_", np.zeros((4, 2))),
+                        ("intercept_", np.zeros(9)), ("classes_", np.array([0])),
+                        ("coef_", np.full((4, 4), np.nan))]:
+        model = fnn.Perceptron().fit(X, y)
+        setattr(model, name, value)
+        with pytest.raises(ValueError):
+            model.predict(X)
+    # A consistent replacement is used, as in scikit-learn.
+    model = fnn.Perceptron().fit(X, y)
+    model.coef_ = -model.coef_
+    model.intercept_ = -model.intercept_
+    assert_allclose(model.decision_function(X), -fnn.Perceptron().fit(X, y)
+                    .decision_function(X))
+
+
+def test_model_file_and_pickle_round_trip(tmp_path, rng):
+    import pickle
+
+    X, y = _separable_blobs(rng)
+    model = fnn.Perceptron(penalty="l2").fit(X, y)
+    model.save(tmp_path / "p.fnn")
+    assert_array_equal(fnn.load(tmp_path / "p.fnn").decision_function(X),
+                       model.decision_function(X))
+    assert_array_equal(pickle.loads(pickle.dumps(model)).decision_function(X),
+                       model.decision_function(X))
+
+
+@pytest.mark.parametrize("fmt", [np.asarray, sparse.csr_matrix])
+def test_scores_near_float_limits_raise_not_infinity(fmt, rng):
+    X, y = _separable_blobs(rng)
+    model = fnn.Perceptron().fit(fmt(X), y)
+    huge = fmt(np.full((2, 4), np.finfo(np.float64).max / 4))
+    with pytest.raises(ValueError, match="not finite"):
+        model.decision_function(huge)
+    with pytest.raises(ValueError, match="not finite"):
+        model.predict(huge)
+    model32 = fnn.Perceptron().fit(fmt(X.astype(np.float32)), y)
+    with pytest.raises(ValueError, match="not finite"):
+        model32.predict(fmt(np.full((1, 4), 3e38, dtype=np.float32)))
+    # Finite weights whose training scores overflow float32 are refused.
+    with pytest.raises(ValueError, match="overflowed"):
+        fnn.Perceptron(eta0=1e3).fit(np.full((2, 2), 3e37, dtype=np.float32), [0, 1])
+
+
+CTRL_C_CHILD = """
+import json, sys, time, warnings
+import numpy as np
+import fnn
+
+rng = np.random.RandomState(0)
+X = rng.rand(200000, 300).astype(np.float32)
+y = rng.randint(0, 5, 200000)
+print("started", flush=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model = fnn.Perceptron(max_iter=1000, tol=None, n_jobs=int(sys.argv[1])).fit(X, y)
+print(json.dumps({"at": time.time(),
+                  "warned": any("interrupted" in str(w.message) for w in caught),
+                  "finite": bool(np.isfinite(model.coef_).all()),
+                  "predict_ok": bool(np.isin(model.predict(X[:10]), range(5)).all())}))
+"""
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ctrl_c_stops_training_promptly_and_keeps_the_model(n_jobs):
+    returncode, report, err, sent = ctrl_c_child(CTRL_C_CHILD, n_jobs, after=1.5)
+    assert returncode == 0, err
+    assert report["at"] - sent < 1.0
+    assert report["warned"] and report["finite"] and report["predict_ok"]
 
 
 # ----------------------------------------------------------------------
@@ -516,3 +726,33 @@ def test_identity_classifier_is_one_linear_map(rng):
     proba /= proba.sum(axis=1, keepdims=True)
     assert_allclose(model.predict_proba(X), proba, rtol=1e-8, atol=1e-12)
     assert_array_equal(model.predict(X), model.classes_[np.argmax(logits, axis=1)])
+
+
+def test_metadata_routing_passes_sample_weight():
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_digits()
+    weights = np.random.RandomState(0).uniform(0.1, 3.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(fnn.Perceptron().set_fit_request(sample_weight=True)
+                              .set_score_request(sample_weight=False),
+                              {"eta0": [0.5]}, cv=2, refit=True)
+        search.fit(X, y, sample_weight=weights)
+    direct = fnn.Perceptron(eta0=0.5).fit(X, y, sample_weight=weights)
+    assert_array_equal(search.best_estimator_.coef_, direct.coef_)
+
+
+def test_inconsistent_sparse_arrays_are_refused_not_read(rng):
+    X = sparse.random(60, 20, density=0.3, random_state=rng, format="csr")
+    y = rng.randint(0, 3, 60)
+    model = fnn.Perceptron().fit(X, y)
+    for broken in (dict(indptr=np.r_[0, 10**6, X.indptr[2:]].astype(np.int32)),
+                   dict(indices=X.indices[:-3])):
+        bad = X.copy()
+        for name, value in broken.items():
+            setattr(bad, name, value)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            fnn.Perceptron().fit(bad, y)
+        with pytest.raises(ValueError, match="not a valid CSR matrix"):
+            model.predict(bad)

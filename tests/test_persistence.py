@@ -3,6 +3,7 @@ import io
 import json
 import os
 import pickle
+import stat
 import warnings
 import zipfile
 
@@ -136,6 +137,90 @@ def test_multilabel_and_multioutput_models(tmp_path, rng):
     assert loaded.hidden_layer_sizes == [6]  # a list stays a list
 
 
+@pytest.mark.parametrize("label", ["only", 7, 3.0])
+def test_one_class_model_round_trips(tmp_path, rng, label):
+    # An MLPClassifier fitted on one class (as scikit-learn's allows) saves
+    # and loads: one logistic output, predicting that class.
+    X, _ = _blobs(rng, n=40)
+    y = np.full(40, label)
+    model = MLPClassifier((4,), solver="sgd", max_iter=3, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+    assert loaded.classes_.tolist() == [label] and loaded.n_outputs_ == 1
+    assert_array_equal(loaded.predict(X), y)
+    assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    for m in (model, loaded):
+        m.partial_fit(X, y)
+    assert_array_equal(model._params, loaded._params)
+
+
+def test_feature_names_round_trip(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, n=60)
+    columns = ["age", "height (cm)", "naïve", "x" * 256, ""]
+    frame = pd.DataFrame(X, columns=columns)
+    small = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    for model in (MLPClassifier(**small).fit(frame, y),
+                  MLPRegressor(**small).fit(frame, X[:, 0])):
+        loaded = _save_load(model, tmp_path)
+        _assert_same_model(model, loaded)  # feature_names_in_ included
+        assert loaded.feature_names_in_.dtype == object
+        assert loaded.feature_names_in_.tolist() == columns
+        assert all(type(name) is str for name in loaded.feature_names_in_)
+        assert_array_equal(model.predict(frame), loaded.predict(frame))
+        # The loaded model checks names at predict time as the original does.
+        renamed = frame.rename(columns={"age": "years"})
+        for m in (model, loaded):
+            with pytest.raises(ValueError, match="feature names should match"):
+                m.predict(renamed)
+            with pytest.warns(UserWarning, match="X does not have valid feature names"):
+                m.predict(X)
+    # Without names, there are none after loading either.
+    plain = _save_load(MLPClassifier((4,), max_iter=3, random_state=0).fit(X, y), tmp_path)
+    assert not hasattr(plain, "feature_names_in_")
+    with np.load(tmp_path / "model.fnn") as archive:
+        assert "feature_names_in" not in archive.files
+
+
+def test_tampered_feature_names_are_refused(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, n=60)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    path = tmp_path / "m.fnn"
+    for edit, message in [
+            (lambda h, a: a.update(feature_names_in=a["feature_names_in"][:-1]),
+             r"feature_names_in.*shape \(4,\).*expected.*\(5,\)"),
+            (lambda h, a: a.update(feature_names_in=np.arange(5)), "unicode"),
+            (lambda h, a: a.update(feature_names_in=np.array([["f0"] * 5])),
+             "feature_names_in")]:
+        MLPClassifier((4,), max_iter=2, random_state=0).fit(frame, y).save(path)
+        _tamper(path, edit)
+        with pytest.raises(ValueError, match=message):
+            fnn.load(path)
+    frame.columns = ["f" * 300] + list(frame.columns[1:])
+    model = MLPClassifier((4,), max_iter=2, random_state=0).fit(frame, y)
+    with pytest.raises(ValueError, match="'feature_names_in' holds strings of up to 300 "
+                                         "characters; labels and feature names"):
+        model.save(tmp_path / "long.fnn")
+    assert not (tmp_path / "long.fnn").exists()
+
+
+def test_poisson_regressor_round_trips(tmp_path, rng):
+    X = rng.normal(size=(80, 4))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    model = MLPRegressor(loss="poisson", hidden_layer_sizes=(5,), max_iter=4,
+                         random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_model(model, loaded)
+    assert loaded.loss == "poisson" and loaded.out_activation_ == "exp"
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    assert (loaded.predict(X) > 0).all()
+    for m in (model, loaded):
+        m.set_params(warm_start=True, max_iter=1).fit(X, y)
+    assert_array_equal(model._params, loaded._params)
+    assert model.loss_curve_ == loaded.loss_curve_
+
+
 def test_early_stopping_history_round_trips(tmp_path, rng):
     X, y = _blobs(rng, n=200)
     model = MLPClassifier((8,), early_stopping=True, max_iter=6, random_state=0).fit(X, y)
@@ -178,7 +263,8 @@ def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
         MLPClassifier(hidden_layer_sizes=np.array([3])).save(tmp_path / "a.fnn")
     model = MLPClassifier((3,), max_iter=2).fit(*_blobs(rng))
     model.alpha = -1.0  # a file load() would refuse is never written
-    with pytest.raises(ValueError, match="cannot save MLPClassifier: alpha"):
+    with pytest.raises(ValueError,
+                       match="cannot save MLPClassifier: The 'alpha' parameter"):
         model.save(tmp_path / "bad.fnn")
     assert os.listdir(tmp_path) == []
 
@@ -388,6 +474,8 @@ def _state_arrays(h, a, size):
     (lambda h, a: a.pop("classes"), "classes"),
     (lambda h, a: a.update(classes=np.array(["a", "b", "c"])[::-1].copy()), "sorted"),
     (lambda h, a: a.update(classes=np.arange(7)), "outputs"),
+    (lambda h, a: a.update(classes=a["classes"][:1]),
+     "multiclass targets need 3 classes or more; got 1"),
     (lambda h, a: h["state"].update(layer_units=[5, 3, 2]), "layer_units"),
     (lambda h, a: h["state"].update(layer_units=[5, 0, 3]), "layer_units"),
     (lambda h, a: h["state"].update(layer_units="5,4,3"), "layer_units"),
@@ -465,7 +553,7 @@ def test_huge_claimed_shapes_are_refused_before_reading(model_file):
     with zipfile.ZipFile(model_file, "w") as z:
         for name, data in members.items():
             z.writestr(name, data)
-    with pytest.raises(ValueError, match="more than its"):
+    with pytest.raises(ValueError, match=r"announces shape \(9+,\).*but it holds"):
         fnn.load(model_file)
 
 
@@ -535,6 +623,11 @@ def test_svc_round_trip(tmp_path, rng, kernel, labels):
     ("svc", lambda h, a: h["params"].update(kernel="evil"), "kernel"),
     ("perceptron", lambda h, a: a.update(coef=a["coef"][:, :-1]), "coef"),
     ("perceptron", lambda h, a: a.update(classes=a["classes"][:2]), "coef"),
+    # One class is an MLPClassifier's case only.
+    ("perceptron", lambda h, a: a.update(classes=a["classes"][:1]),
+     "binary targets cannot have 1 classes"),
+    ("svc", lambda h, a: a.update(classes=a["classes"][:1]),
+     "binary targets cannot have 1 classes"),
     ("perceptron", lambda h, a: h["state"]["attributes"]["$dict"].update(
         mistakes_curve_=[1.5]), "mistakes_curve_"),
 ])
@@ -551,3 +644,169 @@ def test_tampered_perceptron_and_svc_files_are_refused(tmp_path, rng, estimator,
 def test_callable_kernels_cannot_be_saved(tmp_path):
     with pytest.raises(TypeError, match="kernel"):
         fnn.SVC(kernel=np.dot).save(tmp_path / "k.fnn")
+
+
+# ----------------------------------------------------------------------
+# Parameters that act on the machine stay out of files
+# ----------------------------------------------------------------------
+def test_machine_parameters_are_neither_written_nor_read(tmp_path, rng):
+    X, y = _blobs(rng)
+    mlp = MLPClassifier((4,), max_iter=2, n_jobs=2, checkpoint_every=3,
+                        checkpoint_path=tmp_path / "ckpt.fnn", random_state=0).fit(X, y)
+    svc = fnn.SVC(cache_size=500).fit(X, y)
+    for model, local in ((mlp, {"n_jobs", "checkpoint_path", "checkpoint_every"}),
+                         (svc, {"cache_size"})):
+        model.save(tmp_path / "m.fnn")
+        with np.load(tmp_path / "m.fnn", allow_pickle=False) as archive:
+            params = json.loads(archive["header"].tobytes())["params"]
+        assert local.isdisjoint(params)
+        loaded = fnn.load(tmp_path / "m.fnn")
+        defaults = type(model)().get_params()
+        assert {k: getattr(loaded, k) for k in local} == {k: defaults[k] for k in local}
+        others = set(defaults) - local
+        assert {k: getattr(loaded, k) for k in others} == \
+            {k: getattr(model, k) for k in others}
+
+
+def test_files_holding_machine_parameters_load_with_the_defaults(tmp_path, rng):
+    """Files written before these parameters were left out (or tampered
+    with) still load; what they say about paths and threads is ignored."""
+    header, arrays, _ = _v1_regressor(rng)
+    header["params"].update(checkpoint_path=str(tmp_path / "victim.csv"),
+                            checkpoint_every=1, n_jobs=30_000)
+    (tmp_path / "victim.csv").write_text("precious\n")
+    _write_v1(tmp_path / "old.fnn", header, arrays)
+    model = fnn.load(tmp_path / "old.fnn")
+    assert (model.checkpoint_path, model.checkpoint_every, model.n_jobs) == \
+        (None, 1, None)
+    model.partial_fit(rng.normal(size=(8, 3)), rng.normal(size=(8, 2)))
+    assert (tmp_path / "victim.csv").read_text() == "precious\n"
+    assert sorted(os.listdir(tmp_path)) == ["old.fnn", "victim.csv"]
+
+
+# ----------------------------------------------------------------------
+# Writing never replaces what is not a model
+# ----------------------------------------------------------------------
+def test_save_replaces_models_and_empty_files_only(tmp_path, rng):
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(*_blobs(rng))
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    np.save(tmp_path / "X.npy", np.arange(3))
+    for name in ("data.csv", "X.npy"):
+        before = (tmp_path / name).read_bytes()
+        with pytest.raises(ValueError, match=rf"cannot write .*{name}: it exists and "
+                                             "is not an fnn model file"):
+            model.save(tmp_path / name)
+        assert (tmp_path / name).read_bytes() == before
+    (tmp_path / "empty.fnn").touch()  # e.g. from tempfile.mkstemp: nothing to lose
+    model.save(tmp_path / "empty.fnn")
+    model.save(tmp_path / "empty.fnn")  # a model over a model
+    assert fnn.load(tmp_path / "empty.fnn").classes_.tolist() == [0, 1, 2]
+    assert sorted(os.listdir(tmp_path)) == ["X.npy", "data.csv", "empty.fnn"]
+
+
+def test_save_refuses_folders_fifos_and_missing_folders(tmp_path, rng):
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(*_blobs(rng))
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    for name, message in (("fifo", "it is a FIFO, not a regular file"),
+                          ("folder", "it is a folder"),
+                          ("nowhere/m.fnn", "no folder")):
+        with pytest.raises(ValueError, match=rf"cannot write {tmp_path}/{name}: "
+                                             f"{message}"):
+            model.save(tmp_path / name)
+        with pytest.raises(ValueError, match=message):
+            _persistence.check_writable_model_path(tmp_path / name)
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["fifo", "folder"]
+
+
+def test_save_follows_symbolic_links(tmp_path, rng):
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(*_blobs(rng))
+    (tmp_path / "runs").mkdir()
+    model.save(tmp_path / "runs" / "3.fnn")
+    os.symlink(tmp_path / "runs" / "3.fnn", tmp_path / "latest.fnn")
+    model.set_params(alpha=0.5).save(tmp_path / "latest.fnn")
+    assert os.path.islink(tmp_path / "latest.fnn")
+    assert fnn.load(tmp_path / "runs" / "3.fnn").alpha == 0.5
+
+
+def test_unwritable_folder_is_named_not_the_temporary(tmp_path, rng, monkeypatch):
+    """A folder that accepts no new file (read-only, full): the error names
+    the user's path, before anything is written."""
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied", kwargs["dir"] + "/.tmp123")
+
+    monkeypatch.setattr(_persistence.tempfile, "mkstemp", refuse)
+    path = tmp_path / "m.fnn"
+    for check in (_persistence.check_writable_model_path,
+                  _persistence.check_output_path,
+                  lambda p: MLPClassifier().save(p)):
+        with pytest.raises(ValueError) as error:
+            check(path)
+        assert str(error.value).startswith(f"cannot write {path}: its folder")
+        assert "Permission denied" in str(error.value) and ".tmp" not in str(error.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_is_refused(tmp_path):
+    (tmp_path / "ro").mkdir()
+    os.chmod(tmp_path / "ro", 0o500)
+    try:
+        with pytest.raises(ValueError, match="ro/m.fnn: its folder .* accepts no new"):
+            _persistence.check_writable_model_path(tmp_path / "ro" / "m.fnn")
+    finally:
+        os.chmod(tmp_path / "ro", 0o700)
+
+
+# ----------------------------------------------------------------------
+# Bounded reading
+# ----------------------------------------------------------------------
+def test_compressed_model_files_are_refused(model_file):
+    with zipfile.ZipFile(model_file) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    with zipfile.ZipFile(model_file, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    with pytest.raises(ValueError, match=r"m.fnn: .*'header.npy' is deflated; only "
+                                         "stored members are read"):
+        fnn.load(model_file)
+
+
+def test_save_refuses_what_load_would_refuse(tmp_path, rng):
+    X, _ = _blobs(rng, n=60)
+    labels = np.array(["x" * 300, "y" * 300, "z" * 300])[np.arange(60) % 3]
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, labels)
+    with pytest.raises(ValueError, match="labels and feature names in model files have "
+                                         "at most 256"):
+        model.save(tmp_path / "long.fnn")
+    model = MLPClassifier((3,), max_iter=2, random_state=0).fit(X, np.arange(60) % 3)
+    model.loss_curve_ = [0.123456789012345] * 500_000  # a 9 MB header
+    with pytest.raises(ValueError, match="at most 8,388,608"):
+        model.save(tmp_path / "big.fnn")
+    assert os.listdir(tmp_path) == []
+
+
+def test_arrays_are_read_without_a_second_copy(tmp_path, rng):
+    """Loading allocates each array once: the peak is the arrays, not twice."""
+    import tracemalloc
+
+    header, arrays, _ = _v1_regressor(rng)
+    n_features = 250_000  # 1,000,010 parameters, 8 MB in float64
+    units = [n_features, 4, 2]
+    n_params = (n_features + 1) * 4 + 5 * 2
+    header["state"]["layer_units"] = units
+    header["state"]["attributes"]["$dict"]["n_features_in_"] = n_features
+    flat = rng.normal(size=n_params)
+    header["arrays"] = {k: {"dtype": "<f8", "shape": [n_params]}
+                        for k in ("params", "best_params")}
+    _write_v1(tmp_path / "big.fnn", header, {"params": flat, "best_params": flat})
+    tracemalloc.start()
+    try:
+        model = fnn.load(tmp_path / "big.fnn")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_array_equal(model._params, flat)
+    # params and best_params, plus read chunks and the finiteness checks'
+    # masks: less than a third copy of the 8 MB array.
+    assert peak < 2.5 * flat.nbytes, peak

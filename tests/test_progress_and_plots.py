@@ -14,12 +14,50 @@ def data(rng):
     return X, y
 
 
-def test_verbose_shows_a_bar_with_loss_and_speed(data, capsys):
-    fnn.MLPClassifier((8,), max_iter=3, random_state=0, verbose=True,
-                      early_stopping=True, n_iter_no_change=50).fit(*data)
-    err = capsys.readouterr().err
+@pytest.mark.parametrize("cls, params", [
+    (fnn.MLPClassifier, dict(solver="sgd", batch_size=16, learning_rate="adaptive")),
+    (fnn.MLPClassifier, dict(solver="adam", batch_size=1)),
+    (fnn.MLPRegressor, dict(solver="sgd", batch_size=32)),
+])
+def test_verbose_prints_scikit_learns_lines_on_stdout(data, cls, params, capsys):
+    """The same lines, character for character, as scikit-learn's MLP from
+    the same seed: each epoch's loss and why training stopped."""
+    sklearn_nn = pytest.importorskip("sklearn.neural_network")
+    kwargs = dict(hidden_layer_sizes=(6,), max_iter=40, tol=0.05, n_iter_no_change=2,
+                  random_state=0, verbose=True, **params)
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(**kwargs).fit(X, y)
+        ours = capsys.readouterr()
+        getattr(sklearn_nn, cls.__name__)(**kwargs).fit(X, y)
+        theirs = capsys.readouterr()
+    assert ours.out == theirs.out
+    assert ours.out.startswith("Iteration 1, loss = ") and "Stopping." in ours.out
+    assert ours.err == ""
+
+
+def test_verbose_validation_lines(data, capsys):
+    model = fnn.MLPClassifier((8,), max_iter=3, random_state=0, verbose=True,
+                              early_stopping=True, n_iter_no_change=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        model.fit(*data)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [line for n in range(3) for line in (
+        "Iteration %d, loss = %.8f" % (n + 1, model.loss_curve_[n]),
+        "Validation score: %f" % model.validation_scores_[n])]
+
+
+def test_verbose_2_adds_a_bar_with_loss_and_speed(data, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        fnn.MLPClassifier((8,), max_iter=3, random_state=0, verbose=2,
+                          early_stopping=True, n_iter_no_change=50).fit(*data)
+    out, err = capsys.readouterr()
     assert "MLPClassifier" in err and "epoch" in err
     assert "loss=" in err and "examples/s=" in err and "val_score=" in err
+    assert out.count("Iteration") == 3 and "Iteration" not in err
 
 
 def test_silent_by_default(data, capsys):

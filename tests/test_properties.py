@@ -5,8 +5,9 @@ Hypothesis draws the data (1 to 30 samples, 1 to 6 features, float32 or
 float64), each column at its own magnitude between 1e-30 and 1e30 (so one
 matrix can mix 1e-30 and 1e30), with constant columns, duplicated rows,
 zeros and subnormals, and draws the estimator's parameters.  Fitting may
-refuse with a ValueError that says what went wrong (an MLP that diverges, a
-Perceptron whose weights overflow); otherwise every weight and every output
+refuse with a ValueError that says what went wrong (an MLP none of whose
+weights give finite outputs, a Perceptron whose weights overflow); otherwise
+every weight and every output
 on the training data must be finite, probabilities must be probabilities and
 labels must be classes.  The example counts are bounded and the examples
 derandomized, so a run is reproducible and takes a few seconds.
@@ -118,15 +119,23 @@ def _fit_or_refuse(model, X, y, allowed):
             return None
 
 
+# A diverging fit keeps the weights of the last finished epoch (with a
+# warning); it refuses only when even those give non-finite outputs
+# (scikit-learn's "Solver produced non-finite parameter weights"), or when
+# early stopping cannot split the data as scikit-learn's train_test_split.
+MLP_REFUSALS = ["Solver produced non-finite parameter weights",
+                "validation set is too small", "least populated classes",
+                "should be greater or equal to the number of classes"]
+
+
 def _check_mlp_refusal(model):
-    # A diverged fit keeps the weights of the last finished epoch (or the
-    # initial ones): never NaN weights.
-    assert _all_finite(model.coefs_ + model.intercepts_)
+    # A refused fit publishes nothing: the model is as before (unfitted).
+    assert not hasattr(model, "coefs_") and not hasattr(model, "n_iter_")
 
 
 def _check_mlp_classifier(X, y, params):
     model = fnn.MLPClassifier(**params)
-    if _fit_or_refuse(model, X, y, ["diverged", "validation set is too small"]) is None:
+    if _fit_or_refuse(model, X, y, MLP_REFUSALS) is None:
         _check_mlp_refusal(model)
         return
     assert _all_finite(model.coefs_ + model.intercepts_)
@@ -139,7 +148,7 @@ def _check_mlp_classifier(X, y, params):
 
 def _check_mlp_regressor(X, y, params):
     model = fnn.MLPRegressor(**params)
-    if _fit_or_refuse(model, X, y, ["diverged", "validation set is too small"]) is None:
+    if _fit_or_refuse(model, X, y, MLP_REFUSALS) is None:
         _check_mlp_refusal(model)
         return
     assert _all_finite(model.coefs_ + model.intercepts_)

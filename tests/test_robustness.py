@@ -1,12 +1,17 @@
 """Bad input, odd but valid input and bad parameters, for every estimator,
 each case isolated in a child process.
 
+The harness here (Case, the expectations, run_cases, run_in_child) also runs
+the hostile files of test_robustness_files.py.
+
 The table below is run over MLPClassifier, MLPRegressor, Perceptron and SVC.
 Every case runs in a child Python: all cases of one estimator share one child,
 but each runs under its own try/except and announces itself before it starts,
 so a segfault, an abort or a hang in the compiled core is reported as a
 failure of the case that caused it, with the signal (the remaining cases then
-run in a fresh child).  A case expects one of
+run in a fresh child).  A case may also cap the memory it can take (the
+child's address space, RLIMIT_AS, for the case's duration): going past it
+is a MemoryError, which no case expects.  A case expects one of
 
 - a ValueError or TypeError whose message names the parameter, or the row and
   column, that is wrong;
@@ -20,8 +25,11 @@ run in a fresh child).  A case expects one of
 Known bugs are ``xfail(strict=True)`` with the reason, so the suite turns red
 when they are fixed and the mark can go.
 """
+import contextlib
 import faulthandler
+import gc
 import json
+import os
 import re
 import signal
 import subprocess
@@ -206,13 +214,16 @@ class AnyOf:
 # ----------------------------------------------------------------------
 class Case:
     """A case: an id, what runs (given a Subject), what is expected, the
-    estimators it applies to (default: all), and known bugs by estimator."""
+    estimators it applies to (default: all), known bugs by estimator, its
+    time limit, and the bytes it may allocate (None: no cap)."""
 
-    def __init__(self, id, run, expect, only=None, xfail=None, timeout=CASE_TIMEOUT):
+    def __init__(self, id, run, expect, only=None, xfail=None, timeout=CASE_TIMEOUT,
+                 memory=None):
         self.id, self.run, self.expect = id, run, expect
         self.only = tuple(BASE_PARAMS) if only is None else only
         self.xfail = xfail or {}
         self.timeout = timeout
+        self.memory = memory
 
 
 def _bad_param(name, value, error, pattern=None, only=None, xfail=None):
@@ -373,15 +384,26 @@ Y_BAD = [
          Raises(ValueError, r"y must contain only numbers"), only=("MLPRegressor",)),
     Case("y continuous (classifier)", lambda s: s.fit(y=s.X[:, 0]),
          Raises(ValueError, r"continuous"), only=CLASSIFIERS),
+    # MLPClassifier learns one class, as scikit-learn's does (Y_VALID).
     Case("y one class", lambda s: s.fit(y=np.zeros(30)),
-         Raises(ValueError, r"one class|only the class"), only=CLASSIFIERS),
+         Raises(ValueError, r"one class|only the class"), only=("Perceptron", "SVC")),
     Case("one sample (classifier)", lambda s: s.fit(s.X[:1], s.y[:1]),
-         Raises(ValueError, r"one class|only the class"), only=CLASSIFIERS),
+         Raises(ValueError, r"one class|only the class"), only=("Perceptron", "SVC")),
     Case("y mixed label types", lambda s: s.fit(y=np.array(["a", 1] * 15, dtype=object)),
          Raises(ValueError, r"\by\b.*(mixes|sort)"), only=CLASSIFIERS),
     Case("y 2-D (single-label classifiers)", lambda s: s.fit(y=np.c_[s.y, s.y]),
          Raises(ValueError, r"\by\b"), only=("Perceptron", "SVC")),
 ]
+
+def _one_class(s, X, y):
+    """'finite' if a model fitted on the single class of y predicts that
+    class everywhere and has finite weights and outputs."""
+    model = s.fit(X, y)
+    predicted = model.predict(s.X)
+    if not (predicted == y[0]).all():
+        return f"predicted {np.unique(predicted)!r}, not only {y[0]!r}"
+    return s.finite(model)
+
 
 Y_VALID = [
     Case("y big-endian", lambda s: s.same_as_reference(
@@ -411,6 +433,10 @@ Y_VALID = [
          Returns("finite"), only=("MLPRegressor",)),
     Case("two samples of two classes", lambda s: s.finite(s.fit(s.X[:2], s.y[:2])),
          Returns("finite"), only=CLASSIFIERS),
+    Case("y one class", lambda s: _one_class(s, s.X, np.zeros(30)),
+         Returns("finite"), only=("MLPClassifier",)),
+    Case("one sample (classifier)", lambda s: _one_class(s, s.X[:1], s.y[:1]),
+         Returns("finite"), only=("MLPClassifier",)),
 ]
 
 SAMPLE_WEIGHT = [
@@ -599,9 +625,15 @@ def _sleep(s):
     time.sleep(60)
 
 
+def _allocate_a_gigabyte(s):
+    return float(np.ones(2 ** 27).sum())
+
+
 # Cases that test the harness itself (not run over the estimators).
 HARNESS_CASES = [Case("harness: segfault", _kill_self, Returns(None)),
-                 Case("harness: hang", _sleep, Returns(None), timeout=1.0)]
+                 Case("harness: hang", _sleep, Returns(None), timeout=1.0),
+                 Case("harness: memory cap", _allocate_a_gigabyte, Returns(None),
+                      memory=100 * 2 ** 20)]
 
 
 def _cases_of(name):
@@ -615,30 +647,57 @@ MARK = "@@case "
 
 
 def child_main(name, ids):
-    """Run the cases `ids` of estimator `name`, printing a start line before
+    """Run the cases `ids` of estimator `name` (in the child)."""
+    run_in_child(_cases_of(name), ids, Subject(name))
+
+
+def run_in_child(cases, ids, subject):
+    """Run cases[id].run(subject) for each id, printing a start line before
     each and its outcome after, so that the parent can tell which case a
-    crash or a hang interrupted."""
+    crash or a hang interrupted; each under its own time limit and memory
+    cap."""
     faulthandler.enable()
     warnings.simplefilter("ignore")
-    cases = _cases_of(name)
-    subject = Subject(name)
     for case_id in ids:
         case = cases[case_id]
         print(MARK + json.dumps({"start": case_id}), flush=True)
         faulthandler.dump_traceback_later(case.timeout, exit=True)
-        try:
-            value = case.run(subject)
-            outcome = {"status": "returned", "value": value}
-        except Exception as exc:
-            outcome = {"status": "raised", "type": type(exc).__name__,
-                       "mro": [c.__name__ for c in type(exc).__mro__],
-                       "message": str(exc)}
+        with _memory_cap(case.memory):
+            try:
+                value = case.run(subject)
+                outcome = {"status": "returned", "value": value}
+            except Exception as exc:
+                outcome = {"status": "raised", "type": type(exc).__name__,
+                           "mro": [c.__name__ for c in type(exc).__mro__],
+                           "message": str(exc)}
         faulthandler.cancel_dump_traceback_later()
         print(MARK + json.dumps({"id": case_id, **outcome}, default=repr), flush=True)
 
 
+@contextlib.contextmanager
+def _memory_cap(nbytes):
+    """Limit the address space to what is mapped now plus nbytes (None: no
+    limit), and restore the limit afterwards."""
+    if nbytes is None:
+        yield
+        return
+    import resource
+
+    gc.collect()
+    with open("/proc/self/status") as f:
+        mapped = next(int(line.split()[1]) * 1024 for line in f
+                      if line.startswith("VmSize:"))
+    old = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + nbytes, old[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, old)
+
+
 _CHILD = """
-import importlib.util, sys
+import importlib.util, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
 spec = importlib.util.spec_from_file_location("robustness_cases", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
@@ -655,16 +714,25 @@ def _how_it_ended(returncode, stderr):
     return f"exit status {returncode}"
 
 
-def run_cases(name, ids):
+def run_cases(name, ids, cases=None, module=__file__, env=None):
     """Outcome of every case in `ids`, running them in as few children as
-    crashes allow."""
+    crashes allow.
+
+    By default the cases are this file's, for estimator `name`; otherwise
+    `cases` maps ids to Cases and the child runs ``child_main(name, ids)``
+    of the file `module`, with `env` added to its environment.
+    """
     results, pending = {}, list(ids)
-    cases = _cases_of(name)
+    cases = _cases_of(name) if cases is None else cases
+    # Few malloc arenas: each thread's arena reserves 64 MB of address space,
+    # which memory caps count.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", **(env or {})}
     while pending:
         budget = 60 + sum(cases[i].timeout for i in pending)
         try:
-            proc = subprocess.run([sys.executable, "-c", _CHILD, __file__, name, *pending],
-                                  capture_output=True, text=True, timeout=budget)
+            proc = subprocess.run([sys.executable, "-c", _CHILD, module, name, *pending],
+                                  capture_output=True, text=True, timeout=budget,
+                                  env=env)
             stdout, stderr, returncode = proc.stdout, proc.stderr, proc.returncode
         except subprocess.TimeoutExpired as exc:
             stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
@@ -730,8 +798,12 @@ def test_the_harness_reports_crashes_and_hangs_and_continues():
     """A case that kills its child is reported with the signal, one that
     hangs as a hang, and the cases after them still run."""
     results = run_cases("Perceptron", ["X nan", "harness: segfault", "X 1-D",
-                                       "harness: hang", "X 3-D"])
-    assert [results[i]["status"] for i in ("X nan", "X 1-D", "X 3-D")] == ["raised"] * 3
+                                       "harness: hang", "X 3-D", "harness: memory cap",
+                                       "X empty"])
+    assert [results[i]["status"] for i in ("X nan", "X 1-D", "X 3-D", "X empty")] == \
+        ["raised"] * 4
+    # The cap held the case, and only it: the next case ran without it.
+    assert results["harness: memory cap"]["type"] == "MemoryError"
     assert results["harness: segfault"]["status"] == "crashed"
     assert results["harness: segfault"]["how"] == "signal SIGSEGV"
     assert "Fatal Python error: Segmentation fault" in results["harness: segfault"]["stderr"]

@@ -207,9 +207,18 @@ def test_divergence_is_seen_by_every_thread():
     model = fnn.MLPRegressor(hidden_layer_sizes=(128,), solver="sgd", momentum=0.0,
                              learning_rate_init=10.0, batch_size=1, n_jobs=2,
                              max_iter=2)
-    with pytest.raises(ValueError, match="diverged"):
+    # From scratch, no epoch finished: nothing trained to keep, fit refuses.
+    with pytest.raises(ValueError, match="diverged in epoch 1"):
         model.fit(X, y)
-    assert all(np.isfinite(W).all() for W in model.coefs_)
+    assert not hasattr(model, "coefs_")
+    # From a fitted model, the last finished epoch's weights are kept.
+    model.set_params(learning_rate_init=1e-6).fit(X / 1e4, y / 1e6)
+    before = [W.copy() for W in model.coefs_ + model.intercepts_]
+    with pytest.warns(fnn.ConvergenceWarning, match="diverged in epoch 1"):
+        model.set_params(learning_rate_init=10.0, warm_start=True).fit(X, y)
+    for W, saved in zip(model.coefs_ + model.intercepts_, before):
+        assert_array_equal(W, saved)
+    assert model.n_iter_ == 1 and np.isnan(model.loss_curve_[-1])
 
 
 def _minibatch_fit(n_jobs, solver, dtype, batch_size=16):

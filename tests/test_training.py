@@ -11,7 +11,8 @@ from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from fnncore import _sgd
 
-from reference import ReferenceMLP, ReferenceOptimizer, train_epoch
+from reference import ReferenceOptimizer, train_epoch
+from reference_poisson import ReferenceMLP
 
 RULES = {  # name -> (fnn kernel step, reference optimiser kwargs)
     "sgd": (dict(kind=0, momentum=0.0), dict(solver="sgd", momentum=0.0)),
@@ -148,3 +149,52 @@ def test_same_seed_same_weights_as_scikit_learn(task, params):
         assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-10,
                         atol=1e-13)
         assert ours.out_activation_ == theirs.out_activation_
+
+
+@pytest.mark.parametrize("params", SKLEARN_CASES)
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_poisson_same_weights_as_scikit_learn(params, outputs):
+    """loss='poisson' (exp output, half Poisson deviance) steps as
+    scikit-learn's MLPRegressor from the same seed, and predicts the same."""
+    sklearn_nn = pytest.importorskip("sklearn.neural_network")
+    rng = np.random.RandomState(5)
+    X = rng.rand(120, 8)
+    y = rng.poisson(np.exp(np.c_[X[:, 0] + X[:, 1], 1 - X[:, 2]][:, :outputs]))
+    y = y.ravel() if outputs == 1 else y
+    kwargs = dict(loss="poisson", hidden_layer_sizes=(10, 6), random_state=7,
+                  **{"max_iter": 8, **params})
+    ours, theirs = fnn.MLPRegressor(**kwargs), sklearn_nn.MLPRegressor(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours.fit(X, y)
+        theirs.fit(X, y)
+    assert ours.out_activation_ == theirs.out_activation_ == "exp"
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-11)
+    for got, want in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-10)
+
+
+def test_poisson_lbfgs_matches_scikit_learn():
+    # float64: L-BFGS's line searches amplify float32 rounding (scikit-learn
+    # sums float32's loss in float32, fnn in float64) into other paths.
+    sklearn_nn = pytest.importorskip("sklearn.neural_network")
+    rng = np.random.RandomState(2)
+    X = rng.rand(150, 5)
+    y = rng.poisson(np.exp(2 * X[:, 0] - X[:, 3]))
+    kwargs = dict(loss="poisson", hidden_layer_sizes=(7,), solver="lbfgs", max_iter=40,
+                  alpha=0.01, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = fnn.MLPRegressor(**kwargs).fit(X, y)
+        theirs = sklearn_nn.MLPRegressor(**kwargs).fit(X, y)
+    tol = 1e-4
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(ours.loss_, theirs.loss_, rtol=tol)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=tol)
+
+
+def test_poisson_refuses_negative_targets():
+    with pytest.raises(ValueError, match="valid range of the loss 'poisson'.*row 3"):
+        fnn.MLPRegressor(loss="poisson").fit(np.ones((5, 2)), [0, 1, 2, -1, 4])

@@ -9,8 +9,10 @@ from .exceptions import ConvergenceWarning, DataConversionWarning, NotFittedErro
 from ._persistence import load
 from . import data, datasets, graph
 from ._plotting import plot_learning_curve
+from ._onnx import to_onnx
 
 __version__ = "0.1.0"
 
 __all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "SVC", "ConvergenceWarning",
-           "DataConversionWarning", "NotFittedError", "load", "plot_learning_curve", "__version__"]
+           "DataConversionWarning", "NotFittedError", "load", "plot_learning_curve", "to_onnx",
+           "__version__"]

@@ -4,12 +4,94 @@ get_params / set_params / repr follow scikit-learn's conventions (parameters
 are exactly the constructor's arguments, stored unchanged), so clone,
 Pipeline and GridSearchCV work, while scikit-learn stays an optional
 dependency.
+
+What every fnn estimator can share (the MLPs use all of it):
+
+- ``ParamsMixin._fitted_marker``: the name of an attribute that only a fit
+  sets (e.g. ``"coef_"``).  ``_check_fitted()`` raises scikit-learn's
+  NotFittedError without it, and ``__sklearn_is_fitted__`` (what
+  ``sklearn.utils.validation.check_is_fitted`` asks) answers from it.
+- ``ParamsMixin._fitting()``: the fit lock of the thread-safety contract.
+- ``ParamsMixin._reset_feature_names(X)`` at the start of a fit from
+  scratch sets or removes ``feature_names_in_``; at predict time,
+  ``fnn._validation.check_feature_names(fitted_names, X, name)`` gives
+  scikit-learn's warnings and error.
+- ``available_if(check)``: a method that exists only when ``check(self)``
+  holds (``partial_fit`` of the MLPs' stochastic solvers), so ``hasattr``
+  answers as it does for scikit-learn's estimators.
+- ``N_JOBS`` and ``FiniteInterval``: parameter constraints (see
+  fnn._param_validation) for n_jobs with an upper bound, and for numbers
+  that must be finite.
+- Metadata routing (``set_fit_request`` ...): ``MetadataRequester`` in
+  fnn._sklearn_compat, a mixin placed before ParamsMixin.
 """
+import contextlib
+import functools
 import inspect
+import math
+import numbers
+import threading
+import types
+
+from ._param_validation import Interval
+from ._validation import feature_names_of
+
+#: The largest n_jobs accepted: each thread gets its own scratch (per-example
+#: training: a copy of the parameters), and more threads than any machine's
+#: cores only slow every barrier.  n_jobs=None or -1 means all cores the
+#: process may use, whatever their number.
+MAX_N_JOBS = 1024
+
+#: The constraint of n_jobs: None, -1, -2, ... (all cores, all but one, ...)
+#: or 1 to MAX_N_JOBS threads.
+N_JOBS = [None, Interval(numbers.Integral, None, -1, closed="right"),
+          Interval(numbers.Integral, 1, MAX_N_JOBS, closed="both")]
+
+
+class FiniteInterval(Interval):
+    """An Interval of finite numbers.  scikit-learn accepts infinity for some
+    parameters where it only makes the loss or the step infinite (an MLP's
+    alpha, learning_rate_init); fnn refuses it before training."""
+
+    def accepts(self, value):
+        return super().accepts(value) and math.isfinite(value)
+
+    def __str__(self):
+        return "a finite " + super().__str__()[len("a "):]
+
+
+def available_if(check):
+    """Decorator: the method exists on an instance only when ``check(self)``
+    is true (``check`` may also raise AttributeError with its own message),
+    as scikit-learn's ``available_if``; on the class it is the plain
+    function, so signatures and documentation tools see it."""
+    def decorate(function):
+        return _AvailableIf(function, check)
+    return decorate
+
+
+class _AvailableIf:
+    def __init__(self, function, check):
+        self.function, self.check = function, check
+        functools.update_wrapper(self, function)
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self.function
+        if not self.check(instance):
+            raise AttributeError(f"This {type(instance).__name__!r} has no attribute "
+                                 f"{self.function.__name__!r}")
+        return types.MethodType(self.function, instance)
 
 
 class ParamsMixin:
-    """get_params, set_params and a repr from the constructor's signature."""
+    """get_params, set_params and a repr from the constructor's signature,
+    and the fitted-state conventions shared by fnn's estimators (see the
+    module docstring)."""
+
+    #: Name of an attribute only a fit sets; None: scikit-learn's default
+    #: rule (any attribute ending in "_").
+    _fitted_marker = None
 
     @classmethod
     def _param_names(cls):
@@ -34,6 +116,50 @@ class ParamsMixin:
                 )
             setattr(self, name, value)
         return self
+
+    def __sklearn_is_fitted__(self):
+        """Whether a fit has run (scikit-learn's check_is_fitted asks this)."""
+        if self._fitted_marker is not None:
+            return self._fitted_marker in self.__dict__
+        return any(name.endswith("_") and not name.startswith("__") for name in vars(self))
+
+    def _check_fitted(self):
+        """Raise NotFittedError (also scikit-learn's) unless a fit has run."""
+        if not self.__sklearn_is_fitted__():
+            from ._sklearn_compat import interoperable
+            from .exceptions import NotFittedError
+
+            raise interoperable(NotFittedError)(
+                f"This {type(self).__name__} instance is not fitted yet. Call "
+                "'fit' with appropriate arguments before using this estimator.")
+
+    def _reset_feature_names(self, X):
+        """feature_names_in_ from X's column names at the start of a fit from
+        scratch (a DataFrame whose column names are all strings), or no such
+        attribute, as scikit-learn does."""
+        names = feature_names_of(X)
+        if names is None:
+            self.__dict__.pop("feature_names_in_", None)
+        else:
+            self.feature_names_in_ = names
+
+    @contextlib.contextmanager
+    def _fitting(self):
+        """Hold this estimator's fit lock: fits of one estimator run one at
+        a time (a second thread's fit waits), while predictions go on
+        reading the fitted state the last fit published.
+
+        The lock is made on first use (dict.setdefault is atomic, so two
+        threads get the same lock) and is left out of pickles and copies.
+        """
+        lock = self.__dict__.setdefault("_fit_lock", threading.RLock())
+        with lock:
+            yield
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_fit_lock", None)
+        return state
 
     def save(self, path):
         """Write this estimator to ``path`` in fnn's model format.

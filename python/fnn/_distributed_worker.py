@@ -15,14 +15,21 @@ from fractions import Fraction
 import numpy as np
 
 from ._labels import as_label_array
+from ._multilayer_perceptron import kernel_input
 from ._optimizers import make_optimizer
-from ._validation import check_array, check_consistent_length, check_sample_weight
+from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
 # within a partition's epoch, and the order of a replica's partitions.
 _ROWS, _PARTITIONS = 0, 1
 # Rows run forward after a round to check that the outputs are finite.
 _PROBE_ROWS = 256
+
+
+class RoundDiverged(ValueError):
+    """A round's training diverged (a replica's loss or outputs, or the
+    averaged parameters, are not finite); the model keeps the last finished
+    round."""
 
 
 def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
@@ -36,23 +43,23 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
     dtype : numpy dtype
         The parameters' dtype.
     X, y, sample_weight : array-likes
-        One partition of the data (pandas objects accepted).
+        One partition of the data (pandas objects accepted; X may be a SciPy
+        sparse matrix, kept sparse as CSR).
 
     Returns
     -------
     (X, Y, sample_weight, class_scale) : tuple
-        C-contiguous X of `dtype`, the target matrix Y, sample weights or
+        C-contiguous X of `dtype` (or a CSR matrix), the target matrix Y, sample weights or
         None, per-example class weights or None.  A tuple, so that Dask's
         size estimate counts its arrays.
     """
-    X = check_array(X, dtype=dtype)
-    if X.shape[1] != skeleton.n_features_in_:
+    X = kernel_input(X, dtype)
+    n_features = skeleton._layout.layer_units[0]
+    if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
-                         f"is trained with {skeleton.n_features_in_} features.")
-    if skeleton._is_classifier:
-        check_consistent_length(X, as_label_array(y))
-    else:
-        check_consistent_length(X, np.asarray(y))
+                         f"is trained with {n_features} features.")
+    y = as_label_array(y) if skeleton._is_classifier else _to_numpy(y, "y")
+    check_consistent_length(X, y)
     Y = skeleton._prepare_targets(y, dtype, first_pass=False, incremental=True)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
     class_scale = skeleton._class_scale(Y, incremental=True)
@@ -155,7 +162,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
     loss_sum = 0.0
     n_seen = 0
-    probe = None
+    probe = None  # (partition's X, rows of it)
     for i in visit:
         X, Y, sample_weight, class_scale = partitions[i]
         order = round_order(X.shape[0], partition_indices[i], spec)
@@ -163,15 +170,16 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             continue
         batch_size = min(spec["batch_size"], len(order))
         mean_loss = _run_epoch(model, X, Y, sample_weight, class_scale, order,
-                               batch_size)
+                               batch_size, spec)
         loss_sum += mean_loss * len(order)
         n_seen += len(order)
-        probe = X[np.sort(order[-_PROBE_ROWS:])]
+        probe = X, np.sort(order[-_PROBE_ROWS:])
     # The kernels see an update's effect only at the next example, so weights
     # that overflow in the last updates pass them: run a few of the round's
     # rows forward (as fit checks its outputs after the last epoch).
-    if probe is not None and not np.isfinite(model._forward(probe)).all():
-        raise ValueError(
+    if probe is not None and not np.isfinite(
+            model._forward(model._training_state(), probe[0], 1, probe[1])).all():
+        raise RoundDiverged(
             f"Training diverged in round {spec['round'] + 1}: the network's outputs "
             "are not finite (overflow). The weights of the last finished round were "
             f"kept. Try a smaller learning_rate_init (now {model.learning_rate_init}) "
@@ -182,13 +190,18 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             "n_seen": n_seen, "loss_sum": float(loss_sum)}
 
 
-def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size):
-    """The estimator's compiled pass over `order`; estimators with
-    ``_snapshot`` take the state to restore on divergence as an argument."""
-    if hasattr(model, "_snapshot"):
-        return model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size,
-                                model._snapshot())
-    return model._run_epoch(X, Y, sample_weight, class_scale, order, batch_size)
+def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size, spec):
+    """The estimator's compiled pass over `order`: its mean loss, or
+    RoundDiverged when the loss turned non-finite."""
+    loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
+                                      batch_size, model._restore_point())
+    if diverged:
+        raise RoundDiverged(
+            f"Training diverged in round {spec['round'] + 1}: the loss became "
+            "non-finite. The weights of the last finished round were kept. Try a "
+            f"smaller learning_rate_init (now {model.learning_rate_init}) or scale the "
+            "input features.")
+    return loss
 
 
 def predict_block(X, method, estimator):

@@ -1,6 +1,7 @@
 """Class labels <-> the target matrix a classifier network trains on.
 
-binary        -> one column of 0/1 (one sigmoid output)
+binary        -> one column of 0/1 (one sigmoid output); a single class is
+                 binary too, with a column of 0 (scikit-learn's rule)
 multiclass    -> one-hot columns    (softmax outputs)
 multilabel    -> the 0/1 indicator matrix as given (one sigmoid per label)
 """
@@ -113,6 +114,8 @@ class LabelBinarizer:
         if self.y_type_ == "multiclass":
             return self.classes_[np.argmax(P, axis=1)]
         if self.y_type_ == "binary":
+            if len(self.classes_) == 1:  # the one class, whatever the output
+                return np.repeat(self.classes_, len(P))
             return self.classes_[(P.ravel() > 0.5).astype(np.intp)]
         return (P > 0.5).astype(int)
 

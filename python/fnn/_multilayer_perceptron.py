@@ -1,12 +1,36 @@
 """MLPClassifier and MLPRegressor: scikit-learn's MLP API on fnn's core.
 
-The estimators validate inputs and parameters, keep the network's parameters
-in one flat buffer (see _layout), and run the epoch loop with scikit-learn's
-stopping rules; each epoch is one call into the compiled core, which holds no
-GIL and does no Python work per example.
+Design:
+- Parameters follow one constraint table per class (_parameter_constraints,
+  scikit-learn's rules and messages), checked at the start of every fit.
+- The network's parameters live in one flat buffer (see _layout); each
+  epoch is one call into the compiled core, which holds no GIL and does no
+  Python work per example.  The epoch loop follows scikit-learn's stopping
+  rules.
+- Thread safety.  A fit never trains the model that predictions use: it
+  trains a private copy of the estimator (`_training_run`: the same
+  parameters, with copies of everything training writes to), and at the end
+  publishes the copy's fitted state (`_publish`), also after Ctrl-C or a
+  divergence.  Everything a prediction needs (layout, parameters,
+  activations, label binarizer, feature names) is one `_FittedState`, stored
+  under one attribute and replaced in one assignment; a prediction reads it
+  once, so it computes with the old model or the new one, whole, while
+  another thread fits.  Fits of one estimator take its fit lock
+  (ParamsMixin._fitting) and run one after the other.
+- The kernels' inputs come only from that state and from validated
+  arguments.  The public fitted attributes (n_outputs_, n_features_in_,
+  classes_, ...) are published for users and model files; assigning them
+  changes nothing a kernel reads, and ``coefs_[i] = W`` is checked before
+  it is copied into the parameters.
+- X is validated in one place (`_validate_X`) and reaches the kernels in
+  three: `_forward` (prediction, validation scores), `_run_epoch`
+  (stochastic solvers) and `_fit_lbfgs` (the full-batch objective).  X is
+  a dense array or a CSR matrix; `_kernel` picks the compiled entry point
+  for it (the CSR twins take X's data, indices and indptr and never make
+  it dense), so those three places are the same for both.
 """
+import copy
 import numbers
-import os
 import threading
 import warnings
 
@@ -14,31 +38,186 @@ import numpy as np
 
 from fnncore import _forward, _losses, _minibatch, _sgd
 
-from ._base import ParamsMixin
-from ._labels import LabelBinarizer, accuracy, as_label_array
+from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
+from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
-from ._optimizers import make_optimizer
+from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, make_optimizer
+from ._param_validation import Interval, Options, check_param, validate_params
+from ._parallel import blas_threads, effective_n_jobs
 from ._progress import EpochProgress
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from ._sklearn_compat import interoperable, sklearn_tags
-from ._parallel import blas_threads, effective_n_jobs
-from ._validation import (_to_numpy, check_array, check_consistent_length, check_n_features,
-                          check_random_state, check_sample_weight, float_dtype_of)
-from ._validation import check_bool as _check_bool
-from ._validation import check_choice as _check_choice
-from ._validation import check_number as _check_number
-from .exceptions import ConvergenceWarning, NotFittedError
+from ._sklearn_compat import MetadataRequester, interoperable, sklearn_tags, warn_column_vector
+from ._validation import (_to_numpy, check_array, check_consistent_length,
+                          check_feature_names, check_n_features, check_random_state,
+                          check_sample_weight, float_dtype_of, is_sparse)
+from .exceptions import ConvergenceWarning
 
-_SOLVERS = ("sgd", "adam", "lbfgs")
-
-_LEARNING_RATES = ("constant", "invscaling", "adaptive")
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
 # A bound on network size that keeps every offset far inside the C integer
 # types (2^40 float64 parameters would be 8 TiB).
 _MAX_PARAMS = 2 ** 40
 
+# scikit-learn's message when a fit ends with weights that cannot give finite
+# outputs (fnn never keeps non-finite weights; it says which ones it kept).
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may "
+               "contain large values and need to be preprocessed.")
 
-class _BaseMLP(ParamsMixin):
+# What a fit publishes besides the _FittedState (the names a model file reads
+# and writes are among them).
+# The compiled entry point of each computation, for dense X and for CSR X.
+_KERNELS = {
+    "sgd": (_sgd.sgd_epoch, _sgd.sgd_epoch_csr),
+    "minibatch": (_minibatch.minibatch_epoch, _minibatch.minibatch_epoch_csr),
+    "loss_gradient": (_minibatch.loss_gradient, _minibatch.loss_gradient_csr),
+    "forward": (_forward.forward, _forward.forward_csr),
+}
+
+
+def _kernel(name, X):
+    """(the kernel `name` for X, X as its leading arguments): X itself for a
+    dense array; (data, indices, indptr) for a CSR matrix from _validate_X."""
+    if is_sparse(X):
+        return _KERNELS[name][1], (X.data, X.indices, X.indptr)
+    return _KERNELS[name][0], (X,)
+
+
+def kernel_input(X, dtype):
+    """X as the kernels take it, checked: a C-ordered finite array of
+    `dtype`, or for sparse input of any format a CSR matrix (see
+    check_csr)."""
+    return check_array(X, dtype=dtype, accept_sparse=True)
+
+
+_FITTED_ATTRIBUTES = (
+    "_layout", "_params", "_best_params", "_optimizer", "_label_binarizer",
+    "_y_was_1d", "_no_improvement_count", "classes_", "n_features_in_", "n_outputs_",
+    "n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
+    "validation_loss_curve_", "best_validation_score_", "feature_names_in_")
+
+
+class _FittedState:
+    """One fitted network, as a prediction reads it.
+
+    Built from the objects a fit trained (or a model file restored) and
+    checked once, so that every kernel call made from it is consistent: the
+    parameter vector has the layout's length, the label binarizer as many
+    outputs as the network.
+
+    Attributes
+    ----------
+    layout : Layout
+    params : ndarray of float32 or float64, shape (layout.n_params,)
+    hidden, output : str
+        Activation names of the hidden layers and of the output layer.
+    binarizer : LabelBinarizer or None
+        Classifiers' labels; None for regressors.
+    feature_names : ndarray of str or None
+        The column names X had in fit.
+    """
+
+    def __init__(self, layout, params, hidden, output, binarizer=None,
+                 feature_names=None):
+        if not isinstance(layout, Layout):
+            raise ValueError(f"inconsistent fitted state: the layout is a "
+                             f"{type(layout).__name__}, not a Layout.")
+        if not (isinstance(params, np.ndarray) and params.ndim == 1
+                and params.dtype in (np.float32, np.float64)
+                and params.flags.c_contiguous and params.shape[0] == layout.n_params):
+            raise ValueError(
+                f"inconsistent fitted state: the layout {list(layout.layer_units)} "
+                f"has {layout.n_params} parameters; the parameter vector is "
+                f"{getattr(params, 'shape', None)} of {getattr(params, 'dtype', None)}.")
+        if hidden not in HIDDEN_ACTIVATIONS or output not in ACTIVATIONS:
+            raise ValueError(f"inconsistent fitted state: activations {hidden!r} and "
+                             f"{output!r}.")
+        if binarizer is not None and binarizer.n_outputs != layout.layer_units[-1]:
+            raise ValueError(
+                f"inconsistent fitted state: {len(binarizer.classes_)} classes need "
+                f"{binarizer.n_outputs} outputs; the network has "
+                f"{layout.layer_units[-1]}.")
+        if feature_names is not None and len(feature_names) != layout.layer_units[0]:
+            raise ValueError(f"inconsistent fitted state: {len(feature_names)} feature "
+                             f"names for {layout.layer_units[0]} features.")
+        self.layout, self.params = layout, params
+        self.hidden, self.output = hidden, output
+        self.binarizer, self.feature_names = binarizer, feature_names
+
+    @property
+    def n_features(self):
+        return self.layout.layer_units[0]
+
+    @property
+    def n_outputs(self):
+        return self.layout.layer_units[-1]
+
+    @property
+    def dtype(self):
+        return self.params.dtype
+
+
+class _FittedAttribute:
+    """A fitted attribute derived from the fitted state, which a user may
+    assign as in scikit-learn (the assigned value is what reading it gives
+    until the next fit; no kernel reads it)."""
+
+    def __init__(self, derive, doc):
+        self.derive, self.__doc__ = derive, doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            return self.derive(instance._state())
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = value
+
+    def __delete__(self, instance):
+        del instance.__dict__[self.name]
+
+
+class _BaseMLP(MetadataRequester, ParamsMixin):
     """Shared machinery of MLPClassifier and MLPRegressor."""
+
+    _fitted_marker = "_params"
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None,
+                                                      closed="left")],
+        "activation": [Options(("identity", "logistic", "tanh", "relu"))],
+        "solver": [Options(("lbfgs", "sgd", "adam"))],
+        "alpha": [FiniteInterval(numbers.Real, 0, None, closed="left")],
+        "batch_size": [Options(("auto",)), Interval(numbers.Integral, 1, None,
+                                                    closed="left")],
+        "learning_rate": [Options(("constant", "invscaling", "adaptive"))],
+        "learning_rate_init": [FiniteInterval(numbers.Real, 0, None, closed="neither")],
+        "power_t": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "verbose": [Interval(numbers.Integral, 0, None, closed="left"), "boolean"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(numbers.Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left"),
+                             Options((np.inf,))],
+        "max_fun": [Interval(numbers.Integral, 1, None, closed="left")],
+        # fnn's additions
+        "n_jobs": N_JOBS,
+        "checkpoint_path": [None, "path"],
+        "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size,
                  learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
@@ -75,8 +254,14 @@ class _BaseMLP(ParamsMixin):
         self.checkpoint_every = checkpoint_every
 
     # ------------------------------------------------------------------
-    # Parameters and the flat weight buffer
+    # Parameters
     # ------------------------------------------------------------------
+    def _validate_params(self):
+        """Check every constructor parameter, with scikit-learn's rules and
+        messages.  fit, model files and fnn.distributed call it."""
+        validate_params(self)
+        self._hidden_sizes()
+
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
@@ -90,95 +275,230 @@ class _BaseMLP(ParamsMixin):
             if isinstance(size, bool) or not isinstance(size, numbers.Integral):
                 raise TypeError("hidden_layer_sizes must contain ints; got "
                                 f"{self.hidden_layer_sizes!r}.")
-            if size <= 0:
-                raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        if any(size <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
-    def _validate_params(self):
-        self._hidden_sizes()
-        _check_choice("activation", self.activation, HIDDEN_ACTIVATIONS)
-        _check_choice("solver", self.solver, _SOLVERS)
-        _check_number("alpha", self.alpha, low=0)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_choice("learning_rate", self.learning_rate, _LEARNING_RATES)
-        _check_number("learning_rate_init", self.learning_rate_init, low=0, low_open=True)
-        _check_number("power_t", self.power_t, low=0)
-        _check_number("max_iter", self.max_iter, low=1, integer=True)
-        _check_bool("shuffle", self.shuffle)
-        _check_number("tol", self.tol, low=0)
-        _check_number("momentum", self.momentum, low=0, high=1)
-        _check_bool("nesterovs_momentum", self.nesterovs_momentum)
-        _check_bool("early_stopping", self.early_stopping)
-        _check_bool("warm_start", self.warm_start)
-        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
-                      low_open=True, high_open=True)
-        _check_number("beta_1", self.beta_1, low=0, high=1, high_open=True)
-        _check_number("beta_2", self.beta_2, low=0, high=1, high_open=True)
-        _check_number("epsilon", self.epsilon, low=0, low_open=True)
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        _check_number("max_fun", self.max_fun, low=1, integer=True)
-        if self.n_jobs is not None:
-            _check_number("n_jobs", self.n_jobs, integer=True)
-            if self.n_jobs == 0:
-                raise ValueError("n_jobs must not be 0; use None, -1 or a positive int.")
-        check_random_state(self.random_state)
-        if self.checkpoint_path is not None and not isinstance(self.checkpoint_path,
-                                                               (str, os.PathLike)):
-            raise TypeError("checkpoint_path must be None or a path; got "
-                            f"{self.checkpoint_path!r}.")
-        _check_number("checkpoint_every", self.checkpoint_every, low=1, integer=True)
+    def _check_solver(self):
+        """partial_fit exists for the stochastic solvers only (scikit-learn's
+        rule and message)."""
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError("partial_fit is only available for stochastic "
+                                 f"optimizers. {self.solver} is not stochastic.")
+        return True
 
-    def _check_stochastic(self):
-        if self.solver not in ("sgd", "adam"):
-            raise AttributeError(f"partial_fit is only available for stochastic "
-                                 f"optimizers; {self.solver!r} is not stochastic.")
+    def _threads(self):
+        """Threads for a prediction.  n_jobs may have changed since the fit
+        checked it, and a kernel must never get an unchecked count."""
+        check_param(type(self).__name__, "n_jobs", self.n_jobs, N_JOBS)
+        return effective_n_jobs(self.n_jobs)
 
-    def _check_fitted(self):
-        if "_params" not in self.__dict__:
-            raise interoperable(NotFittedError)(
-                f"This {type(self).__name__} instance is not fitted yet. Call "
-                "'fit' with appropriate arguments before using this estimator.")
+    def _check_checkpoint_target(self):
+        """Refuse, before training, a checkpoint_path that saving would
+        refuse: a folder that does not exist or accepts no new file, or a
+        path that holds something other than an fnn model file (the model
+        file layer's check).  The single call site: the start of every fit
+        (fnn.distributed.fit too)."""
+        if self.checkpoint_path is not None:
+            from ._persistence import check_writable_model_path
+
+            check_writable_model_path(self.checkpoint_path)
+
+    # ------------------------------------------------------------------
+    # The fitted state: published by fits, read by predictions
+    # ------------------------------------------------------------------
+    def _published(self):
+        """The fitted state predictions use, or None before the first fit.
+
+        A model restored from a file has the private attributes but no
+        state yet: it is built (and checked) from them on first use."""
+        state = self.__dict__.get("_fitted")
+        if state is None and "_params" in self.__dict__:
+            state = self.__dict__.setdefault("_fitted", self._training_state())
+        return state
+
+    def _state(self):
+        """The fitted state; NotFittedError before the first fit."""
+        state = self._published()
+        if state is None:
+            self._check_fitted()
+        return state
+
+    def _training_state(self):
+        """A _FittedState of the attributes this object trains (a fit's
+        private copy, or a model restored from a file)."""
+        return _FittedState(
+            self._layout, self._params, self.activation, LOSSES[self._loss_name][1],
+            self._label_binarizer if self._is_classifier else None,
+            self.__dict__.get("feature_names_in_"))
+
+    def _training_run(self, first_pass):
+        """A private copy of this estimator for a fit to train: the same
+        parameters (a user changing them meanwhile changes nothing in this
+        fit), and, when training continues, copies of the parameter vector,
+        the optimiser and the curves, which training writes to.  The fit
+        lock stays behind."""
+        run = copy.copy(self)
+        state = run.__dict__.pop("_fitted", None)
+        run.__dict__.pop("_assigned_layers", None)
+        if first_pass:
+            run.__dict__.pop("feature_names_in_", None)
+            return run
+        if state is not None:
+            # Start from the state predictions use, not from the private
+            # attributes (which a user may have replaced).
+            run._layout, run._params = state.layout, state.params.copy()
+            if self._is_classifier:
+                run._label_binarizer = state.binarizer
+                run.classes_ = state.binarizer.classes_
+        if "_optimizer" in run.__dict__:
+            run._optimizer = copy.deepcopy(run._optimizer)
+        for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
+            if isinstance(run.__dict__.get(name), list):
+                run.__dict__[name] = list(run.__dict__[name])
+        return run
+
+    def _publish(self, run):
+        """Make the fitted state of `run` this estimator's, in one step for
+        predictions: they read only '_fitted'."""
+        state = run._training_state()
+        fitted = {name: run.__dict__[name] for name in _FITTED_ATTRIBUTES
+                  if name in run.__dict__}
+        fitted.update(n_features_in_=state.n_features, n_outputs_=state.n_outputs)
+        if state.binarizer is not None:
+            fitted["classes_"] = state.binarizer.classes_
+        fitted["_fitted"] = state
+        self.__dict__.update(fitted)
+        # Gone with the old model: what this fit did not make (its optimiser
+        # after an lbfgs fit, its feature names...), and values assigned to
+        # attributes derived from the state (n_layers_, out_activation_).
+        for name in (*_FITTED_ATTRIBUTES, "n_layers_", "out_activation_",
+                     "_assigned_layers"):
+            if name not in fitted:
+                self.__dict__.pop(name, None)
 
     @property
     def coefs_(self):
         """list of ndarray: ``coefs_[i]`` is the (fan_in, fan_out) weight
         matrix of layer i, a view into the model's flat parameter vector;
-        ``coefs_[i] = W`` copies W into the model."""
-        self._check_fitted()
-        return LayerList(self._layout.coefs(self._params))
+        ``coefs_[i] = W`` copies W into the model (same shape, finite).
+        Before the first fit, a list assigned here is the start of the next
+        partial_fit or warm-started fit, as in scikit-learn."""
+        state = self._published()
+        if state is None:
+            return self._assigned("coefs")
+        return LayerList(state.layout.coefs(state.params))
 
     @coefs_.setter
     def coefs_(self, layers):
-        self._assign_layers(layers, self.coefs_)
+        self._assign("coefs", layers)
 
     @property
     def intercepts_(self):
         """list of ndarray: ``intercepts_[i]`` is the bias vector of layer i
         (a view, like ``coefs_``)."""
-        self._check_fitted()
-        return LayerList(self._layout.intercepts(self._params))
+        state = self._published()
+        if state is None:
+            return self._assigned("intercepts")
+        return LayerList(state.layout.intercepts(state.params))
 
     @intercepts_.setter
     def intercepts_(self, layers):
-        self._assign_layers(layers, self.intercepts_)
+        self._assign("intercepts", layers)
 
-    @staticmethod
-    def _assign_layers(layers, views):
+    def _assigned(self, kind):
+        layers = self.__dict__.get("_assigned_layers", {}).get(kind)
+        if layers is None:
+            self._check_fitted()
+        return layers
+
+    def _assign(self, kind, layers):
+        state = self._published()
+        if state is None:
+            self.__dict__.setdefault("_assigned_layers", {})[kind] = list(layers)
+            return
+        views = LayerList(getattr(state.layout, kind)(state.params))
         if len(layers) != len(views):
             raise ValueError(f"expected {len(views)} layers; got {len(layers)}.")
         for i, layer in enumerate(layers):
             views[i] = layer
 
-    @property
-    def n_layers_(self):
-        """int: number of layers, input and output included."""
-        self._check_fitted()
-        return len(self._layout.layer_units)
+    n_layers_ = _FittedAttribute(lambda state: len(state.layout.layer_units),
+                                 "int: number of layers, input and output included.")
+    out_activation_ = _FittedAttribute(lambda state: state.output,
+                                       "str: the output layer's activation, fixed by "
+                                       "the loss.")
 
-    def _initialize(self, layer_units, dtype, rng):
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        """fit and partial_fit: train a private copy, publish it."""
+        self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
+        self._check_checkpoint_target()
+        published = self._published()
+        assigned = self.__dict__.get("_assigned_layers", {})
+        has_weights = published is not None or {"coefs", "intercepts"} <= set(assigned)
+        first_pass = not has_weights or (not self.warm_start and not incremental)
+        run = self._training_run(first_pass)
+        run._train(X, y, sample_weight, incremental, first_pass, classes, published,
+                   None if first_pass or published is not None else assigned)
+        self._publish(run)
+        return self
+
+    def _validate_X(self, X, dtype, state=None):
+        """X as the kernels take it: float32/float64 of `dtype`, C-ordered
+        (sparse input of any format: a CSR matrix, see check_csr), finite,
+        with the fitted state's number of features and checked column names
+        (without a state: the start of a fit from scratch, which records the
+        names).  The one place X is validated."""
+        if state is None:
+            self._reset_feature_names(X)
+        else:
+            check_feature_names(state.feature_names, X, type(self).__name__)
+        X = kernel_input(X, dtype)
+        if state is not None:
+            check_n_features(X, state.n_features, type(self).__name__)
+        return X
+
+    def _train(self, X, y, sample_weight, incremental, first_pass, classes, published,
+               assigned):
+        """The body of a fit, run on the private copy (see _training_run)."""
+        if first_pass or published is None:
+            X = self._validate_X(X, float_dtype_of(X))
+        else:
+            X = self._validate_X(X, published.dtype, published)
+        warn_column_vector(y)
+        y = as_label_array(y) if self._is_classifier else _as_array(y, "y")
+        check_consistent_length(X, y)
+        Y = self._prepare_targets(y, X.dtype, first_pass, incremental, classes)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        class_scale = self._class_scale(Y, incremental)
+        rng = check_random_state(self.random_state)
+        layer_units = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
+        if first_pass or assigned is not None:
+            self._initialize(layer_units, X.dtype, rng, assigned)
+        elif self._layout.layer_units[1:-1] != tuple(layer_units[1:-1]):
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted "
+                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
+                "partial_fit need the same architecture.")
+        # From scratch, a first epoch that diverges leaves no trained weights.
+        from_scratch = first_pass and assigned is None
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight, class_scale, from_scratch)
+        else:
+            self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng,
+                                 from_scratch)
+
+    def _initialize(self, layer_units, dtype, rng, assigned=None):
         """Fresh weights with scikit-learn's Glorot-uniform draws, in the same
-        order from the same RandomState, so a seed gives the same start."""
+        order from the same RandomState, so a seed gives the same start; or
+        the layers a user assigned to coefs_ and intercepts_ before the first
+        fit (checked against the data's shapes)."""
         n_params = sum(a * b + b for a, b in zip(layer_units[:-1], layer_units[1:]))
         if n_params > _MAX_PARAMS:
             raise ValueError(
@@ -187,18 +507,29 @@ class _BaseMLP(ParamsMixin):
                 f"{n_params:,} parameters; fnn supports at most {_MAX_PARAMS:,}.")
         self._layout = Layout(layer_units)
         self._params = np.empty(self._layout.n_params, dtype=dtype)
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        for W, b in zip(self._layout.coefs(self._params),
-                        self._layout.intercepts(self._params)):
-            fan_in, fan_out = W.shape
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
-            b[...] = rng.uniform(-bound, bound, fan_out)
+        coefs = self._layout.coefs(self._params)
+        intercepts = self._layout.intercepts(self._params)
+        if assigned is not None:
+            for kind, views in (("coefs", coefs), ("intercepts", intercepts)):
+                self._copy_assigned(kind, assigned[kind], views)
+        else:
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            for W, b in zip(coefs, intercepts):
+                fan_in, fan_out = W.shape
+                bound = np.sqrt(factor / (fan_in + fan_out))
+                W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+                b[...] = rng.uniform(-bound, bound, fan_out)
+        self.n_features_in_ = layer_units[0]
+        self.n_outputs_ = layer_units[-1]
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
         self._best_params = self._params.copy()
+        self.__dict__.pop("_optimizer", None)
+        self._reset_validation_record()
+
+    def _reset_validation_record(self):
         if self.early_stopping:
             self.validation_scores_ = []
             self.validation_loss_curve_ = []
@@ -210,89 +541,110 @@ class _BaseMLP(ParamsMixin):
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
-    # ------------------------------------------------------------------
-    # Training
-    # ------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, incremental):
-        self._validate_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None.")
-        first_pass = "_params" not in self.__dict__ or (
-            not self.warm_start and not incremental)
-        dtype = float_dtype_of(X) if first_pass else self._params.dtype
-        X = check_array(X, dtype=dtype)
-        if not first_pass:
-            check_n_features(X, self.n_features_in_, type(self).__name__)
-        check_consistent_length(X, as_label_array(y) if self._is_classifier else
-                                _as_array(y, "y"))
-        Y = self._prepare_targets(y, X.dtype, first_pass, incremental)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        class_scale = self._class_scale(Y, incremental)
-        rng = check_random_state(self.random_state)
-        if first_pass:
-            self.n_features_in_ = X.shape[1]
-            self.n_outputs_ = Y.shape[1]
-            self._initialize([X.shape[1], *self._hidden_sizes(), Y.shape[1]],
-                             X.dtype, rng)
-        elif self._layout.layer_units[1:-1] != tuple(self._hidden_sizes()):
-            raise ValueError(
-                "hidden_layer_sizes changed since the model was fitted "
-                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
-                "partial_fit need the same architecture.")
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight, class_scale)
-        else:
-            self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng)
-        return self
+    def _copy_assigned(self, kind, layers, views):
+        """Copy the layers a user assigned to `kind`_ (coefs or intercepts)
+        into the new parameter vector, or say how they disagree with the
+        network the data and hidden_layer_sizes call for."""
+        units = list(self._layout.layer_units)
+        if len(layers) != len(views):
+            raise ValueError(f"{kind}_ was assigned {len(layers)} layers; the network "
+                             f"{units} has {len(views)}.")
+        for i, (layer, view) in enumerate(zip(layers, views)):
+            layer = np.asarray(layer)
+            if layer.shape != view.shape:
+                raise ValueError(
+                    f"{kind}_[{i}] has shape {layer.shape}; the network {units} "
+                    f"(n_features, hidden_layer_sizes, n_outputs) needs {view.shape}.")
+            if layer.dtype.kind not in "biuf" or not np.isfinite(layer).all():
+                raise ValueError(f"{kind}_[{i}] must contain finite numbers.")
+            view[...] = layer
 
-    def _fit_lbfgs(self, X, Y, sample_weight, class_scale):
+    def _fit_lbfgs(self, X, Y, sample_weight, class_scale, from_scratch):
         """Full-batch L-BFGS-B (SciPy) on the objective and gradient the
-        compiled core computes over all of X, as scikit-learn's 'lbfgs'."""
+        compiled core computes over all of X, as scikit-learn's 'lbfgs'.
+
+        Ctrl-C keeps the last accepted iterate (with a warning), as does an
+        objective that turns non-finite (unless no iteration of a fit from
+        scratch finished: see _refuse_untrained)."""
         import scipy.optimize
 
         loss_code, out_name = LOSSES[self._loss_name]
         sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
         grad = np.empty_like(self._params)
-        start = self._params.copy()
+        start = self._restore_point()
+        first = []
+
+        loss_gradient, X_args = _kernel("loss_gradient", X)
 
         def objective(flat):
             self._params[...] = flat  # SciPy works in float64; the model may not
-            value = _minibatch.loss_gradient(
-                X, Y, sw, self._layout.table, self._params, grad,
+            value = loss_gradient(
+                *X_args, Y, sw, self._layout.table, self._params, grad,
                 HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
                 loss_code, float(self.alpha), class_scale)
+            if not first:
+                first.append(value)
             return value, grad.astype(np.float64)
 
         losses = []
+        accepted = np.empty(self._params.shape, dtype=np.float64)
 
         def record(intermediate_result):
             losses.append(float(intermediate_result.fun))
+            accepted[...] = intermediate_result.x
+
+        def keep_accepted():
+            self._params[...] = accepted if losses else start[0]
 
         # SciPy's own BLAS calls on the parameter vector need the same pin
         # as ours, or n_jobs=1 would still depend on the caller's BLAS threads.
-        with blas_threads(None if self.n_jobs is None else effective_n_jobs(self.n_jobs)):
-            result = scipy.optimize.minimize(
-                objective, self._params.astype(np.float64), method="L-BFGS-B",
-                jac=True, callback=record,
-                options={"maxfun": self.max_fun, "maxiter": self.max_iter,
-                         "gtol": self.tol})
+        try:
+            with blas_threads(None if self.n_jobs is None
+                              else effective_n_jobs(self.n_jobs)):
+                result = scipy.optimize.minimize(
+                    objective, self._params.astype(np.float64), method="L-BFGS-B",
+                    jac=True, callback=record,
+                    options={"maxfun": self.max_fun, "maxiter": self.max_iter,
+                             "gtol": self.tol})
+        except KeyboardInterrupt:
+            keep_accepted()
+            self.n_iter_ = len(losses)
+            self.loss_ = losses[-1] if losses else (first[0] if first else np.nan)
+            self.loss_curve_.extend(losses)
+            self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+            warnings.warn("Training interrupted by user.")
+            self._ensure_finite_outputs(X, start, "the last L-BFGS iteration")
+            return
         if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
-            self._params[...] = start
-            raise ValueError("L-BFGS produced a non-finite loss; the weights were "
-                             "restored. Scale the input features or increase alpha.")
+            if from_scratch and not losses:
+                self._refuse_untrained("L-BFGS iteration 1")
+            keep_accepted()
+            self.n_iter_ = len(losses) + 1
+            self.loss_curve_.extend([*losses, float("nan")])
+            self.loss_ = losses[-1] if losses else (first[0] if first else np.nan)
+            self.best_loss_ = min(losses, default=self.loss_)
+            warnings.warn(
+                f"Training diverged in L-BFGS iteration {self.n_iter_}: the loss became "
+                f"non-finite. The weights of iteration {len(losses)} were kept and "
+                "training stopped. Scale the input features or increase alpha.",
+                interoperable(ConvergenceWarning))
+            self._ensure_finite_outputs(X, start, f"L-BFGS iteration {self.n_iter_}")
+            return
         self._params[...] = result.x
-        self._check_outputs_finite(X, (start, [], 0))
+        self._ensure_finite_outputs(X, start, "the L-BFGS iterations")
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
         self.loss_curve_.extend(losses or [self.loss_])
         self.best_loss_ = min(self.loss_curve_)
         if result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                f"(status={result.status}): {result.message}. Increase the number of "
-                "iterations (max_iter) or scale the data.",
-                interoperable(ConvergenceWarning))
+            message = (f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
+                       f"(status={result.status}):\n{result.message}\n")
+            if self.n_iter_ == self.max_iter:
+                message += ("\nIncrease the number of iterations to improve the "
+                            f"convergence (max_iter={self.max_iter}).")
+            message += ("\nYou might also want to scale the data as shown in:\n"
+                        "    https://scikit-learn.org/stable/modules/preprocessing.html")
+            warnings.warn(message, interoperable(ConvergenceWarning))
 
     def _class_scale(self, Y, incremental):
         """Per-example multipliers of loss and gradient (class_weight), or
@@ -302,15 +654,25 @@ class _BaseMLP(ParamsMixin):
     def _split_validation(self, Y, rng):
         """Indices of the training and validation rows: validation_fraction of
         the data held out, stratified by class for single-output classifiers.
-        Indices, not copies, so the training data is never duplicated."""
+        Indices, not copies, so the training data is never duplicated.
+        Refused as scikit-learn's train_test_split refuses it."""
         n = Y.shape[0]
         n_val = int(np.ceil(self.validation_fraction * n))
+        if self.validation_fraction == 0:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} should be either "
+                f"positive and smaller than the number of samples {n} or a float in "
+                "the (0, 1) range; early_stopping needs a validation set.")
+        stratify = (self._is_classifier
+                    and self._label_binarizer.y_type_ != "multilabel-indicator")
+        if stratify:
+            labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
+            self._check_stratifiable(Y, labels, n - n_val, n_val)
         if n_val < 2 or n - n_val < 1:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset.")
-        if self._is_classifier and self._label_binarizer.y_type_ != "multilabel-indicator":
-            labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
+        if stratify:
             val = []
             for c in np.unique(labels):
                 members = rng.permutation(np.flatnonzero(labels == c))
@@ -321,23 +683,52 @@ class _BaseMLP(ParamsMixin):
         train = np.setdiff1d(np.arange(n), val)
         return train.astype(np.intp), np.sort(val)
 
-    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng):
+    def _check_stratifiable(self, Y, labels, n_train, n_val):
+        """scikit-learn's refusals of a stratified split, in its words (it
+        names a class by its row of the target matrix, e.g. 'True' for the
+        positive class of a binary target; the label follows)."""
+        present, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            few = present[counts < 2]
+            rows = [" ".join(Y[np.flatnonzero(labels == c)[0]].astype(bool).astype(str))
+                    for c in few]
+            raise ValueError(
+                "The least populated classes in y have only 1 member, which is too "
+                "few. The minimum number of groups for any class cannot be less than "
+                f"2. Classes with too few members are: {rows} (labels "
+                f"{self._label_binarizer.classes_[few].tolist()}).")
+        if n_train < len(present):
+            raise ValueError(f"The train_size = {n_train} should be greater or equal to "
+                             f"the number of classes = {len(present)}")
+        if n_val < len(present):
+            raise ValueError(f"The test_size = {n_val} should be greater or equal to "
+                             f"the number of classes = {len(present)}")
+
+    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng,
+                        from_scratch):
         if not incremental or "_optimizer" not in self.__dict__:
             self._optimizer = make_optimizer(self, self._layout.n_params,
                                              self._params.dtype)
+        else:
+            self._check_optimizer()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
         if early_stopping:
+            if self.validation_scores_ is None:  # warm start of a model fitted without
+                self._reset_validation_record()
             train, val = self._split_validation(Y, rng)
-            X_val, y_val = X[val], self._targets_to_output(Y[val])
+            # Dense X: its validation rows copied once; CSR X: the kernel
+            # reads them in place (rows=), X's nonzeros are not copied.
+            X_val, val_rows = (X, val) if is_sparse(X) else (X[val], None)
+            y_val = self._targets_to_output(Y[val])
             sw_val = None if sample_weight is None else sample_weight[val]
         else:
             train = np.arange(X.shape[0], dtype=np.intp)
         n_samples = len(train)
         batch_size = self._batch_size_for(n_samples)
         order = train
-        snapshot = None
+        restore_point = None
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
         max_epochs = 1 if incremental else self.max_iter
         progress = EpochProgress(self.verbose, max_epochs, type(self).__name__)
@@ -348,10 +739,17 @@ class _BaseMLP(ParamsMixin):
                     perm = np.arange(n_samples)
                     rng.shuffle(perm)
                     order = order[perm]
-                snapshot = self._snapshot()
-                loss = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                       batch_size, snapshot)
-                validation = (X_val, Y[val], y_val, sw_val) if early_stopping else None
+                restore_point = self._restore_point()
+                loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
+                                                 batch_size, restore_point)
+                if diverged:
+                    if from_scratch and self.n_iter_ == 0 and not early_stopping:
+                        self._refuse_untrained("epoch 1")
+                    self._record_divergence(progress, early_stopping)
+                    restore_point = None  # already restored
+                    break
+                validation = ((X_val, val_rows, Y[val], y_val, sw_val)
+                              if early_stopping else None)
                 if self._end_epoch(loss, n_samples, progress, validation):
                     break
                 if incremental:
@@ -367,8 +765,25 @@ class _BaseMLP(ParamsMixin):
             progress.close()
         if early_stopping:
             self._params[...] = self._best_params
-        if snapshot is not None:
-            self._check_outputs_finite(X, snapshot)
+        if restore_point is not None:
+            self._ensure_finite_outputs(X, restore_point, f"epoch {self.n_iter_}")
+        elif self.n_iter_:
+            self._ensure_finite_outputs(X, self._restore_point(), f"epoch {self.n_iter_}")
+
+    def _check_optimizer(self):
+        """The optimiser partial_fit continues with must have the state
+        vectors its update rule reads, of the network's size and dtype: the
+        step kernels trust them."""
+        opt, n = self._optimizer, self._layout.n_params
+        sizes = {_SGD: (0, 0), _MOMENTUM: (n, 0), _NESTEROV: (n, 0), _ADAM: (n, n)}
+        state = getattr(opt, "state", None)
+        if (getattr(opt, "kind", None) not in sizes or len(state) != 2 or any(
+                not isinstance(s, np.ndarray) or s.shape != (size,)
+                or s.dtype != self._params.dtype or not s.flags.c_contiguous
+                for s, size in zip(state, sizes[opt.kind]))):
+            raise ValueError("the optimiser state does not match the network "
+                             f"{list(self._layout.layer_units)}; fit the model again "
+                             "(warm_start=False) to start a new one.")
 
     def _batch_size_for(self, n_samples):
         """batch_size resolved for n_samples training examples, as
@@ -376,27 +791,27 @@ class _BaseMLP(ParamsMixin):
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
-            warnings.warn(f"batch_size={self.batch_size} is larger than the "
-                          f"{n_samples} samples; using {n_samples}.")
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It "
+                          "is going to be clipped")
         return int(np.clip(self.batch_size, 1, n_samples))
 
     def _end_epoch(self, loss, n_seen, progress, validation=None, unit="epochs"):
         """Bookkeeping after a pass over the data that trained on n_seen
         examples with mean loss `loss`: counters, curves, validation score
-        (validation = (X_val, Y_val, y_val, sample_weight_val) when early
-        stopping), progress, learning-rate schedule, checkpoint and the
+        (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
+        when early stopping: see _record_validation), progress, learning-rate schedule, checkpoint and the
         stopping rules.  Returns True when training should stop.  Shared by
         fit/partial_fit and fnn.distributed, whose passes are rounds."""
         self.loss_ = loss
         self.n_iter_ += 1
         self.t_ += n_seen
         self.loss_curve_.append(loss)
+        progress.iteration(self.n_iter_, loss, n_seen)
         if validation is not None:
             self._record_validation(*validation)
+            progress.validation_score(self.validation_scores_[-1])
         else:
             self._record_training_loss()
-        progress.epoch_done(self.n_iter_, loss, n_seen,
-                            None if validation is None else self.validation_scores_[-1])
         self._optimizer.iteration_ends(self.t_)
         self._checkpoint()
         if self._no_improvement_count > self.n_iter_no_change:
@@ -410,6 +825,34 @@ class _BaseMLP(ParamsMixin):
             self._no_improvement_count = 0
         return False
 
+    def _record_divergence(self, progress, early_stopping):
+        """An epoch whose loss turned non-finite: its weights are already
+        undone; the curves record NaN for it, as scikit-learn's do, and
+        training stops with a warning that names it."""
+        self.n_iter_ += 1
+        self.loss_curve_.append(float("nan"))
+        progress.iteration(self.n_iter_, float("nan"), 0)
+        if early_stopping:
+            self.validation_scores_.append(float("nan"))
+            self.validation_loss_curve_.append(float("nan"))
+            progress.validation_score(float("nan"))
+        warnings.warn(
+            f"Training diverged in epoch {self.n_iter_}: the loss became non-finite. "
+            "The weights of the last finished epoch were kept and training stopped. "
+            f"Try a smaller learning_rate_init (now {self.learning_rate_init}) or "
+            "scale the input features.", interoperable(ConvergenceWarning))
+
+    def _refuse_untrained(self, what):
+        """A fit from scratch whose first epoch diverged has no finished
+        epoch's weights to keep, only its random start: it raises, as
+        scikit-learn's does (with early stopping, both keep the start, the
+        best weights validated so far)."""
+        raise ValueError(
+            f"{_NON_FINITE} (Training diverged in {what} of a fit from scratch: the "
+            "loss became non-finite before any epoch finished, so no trained weights "
+            f"exist. Try a smaller learning_rate_init (now {self.learning_rate_init}) "
+            "or scale the input features.)")
+
     def _checkpoint(self):
         """Save the model to checkpoint_path every checkpoint_every epochs
         (counted over the model's life, as loss_curve_ is), atomically: a
@@ -418,24 +861,39 @@ class _BaseMLP(ParamsMixin):
                 len(self.loss_curve_) % self.checkpoint_every == 0:
             self.save(self.checkpoint_path)
 
-    def _snapshot(self):
-        opt = self._optimizer
+    def _restore_point(self):
+        """What _restore needs to undo the next epoch: the parameters and the
+        optimiser's state and step count."""
+        opt = self.__dict__.get("_optimizer")
+        if opt is None:
+            return self._params.copy(), [], 0
         return self._params.copy(), [s.copy() for s in opt.state], opt.n_updates
 
-    def _check_outputs_finite(self, X, snapshot):
+    def _ensure_finite_outputs(self, X, restore_point, what):
         """The divergence check inside the epoch sees each update's effect
         only at the next example, so the last updates of a call are checked
-        here, on the training data: if the network's outputs are not all
-        finite (e.g. float32 overflow), the weights from before the last
-        epoch come back and fit raises."""
-        if self._outputs_bounded(X) or np.isfinite(self._forward(X)).all():
+        here, on the training data.  If the network's outputs are not all
+        finite (e.g. float32 overflow), the weights from before `what` come
+        back with a warning; if even those overflow, no weights of this fit
+        are usable and fit raises."""
+        if self._outputs_finite(X):
             return
-        self._restore(snapshot)
+        self._restore(restore_point)
+        if self._outputs_finite(X):
+            warnings.warn(
+                f"Training diverged in {what}: the network's outputs on the training "
+                "data are not finite (overflow). The weights from before it were kept. "
+                "Scale the input features or try a smaller learning_rate_init (now "
+                f"{self.learning_rate_init}).", interoperable(ConvergenceWarning))
+            return
         raise ValueError(
-            "Training diverged: after the last epoch the network's outputs on the "
-            "training data are not finite (overflow). The weights from before that "
-            "epoch were kept. Scale the input features or try a smaller "
-            f"learning_rate_init (now {self.learning_rate_init}).")
+            f"{_NON_FINITE} (Training diverged: the network's outputs on the training "
+            "data are not finite, even with the weights from before the last epoch; "
+            "fnn keeps no non-finite weights, and this fit's are unusable.)")
+
+    def _outputs_finite(self, X):
+        return self._outputs_bounded(X) or np.isfinite(
+            self._forward(self._training_state(), X, self._train_threads())).all()
 
     def _outputs_bounded(self, X):
         """Whether every output of the network on X is surely finite, by a
@@ -443,26 +901,35 @@ class _BaseMLP(ParamsMixin):
         of a forward pass (which took a fifth of a one-epoch fit): a layer's
         pre-activations satisfy |z| <= ||a||_1 max|W| + max|b|, its input's
         ||a||_1 is at most n_features max|x| for the first layer, and after
-        a logistic or tanh layer at most its width.  Far below overflow, as
-        for any sane model, the bound answers; near it, or with non-finite
-        weights, it does not, and the caller runs the network."""
+        a logistic or tanh layer at most its width.  The exp output
+        overflows above log(max float).  Far below overflow, as for any sane
+        model, the bound answers; near it, or with non-finite weights, it
+        does not, and the caller runs the network."""
         limit = float(np.finfo(X.dtype).max) / 4
         bounded = self.activation in ("logistic", "tanh")
-        norm_1 = X.shape[1] * max(float(X.max()), -float(X.min()))
-        for W, b in zip(self.coefs_, self.intercepts_):
+        exp_output = LOSSES[self._loss_name][1] == "exp"
+        if is_sparse(X):  # a row has at most its stored values nonzero
+            width = int((X.indptr[1:] - X.indptr[:-1]).max())
+            values = X.data if X.nnz else np.zeros(1, X.dtype)
+        else:
+            width, values = X.shape[1], X
+        norm_1 = width * max(float(values.max()), -float(values.min()))
+        coefs = self._layout.coefs(self._params)
+        intercepts = self._layout.intercepts(self._params)
+        for last, W, b in zip(range(len(coefs) - 1, -1, -1), coefs, intercepts):
             z = norm_1 * float(np.abs(W).max()) + float(np.abs(b).max())
-            if not z < limit:
+            if not z < (np.log(limit) if exp_output and last == 0 else limit):
                 return False
             norm_1 = W.shape[1] * (1.0 if bounded else z)
         return True
 
-    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size, snapshot):
-        """One pass over the rows of X in `order`; returns the epoch's mean
-        loss over those rows.
+    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size,
+                   restore_point):
+        """One pass over the rows of X in `order`: (mean loss over those
+        rows, whether the epoch diverged).
 
-        `snapshot` holds the parameters and optimiser state from before the
-        epoch: if the loss turns non-finite the epoch is undone and a
-        ValueError names it.
+        If the loss turns non-finite, the epoch is undone from
+        `restore_point` (the parameters and optimiser state from before it).
         """
         opt = self._optimizer
         hidden = HIDDEN_ACTIVATIONS[self.activation]
@@ -483,39 +950,41 @@ class _BaseMLP(ParamsMixin):
                     # The per-example kernel takes positive weights only; a
                     # zero-weight example changes nothing, as a skipped one.
                     order = order[sample_weight[order] > 0]
-                loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
-                    X, Y, sw, order, **common, n_threads=self._per_example_threads())
+                sgd_epoch, X_args = _kernel("sgd", X)
+                loss_sum, opt.n_updates, diverged = sgd_epoch(
+                    *X_args, Y, sw, order, **common,
+                    n_threads=self._per_example_threads())
             else:
                 # Our threads split each batch; BLAS runs one thread in each.
+                minibatch_epoch, X_args = _kernel("minibatch", X)
                 with blas_threads(1):
-                    loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
-                        X, Y, sw, order, batch_size, **common,
-                        n_threads=effective_n_jobs(self.n_jobs))
+                    loss_sum, opt.n_updates, diverged = minibatch_epoch(
+                        *X_args, Y, sw, order, batch_size, **common,
+                        n_threads=self._train_threads())
         except BaseException as exc:
             # Ctrl-C (or another signal handler's exception): the kernel
             # stopped after a complete update.  Keep its weights, and count its
             # updates, unless the weights are not finite.
             if not np.isfinite(self._params).all():
-                self._restore(snapshot)
+                self._restore(restore_point)
             elif hasattr(exc, "fnn_n_updates"):
                 opt.n_updates = exc.fnn_n_updates
             raise
         if diverged or not np.isfinite(self._params).all():
-            self._restore(snapshot)
-            raise ValueError(
-                f"Training diverged in epoch {self.n_iter_ + 1}: the loss became "
-                "non-finite. The weights of the last finished epoch were kept. "
-                f"Try a smaller learning_rate_init (now {self.learning_rate_init}) "
-                "or scale the input features.")
-        return loss_sum / n_rows
+            self._restore(restore_point)
+            return float("nan"), True
+        return loss_sum / n_rows, False
 
-    def _restore(self, snapshot):
-        params, states, n_updates = snapshot
+    def _restore(self, restore_point):
+        params, states, n_updates = restore_point
         self._params[...] = params
-        if "_optimizer" in self.__dict__:
+        if "_optimizer" in self.__dict__ and states:
             for state, saved in zip(self._optimizer.state, states):
                 state[...] = saved
             self._optimizer.n_updates = n_updates
+
+    def _train_threads(self):
+        return effective_n_jobs(self.n_jobs)
 
     def _per_example_threads(self):
         """Threads for the per-example loop.  More than one runs local SGD,
@@ -532,9 +1001,15 @@ class _BaseMLP(ParamsMixin):
         if self.loss_curve_[-1] < self.best_loss_:
             self.best_loss_ = self.loss_curve_[-1]
 
-    def _record_validation(self, X_val, Y_val, y_val, sw_val):
-        P = self._forward(X_val)
-        score = self._score_outputs(P, y_val, sw_val)
+    def _record_validation(self, X_val, rows_val, Y_val, y_val, sw_val):
+        """Score the network on the validation rows: X_val[rows_val], or all
+        of X_val when rows_val is None."""
+        P = self._forward(self._training_state(), X_val, self._train_threads(),
+                          rows_val)
+        if np.isfinite(P).all():
+            score = self._score_outputs(P, y_val, sw_val)
+        else:  # as scikit-learn scores outputs that overflowed
+            score = float("nan")
         self.validation_scores_.append(score)
         per_example = np.empty(len(P))
         _losses.loss_per_example(LOSSES[self._loss_name][0], Y_val, P, per_example)
@@ -550,37 +1025,58 @@ class _BaseMLP(ParamsMixin):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _forward(self, X):
-        """Network output for validated X of the parameters' dtype."""
-        out = np.empty((X.shape[0], self.n_outputs_), dtype=self._params.dtype)
+    def _forward(self, state, X, n_threads, rows=None):
+        """The network's outputs on X (validated for `state`), or on its
+        rows `rows` (intp indices; read in place from a CSR matrix): the one
+        place a prediction reaches the compiled core."""
+        forward, X_args = _kernel("forward", X)
+        extra = {}
+        if rows is not None:
+            rows = np.ascontiguousarray(rows, dtype=np.intp)
+            if is_sparse(X):
+                extra["rows"] = rows
+            else:
+                X_args = (np.ascontiguousarray(X[rows]),)
+        n_rows = X.shape[0] if rows is None else len(rows)
+        out = np.empty((n_rows, state.n_outputs), dtype=state.dtype)
         # Our threads split the rows; BLAS runs one thread in each.
         with blas_threads(1):
-            _forward.forward(X, self._layout.table, self._params,
-                             HIDDEN_ACTIVATIONS[self.activation],
-                             ACTIVATIONS[self.out_activation_], out,
-                             n_threads=effective_n_jobs(self.n_jobs))
+            forward(*X_args, state.layout.table, state.params,
+                    HIDDEN_ACTIVATIONS[state.hidden], ACTIVATIONS[state.output],
+                    out, n_threads=n_threads, **extra)
         return out
 
-    def _validated_forward(self, X):
-        self._check_fitted()
-        X = check_array(X, dtype=self._params.dtype)
-        check_n_features(X, self.n_features_in_, type(self).__name__)
-        return self._forward(X)
+    def _predict_outputs(self, X):
+        """(the fitted state, the network's outputs on X), from one read of
+        the state."""
+        state = self._state()
+        X = self._validate_X(X, state.dtype, state)
+        return state, self._forward(state, X, self._threads())
 
-    @property
-    def out_activation_(self):
-        """str: the output layer's activation, fixed by the loss."""
-        self._check_fitted()
-        return LOSSES[self._loss_name][1]
+
+_THREAD_SAFETY = """
+    Thread safety: a fitted model can predict from any number of threads
+    while another thread fits it again (fit, partial_fit, warm start):
+    every call computes with one consistent model, the one before that fit
+    or the one after it, never a mixture.  A fit trains a private copy and
+    publishes its result in one step when it ends (also after Ctrl-C or a
+    divergence); two fits of one estimator run one after the other.  The
+    kernels read only that published state: assigning a fitted attribute
+    (``n_outputs_``, ``n_features_in_``, ``classes_``...) changes nothing they
+    compute with, and ``coefs_[i] = W`` is refused unless W has the layer's
+    shape and finite values.
+"""
 
 
 class MLPClassifier(_BaseMLP):
     """Multi-layer perceptron classifier, trained by fnn's compiled core.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
-    parameters, defaults, update rules and fitted attributes.  Binary targets
-    get one sigmoid output and log-loss, multiclass targets a softmax output
-    and cross-entropy, multilabel (2-D 0/1) targets one sigmoid per label.
+    parameters, defaults, update rules, fitted attributes and messages.
+    Binary targets get one sigmoid output and log-loss, multiclass targets a
+    softmax output and cross-entropy, multilabel (2-D 0/1) targets one
+    sigmoid per label.  A target with a single class trains one sigmoid
+    towards 0 and always predicts that class, as scikit-learn does.
 
     Parameters
     ----------
@@ -590,9 +1086,10 @@ class MLPClassifier(_BaseMLP):
         Hidden-layer activation.
     solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
         'lbfgs' minimises the full-batch loss with scipy's L-BFGS-B, as
-        scikit-learn's does.
+        scikit-learn's does; ``partial_fit`` exists only for 'sgd' and
+        'adam'.
     alpha : float, default=1e-4
-        L2 penalty strength.
+        L2 penalty strength (finite).
     batch_size : int or 'auto', default='auto'
         'auto' is min(200, n_samples).  1 selects the per-example path.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
@@ -601,13 +1098,17 @@ class MLPClassifier(_BaseMLP):
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
     max_iter : int, default=200
-        Maximum number of epochs.
+        Maximum number of epochs (L-BFGS: iterations).
     shuffle : bool, default=True
         Shuffle the samples each epoch.
     random_state : int, RandomState or None, default=None
         Seeds initial weights, shuffling and the validation split.
     tol : float, default=1e-4
-    verbose : bool, default=False
+    verbose : bool or int, default=False
+        1 or True: scikit-learn's progress lines on stdout (``Iteration N,
+        loss = ...``, ``Validation score: ...``, why training stopped).
+        2 or more: also a progress bar on stderr (tqdm) with the loss,
+        examples/s and validation score.
     warm_start : bool, default=False
         Start from the previous fit's weights.
     momentum : float, default=0.9
@@ -618,19 +1119,21 @@ class MLPClassifier(_BaseMLP):
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, defaults 0.9, 0.999, 1e-8
         Adam's parameters.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        np.inf never stops early.
     max_fun : int, default=15000
         Most loss evaluations of the 'lbfgs' solver.
     n_jobs : int or None, default=None
-        Threads for training and prediction.  None or -1: all cores this
-        process may use; 1: one thread.  Mini-batches split each batch's rows
-        across that many threads, which changes only the order of the batch
-        sums.  The per-example path (batch_size=1) uses one thread unless
-        n_jobs is given explicitly; it then runs local SGD: every thread
-        trains its own copy of the weights on its share of the examples and
-        the copies' changes are added up every 32 examples per thread.  That
-        learns as well as one thread (bench/test_threads.py) and gives the
-        same weights for the same n_jobs, but not one thread's weights.
+        Threads for training and prediction, at most 1024.  None or -1: all
+        cores this process may use; 1: one thread.  Mini-batches split each
+        batch's rows across that many threads, which changes only the order
+        of the batch sums.  The per-example path (batch_size=1) uses one
+        thread unless n_jobs is given explicitly; it then runs local SGD:
+        every thread trains its own copy of the weights on its share of the
+        examples and the copies' changes are added up every 32 examples per
+        thread.  That learns as well as one thread (bench/test_threads.py)
+        and gives the same weights for the same n_jobs, but not one thread's
+        weights.
     class_weight : None, 'balanced' or dict, default=None
         Multiplies each example's loss and gradient by its class's weight
         ('balanced': n_samples / (n_classes * count of the class)).  Unlike
@@ -640,24 +1143,40 @@ class MLPClassifier(_BaseMLP):
     checkpoint_path : str, path-like or None, default=None
         Save the model there (fnn's model format, written atomically) every
         ``checkpoint_every`` epochs; ``fnn.load`` it and fit with
-        ``warm_start=True`` to resume.
+        ``warm_start=True`` to resume.  Checked before training: its folder
+        must exist and accept files, and an existing file there must be an
+        fnn model file (a checkpoint never replaces anything else).
     checkpoint_every : int, default=1
 
     Attributes
     ----------
     classes_, coefs_, intercepts_, n_iter_, loss_, loss_curve_, best_loss_,
     validation_scores_, best_validation_score_, t_, n_features_in_,
-    n_layers_, n_outputs_, out_activation_ : as in scikit-learn.
+    feature_names_in_, n_layers_, n_outputs_, out_activation_ : as in
+    scikit-learn.
     validation_loss_curve_ : list of float or None
         With early_stopping, the loss on the validation set after each epoch
         (mean over its examples, without the L2 term).
-    """
+
+    Notes
+    -----
+    Divergence: when an epoch's loss turns non-finite, its updates are
+    undone, ``loss_curve_`` (and ``validation_scores_``) get NaN for it as
+    scikit-learn's curves do, training stops and a ConvergenceWarning names
+    the epoch; the model keeps the weights of the last finished epoch and
+    never has NaN weights.  fit raises only when no weights of the fit give
+    finite outputs on the training data (scikit-learn's "Solver produced
+    non-finite parameter weights").
+    """ + _THREAD_SAFETY
 
     _is_classifier = True
     _estimator_type = "classifier"
+    _parameter_constraints = {**_BaseMLP._parameter_constraints,
+                              "class_weight": [None, Options(("balanced",)), "dict"]}
 
     def __sklearn_tags__(self):
-        return sklearn_tags("classifier", multi_output=True, multi_label=True)
+        return sklearn_tags("classifier", multi_output=True, multi_label=True,
+                            sparse=True)
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
@@ -686,23 +1205,47 @@ class MLPClassifier(_BaseMLP):
         return ("log_loss" if self._label_binarizer.y_type_ == "multiclass"
                 else "binary_log_loss")
 
-    def _prepare_targets(self, y, dtype, first_pass, incremental):
-        if first_pass and not incremental:
+    def _prepare_targets(self, y, dtype, first_pass, incremental, classes=None):
+        """The target matrix of labels y, with scikit-learn's rules for which
+        call defines the classes and which must keep them."""
+        known = "_label_binarizer" in self.__dict__
+        if incremental and not known:
+            # partial_fit's first call: the classes of every later call.
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to "
+                                 "partial_fit.")
+            binarizer = LabelBinarizer().fit(y if y.ndim == 2 else classes)
+            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
+        elif incremental:
+            known_classes = self._label_binarizer.classes_
+            if classes is not None and not np.array_equal(known_classes,
+                                                          unique_labels(classes)):
+                raise ValueError(f"`classes={classes!r}` is not the same as on last call "
+                                 f"to partial_fit, was: {known_classes!r}")
+            self._check_known_classes(y)
+        elif first_pass or not known:
             binarizer = LabelBinarizer().fit(y)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The classifier needs samples of at least 2 classes; y has "
-                    f"only one class: {binarizer.classes_}.")
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-        elif self.warm_start and not incremental:
-            classes = LabelBinarizer().fit(y).classes_
-            if set(classes) != set(self.classes_):
+            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
+        elif self.warm_start:
+            self._check_known_classes(y)
+        return self._label_binarizer.transform(y, dtype)
+
+    def _check_known_classes(self, y):
+        """Continuing training: with warm_start the same classes as before,
+        otherwise (partial_fit) classes among them."""
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return
+        classes = LabelBinarizer().fit(y).classes_
+        known = self._label_binarizer.classes_
+        if self.warm_start:
+            if set(classes) != set(known):
                 raise ValueError(
                     "warm_start can only be used where `y` has the same classes as "
-                    f"in the previous call to fit. Previously got {self.classes_}, "
-                    f"`y` has {classes}")
-        return self._label_binarizer.transform(y, dtype)
+                    f"in the previous call to fit. Previously got {known}, `y` has "
+                    f"{classes}")
+        elif len(np.setdiff1d(classes, known)):
+            raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` "
+                             f"has {known}. 'y' has {classes}.")
 
     def _targets_to_output(self, Y):
         return self._label_binarizer.inverse_transform(Y)
@@ -716,9 +1259,6 @@ class MLPClassifier(_BaseMLP):
             raise ValueError("class_weight is not supported for multilabel targets.")
         index = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
         if isinstance(cw, str):
-            if cw != "balanced":
-                raise ValueError(f"class_weight must be None, 'balanced' or a dict; "
-                                 f"got {cw!r}.")
             if incremental:
                 raise ValueError(
                     "class_weight='balanced' is not supported for partial_fit: one "
@@ -728,7 +1268,7 @@ class MLPClassifier(_BaseMLP):
             present = counts > 0
             weights = np.zeros(len(counts))
             weights[present] = len(index) / (present.sum() * counts[present])
-        elif isinstance(cw, dict):
+        else:
             unknown = set(cw) - set(binarizer.classes_.tolist())
             if unknown:
                 raise ValueError(f"class_weight has labels that are not classes: "
@@ -738,9 +1278,6 @@ class MLPClassifier(_BaseMLP):
                                dtype=float)
             if not np.all(np.isfinite(weights)) or (weights < 0).any():
                 raise ValueError("class_weight values must be finite and >= 0.")
-        else:
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict; got "
-                             f"{cw!r}.")
         return weights[index].astype(Y.dtype)
 
     def _score_outputs(self, P, y, sample_weight=None):
@@ -753,7 +1290,7 @@ class MLPClassifier(_BaseMLP):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a 0/1 indicator matrix for multilabel.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -762,41 +1299,44 @@ class MLPClassifier(_BaseMLP):
         -------
         self
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        with self._fitting():
+            return self._fit(X, y, sample_weight, incremental=False)
 
+    @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
-        """One epoch over (X, y), continuing from the current weights.
+        """One epoch over (X, y), continuing from the current weights
+        (solvers 'sgd' and 'adam' only).
 
-        classes : array-like, required on the first call: every class label
-        that any later call may contain.
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like, default=None
+            Required on the first call: every class label that any call may
+            contain (y need not contain them all).
+
+        Returns
+        -------
+        self
         """
-        self._check_stochastic()
-        if "_label_binarizer" not in self.__dict__ or "_params" not in self.__dict__:
-            if classes is None:
-                raise ValueError("classes must be passed on the first call to "
-                                 "partial_fit.")
-            y_arr = as_label_array(y)
-            binarizer = LabelBinarizer().fit(y_arr if y_arr.ndim == 2 else classes)
-            if len(binarizer.classes_) < 2:
-                raise ValueError("classes must contain at least 2 labels.")
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-            self.__dict__.pop("_params", None)
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={classes!r} differs from the classes of "
-                             f"the first call, {self.classes_}.")
-        return self._fit(X, y, sample_weight, incremental=True)
+        with self._fitting():
+            return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _labels_and_outputs(self, X):
+        state, P = self._predict_outputs(X)
+        return state.binarizer, P
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
-        P = self._validated_forward(X)
-        return self._label_binarizer.inverse_transform(P)
+        binarizer, P = self._labels_and_outputs(X)
+        return binarizer.inverse_transform(P)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in the
-        order of ``classes_``."""
-        P = self._validated_forward(X)
-        if self._label_binarizer.y_type_ == "binary":
+        order of ``classes_`` (two columns for a binary or one-class model)."""
+        binarizer, P = self._labels_and_outputs(X)
+        if binarizer.y_type_ == "binary":
             return np.hstack([1 - P, P])
         return P
 
@@ -808,14 +1348,15 @@ class MLPClassifier(_BaseMLP):
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on (X, y) (every label right, for multilabel)."""
-        predicted = self.predict(X)
-        if self._label_binarizer.y_type_ != "multilabel-indicator":
+        binarizer, P = self._labels_and_outputs(X)
+        predicted = binarizer.inverse_transform(P)
+        if binarizer.y_type_ != "multilabel-indicator":
             return accuracy(predicted, y, sample_weight)
         y = as_label_array(y)
         check_consistent_length(predicted, y)
-        if y.ndim != 2 or y.shape[1] != self.n_outputs_:
+        if y.ndim != 2 or y.shape[1] != P.shape[1]:
             raise ValueError(f"y must be a label-indicator matrix with "
-                             f"{self.n_outputs_} columns; got shape {y.shape}.")
+                             f"{P.shape[1]} columns; got shape {y.shape}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return float(np.average((predicted == y).all(axis=1), weights=sw))
 
@@ -823,18 +1364,21 @@ class MLPClassifier(_BaseMLP):
 class MLPRegressor(_BaseMLP):
     """Multi-layer perceptron regressor, trained by fnn's compiled core.
 
-    A drop-in for :class:`sklearn.neural_network.MLPRegressor`: identity
-    output, squared error (half the mean squared error, as scikit-learn
-    reports it), one or many outputs.  Parameters are those of
-    :class:`MLPClassifier` (class_weight aside), plus ``loss``
-    ('squared_error' only).
-    """
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor`, one or many
+    outputs.  ``loss='squared_error'``: identity output and half the mean
+    squared error, as scikit-learn reports it.  ``loss='poisson'``: an
+    exponential output (log link) and half the Poisson deviance, for counts
+    and other targets y >= 0.  The other parameters are those of
+    :class:`MLPClassifier` (class_weight aside).
+    """ + _THREAD_SAFETY
 
     _is_classifier = False
     _estimator_type = "regressor"
+    _parameter_constraints = {**_BaseMLP._parameter_constraints,
+                              "loss": [Options(("squared_error", "poisson"))]}
 
     def __sklearn_tags__(self):
-        return sklearn_tags("regressor", multi_output=True)
+        return sklearn_tags("regressor", multi_output=True, sparse=True)
 
     def __init__(self, loss="squared_error", hidden_layer_sizes=(100,),
                  activation="relu", *, solver="adam", alpha=0.0001, batch_size="auto",
@@ -858,20 +1402,24 @@ class MLPRegressor(_BaseMLP):
             n_jobs=n_jobs, checkpoint_path=checkpoint_path,
             checkpoint_every=checkpoint_every)
 
-    def _validate_params(self):
-        _check_choice("loss", self.loss, ("squared_error",))
-        super()._validate_params()
+    @property
+    def _loss_name(self):
+        return self.loss
 
-    _loss_name = "squared_error"
-
-    def _prepare_targets(self, y, dtype, first_pass, incremental):
-        y = _as_array(y, "y")
+    def _prepare_targets(self, y, dtype, first_pass, incremental, classes=None):
         y = check_array(y, name="y", dtype=dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
-        self._y_was_1d = y.ndim == 1 if first_pass else self._y_was_1d
+        if self.loss == "poisson" and (y < 0).any():
+            row = int(np.flatnonzero((y < 0).reshape(len(y), -1).any(axis=1))[0])
+            raise ValueError(
+                "Some value(s) of y are out of the valid range of the loss 'poisson': "
+                f"it needs y >= 0, and row {row} of y has {y[row]}.")
+        if first_pass or "_y_was_1d" not in self.__dict__:
+            self._y_was_1d = y.ndim == 1
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        if not first_pass and Y.shape[1] != self.n_outputs_:
+        if not first_pass and "_layout" in self.__dict__ and \
+                Y.shape[1] != self._layout.layer_units[-1]:
             raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted "
-                             f"with {self.n_outputs_}.")
+                             f"with {self._layout.layer_units[-1]}.")
         return Y
 
     def _targets_to_output(self, Y):
@@ -885,7 +1433,7 @@ class MLPRegressor(_BaseMLP):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -893,28 +1441,36 @@ class MLPRegressor(_BaseMLP):
         -------
         self
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        with self._fitting():
+            return self._fit(X, y, sample_weight, incremental=False)
 
+    @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over (X, y), continuing from the current weights."""
-        self._check_stochastic()
-        return self._fit(X, y, sample_weight, incremental=True)
+        """One epoch over (X, y), continuing from the current weights
+        (solvers 'sgd' and 'adam' only).
+
+        Returns
+        -------
+        self
+        """
+        with self._fitting():
+            return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
-        P = self._validated_forward(X)
-        return P.ravel() if self.n_outputs_ == 1 else P
+        state, P = self._predict_outputs(X)
+        return P.ravel() if state.n_outputs == 1 else P
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 (averaged over outputs)."""
-        P = self._validated_forward(X)
+        state, P = self._predict_outputs(X)
         y = _as_array(y, "y")
         y = check_array(y, name="y", dtype=P.dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
         check_consistent_length(P, y)
         Y = y.reshape(len(y), -1)
-        if Y.shape[1] != self.n_outputs_:
+        if Y.shape[1] != state.n_outputs:
             raise ValueError(f"y has {Y.shape[1]} outputs (columns); the model "
-                             f"predicts {self.n_outputs_}.")
+                             f"predicts {state.n_outputs}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return _r2_score(Y, P, sw)
 

@@ -1,10 +1,12 @@
 """Model files: save an estimator and load it back without executing anything.
 
 ``model.save(path)`` writes, and :func:`fnn.load` reads, a NumPy ``.npz``
-archive (a zip of ``.npy`` members) written with ``allow_pickle=False``.
-Loading only ever calls ``np.load(..., allow_pickle=False)``, parses JSON and
-looks estimator classes up in an explicit registry of fnn's estimators, so a
-hostile file can make loading fail but cannot make it run code.
+archive (a zip of ``.npy`` members, uncompressed, as ``np.savez`` writes)
+with ``allow_pickle=False``.  Loading parses the zip's directory, each
+member's ``.npy`` header (numpy's parser, which evaluates nothing) and a JSON
+header, and looks estimator classes up in an explicit registry of fnn's
+estimators, so a hostile file can make loading fail but cannot make it run
+code.
 
 Format, version 1
 -----------------
@@ -15,8 +17,10 @@ Member ``header``
     ``format_version``  1 (an int; readers refuse versions newer than theirs)
     ``fnn_version``     the fnn that wrote the file (information only)
     ``estimator``       a registered class name, e.g. ``"MLPClassifier"``
-    ``params``          the constructor parameters (``get_params()``): a JSON
-                        object whose values are encoded as below
+    ``params``          the constructor parameters (``get_params()``) but the
+                        ones that act on the machine running the model (paths,
+                        thread counts, memory sizes: ``Persister.local_params``),
+                        a JSON object whose values are encoded as below
     ``fitted``          false for an estimator saved before ``fit``
     ``dtype``           ``"float32"`` or ``"float64"`` (the parameters' dtype),
                         null when not fitted
@@ -27,8 +31,8 @@ Member ``header``
                         member of the archive, with its exact dtype and shape
 
 Other members
-    One ``.npy`` member per entry of ``arrays``.  Dtypes are numeric, bool or
-    fixed-width unicode (class labels); never object.
+    One ``.npy`` member per entry of ``arrays``, C-ordered.  Dtypes are
+    numeric, bool or fixed-width unicode (class labels); never object.
 
 JSON values: null, booleans, ints, strings, finite floats and lists stand for
 themselves; every JSON object is a tag with exactly one key:
@@ -40,39 +44,53 @@ back as they were.  Floats are written with Python's shortest round-trip repr: e
 
 MLP estimators (``MLPClassifier``, ``MLPRegressor``) store the arrays
 ``params`` (the flat parameter vector), ``best_params``, ``optimizer_state_0``
-and ``optimizer_state_1`` (empty when the rule keeps no state), and, for the
-classifier, ``classes``; their ``state`` holds ``layer_units``,
+and ``optimizer_state_1`` (empty when the rule keeps no state), for the
+classifier ``classes``, and ``feature_names_in`` (unicode) when the model was
+fitted on named columns; their ``state`` holds ``layer_units``,
 ``attributes`` (``n_iter_``, ``t_``, ``loss_curve_``, ...), ``labels``
 (``y_type`` and whether the classes were an object array of str) and
 ``optimizer`` (its class name and scalar fields such as ``learning_rate``
 and ``n_updates``).  docs/model-format.md describes the same layout.
 
-Every field is checked on load: the archive holds exactly the manifest's
-members, each with the manifest's dtype and shape (checked from the ``.npy``
-header before the data is read), shapes agree with the network's layout, the
+Every field is checked on load, and memory follows what the file holds, not
+what it claims: members must be stored (fnn never compresses, so a member's
+size in the file is its size in memory), the JSON header is at most
+``_MAX_HEADER`` bytes, ``_MAX_DEPTH`` levels deep, with strings of at most
+``_MAX_STRING`` characters and class labels of at most ``_MAX_LABEL``; the
+archive holds exactly the manifest's members, each with the manifest's dtype
+and shape (checked from the ``.npy`` header before the data are read
+straight into their array), shapes agree with the network's layout, the
 parameters are finite, the classes sorted.  Anything else is a ValueError
-that says what is wrong.  Files are written atomically: a temporary file in
-the same folder is flushed, fsynced and renamed over the target; a
-temporary file left by a writer that was killed mid-write is deleted by the
-next write to the same path on the same machine.
+that names the file and says what is wrong.  ``save`` refuses what ``load``
+would refuse.
+
+Files are written atomically: a temporary file in the same folder is
+flushed, fsynced and renamed over the target; a temporary file left by a
+writer that was killed mid-write is deleted by the next write to the same
+path on the same machine.  A write never replaces what is not a model: the
+target must be absent, an fnn model file or empty, and a regular file
+(:func:`check_writable_model_path` checks it, and the folder, before a
+training run that will write there).
 
 Other estimators join with :func:`register`.
 """
-import errno
 import json
 import math
 import numbers
 import os
 import re
 import socket
+import stat
 import tempfile
 import types
 import zipfile
-import zlib
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+
+# The bounded readers of zip members and .npy headers, shared with fnn.data.
+from .data import _DAMAGE, _open_zip, _read_npy_member, _reason
 
 FORMAT_NAME = "fnn-model"
 #: The version this fnn writes; it reads every version up to this one.
@@ -87,10 +105,21 @@ _ARRAY_KINDS = "biufU"
 
 _HEADER = "header"
 
-#: Errors that reading a damaged archive can raise, turned into ValueError.
-_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, OverflowError,
-                RecursionError, MemoryError, UnicodeDecodeError, zipfile.BadZipFile,
-                zlib.error)
+# Bounds on what a model file may hold, far above what a model needs; load
+# refuses, and save never writes, anything beyond them.
+#: Bytes of the JSON header: a loss curve of 400,000 epochs fits.
+_MAX_HEADER = 8 << 20
+#: Characters of a string in the header (parameters, labels as dict keys).
+_MAX_STRING = 4096
+#: Characters of a class label (predict returns arrays of them, one per
+#: sample) or of a feature name.
+_MAX_LABEL = 256
+#: Nesting of the header's JSON (fnn's own files nest 7 levels).
+_MAX_DEPTH = 32
+#: Members of the archive (fnn's estimators write at most 10).
+_MAX_MEMBERS = 64
+#: Integers in the header fit in 64 bits.
+_MAX_INT = 2 ** 63 - 1
 
 
 class ModelFileError(ValueError):
@@ -110,24 +139,30 @@ class Persister:
     set_state(est, dtype, state, arrays) restores a freshly constructed est;
         it must check every value it uses and raise ValueError (the loader
         adds the file name).
+    local_params: constructor parameters that act on the machine running the
+        model (a path it writes, threads, memory): never written, ignored
+        when a (tampered or older) file holds them, so the loading caller's
+        defaults apply.
     """
 
     cls: type
     get_state: Callable
     set_state: Callable
+    local_params: tuple = ()
 
 
 _REGISTRY = {}
 
 
-def register(cls, get_state, set_state, name=None):
+def register(cls, get_state, set_state, name=None, local_params=()):
     """Make estimator class ``cls`` savable under ``name`` (its class name).
 
     Loading resolves class names only through this registry, so only
-    registered classes can ever be built from a file.
+    registered classes can ever be built from a file.  ``local_params``
+    names the parameters that stay out of files (see :class:`Persister`).
     """
     name = cls.__name__ if name is None else name
-    _REGISTRY[name] = Persister(cls, get_state, set_state)
+    _REGISTRY[name] = Persister(cls, get_state, set_state, tuple(local_params))
     return cls
 
 
@@ -140,6 +175,12 @@ def _persister_of(estimator):
     return persister
 
 
+def is_fitted(estimator):
+    """Whether a registered estimator is fitted: what a saved file's
+    ``fitted`` field says of it."""
+    return _persister_of(estimator).get_state(estimator) is not None
+
+
 # ----------------------------------------------------------------------
 # JSON encoding of parameter values
 # ----------------------------------------------------------------------
@@ -147,8 +188,6 @@ def _encode(value, where):
     """value as JSON-able data, tagging what JSON cannot say itself."""
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, os.PathLike):  # checkpoint_path: a path is its text
-        return os.fspath(value)
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, numbers.Integral):
@@ -183,6 +222,29 @@ def _encode(value, where):
         "Set it to such a value (e.g. random_state=0) before saving.")
 
 
+def _check_json(value):
+    """Raise ValueError unless JSON data value keeps the header's bounds:
+    nesting, string length and integer size.  Walks without recursion, so
+    that nothing deep can exhaust the stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if len(item) > _MAX_STRING:
+                raise ValueError(f"a string of {len(item):,} characters (at most "
+                                 f"{_MAX_STRING:,})")
+        elif type(item) is int:
+            if abs(item) > _MAX_INT:
+                raise ValueError(f"an integer beyond 64 bits ({_short(item)})")
+        elif isinstance(item, (list, dict)):
+            if depth > _MAX_DEPTH:
+                raise ValueError(f"JSON nested deeper than {_MAX_DEPTH} levels")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                item = item.values()
+            stack.extend((v, depth + 1) for v in item)
+
+
 def _decode(value, where):
     if value is None or isinstance(value, (bool, str, int, float)):
         return value
@@ -200,9 +262,12 @@ def _decode(value, where):
             isinstance(pair, list) and len(pair) == 2 for pair in inner):
         items = [(_decode(k, f"{where} key"), _decode(v, f"{where} value"))
                  for k, v in inner]
-        if not all(isinstance(k, (str, int, float, bool, tuple)) for k, _ in items):
-            raise ModelFileError(f"{where}: dict keys must be scalars.")
-        return dict(items)
+        try:  # a tuple key may hold a list: unhashable
+            if all(isinstance(k, (str, int, float, bool, tuple)) for k, _ in items):
+                return dict(items)
+        except TypeError:
+            pass
+        raise ModelFileError(f"{where}: dict keys must be scalars or tuples of them.")
     if tag == "$float" and inner in ("inf", "-inf", "nan"):
         return float(inner)
     if tag == "$random_state" and isinstance(inner, dict):
@@ -246,13 +311,19 @@ def save(estimator, path):
         Fitted or not; a registered fnn class (not a subclass).
     path : str or path-like
         The file to write (any name; ``.fnn`` by convention).  It is replaced
-        only once the new file is complete on disk.
+        only once the new file is complete on disk, and only if it is an fnn
+        model file or empty; a symbolic link is followed.
 
     Raises
     ------
     TypeError
         If the estimator's class is not registered, or a parameter holds a
         value the format cannot store (e.g. a callable).
+    ValueError
+        If the estimator holds what load() would refuse (an invalid
+        parameter, labels longer than 256 characters, ...), or path cannot
+        take a model: its folder is missing or accepts no new file, it is not
+        a regular file, or it is a file other than an fnn model.
     """
     from . import __version__
 
@@ -265,7 +336,9 @@ def save(estimator, path):
             validate()
         except (ValueError, TypeError) as exc:
             raise type(exc)(f"cannot save {name}: {exc}") from None
-    params = _encode(estimator.get_params(deep=False), f"{name} parameter")["$dict"]
+    params = {k: v for k, v in estimator.get_params(deep=False).items()
+              if k not in persister.local_params}
+    params = _encode(params, f"{name} parameter")["$dict"]
     saved = persister.get_state(estimator)
     arrays = {}
     header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
@@ -278,10 +351,19 @@ def save(estimator, path):
         arrays = {key: _storable(key, arr) for key, arr in arrays.items()}
     header["arrays"] = {key: {"dtype": arr.dtype.str, "shape": list(arr.shape)}
                         for key, arr in arrays.items()}
-    text = json.dumps(header, allow_nan=False, separators=(",", ":"))
-    members = {_HEADER: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
-    members.update(arrays)
-    _write_atomically(os.fspath(path), members)
+    text = json.dumps(header, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    try:
+        _check_json(header)
+        if len(text) > _MAX_HEADER:
+            raise ValueError(f"its description takes {len(text):,} bytes; model files "
+                             f"hold at most {_MAX_HEADER:,}")
+        for key, arr in arrays.items():
+            _check_member(key, arr.dtype, arr.shape, False)
+    except ValueError as exc:
+        raise ValueError(f"cannot save {name}: {exc}.") from None
+    members = {_HEADER: np.frombuffer(text, dtype=np.uint8), **arrays}
+    _write_atomically(path, lambda f: np.savez(f, allow_pickle=False, **members),
+                      replaceable=_check_replaceable)
 
 
 def _storable(key, arr):
@@ -290,6 +372,20 @@ def _storable(key, arr):
         raise TypeError(f"array {key!r} has dtype {arr.dtype}, which model files "
                         "cannot store without pickle.")
     return arr
+
+
+def _check_member(key, dtype, shape, fortran):
+    """Raise ValueError for an array member fnn would not write."""
+    if dtype.kind not in _ARRAY_KINDS or dtype.hasobject:
+        raise ValueError(f"array {key!r} has dtype {dtype}; model files hold only "
+                         "numeric, bool and unicode arrays")
+    if fortran and len(shape) > 1:
+        raise ValueError(f"array {key!r} is stored in Fortran order; fnn writes C "
+                         "order")
+    if dtype.kind == "U" and dtype.itemsize > 4 * _MAX_LABEL:
+        raise ValueError(f"array {key!r} holds strings of up to "
+                         f"{dtype.itemsize // 4:,} characters; labels and feature "
+                         f"names in model files have at most {_MAX_LABEL}")
 
 
 def _umask():
@@ -316,6 +412,12 @@ def _temporary_prefix(path):
     """Start of the names of path's temporary files written on this host;
     the writer's pid and a random part follow."""
     return f".{os.path.basename(path)}.{_host()}."
+
+
+def _create_temporary(target):
+    """A new temporary file next to target: (fd, its path)."""
+    return tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp",
+                            prefix=f"{_temporary_prefix(target)}{os.getpid()}.")
 
 
 def _remove_orphaned_temporaries(path):
@@ -357,26 +459,122 @@ def _process_exists(pid):
     return True
 
 
-def _write_atomically(path, members):
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise IsADirectoryError(errno.EISDIR, "is a folder, not a model file", path)
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _output_target(path):
+    """The file a write to path replaces (symbolic links followed), or a
+    ValueError naming path when it is not a regular file or has no folder."""
+    path = os.fspath(path)
+    if not path:
+        raise ValueError("the output path is empty.")
+    target = os.path.realpath(path)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise ValueError(f"cannot write {path}: {exc.strerror}.") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = next((kind for test, kind in _FILE_KINDS if test(mode)), "special")
+        raise ValueError(f"cannot write {path}: it is {kind}, not a regular file.")
+    if not os.path.isdir(os.path.dirname(target)):
+        raise ValueError(f"cannot write {path}: no folder "
+                         f"{os.path.dirname(os.path.abspath(path))}.")
+    return target
+
+
+def _no_new_file(path, target, exc):
+    return ValueError(f"cannot write {path}: its folder {os.path.dirname(target)} "
+                      f"accepts no new file ({exc.strerror or exc}).")
+
+
+def check_output_path(path):
+    """Raise ValueError, naming ``path``, unless a file can be written there.
+
+    The folder must exist and accept a new file (tried by creating and
+    deleting a temporary one), and ``path``, if it exists, must be a regular
+    file, not a folder, device, FIFO or socket.  Returns the file a write
+    will replace (symbolic links followed).
+    """
+    target = _output_target(path)
+    try:
+        fd, tmp = _create_temporary(target)
+    except OSError as exc:
+        raise _no_new_file(path, target, exc) from None
+    os.close(fd)
+    os.unlink(tmp)
+    return target
+
+
+def check_writable_model_path(path):
+    """Raise ValueError, naming ``path``, unless a model can be saved there.
+
+    As :func:`check_output_path`, and an existing file at ``path`` must be
+    an fnn model file (of any version) or empty: saving never replaces
+    anything else.  Estimators with a checkpoint path call it before
+    training, so that a bad path fails at once and not at the first
+    checkpoint.
+    """
+    _check_replaceable(check_output_path(path), path)
+
+
+def _check_replaceable(target, path):
+    """Raise ValueError unless the file at target (if any) may be replaced by
+    a model: it is an fnn model file or empty."""
+    try:
+        with open(target, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return
+            try:
+                with _open_archive(f) as archive:
+                    _read_header_json(archive)
+                return
+            except (ValueError, *_DAMAGE):
+                pass
+    except FileNotFoundError:
+        return
+    except OSError:
+        pass
+    raise ValueError(f"cannot write {path}: it exists and is not an fnn model file; a "
+                     "model replaces only a model (delete the file or choose another "
+                     "path).")
+
+
+def write_atomically(path, write):
+    """Create or replace the file at ``path`` with what ``write(f)`` writes
+    to a binary file object, atomically (see :func:`_write_atomically`)."""
+    _write_atomically(path, write)
+
+
+def _write_atomically(path, write, replaceable=None):
+    """Write path's new contents with write(f) into a temporary file in the
+    same folder, flush and fsync it, and rename it over path.
+
+    Symbolic links are followed (the file they point to is replaced).
+    ``replaceable(target, path)``, when given, may refuse to replace the
+    existing file.  Errors name path, never the temporary file.
+    """
+    target = _output_target(path)
+    if replaceable is not None:
+        replaceable(target, path)
     # Before creating ours, so that a writer killed mid-write leaves at most
     # its own temporary behind, whatever happened to the writers before it.
-    _remove_orphaned_temporaries(path)
+    _remove_orphaned_temporaries(target)
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp",
-                                   prefix=f"{_temporary_prefix(path)}{os.getpid()}.")
-    except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, "no such folder", folder) from None
+        fd, tmp = _create_temporary(target)
+    except OSError as exc:
+        raise _no_new_file(path, target, exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **members)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         # mkstemp creates the file 0600; give it the mode a plain open() would.
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -384,7 +582,7 @@ def _write_atomically(path, members):
             pass
         raise
     try:  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
+        dir_fd = os.open(os.path.dirname(target), os.O_RDONLY)
     except OSError:
         return
     try:
@@ -401,9 +599,12 @@ def _write_atomically(path, members):
 def load(path):
     """Load an estimator saved with ``save`` (or ``model.save``).
 
-    Nothing in the file is executed: arrays are read with
-    ``allow_pickle=False`` and the estimator class is looked up in fnn's
-    registry by name.
+    Nothing in the file is executed: arrays are read without pickle and the
+    estimator class is looked up in fnn's registry by name.  Memory follows
+    the file's size (members are uncompressed), never what it claims.
+    Parameters that act on the machine (``checkpoint_path``, ``n_jobs``,
+    ``cache_size``, ...) are never read from a file: they take their
+    defaults, set them after loading.
 
     Parameters
     ----------
@@ -423,8 +624,9 @@ def load(path):
         If the file cannot be opened.
     ValueError
         If the file is not a valid fnn model file: truncated, corrupted, of a
-        foreign format, tampered with, of an unknown estimator class, or
-        written by a newer fnn (format version too new).
+        foreign format, compressed, beyond the format's bounds, tampered
+        with, of an unknown estimator class, or written by a newer fnn
+        (format version too new).  The message starts with the path.
     """
     path = os.fspath(path)
     with open(path, "rb") as f:
@@ -432,9 +634,31 @@ def load(path):
             return _load(f)
         except ModelFileError as exc:
             raise ModelFileError(f"{path}: {exc}") from None
+        except MemoryError:  # a valid model larger than the memory left
+            raise
+        except Exception as exc:
+            # The checks should leave nothing else; if one missed a case, the
+            # promise of a ValueError naming the file still holds.
+            raise ModelFileError(f"{path}: not a valid fnn model file "
+                                 f"({type(exc).__name__}: {_reason(exc)}).") from None
 
 
 def _load(f):
+    with _open_archive(f) as archive:
+        header = _check_header(_read_header_json(archive))
+        arrays = _read_arrays(archive, header["arrays"])
+    version = header["format_version"]
+    while version < FORMAT_VERSION:
+        header, arrays = _UPGRADES[version](header, arrays)
+        version += 1
+    return _build(header, arrays)
+
+
+def _open_archive(f):
+    """The zip archive in the open file f, its directory checked before any
+    member is read: stored (uncompressed) .npy members only, few of them."""
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        raise ModelFileError("not an fnn model file (not a regular file).")
     magic = f.read(6)
     f.seek(0)
     if not magic:
@@ -447,76 +671,64 @@ def _load(f):
         raise ModelFileError("not an fnn model file (not an .npz archive; model "
                              "files are never unpickled).")
     try:
-        archive = np.load(f, allow_pickle=False)
-    except _READ_ERRORS as exc:
-        raise ModelFileError(f"not an fnn model file ({_reason(exc)}).") from None
-    with archive:
-        header = _read_header(archive)
-        arrays = _read_arrays(archive, header["arrays"])
-    version = header["format_version"]
-    while version < FORMAT_VERSION:
-        header, arrays = _UPGRADES[version](header, arrays)
-        version += 1
-    return _build(header, arrays)
+        # fnn writes stored members: in the file, a member takes the bytes it
+        # takes in memory.  A compressed one could claim anything.
+        archive = _open_zip(f, (zipfile.ZIP_STORED,))
+    except ValueError as exc:
+        raise ModelFileError(f"not an fnn model file ({exc}).") from None
+    names = archive.namelist()
+    bad = next((name for name in names if not name.endswith(".npy")), None)
+    if len(names) > _MAX_MEMBERS or bad is not None:
+        archive.close()
+        raise ModelFileError(
+            "not an fnn model file (" + (f"{len(names)} members" if bad is None else
+                                         f"member {_short(bad)} is not an array") + ").")
+    return archive
 
 
-def _reason(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) < 200 else text[:197] + "..."
-
-
-def _read_member(archive, key):
-    """The array member key, its .npy header checked before the data is read."""
+def _read_member(archive, key, accept):
+    """Array member key, its .npy header passed to accept before its data are
+    read (see fnn.data._read_npy_member)."""
     try:
-        return archive[key]
-    except _READ_ERRORS as exc:
-        raise ModelFileError(f"member {key!r} is damaged ({_reason(exc)}).") from None
+        return _read_npy_member(archive, archive.getinfo(key + ".npy"), accept)
+    except ValueError as exc:
+        raise ModelFileError(f"member {key!r}: {exc}.") from None
 
 
-def _peek(archive, key):
-    """dtype and shape from member key's .npy header, without reading data."""
-    try:
-        info = archive.zip.getinfo(key + ".npy")
-        with archive.zip.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-    except _READ_ERRORS as exc:
-        raise ModelFileError(f"member {key!r} is damaged ({_reason(exc)}).") from None
-    if dtype.kind not in _ARRAY_KINDS or dtype.hasobject:
-        raise ModelFileError(f"member {key!r} has dtype {dtype}; model files hold "
-                             "only numeric, bool and unicode arrays.")
-    if math.prod(shape) * dtype.itemsize > info.file_size:
-        raise ModelFileError(f"member {key!r} claims shape {shape} of {dtype}, more "
-                             f"than its {info.file_size} bytes.")
-    return dtype, tuple(shape)
-
-
-def _read_header(archive):
-    if _HEADER not in archive.files:
+def _read_header_json(archive):
+    """The JSON header as decoded data, bounded and of format fnn-model."""
+    if _HEADER + ".npy" not in archive.NameToInfo:
         raise ModelFileError("not an fnn model file (an .npz archive without a "
                              "'header' member).")
-    dtype, shape = _peek(archive, _HEADER)
-    if dtype != np.uint8 or len(shape) != 1:
-        raise ModelFileError(f"the header must be a 1-D uint8 array; got {dtype} "
-                             f"of shape {shape}.")
-    raw = _read_member(archive, _HEADER)
+
+    def accept(dtype, shape, fortran):
+        if dtype != np.uint8 or len(shape) != 1:
+            raise ValueError(f"the header must be a 1-D uint8 array; got {dtype} of "
+                             f"shape {shape}")
+        if shape[0] > _MAX_HEADER:
+            raise ValueError(f"the header has {shape[0]:,} bytes; model files have at "
+                             f"most {_MAX_HEADER:,}")
+
+    raw = _read_member(archive, _HEADER, accept)
 
     def refuse_constant(name):
         raise ValueError(f"bare {name} is not JSON")
 
     try:
-        header = json.loads(raw.tobytes().decode("utf-8"),
-                            parse_constant=refuse_constant)
+        header = json.loads(str(memoryview(raw), "utf-8"), parse_constant=refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise ModelFileError(f"the header is not valid JSON ({_reason(exc)}).") from None
+    try:
+        _check_json(header)
+    except ValueError as exc:
+        raise ModelFileError(f"the header holds {exc}.") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ModelFileError("not an fnn model file (the header does not say "
                              f"format {FORMAT_NAME!r}).")
+    return header
+
+
+def _check_header(header):
     version = header.get("format_version")
     if type(version) is not int or version < 1:
         raise ModelFileError(f"bad format_version {_short(version)}.")
@@ -546,7 +758,7 @@ def _read_header(archive):
 
 
 def _read_arrays(archive, manifest):
-    members = set(archive.files) - {_HEADER}
+    members = {name[:-len(".npy")] for name in archive.namelist()} - {_HEADER}
     if members != set(manifest):
         raise ModelFileError(
             f"the archive holds arrays {sorted(members)} but its header lists "
@@ -563,13 +775,15 @@ def _read_arrays(archive, manifest):
         if not valid:
             raise ModelFileError(f"header entry for array {key!r} is malformed: "
                                  f"{_short(spec)}.")
-        stored = _peek(archive, key)
-        if stored != (dtype, shape):
-            raise ModelFileError(
-                f"array {key!r} is {stored[0]} of shape {stored[1]} but the header "
-                f"says {dtype} of shape {shape}.")
-        arrays[key] = np.require(_read_member(archive, key),
-                                 requirements=["C", "A", "W", "O"])
+
+        def accept(stored_dtype, stored_shape, fortran, key=key, dtype=dtype,
+                   shape=shape):
+            if (stored_dtype, stored_shape) != (dtype, shape):
+                raise ValueError(f"it is {stored_dtype} of shape {stored_shape} but "
+                                 f"the header says {dtype} of shape {shape}")
+            _check_member(key, dtype, shape, fortran)
+
+        arrays[key] = _read_member(archive, key, accept)
     return arrays
 
 
@@ -579,7 +793,10 @@ def _build(header, arrays):
     if persister is None:
         raise ModelFileError(f"unknown estimator class {_short(name)}; this fnn "
                              f"loads {', '.join(sorted(_REGISTRY))}.")
-    params = _decode({"$dict": header["params"]}, "params")
+    # Parameters acting on the machine are the caller's, never the file's.
+    params = {k: v for k, v in header["params"].items()
+              if k not in persister.local_params}
+    params = _decode({"$dict": params}, "params")
     try:
         estimator = persister.cls(**params)
     except TypeError as exc:
@@ -596,7 +813,7 @@ def _build(header, arrays):
             persister.set_state(estimator, np.dtype(header["dtype"]), state, arrays)
         except ModelFileError:
             raise
-        except ValueError as exc:
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             raise ModelFileError(f"inconsistent {name} state: {exc}") from None
     elif arrays or header["state"]:
         raise ModelFileError("an unfitted model must hold no state or arrays.")
@@ -715,6 +932,10 @@ def _mlp_get_state(est):
         arrays["classes"] = classes
         state["labels"] = {"y_type": est._label_binarizer.y_type_,
                            "object": was_object}
+    names = est.__dict__.get("feature_names_in_")
+    if names is not None:
+        # An object array of str in memory (scikit-learn's type), unicode on disk.
+        arrays["feature_names_in"] = np.asarray(names, dtype=np.str_)
     optimizer = est.__dict__.get("_optimizer")
     if optimizer is not None:
         fields = {k: v for k, v in vars(optimizer).items() if k != "state"}
@@ -754,8 +975,9 @@ def _mlp_set_state(est, dtype, state, arrays):
         expected.add("classes")
     if "optimizer" in state:
         expected |= {"optimizer_state_0", "optimizer_state_1"}
-    if set(arrays) != expected:
-        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)}.")
+    if set(arrays) - {"feature_names_in"} != expected:
+        raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                         "(and feature_names_in, optionally).")
     params = check_finite("params", check_array("params", arrays["params"], dtype,
                                                 (layout.n_params,)))
     best = check_finite("best_params", check_array(
@@ -766,15 +988,23 @@ def _mlp_set_state(est, dtype, state, arrays):
         check_fields(labels, ["y_type", "object"], where="labels")
         binarizer = LabelBinarizer()
         binarizer.y_type_ = labels["y_type"]
+        # A network trained on one class is binary with that class alone.
         binarizer.classes_ = _check_classes(arrays["classes"], labels["y_type"],
                                             check_value("object", labels["object"],
-                                                        "bool"))
+                                                        "bool"), one_class=True)
         if binarizer.n_outputs != units[-1]:
             raise ValueError(f"{len(binarizer.classes_)} {labels['y_type']} classes "
                              f"need {binarizer.n_outputs} outputs; the network has "
                              f"{units[-1]}.")
         est._label_binarizer = binarizer
         est.classes_ = binarizer.classes_
+    if "feature_names_in" in arrays:
+        names = arrays["feature_names_in"]
+        if names.dtype.kind != "U":
+            raise ValueError(f"array 'feature_names_in' is {names.dtype}; feature "
+                             "names are unicode strings.")
+        est.feature_names_in_ = check_array(
+            "feature_names_in", names, names.dtype, (units[0],)).astype(object)
     est._layout = layout
     est._params = params
     est._best_params = best
@@ -785,16 +1015,18 @@ def _mlp_set_state(est, dtype, state, arrays):
                                             dtype, arrays)
 
 
-def _check_classes(classes, y_type, was_object):
+def _check_classes(classes, y_type, was_object, one_class=False):
+    """classes_ as the estimator had them, after checking them against
+    y_type; `one_class`: a binary target may hold a single class (an
+    MLPClassifier fitted on one class, as scikit-learn's)."""
     if classes.ndim != 1:
         raise ValueError(f"classes must be 1-D; got shape {classes.shape}.")
     if y_type == "multilabel-indicator":
         if not np.array_equal(classes, np.arange(len(classes))) or was_object:
             raise ValueError("multilabel classes must be 0, 1, ..., n_labels - 1.")
     elif y_type in ("binary", "multiclass"):
-        wanted = 2 if y_type == "binary" else None
-        if (wanted is not None and len(classes) != wanted) or len(classes) < 2:
-            raise ValueError(f"{y_type} targets cannot have {len(classes)} classes.")
+        if y_type == "binary" and len(classes) not in ((1, 2) if one_class else (2,)):
+            raise ValueError(f"binary targets cannot have {len(classes)} classes.")
         if y_type == "multiclass" and len(classes) < 3:
             raise ValueError(f"multiclass targets need 3 classes or more; got "
                              f"{len(classes)}.")
@@ -1001,10 +1233,13 @@ def _register_estimators():
     from ._perceptron import Perceptron
     from ._svc import SVC
 
+    # Where checkpoints go and how many threads train: the loading caller's
+    # choice; the same for the SVM kernel cache's memory.
     for cls in (MLPClassifier, MLPRegressor):
-        register(cls, _mlp_get_state, _mlp_set_state)
+        register(cls, _mlp_get_state, _mlp_set_state,
+                 local_params=("checkpoint_path", "checkpoint_every", "n_jobs"))
     register(Perceptron, _perceptron_get_state, _perceptron_set_state)
-    register(SVC, _svc_get_state, _svc_set_state)
+    register(SVC, _svc_get_state, _svc_set_state, local_params=("cache_size",))
 
 
 _register_estimators()

@@ -1,8 +1,13 @@
-"""Progress of training, one line or bar per epoch, for ``verbose=True``.
+"""What training reports while it runs, by the estimator's ``verbose``.
 
-With tqdm installed (a dependency of fnn) a bar over the epochs shows the
-loss, examples/s and, with early stopping, the validation score.  Silent
-unless the estimator's ``verbose`` asks for it.
+- ``verbose >= 1`` (or True): scikit-learn's lines on stdout, exactly as its
+  MLPs print them: ``Iteration N, loss = ...`` after each epoch,
+  ``Validation score: ...`` after it with early stopping, and the reason
+  training stopped.
+- ``verbose >= 2``: also a progress bar on stderr (tqdm, a dependency of
+  fnn) with the loss, examples/s and validation score; the lines are then
+  written above the bar.
+- ``verbose=0`` or False: silent.
 """
 import sys
 import time
@@ -13,52 +18,55 @@ class EpochProgress:
 
     Parameters
     ----------
-    enabled : bool
-        The estimator's ``verbose``; nothing is printed when False.
+    verbose : bool or int
+        The estimator's ``verbose``.
     max_epochs : int
         Length of the bar.
+    description : str
+        The bar's label.
     """
 
-    def __init__(self, enabled, max_epochs, description="fit"):
+    def __init__(self, verbose, max_epochs, description="fit"):
+        self._lines = verbose >= 1
         self._bar = None
-        self._enabled = bool(enabled)
         self._start = time.perf_counter()
-        if not self._enabled:
+        self._stats = {}
+        if verbose < 2:
             return
         try:
             from tqdm.auto import tqdm
-        except ImportError:  # tqdm missing: plain lines
+        except ImportError:  # tqdm missing: lines only
             return
         self._bar = tqdm(total=max_epochs, desc=description, unit="epoch",
                          file=sys.stderr, dynamic_ncols=True, leave=True)
 
-    def epoch_done(self, epoch, loss, n_examples, validation_score=None):
-        """Report one finished epoch of `n_examples` examples."""
-        if not self._enabled:
-            return
-        now = time.perf_counter()
-        rate = n_examples / max(now - self._start, 1e-12)
-        self._start = now
+    def iteration(self, n_iter, loss, n_examples):
+        """Epoch number `n_iter` (1-based) ended with mean loss `loss` after
+        training on `n_examples` examples."""
+        self.message("Iteration %d, loss = %.8f" % (n_iter, loss))
         if self._bar is not None:
-            stats = {"loss": f"{loss:.6f}", "examples/s": f"{rate:,.0f}"}
-            if validation_score is not None:
-                stats["val_score"] = f"{validation_score:.4f}"
-            self._bar.set_postfix(stats, refresh=False)
+            now = time.perf_counter()
+            rate = n_examples / max(now - self._start, 1e-12)
+            self._start = now
+            self._stats = {"loss": f"{loss:.6f}", "examples/s": f"{rate:,.0f}"}
+            self._bar.set_postfix(self._stats, refresh=False)
             self._bar.update(1)
-            return
-        line = f"Iteration {epoch}, loss = {loss:.8f}, {rate:,.0f} examples/s"
-        if validation_score is not None:
-            line += f", validation score = {validation_score:.6f}"
-        print(line, file=sys.stderr)
+
+    def validation_score(self, score):
+        """The epoch's score on the held-out validation set."""
+        self.message("Validation score: %f" % score)
+        if self._bar is not None:
+            self._stats["val_score"] = f"{score:.4f}"
+            self._bar.set_postfix(self._stats)
 
     def message(self, text):
-        """A note (e.g. why training stopped) without breaking the bar."""
-        if not self._enabled:
+        """A line on stdout (e.g. why training stopped), above the bar."""
+        if not self._lines:
             return
         if self._bar is not None:
-            self._bar.write(text, file=sys.stderr)
+            self._bar.write(text, file=sys.stdout)
         else:
-            print(text, file=sys.stderr)
+            print(text)
 
     def close(self):
         if self._bar is not None:

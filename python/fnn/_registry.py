@@ -19,6 +19,7 @@ ACTIVATIONS = {
     **HIDDEN_ACTIVATIONS,
     "softmax": Activation.SOFTMAX,
     "step": Activation.STEP,
+    "exp": Activation.EXP,
 }
 
 #: Each loss with the output activation it is paired with.  The training
@@ -28,4 +29,5 @@ LOSSES = {
     "squared_error": (Loss.SQUARED_ERROR, "identity"),
     "log_loss": (Loss.LOG_LOSS, "softmax"),
     "binary_log_loss": (Loss.BINARY_LOG_LOSS, "logistic"),
+    "poisson": (Loss.POISSON, "exp"),
 }

@@ -1,9 +1,12 @@
 """What scikit-learn's tools need to know about fnn's estimators.
 
 scikit-learn (>= 1.6) asks an estimator for its tags through
-``__sklearn_tags__``.  fnn does not import scikit-learn at run time, so the
-tags are built here, on demand, only when scikit-learn itself asks.
+``__sklearn_tags__``, and its meta-estimators ask for metadata routing
+through ``get_metadata_routing``.  fnn does not import scikit-learn at run
+time, so both are built here, on demand, only when scikit-learn itself asks
+(or a user calls ``set_fit_request``), with scikit-learn's own code.
 """
+import inspect
 import warnings
 
 import numpy as np
@@ -12,7 +15,7 @@ from .exceptions import DataConversionWarning
 
 
 def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
-                 poor_score=False, pairwise=False):
+                 poor_score=False, pairwise=False, sparse=False):
     """scikit-learn Tags for one of fnn's estimators.
 
     Parameters
@@ -28,6 +31,8 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
     pairwise : bool
         X is a precomputed (n_samples, n_samples) kernel matrix rather than
         features (e.g. SVC with kernel='precomputed').
+    sparse : bool
+        The estimator accepts SciPy sparse input.
     """
     from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 
@@ -41,7 +46,7 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
                          if estimator_type == "classifier" else None),
         regressor_tags=(RegressorTags(poor_score=poor_score)
                         if estimator_type == "regressor" else None),
-        input_tags=InputTags(two_d_array=True, sparse=False, allow_nan=False,
+        input_tags=InputTags(two_d_array=True, sparse=sparse, allow_nan=False,
                              categorical=False, string=False, dict=False,
                              pairwise=pairwise),
     )
@@ -89,3 +94,88 @@ def warn_column_vector(y):
                       "Please change the shape of y to (n_samples,), for example "
                       "using ravel().", interoperable(DataConversionWarning),
                       stacklevel=3)
+
+
+# ----------------------------------------------------------------------
+# Metadata routing
+# ----------------------------------------------------------------------
+#: The methods scikit-learn routes metadata to (its SIMPLE_METHODS), named
+#: here so that the request methods exist before scikit-learn is imported.
+_ROUTED_METHODS = ("fit", "partial_fit", "predict", "predict_proba",
+                   "predict_log_proba", "decision_function", "score", "split",
+                   "transform", "inverse_transform")
+#: Arguments that are data, never metadata (scikit-learn's rule).
+_DATA_ARGUMENTS = {"X", "y", "Y", "Xt", "yt"}
+
+
+def _metadata_of(cls, method):
+    """Names of the metadata `cls.method` takes (e.g. sample_weight), or
+    None when the class has no such method."""
+    function = getattr(cls, method, None)
+    if not inspect.isfunction(function):
+        return None
+    parameters = list(inspect.signature(function).parameters.values())[1:]
+    return sorted(p.name for p in parameters if p.name not in _DATA_ARGUMENTS
+                  and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
+
+
+def _sklearn_requester():
+    try:
+        from sklearn.utils.metadata_routing import _MetadataRequester
+    except ImportError:
+        raise ImportError("metadata routing is scikit-learn's: install scikit-learn "
+                          "to use set_{method}_request and get_metadata_routing.") from None
+    return _MetadataRequester
+
+
+class _RequestMethod:
+    """``set_{method}_request``: scikit-learn's RequestMethod, made when it
+    is first used.  Without scikit-learn the attribute does not exist."""
+
+    def __init__(self, method, keys):
+        self.method, self.keys = method, keys
+
+    def __get__(self, instance, owner=None):
+        try:
+            from sklearn.utils._metadata_requests import RequestMethod
+        except ImportError:
+            raise AttributeError(f"set_{self.method}_request needs scikit-learn "
+                                 "(metadata routing is scikit-learn's).") from None
+        return RequestMethod(self.method, self.keys).__get__(instance, owner)
+
+
+class MetadataRequester:
+    """Metadata routing for an fnn estimator, by scikit-learn's machinery.
+
+    Subclasses get ``set_{method}_request`` for each of their methods that
+    takes metadata (``fit(X, y, sample_weight=None)`` gives
+    ``set_fit_request(sample_weight=...)``), and ``get_metadata_routing``;
+    both run scikit-learn's code (``_MetadataRequester``, which
+    ``BaseEstimator`` inherits), imported when first used.  So
+    ``GridSearchCV`` with ``sklearn.set_config(enable_metadata_routing=True)``
+    routes ``sample_weight`` to fnn's estimators as to its own, and fnn
+    imports without scikit-learn.  To adopt it, list it before ParamsMixin
+    in an estimator's bases.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for method in _ROUTED_METHODS:
+            keys = _metadata_of(cls, method)
+            if keys:
+                setattr(cls, f"set_{method}_request", _RequestMethod(method, keys))
+
+    @classmethod
+    def _get_class_level_metadata_request_values(cls, method_name, method=None,
+                                                 ignore_params=None):
+        requester = _sklearn_requester()
+        return requester._get_class_level_metadata_request_values.__func__(
+            cls, method_name, method, ignore_params)
+
+    def _get_metadata_request(self):
+        return _sklearn_requester()._get_metadata_request(self)
+
+    def get_metadata_routing(self):
+        """scikit-learn's MetadataRequest of this estimator: which metadata
+        each method asks for (see scikit-learn's metadata routing guide)."""
+        return self._get_metadata_request()

@@ -18,15 +18,16 @@ def float_dtype_of(X):
     return np.dtype(np.float64)
 
 
-def _is_sparse(X):
+def is_sparse(X):
+    """True for SciPy sparse matrices and arrays (any format)."""
     return hasattr(X, "tocsr") and hasattr(X, "nnz")
 
 
 def _to_numpy(X, name):
-    if _is_sparse(X):
+    if is_sparse(X):
         raise TypeError(
-            f"{name} is a sparse matrix; fnn needs dense input. "
-            f"Convert it with {name}.toarray() if it fits in memory."
+            f"{name} is a sparse matrix, which this estimator does not accept; "
+            f"convert it with {name}.toarray() if it fits in memory."
         )
     if hasattr(X, "to_numpy") and hasattr(X, "dtypes"):  # pandas, polars
         X = X.to_numpy()
@@ -46,14 +47,15 @@ def _report_non_finite(arr, name):
     )
 
 
-def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
+def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False,
+                accept_sparse=False):
     """Return X as a C-contiguous float array, or raise a clear error.
 
     Parameters
     ----------
-    X : array-like
+    X : array-like or sparse matrix
         Lists, NumPy arrays of any order and stride, and pandas DataFrames
-        are accepted.
+        are accepted; SciPy sparse matrices and arrays when `accept_sparse`.
     name : str
         Used in error messages.
     dtype : numpy dtype or None
@@ -61,7 +63,12 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
         into float64.
     ndim : int
         Required number of dimensions (1 or 2).
+    accept_sparse : bool
+        Return sparse input as a CSR matrix (see `check_csr`) instead of
+        refusing it.
     """
+    if accept_sparse and is_sparse(X):
+        return check_csr(X, name=name, dtype=dtype, allow_empty=allow_empty)
     arr = _to_numpy(X, name)
     if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has complex values; "
@@ -100,6 +107,70 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False):
     return arr
 
 
+def check_csr(X, *, name="X", dtype=None, allow_empty=False):
+    """Return sparse `X` as a CSR matrix the kernels can read, or raise.
+
+    The result is a ``scipy.sparse.csr_matrix`` with float32 or float64
+    values (same rule as `check_array`), int32 column indices when they fit
+    (int64 otherwise), an index pointer of the same type, and contiguous
+    arrays. Duplicate entries are allowed (kernels add them up, as
+    ``toarray()`` does); indices need not be sorted. X is returned without a
+    copy when it already has that form, otherwise converted once: training
+    never holds more than one converted copy of the nonzeros, and X is never
+    made dense.
+    """
+    import scipy.sparse as sp
+
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got a "
+                         f"sparse array of shape {X.shape}.")
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has complex values; "
+                         "fnn needs real numbers.")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must contain only numbers; its values have type "
+                         f"{X.dtype}.")
+    if not allow_empty:
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} is empty: 0 sample(s) (shape={X.shape}) while "
+                             "a minimum of 1 is required.")
+        if X.shape[1] == 0:
+            raise ValueError(f"{name} is empty: 0 feature(s) (shape={X.shape}) "
+                             "while a minimum of 1 is required.")
+    if dtype is None:
+        dtype = float_dtype_of(X)
+    dtype = np.dtype(dtype)
+    if X.format != "csr":
+        X = X.tocsr()  # sums duplicates of COO input; the one converted copy
+    index_dtype = np.int32 if max(X.shape[1], X.nnz) < 2 ** 31 else np.int64
+    data, indices, indptr = X.data, X.indices, X.indptr
+    if (data.dtype != dtype or indices.dtype != index_dtype
+            or indptr.dtype != index_dtype or not data.flags.c_contiguous
+            or not indices.flags.c_contiguous or not indptr.flags.c_contiguous
+            or not isinstance(X, sp.csr_matrix)):
+        X = sp.csr_matrix(
+            (np.ascontiguousarray(data, dtype=dtype),
+             np.ascontiguousarray(indices, dtype=index_dtype),
+             np.ascontiguousarray(indptr, dtype=index_dtype)),
+            shape=X.shape, copy=False)
+    # Kernels read row i at indptr[i]:indptr[i + 1] and trust every index;
+    # SciPy's constructor lets a decreasing pointer or an out-of-range
+    # column through, which would send them outside the arrays.
+    if X.indptr[0] != 0 or X.indptr[-1] != X.data.shape[0] or (
+            X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any()) or (
+            X.indices.size and (X.indices.min() < 0 or X.indices.max() >= X.shape[1])):
+        raise ValueError(f"{name} is not a valid CSR matrix: its index arrays point "
+                         "outside its data or its columns.")
+    if not _all_finite(X.data):
+        position = np.flatnonzero(~np.isfinite(X.data))[0]
+        row = int(np.searchsorted(X.indptr, position, side="right") - 1)
+        raise ValueError(
+            f"{name} contains {X.data[position]} at row {row}, column "
+            f"{X.indices[position]}; fnn needs finite values (drop or impute NaN "
+            "and infinity first).")
+    return X
+
+
 def _all_finite(arr, block=1 << 20):
     """np.isfinite(arr).all(), without a boolean array as large as X.
 
@@ -114,6 +185,52 @@ def _all_finite(arr, block=1 << 20):
             return True
     return all(np.isfinite(flat[start:start + block]).all()
                for start in range(0, flat.size, block))
+
+
+def feature_names_of(X):
+    """Column names of a DataFrame as an object array when they are all
+    strings, else None (scikit-learn's rule: mixed or non-string names
+    count as no names)."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(X, "dtypes"):
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    if names.size == 0 or not all(isinstance(n, str) for n in names):
+        return None
+    return names
+
+
+def check_feature_names(fitted_names, X, estimator_name):
+    """Compare the column names of `X` with those seen in fit, with
+    scikit-learn's warnings (names on one side only) and error (different
+    names or order). `fitted_names` is None when fit saw no names."""
+    import warnings
+
+    names = feature_names_of(X)
+    if fitted_names is None and names is None:
+        return
+    if fitted_names is None:
+        warnings.warn(f"X has feature names, but {estimator_name} was fitted without "
+                      "feature names", UserWarning, stacklevel=3)
+        return
+    if names is None:
+        warnings.warn(f"X does not have valid feature names, but {estimator_name} was "
+                      "fitted with feature names", UserWarning, stacklevel=3)
+        return
+    if len(names) == len(fitted_names) and (names == fitted_names).all():
+        return
+    unexpected = [n for n in names if n not in set(fitted_names)]
+    missing = [n for n in fitted_names if n not in set(names)]
+    message = "The feature names should match those that were passed during fit.\n"
+    if unexpected:
+        message += "Feature names unseen at fit time:\n" + "".join(
+            f"- {n}\n" for n in unexpected[:5])
+    if missing:
+        message += "Feature names seen at fit time, yet now missing:\n" + "".join(
+            f"- {n}\n" for n in missing[:5])
+    if not unexpected and not missing:
+        message += "Feature names must be in the same order as they were in fit.\n"
+    raise ValueError(message)
 
 
 def check_n_features(X, n_features_in, estimator_name="the model"):

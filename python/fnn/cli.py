@@ -13,10 +13,13 @@ DATA is a CSV file, a libsvm/svmlight file, a NumPy .npz (arrays X and y)
 or .npy file, or an IDX images file with --labels (MNIST's format); the
 format follows the file name (or --format).  Errors are one line on
 stderr, ``fnn: error: ...``, with exit status 2 (1 for a failed run).
-docs/cli.md has examples.
+Outputs (--out) are checked before any work: never one of the inputs (the
+same file under any name), never anything but a regular file, and a model
+only over a model; they are written atomically.  docs/cli.md has examples.
 """
 import argparse
 import csv
+import io
 import os
 import sys
 import time
@@ -123,7 +126,7 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
         else:
             X, _ = data.read_csv(path, delimiter=delimiter)
     elif fmt == "svmlight":
-        X, y = data.read_svmlight(path, n_features=n_features)
+        X, y = data.read_svmlight(path, n_features=n_features)  # sparse: see _dense
     elif fmt == "npz":
         X, y = data.read_npz(path, y="y" if target is None else target)
         if y is None and need_target:
@@ -151,6 +154,68 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
         # svmlight writes labels as floats; 1.0 and 1 are the same class.
         y = y.astype(np.int64)
     return X, y, f"{path} ({fmt}): {X.shape[0]} samples, {X.shape[1]} features"
+
+
+def _dense(X, dtype=None, model_bytes=0):
+    """X dense (an svmlight file's X is sparse), refused with a clear error
+    when it and model_bytes more would not fit in memory: a small file can
+    name feature 1,000,000,000."""
+    from . import data
+
+    try:
+        return data.to_dense(X, dtype, reserve=model_bytes)
+    except ValueError as exc:
+        raise CommandError(f"{exc}; fnn's networks need dense input (fewer "
+                           "features, or a smaller network)") from None
+
+
+def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
+    """About the memory an MLP of these sizes takes to train: the parameters,
+    the best parameters, the gradient and two optimiser vectors, and with
+    several threads a copy of the parameters per thread."""
+    units = [n_features, *hidden, n_outputs]
+    n_params = sum((a + 1) * b for a, b in zip(units, units[1:]))
+    threads = 0
+    if n_jobs is not None:
+        from ._parallel import effective_n_jobs
+        threads = effective_n_jobs(n_jobs)
+    return n_params * np.dtype(dtype).itemsize * (5 + threads)
+
+
+def _check_output(out, inputs, model):
+    """Before any work: refuse to write --out onto one of the inputs (the same
+    file by device and inode, whatever its name), onto anything but a regular
+    file, into a missing folder or one that accepts no new file, or, for a
+    model, over a file that is not an fnn model."""
+    from ._persistence import check_output_path, check_writable_model_path
+
+    if out is None:
+        return
+    for name in inputs:
+        try:
+            same = name is not None and os.path.samefile(out, name)
+        except OSError:  # either does not exist (yet)
+            same = False
+        if same:
+            raise CommandError(f"--out {out} is the input {name}; refusing to "
+                               "overwrite it")
+    (check_writable_model_path if model else check_output_path)(out)
+
+
+def _is_classifier(model):
+    return hasattr(model, "classes_")
+
+
+def _describe_model(model):
+    """Kind and size of a fitted model, from its public attributes."""
+    name = type(model).__name__
+    if hasattr(model, "coefs_"):
+        units = [model.coefs_[0].shape[0]] + [W.shape[1] for W in model.coefs_]
+        return f"{name}, layers {'-'.join(str(u) for u in units)}"
+    if hasattr(model, "support_vectors_"):
+        return (f"{name}, {model.kernel} kernel, {len(model.support_)} support "
+                f"vectors, {len(model.classes_)} classes")
+    return f"{name}, {model.n_features_in_} features, {len(model.classes_)} classes"
 
 
 def choose_task(y):
@@ -186,7 +251,7 @@ def _collect_warnings(caught):
 
 def _score_line(model, X, y, what):
     score = model.score(X, y)
-    name = "accuracy" if getattr(model, "_is_classifier", False) else "R^2"
+    name = "accuracy" if _is_classifier(model) else "R^2"
     return f"{what} {name}: {score:.4f} ({len(X)} samples)"
 
 
@@ -194,8 +259,8 @@ def train(args):
     """Train an MLP on DATA; print what was done and the scores."""
     from . import MLPClassifier, MLPRegressor
 
+    _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
-    X = X.astype(args.dtype, copy=False)
     print(f"data: {description}")
     task, reason = choose_task(y) if args.task == "auto" else (args.task, "--task")
     if task == "regress" and y.dtype.kind not in "biuf":
@@ -203,10 +268,10 @@ def train(args):
     if task == "classify" and y.dtype.kind == "f":
         raise CommandError("--task classify needs class labels; the target has "
                            "non-integer values (use --task regress)")
-    if args.out:
-        folder = os.path.dirname(os.path.abspath(args.out))
-        if not os.path.isdir(folder):
-            raise CommandError(f"cannot save to {args.out}: no folder {folder}")
+    n_outputs = len(np.unique(y)) if task == "classify" else \
+        (y.shape[1] if y.ndim == 2 else 1)
+    X = _dense(X, args.dtype, _model_bytes(X.shape[1], args.hidden, n_outputs,
+                                           args.dtype, args.n_jobs))
     X_test = y_test = None
     if args.test_fraction is not None:
         n_test = int(round(args.test_fraction * len(X)))
@@ -222,7 +287,8 @@ def train(args):
                       solver=args.solver, batch_size=args.batch_size,
                       learning_rate_init=args.learning_rate, alpha=args.alpha,
                       max_iter=args.max_iter, random_state=args.random_state,
-                      early_stopping=args.early_stopping, verbose=args.verbose)
+                      early_stopping=args.early_stopping, verbose=args.verbose,
+                      n_jobs=args.n_jobs)
     what = (f"classification, {len(np.unique(y))} classes" if task == "classify"
             else "regression")
     print(f"task: {what} ({reason})")
@@ -235,9 +301,8 @@ def train(args):
     if model.n_iter_ < args.max_iter:
         notes.append("stopped early: the " + ("validation score" if args.early_stopping
                                                else "loss") + " stopped improving")
-    units = "-".join(str(u) for u in model._layout.layer_units)
-    print(f"model: {type(model).__name__}, layers {units}, {args.activation}, "
-          f"{args.solver}, {np.dtype(args.dtype).name}")
+    print(f"model: {_describe_model(model)}, {args.activation}, {args.solver}, "
+          f"{np.dtype(args.dtype).name}")
     epochs = f"{model.n_iter_} epoch{'s' if model.n_iter_ != 1 else ''}"
     print(f"training: {epochs} in {seconds:.3g} s, final loss "
           f"{model.loss_:.6g}" + "".join(f" ({note})" for note in notes))
@@ -252,11 +317,12 @@ def train(args):
 
 def _load_model(path):
     from . import load
+    from ._persistence import is_fitted
 
     if not os.path.exists(path):
         raise CommandError(f"no such model file: {path}")
     model = load(path)
-    if "_params" not in vars(model):
+    if not is_fitted(model):
         raise CommandError(f"{path} holds an unfitted {type(model).__name__}")
     return model
 
@@ -299,6 +365,9 @@ def _format_value(value):
 
 def predict(args):
     """Print or write the predictions of a saved model for DATA."""
+    from ._persistence import write_atomically
+
+    _check_output(args.out, (args.model, args.data), model=False)
     model = _load_model(args.model)
     try:
         X, _, _ = load_data(args.data, args.format, args.target, None,
@@ -309,6 +378,7 @@ def predict(args):
         raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out with "
                            "--target COL") from None
     _n_features_hint(model, X, args)
+    X = _dense(X)
     if args.proba:
         if not hasattr(model, "predict_proba"):
             raise CommandError(f"--proba needs a classifier; {args.model} holds a "
@@ -321,10 +391,15 @@ def predict(args):
                  [f"prediction_{j}" for j in range(P.shape[1])])
     rows = P.reshape(len(P), -1)
     if args.out:
-        with open(args.out, "w", newline="") as f:
-            writer = csv.writer(f)
+        def write(f):
+            text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+            writer = csv.writer(text)
             writer.writerow(names)
             writer.writerows([_format_value(v) for v in row] for row in rows)
+            text.flush()
+            text.detach()  # f stays open: the writer fsyncs it
+
+        write_atomically(args.out, write)
         print(f"wrote {len(rows)} predictions to {args.out}")
     else:
         out = sys.stdout
@@ -357,10 +432,10 @@ def evaluate(args):
     if X.shape[1] != model.n_features_in_:
         raise CommandError(f"{args.data} has {_count(X.shape[1], 'feature')} but the "
                            f"model takes {model.n_features_in_}")
+    X = _dense(X)
     print(f"data: {description}")
-    print(f"model: {args.model}: {type(model).__name__}, layers "
-          f"{'-'.join(str(u) for u in model._layout.layer_units)}")
-    if not getattr(model, "_is_classifier", False):
+    print(f"model: {args.model}: {_describe_model(model)}")
+    if not _is_classifier(model):
         if y.dtype.kind not in "biuf":
             raise CommandError("the model is a regressor but the target is not numeric")
         P = model.predict(X)
@@ -424,6 +499,21 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _n_jobs(text):
+    from ._parallel import available_cores
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    cores = available_cores()
+    if not (1 <= value <= cores or -cores <= value <= -1):
+        raise argparse.ArgumentTypeError(
+            f"must be from 1 to {cores} (the cores this process may use), or from -1 "
+            f"(all) to -{cores}; got {value}")
     return value
 
 
@@ -517,6 +607,9 @@ def build_parser():
                    help="hold out this fraction of DATA and print its score")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="precision of training (default: float32)")
+    p.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                   help="training threads: 1 to the number of cores, or -1 for all "
+                   "(default: all cores, but one for --batch-size 1)")
     p.add_argument("--verbose", action="store_true", help="print the loss every epoch")
     p.add_argument("--out", metavar="MODEL", help="save the model to this file")
     p.set_defaults(run=train)

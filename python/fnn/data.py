@@ -1,7 +1,8 @@
 """Reading data sets from files, and streaming data larger than memory.
 
 read_csv            CSV text: features and a target column, header detected
-read_svmlight       libsvm / svmlight text (``label idx:val ...``), as dense X
+read_svmlight       libsvm / svmlight text (``label idx:val ...``), as sparse X
+to_dense            a sparse X as a dense array, if it fits in memory
 read_npz, read_npy  NumPy files, never unpickled
 read_idx            IDX files (MNIST, Fashion-MNIST), gzipped or not
 load_fashion_mnist  the Fashion-MNIST train and test sets as float32 in [0, 1]
@@ -9,14 +10,29 @@ NpyFile             rows of a .npy file read on demand, without mapping it whole
 iter_batches        shuffled in-memory batches from arrays, files or chunk streams
 partial_fit_stream  train a model with partial_fit on such batches, epoch by epoch
 
-Readers return ``(X, y)`` with X a 2-D float array; their errors are
-ValueErrors that name the file, the line and the column.
+Readers return ``(X, y)`` with X a 2-D array (sparse for svmlight).  Every
+failure to read a file is a ValueError that names the file and where in it:
+the line of a text file, the member of an archive, the byte of a binary one.
+
+Memory is bounded by what a file really holds, never by what it claims:
+headers are checked before bodies are read, an array's size is checked
+against the file (and, for compressed data, against what deflate can
+expand to) and against the memory available before it is allocated, arrays
+are read straight into their final buffer, and text is read line by line
+with lines of at most ``_MAX_LINE`` characters, so an input without line
+ends (``/dev/zero``) or a decompression bomb ends in a ValueError.
 """
 import csv
 import gzip
 import math
 import numbers
 import os
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from array import array
 
 import numpy as np
 
@@ -26,9 +42,289 @@ FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
               0x0E: ">f8"}
 
+#: Characters in one line of a text file: far more than a row of data needs,
+#: and what an input without line ends (/dev/zero) costs before it is refused.
+_MAX_LINE = 1 << 24
+#: Bytes per read when an array is filled from a file.
+_READ_CHUNK = 1 << 20
+#: Deflate (gzip, zip) turns one compressed byte into at most 1032: its
+#: longest match, 258 bytes, takes at least 2 bits.  A header announcing more
+#: than that many times the compressed size cannot be telling the truth.
+_DEFLATE_MAX_RATIO = 1032
+#: Bytes of a zip's central directory (about 10,000 members), checked before
+#: zipfile reads it whole.
+_MAX_ZIP_DIRECTORY = 1 << 20
+#: Columns read_svmlight allows: CSR's int32 column indices hold them.
+_MAX_FEATURES = 2 ** 31 - 1
+#: Zip compression methods np.savez (stored) and np.savez_compressed
+#: (deflated) write; readers refuse the others.
+_ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated",
+                zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
+#: What reading a damaged, truncated or foreign file raises besides
+#: ValueError; readers turn these into ValueErrors naming the file.
+_DAMAGE = (OSError, EOFError, zlib.error, zipfile.BadZipFile, struct.error,
+           OverflowError)
+
+
+# ----------------------------------------------------------------------
+# Bounded reading: sizes checked before memory is taken
+# ----------------------------------------------------------------------
+def _reason(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def _size(n):
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
+        n /= 1000
+
+
+def _meminfo(*fields):
+    """Sum of /proc/meminfo fields, in bytes (None off Linux)."""
+    try:
+        with open("/proc/meminfo") as f:
+            values = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return sum(values[name] for name in fields)
+    except (OSError, ValueError, IndexError, KeyError):
+        return None
+
+
+def _address_space_left():
+    """Bytes this process may still map under its address-space limit
+    (RLIMIT_AS), or None when it has none."""
+    try:
+        import resource
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/status") as f:
+            used = next(int(line.split()[1]) * 1024 for line in f
+                        if line.startswith("VmSize:"))
+        return limit - used
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
+
+
+def _cgroup_memory_left():
+    """Bytes left under the memory limit of this process's control group (a
+    container's limit; cgroup v2, else v1), or None when it has none."""
+    for limit, usage in (("memory.max", "memory.current"),
+                         ("memory/memory.limit_in_bytes",
+                          "memory/memory.usage_in_bytes")):
+        try:
+            with open(f"/sys/fs/cgroup/{limit}") as f:
+                text = f.read().strip()
+            with open(f"/sys/fs/cgroup/{usage}") as f:
+                used = int(f.read())
+            # "max", or v1's "no limit" (the largest page-aligned int64).
+            if text != "max" and int(text) < 2 ** 62:
+                return int(text) - used
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def _memory_available():
+    """Bytes this process can allocate without exhausting the machine: what
+    the system reports available (Linux: MemAvailable + SwapFree; elsewhere
+    the physical memory), or less under a container's memory limit or an
+    address-space limit; None when unknown."""
+    available = _meminfo("MemAvailable", "SwapFree")
+    if available is None:
+        try:
+            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):
+            pass
+    for left in (_cgroup_memory_left(), _address_space_left()):
+        if left is not None:
+            available = left if available is None else min(available, left)
+    return available
+
+
+def _check_memory(nbytes, what):
+    """Raise ValueError when nbytes more would not fit in the memory available."""
+    available = _memory_available()
+    if available is not None and nbytes > available:
+        raise ValueError(f"{what} needs {_size(nbytes)}, more than the "
+                         f"{_size(max(available, 0))} of memory available")
+
+
+def _allocate(shape, dtype, fortran=False):
+    """np.empty(shape, dtype), or a ValueError (never a MemoryError) when it
+    would not fit in the memory available."""
+    what = f"an array of shape {tuple(shape)} and dtype {dtype}"
+    _check_memory(math.prod(shape) * dtype.itemsize, what)
+    try:
+        return np.empty(shape, dtype, order="F" if fortran else "C")
+    except MemoryError:
+        raise ValueError(f"{what} could not be allocated (out of memory)") from None
+
+
+def _fill(f, out):
+    """Read out's bytes from file object f straight into out (C-contiguous),
+    a chunk at a time; returns the bytes read, fewer than out.nbytes when f
+    ends first."""
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    done = 0
+    while done < len(view):
+        n = f.readinto(view[done:done + _READ_CHUNK])
+        if not n:
+            break
+        done += n
+    return done
+
+
+def _read_exactly(f, n):
+    """n bytes of f, fewer only at its end."""
+    parts, got = [], 0
+    while got < n:
+        part = f.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _npy_header(f):
+    """(shape, fortran_order, dtype) from the .npy header at f's position.
+
+    numpy's parser evaluates no code and bounds the header's length; object
+    dtypes (which only unpickling could read) and negative or empty sizes are
+    refused here.  Raises ValueError.
+    """
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except _DAMAGE as exc:
+        raise ValueError(f"damaged ({_reason(exc)})") from None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not a readable .npy header ({_reason(exc)})") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"the .npy header announces shape {shape}")
+    if dtype.hasobject:
+        raise ValueError(f"dtype {dtype} holds Python objects, which only unpickling "
+                         "could read; fnn never unpickles")
+    if dtype.itemsize == 0:
+        raise ValueError(f"dtype {dtype} has no size")
+    return tuple(shape), bool(fortran), dtype
+
+
+def _check_zip_directory(f, size):
+    """Refuse (ValueError) an archive whose central directory is larger than
+    _MAX_ZIP_DIRECTORY, reading its size where zipfile will (the end record,
+    or the zip64 one just before it), before zipfile reads it whole."""
+    f.seek(max(size - 22, 0))
+    record, position = f.read(22), size - 22
+    if not (len(record) == 22 and record[:4] == b"PK\x05\x06"
+            and record[-2:] == b"\0\0"):
+        start = max(size - 22 - (1 << 16), 0)
+        f.seek(start)
+        tail = f.read(size - start)
+        at = tail.rfind(b"PK\x05\x06")
+        record, position = tail[at:at + 22], start + at
+        if at < 0 or len(record) < 22:
+            raise ValueError("not a zip archive (no end-of-directory record)")
+    directory = struct.unpack_from("<I", record, 12)[0]
+    if position >= 76:
+        f.seek(position - 76)
+        zip64 = f.read(76)
+        if zip64[56:60] == b"PK\x06\x07" and zip64[:4] == b"PK\x06\x06":
+            directory = struct.unpack_from("<Q", zip64, 40)[0]
+    if directory > _MAX_ZIP_DIRECTORY:
+        raise ValueError(f"its zip directory claims {_size(directory)}; an archive "
+                         f"of arrays needs at most {_size(_MAX_ZIP_DIRECTORY)}")
+
+
+def _open_zip(f, methods):
+    """zipfile.ZipFile over the open binary file f, with every member checked
+    before any is read: compression among `methods` (zipfile constants), no
+    encryption, no name twice, sizes that fit in the file.  Raises
+    ValueError."""
+    size = os.fstat(f.fileno()).st_size
+    _check_zip_directory(f, size)
+    try:
+        f.seek(0)
+        archive = zipfile.ZipFile(f)
+    except (ValueError, *_DAMAGE) as exc:
+        raise ValueError(f"not a readable zip archive ({_reason(exc)})") from None
+    try:
+        seen = set()
+        for info in archive.infolist():
+            name = info.filename
+            if name in seen:
+                raise ValueError(f"member {name!r} appears twice")
+            seen.add(name)
+            if info.flag_bits & 0x1:
+                raise ValueError(f"member {name!r} is encrypted")
+            if info.compress_type not in methods:
+                method = _ZIP_METHODS.get(info.compress_type,
+                                          f"method {info.compress_type}")
+                raise ValueError(
+                    f"member {name!r} is {method}; only "
+                    f"{' or '.join(_ZIP_METHODS[m] for m in methods)} members are read")
+            if info.compress_type == zipfile.ZIP_STORED and \
+                    info.compress_size != info.file_size:
+                raise ValueError(f"member {name!r} is stored but claims "
+                                 f"{info.file_size} bytes in {info.compress_size}")
+            if not 0 <= info.header_offset <= size - info.compress_size:
+                raise ValueError(f"member {name!r} claims {info.compress_size} bytes at "
+                                 f"offset {info.header_offset}, outside the file")
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _read_npy_member(archive, info, accept=None):
+    """The array in zip member `info` (an .npy file) of `archive`.
+
+    Its header is read first; ``accept(dtype, shape, fortran)``, when given,
+    may refuse it before anything else is read.  The data must fill the
+    member exactly, a compressed member cannot claim more than deflate can
+    expand to, the array must fit in memory, and it is read straight into
+    its buffer (the zip's CRC is checked at the end).  Raises ValueError.
+    """
+    try:
+        with archive.open(info) as member:
+            shape, fortran, dtype = _npy_header(member)
+            if accept is not None:
+                accept(dtype, shape, fortran)
+            nbytes = math.prod(shape) * dtype.itemsize
+            held = info.file_size - member.tell()
+            if nbytes != held:
+                raise ValueError(f"its header announces shape {shape} of {dtype} "
+                                 f"({nbytes} bytes) but it holds {held} bytes")
+            if info.compress_type != zipfile.ZIP_STORED and \
+                    info.file_size > _DEFLATE_MAX_RATIO * info.compress_size + 1024:
+                raise ValueError(f"it claims {_size(info.file_size)} compressed into "
+                                 f"{_size(info.compress_size)}, more than deflate can "
+                                 "expand to")
+            out = _allocate(shape, dtype, fortran)
+            if _fill(member, out.T if fortran else out) != nbytes:
+                raise ValueError("its data end early")
+    except _DAMAGE as exc:
+        raise ValueError(f"damaged ({_reason(exc)})") from None
+    return out
+
+
+# ----------------------------------------------------------------------
+# IDX
+# ----------------------------------------------------------------------
 def read_idx(path):
     """Read an IDX file (the MNIST format) into a NumPy array.
+
+    The header is checked before the body is read: the size it announces
+    must be the file's (for a gzipped file: no more than deflate can expand
+    the file to) and must fit in memory.
 
     Parameters
     ----------
@@ -43,26 +339,54 @@ def read_idx(path):
     Raises
     ------
     ValueError
-        If the file is not a well-formed IDX file.
+        If the file is not a well-formed IDX file, or its gzip stream is
+        damaged; the message names the file.
     """
     path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number).")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: IDX header is truncated.")
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_TYPES[data[2]])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
-    if len(data) != expected:
-        raise ValueError(f"{path}: IDX header announces shape {shape} "
-                         f"({expected} bytes) but the file has {len(data)} bytes.")
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))
+    with open(path, "rb") as raw:
+        info = os.fstat(raw.fileno())
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        compressed = path.endswith(".gz")
+        f = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        position = 0
+        try:
+            head = _read_exactly(f, 4)
+            if len(head) < 4 or head[0] or head[1] or head[2] not in _IDX_TYPES:
+                raise ValueError(f"{path} is not an IDX file (bad magic number).")
+            position = 4
+            dims = _read_exactly(f, 4 * head[3])
+            if len(dims) < 4 * head[3]:
+                raise ValueError(f"{path}: IDX header is truncated.")
+            shape = struct.unpack(f">{head[3]}I", dims)
+            dtype = np.dtype(_IDX_TYPES[head[2]])
+            position = 4 + len(dims)
+            expected = position + math.prod(shape) * dtype.itemsize
+            announced = f"IDX header announces shape {shape} ({expected} bytes)"
+            if size is not None and not compressed and size != expected:
+                raise ValueError(f"{path}: {announced} but the file has {size} bytes.")
+            if size is not None and compressed and \
+                    expected > _DEFLATE_MAX_RATIO * size + 1024:
+                raise ValueError(f"{path}: {announced}, more than its {size} "
+                                 "compressed bytes can hold.")
+            try:
+                array = _allocate(shape, dtype)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}.") from None
+            position += _fill(f, array)
+            if position != expected or f.read(1):
+                raise ValueError(f"{path}: {announced} but the data "
+                                 f"{'end after' if position < expected else 'go on past'}"
+                                 f" {position} bytes.")
+        except _DAMAGE as exc:
+            what = "gzip stream" if compressed else "file"
+            raise ValueError(f"{path}: the {what} is damaged after {position} bytes of "
+                             f"IDX data ({_reason(exc)}).") from None
+        finally:
+            if compressed:
+                f.close()
+    if not dtype.isnative:  # to native byte order in place: no second copy
+        array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
+    return array
 
 
 def load_fashion_mnist(path=None):
@@ -109,10 +433,68 @@ def load_fashion_mnist(path=None):
 # Text formats
 # ----------------------------------------------------------------------
 def _open_text(path):
+    """path as text for _Lines: bytes that are not UTF-8 come through as lone
+    surrogates, so that _Lines can name their line (a decoding error would
+    surface a whole read-ahead block early)."""
     path = os.fspath(path)
     if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="surrogateescape",
+                         newline="")
+    return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+#: What surrogateescape makes of a byte that is not UTF-8.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+class _Lines:
+    """The lines of an open text file, for csv.reader and the svmlight
+    parser: counted, each at most _MAX_LINE characters, with decoding and
+    decompression errors as ValueErrors that name the file and the line."""
+
+    def __init__(self, f, path):
+        self.f, self.path, self.number = f, path, 0
+        self._next_check = 64 << 20
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            line = self.f.readline(_MAX_LINE + 1)
+        except _DAMAGE as exc:
+            raise self.error(f"the file is damaged ({_reason(exc)})",
+                             self.number + 1) from None
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > _MAX_LINE:
+            raise self.error(f"longer than {_MAX_LINE:,} characters (not a text file "
+                             "of rows?)")
+        if not line.isascii():
+            escaped = _ESCAPED_BYTE.search(line)
+            if escaped:
+                raise self.error(f"not UTF-8 text (byte "
+                                 f"{ord(escaped.group()) - 0xDC00:#04x})")
+        return line
+
+    def error(self, message, line=None):
+        """ValueError(message) naming the file and the line (the current one
+        by default)."""
+        return ValueError(f"{self.path}, line {self.number if line is None else line}: "
+                          f"{message}.")
+
+    def check_growth(self, nbytes):
+        """Refuse (ValueError) rows that outgrow memory: each time the rows
+        read so far (nbytes) double past 64 MB, the memory available must
+        still hold as much again."""
+        if nbytes >= self._next_check:
+            self._next_check = 2 * nbytes
+            try:
+                _check_memory(nbytes, f"the {_size(nbytes)} of rows read so far: as "
+                                      "much again")
+            except ValueError as exc:
+                raise self.error(str(exc)) from None
 
 
 def _parse_number(text):
@@ -125,16 +507,27 @@ def _parse_number(text):
         return None
 
 
-def _labels(values):
+def _labels(values, path):
     """Target values as int64 when all are integers, float64 when all are
     numbers, and unicode strings otherwise."""
-    numbers_ = [_parse_number(v) for v in values]
-    if any(v is None for v in numbers_):
-        return np.array(values, dtype=str)
+    distinct = set(values)
+    numbers_ = {v: _parse_number(v) for v in distinct}
+    if None in numbers_.values():
+        width = max(map(len, distinct))
+        _check_memory_for(path, len(values) * width * 4, "the target column as text")
+        return np.array(values, dtype=f"<U{width}")
     try:
-        return np.array([int(v) for v in values], dtype=np.int64)
+        integers = {v: int(v) for v in distinct}
+        return np.array([integers[v] for v in values], dtype=np.int64)
     except (ValueError, OverflowError):
-        return np.array(numbers_, dtype=np.float64)
+        return np.array([numbers_[v] for v in values], dtype=np.float64)
+
+
+def _check_memory_for(path, nbytes, what):
+    try:
+        _check_memory(nbytes, what)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}.") from None
 
 
 def _clip(text, limit=40):
@@ -143,6 +536,9 @@ def _clip(text, limit=40):
 
 def read_csv(path, target=None, *, header="auto", delimiter=",", dtype=np.float64):
     """Read a CSV file of numeric features and an optional target column.
+
+    Rows are parsed as they are read, into one buffer of floats; a line may
+    hold at most 16 Mi characters.
 
     Parameters
     ----------
@@ -169,60 +565,77 @@ def read_csv(path, target=None, *, header="auto", delimiter=",", dtype=np.float6
     Raises
     ------
     ValueError
-        For a missing target column, rows of different lengths, or a
-        feature that is not a number (naming its line and column).
+        For a missing target column, rows of different lengths, a feature
+        that is not a number, text that is not UTF-8, a line that is too
+        long, a damaged gzip stream or data that outgrow the memory
+        available; the message names the file and the line.
     """
     path = os.fspath(path)
     if header not in ("auto", True, False):
         raise ValueError(f"header must be 'auto', True or False; got {header!r}.")
     dtype = _float_dtype(dtype)
     with _open_text(path) as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        rows, lines = [], []
+        lines = _Lines(f, path)
         try:
-            for row in reader:
-                row = [field.strip() for field in row]
-                if any(row):
-                    rows.append(row)
-                    lines.append(reader.line_num)
+            X, values = _read_csv_rows(csv.reader(lines, delimiter=delimiter), lines,
+                                       target, header)
         except csv.Error as exc:
-            raise ValueError(f"{path}, line {reader.line_num}: {exc}") from None
-    if not rows:
+            raise lines.error(str(exc)) from None
+        except MemoryError:
+            raise lines.error("out of memory holding the rows read so far") from None
+    return X.astype(dtype, copy=False), None if values is None else _labels(values, path)
+
+
+def _read_csv_rows(reader, lines, target, header):
+    """X as float64 and the target column's text (or None), row by row."""
+    path = lines.path
+    rows = (row for row in ([field.strip() for field in row] for row in reader)
+            if any(row))
+    first = next(rows, None)
+    if first is None:
         raise ValueError(f"{path} holds no data.")
     if header == "auto":
-        header = any(_parse_number(field) is None for field in rows[0])
-    names = rows[0] if header else None
-    if header:
-        rows, lines = rows[1:], lines[1:]
-        if not rows:
-            raise ValueError(f"{path} has a header row but no data.")
-    width = len(names) if names is not None else len(rows[0])
-    for row, line in zip(rows, lines):
-        if len(row) != width:
-            raise ValueError(f"{path}, line {line}: {len(row)} fields, but "
-                             f"{'the header has' if names else 'the first row has'} "
-                             f"{width}.")
+        header = any(_parse_number(field) is None for field in first)
+    names = first if header else None
+    width = len(first)
     column = None if target is None else _column_index(target, names, width, path)
     features = [j for j in range(width) if j != column]
     if not features:
         raise ValueError(f"{path}: no feature columns besides the target.")
-    X = np.empty((len(rows), len(features)), dtype=np.float64)
-    for i, (row, line) in enumerate(zip(rows, lines)):
-        for k, j in enumerate(features):
-            value = _parse_number(row[j])
-            if value is None:
-                where = f"column {j}" + (f" ({names[j]!r})" if names else "")
-                what = "is empty" if not row[j] else f"has {row[j]!r}, not a number"
-                raise ValueError(f"{path}, line {line}, {where} {what}.")
-            X[i, k] = value
-    if column is None:
-        return X.astype(dtype, copy=False), None
-    values = [row[column] for row in rows]
-    for value, line in zip(values, lines):
-        if not value:
-            raise ValueError(f"{path}, line {line}: the target "
-                             f"({_describe_column(column, names)}) is empty.")
-    return X.astype(dtype, copy=False), _labels(values)
+    values = array("d")
+    # One string object per distinct target value, not per row.
+    targets, distinct = ([], {}) if column is not None else (None, None)
+    if not header:
+        rows = _chain_first(first, rows)
+    n_rows = 0
+    for row in rows:
+        if len(row) != width:
+            raise lines.error(f"{len(row)} fields, but "
+                              f"{'the header has' if names else 'the first row has'} "
+                              f"{width}")
+        parsed = [_parse_number(row[j]) for j in features]
+        if None in parsed:
+            j = features[parsed.index(None)]
+            where = f"column {j}" + (f" ({names[j]!r})" if names else "")
+            what = "is empty" if not row[j] else f"has {_clip(row[j])}, not a number"
+            raise ValueError(f"{path}, line {lines.number}, {where} {what}.")
+        values.extend(parsed)
+        if targets is not None:
+            if not row[column]:
+                raise lines.error(f"the target ({_describe_column(column, names)}) is "
+                                  "empty")
+            targets.append(distinct.setdefault(row[column], row[column]))
+        n_rows += 1
+        lines.check_growth(8 * (len(values) + n_rows))
+    if not n_rows:
+        raise ValueError(f"{path} has a header row but no data.")
+    return np.frombuffer(values, dtype=np.float64).reshape(n_rows, len(features)), \
+        targets
+
+
+def _chain_first(first, rest):
+    yield first
+    yield from rest
 
 
 def _describe_column(column, names):
@@ -259,20 +672,25 @@ def _float_dtype(dtype):
 
 
 def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64):
-    """Read a libsvm / svmlight file into a dense array.
+    """Read a libsvm / svmlight file into a sparse CSR matrix.
 
     Each line is ``label index:value index:value ...`` with increasing
     indices; ``#`` starts a comment; ``qid:n`` fields are ignored.  The
-    result equals ``sklearn.datasets.load_svmlight_file(path)`` with its
-    sparse X made dense.
+    result equals ``sklearn.datasets.load_svmlight_file(path)``.
+
+    Memory follows the values the file holds, never the width it names: a
+    26-byte file naming feature 1,000,000,000 gives a matrix of that many
+    columns holding one value.  fnn's estimators take dense X; make it dense
+    with :func:`to_dense`, which refuses what would not fit in memory.
 
     Parameters
     ----------
     path : str or path-like
         The file; a name ending in ``.gz`` is decompressed.
     n_features : int or None, default=None
-        Columns of X; by default the largest index in the file.  Give it when
-        reading a test file that may lack the last features.
+        Columns of X, from 1 to 2**31 - 1; by default the largest index in
+        the file.  Give it when reading a test file that may lack the last
+        features; an index beyond it is an error.
     zero_based : bool or 'auto', default='auto'
         Whether the indices start at 0.  'auto' (as scikit-learn): 1-based
         unless some index is 0.
@@ -280,99 +698,222 @@ def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64)
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
+    X : scipy.sparse.csr_matrix of shape (n_samples, n_features)
+        Canonical CSR (sorted indices, no duplicates), dtype ``dtype``.
     y : ndarray of shape (n_samples,) float64
+
+    Raises
+    ------
+    ValueError
+        For a line that is not ``label index:value ...``, indices that do not
+        increase or exceed n_features (or 2**31 - 1), text that is not UTF-8,
+        a damaged gzip stream, or data that outgrow the memory available;
+        the message names the file and the line.
     """
+    from scipy import sparse
+
     path = os.fspath(path)
     if zero_based not in ("auto", True, False):
         raise ValueError(f"zero_based must be 'auto', True or False; got "
                          f"{zero_based!r}.")
     if n_features is not None and (isinstance(n_features, bool) or not isinstance(
-            n_features, numbers.Integral) or n_features < 1):
-        raise ValueError(f"n_features must be a positive int or None; got "
+            n_features, numbers.Integral) or not 1 <= n_features <= _MAX_FEATURES):
+        raise ValueError(f"n_features must be None or an int from 1 to 2**31 - 1; got "
                          f"{n_features!r}.")
     dtype = _float_dtype(dtype)
-    labels, rows, cols, values = [], [], [], []
     with _open_text(path) as f:
-        for line_no, line in enumerate(f, 1):
-            fields = line.split("#", 1)[0].split()
-            if not fields:
-                continue
-            label = _parse_number(fields[0])
-            if label is None:
-                multilabel = all(_parse_number(part) is not None
-                                 for part in fields[0].split(","))
-                raise ValueError(f"{path}, line {line_no}: label {_clip(fields[0])} is "
-                                 "not a number" + (" (multilabel files are not "
-                                                   "supported)" if multilabel else "")
-                                 + ".")
-            row = len(labels)
-            labels.append(label)
-            previous = -1
-            for field in fields[1:]:
-                index, sep, value = field.partition(":")
-                if index == "qid":
-                    continue
-                number = _parse_number(value) if sep else None
-                if not index.isdigit() or number is None:
-                    raise ValueError(f"{path}, line {line_no}: {field!r} is not "
-                                     "index:value.")
-                index = int(index)
-                if index <= previous:
-                    raise ValueError(f"{path}, line {line_no}: feature indices must "
-                                     f"increase; {index} follows {previous}.")
-                previous = index
-                rows.append(row)
-                cols.append(index)
-                values.append(number)
+        lines = _Lines(f, path)
+        try:
+            labels, indptr, indices, values = _read_svmlight_lines(lines)
+        except MemoryError:
+            raise lines.error("out of memory holding the lines read so far") from None
     if not labels:
         raise ValueError(f"{path} holds no samples.")
-    cols = np.array(cols, dtype=np.intp)
+    cols = np.frombuffer(indices, dtype=np.int64) if indices else np.empty(0, np.int64)
     one_based = cols.size == 0 or cols.min() > 0
     if zero_based is False or (zero_based == "auto" and one_based):
         if cols.size and cols.min() == 0:
             raise ValueError(f"{path}: index 0 found, but zero_based=False.")
-        cols -= 1
+        cols = cols - 1
     needed = int(cols.max()) + 1 if cols.size else 0
     if n_features is None:
         n_features = needed
     elif n_features < needed:
         raise ValueError(f"n_features={n_features}, but {path} has features up to "
                          f"{needed}.")
-    X = np.zeros((len(labels), n_features), dtype=dtype)
-    X[np.array(rows, dtype=np.intp), cols] = values
-    return X, np.array(labels, dtype=np.float64)
+    X = sparse.csr_matrix(
+        (np.frombuffer(values, dtype=np.float64).astype(dtype, copy=False),
+         cols.astype(np.int32), np.frombuffer(indptr, dtype=np.int64)),
+        shape=(len(labels), n_features))
+    return X, np.frombuffer(labels, dtype=np.float64).copy()
+
+
+def _read_svmlight_lines(lines):
+    """Labels, CSR row pointers, raw (file) indices and values, line by line."""
+    labels, indptr, indices, values = array("d"), array("q", [0]), array("q"), array("d")
+    add_index, add_value = indices.append, values.append
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        label = _parse_number(fields[0])
+        if label is None:
+            multilabel = all(_parse_number(part) is not None
+                             for part in fields[0].split(","))
+            raise lines.error(f"label {_clip(fields[0])} is not a number" +
+                              (" (multilabel files are not supported)" if multilabel
+                               else ""))
+        labels.append(label)
+        previous = -1
+        for field in fields[1:]:
+            index, sep, value = field.partition(":")
+            try:
+                # At most 10 ASCII digits: int() never sees a huge number.
+                if not (sep and len(index) <= 10 and index.isascii() and
+                        index.isdigit()) or "_" in value:
+                    raise ValueError
+                index, number = int(index), float(value)
+            except ValueError:
+                if index == "qid":
+                    continue
+                if sep and index.isascii() and index.isdigit() and \
+                        _parse_number(value) is not None:
+                    raise lines.error(f"feature index {_clip(index)} is beyond "
+                                      "2**31 - 1") from None
+                raise lines.error(f"{_clip(field)} is not index:value") from None
+            if index <= previous or index > _MAX_FEATURES:
+                raise lines.error(f"feature indices must increase; {index} follows "
+                                  f"{previous}" if index <= previous else
+                                  f"feature index {index} is beyond 2**31 - 1")
+            previous = index
+            add_index(index)
+            add_value(number)
+        indptr.append(len(indices))
+        lines.check_growth(16 * len(indices) + 16 * len(labels))
+    return labels, indptr, indices, values
+
+
+def to_dense(X, dtype=None, *, reserve=0):
+    """X as a dense C-ordered ndarray, if it fits in memory.
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix or array, or array-like
+        E.g. X from :func:`read_svmlight`.
+    dtype : float32, float64 or None, default=None
+        None keeps X's dtype.
+    reserve : int, default=0
+        Bytes the caller will need besides (a model's weights, say).
+
+    Returns
+    -------
+    ndarray of shape X.shape
+        X itself when it already is a C-ordered ndarray of that dtype.
+
+    Raises
+    ------
+    ValueError
+        When the dense array (if a new one is needed) and `reserve` would not
+        fit in the memory available; nothing is allocated then.
+    """
+    from scipy import sparse
+
+    if not sparse.issparse(X):
+        X = np.asarray(X)
+    dtype = np.dtype(X.dtype if dtype is None else dtype)
+    new = not (isinstance(X, np.ndarray) and X.dtype == dtype and X.flags.c_contiguous)
+    what = f"X of shape {X.shape} as a dense {dtype} array" if new else "X's model"
+    _check_memory(math.prod(X.shape) * dtype.itemsize * new + reserve,
+                  what + (f" and {_size(reserve)} more" if reserve and new else ""))
+    if not new:
+        return X
+    out = _allocate(X.shape, dtype)
+    if isinstance(X, np.ndarray):
+        out[...] = X
+    else:
+        out[...] = 0  # toarray adds into out (duplicate entries are summed)
+        (X if X.dtype == dtype else X.astype(dtype)).toarray(out=out)
+    return out
 
 
 # ----------------------------------------------------------------------
 # NumPy files
 # ----------------------------------------------------------------------
+def _open_regular(path):
+    """path opened for binary reading, with its size; ValueError unless it is
+    a regular file (the readers seek, and trust st_size)."""
+    f = open(path, "rb")
+    info = os.fstat(f.fileno())
+    if not stat.S_ISREG(info.st_mode):
+        f.close()
+        raise ValueError(f"{path} is not a regular file.")
+    return f, info.st_size
+
+
 def read_npy(path, mmap_mode=None):
-    """Load a .npy array without ever unpickling.
+    """Load a .npy array without ever unpickling, and without writing.
+
+    The header is checked before the data are read: object dtypes are
+    refused, and the size it announces must be in the file and fit in
+    memory.
 
     Parameters
     ----------
     path : str or path-like
-    mmap_mode : None or 'r', default=None
-        'r' maps the file read-only instead of reading it (see also
-        :class:`NpyFile`, which keeps even the address space small).
+        A regular file (its size is checked against the header's).
+    mmap_mode : None, 'r' or 'c', default=None
+        'r' maps the file read-only instead of reading it, 'c' maps it
+        copy-on-write (changes stay in memory); see also :class:`NpyFile`,
+        which keeps even the address space small.  Modes that write to the
+        file ('r+', 'w+') are refused: a reader never changes its input.
 
     Returns
     -------
     ndarray
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable .npy file; the message names it.
     """
     path = os.fspath(path)
-    try:
-        array = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
-    except (ValueError, EOFError) as exc:
-        raise ValueError(f"{path} is not a readable .npy file: {exc}") from None
-    if not isinstance(array, np.ndarray):
-        raise ValueError(f"{path} is an .npz archive; use read_npz.")
-    return array
+    if mmap_mode not in (None, "r", "c"):
+        raise ValueError(f"mmap_mode must be None, 'r' or 'c' (read-only); got "
+                         f"{mmap_mode!r}: read_npy never writes to its file.")
+    f, size = _open_regular(path)
+    with f:
+        if f.read(2) == b"PK":
+            raise ValueError(f"{path} is an .npz archive; use read_npz.")
+        f.seek(0)
+        try:
+            shape, fortran, dtype = _npy_header(f)
+        except ValueError as exc:
+            raise ValueError(f"{path} is not a readable .npy file: {exc}.") from None
+        offset = f.tell()
+        nbytes = math.prod(shape) * dtype.itemsize
+        if size < offset + nbytes:
+            raise ValueError(f"{path} is truncated: {size} bytes, but its header "
+                             f"announces shape {shape} of {dtype} "
+                             f"({offset + nbytes} bytes).")
+        if mmap_mode is not None and nbytes:
+            return np.memmap(f, dtype=dtype, mode=mmap_mode, offset=offset, shape=shape,
+                             order="F" if fortran else "C")
+        try:
+            out = _allocate(shape, dtype, fortran)
+            if _fill(f, out.T if fortran else out) != nbytes:
+                raise ValueError("the file ended while it was read")
+        except (ValueError, *_DAMAGE) as exc:
+            raise ValueError(f"{path}: {_reason(exc)}.") from None
+    return out
 
 
 def read_npz(path, x="X", y="y"):
     """Load features and targets from an .npz archive, never unpickling.
+
+    Members may be stored (``np.savez``) or deflated
+    (``np.savez_compressed``); each array's header is checked before its
+    data are read, and its size against the member (at most what deflate
+    can expand it to) and the memory available.
 
     Parameters
     ----------
@@ -386,25 +927,37 @@ def read_npz(path, x="X", y="y"):
     X : ndarray of shape (n_samples, n_features)
         A 1-D array is taken as one feature.
     y : ndarray of shape (n_samples,) or None
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable .npz archive or lacks array x; the
+        message names the file and the member.
     """
     path = os.fspath(path)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:
-        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
-            raise
-        raise ValueError(f"{path} is not a readable .npz file: {exc}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} is a single .npy array, not an .npz archive of "
-                         f"{x!r} and {y!r}.")
-    with archive:
-        if x not in archive.files:
-            raise ValueError(f"{path} has no array {x!r}; it holds {archive.files}.")
+    f, _ = _open_regular(path)
+    with f:
+        if f.read(6) == b"\x93NUMPY":
+            raise ValueError(f"{path} is a single .npy array, not an .npz archive of "
+                             f"{x!r} and {y!r}.")
         try:
-            X = archive[x]
-            target = archive[y] if y in archive.files else None
+            archive = _open_zip(f, (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED))
         except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            raise ValueError(f"{path} is not a readable .npz file: {exc}.") from None
+        with archive:
+            members = {info.filename[:-4]: info for info in archive.infolist()
+                       if info.filename.endswith(".npy")}
+            if x not in members:
+                raise ValueError(f"{path} has no array {x!r}; it holds "
+                                 f"{sorted(members)}.")
+            read = {}
+            for name in (x, y):
+                if name in members and name not in read:
+                    try:
+                        read[name] = _read_npy_member(archive, members[name])
+                    except ValueError as exc:
+                        raise ValueError(f"{path}, array {name!r}: {exc}.") from None
+    X, target = read[x], read.get(y)
     if X.ndim == 1:
         X = X.reshape(-1, 1)
     if X.ndim != 2:
@@ -441,20 +994,15 @@ class NpyFile:
 
     def __init__(self, path):
         self.path = os.fspath(path)
-        with open(self.path, "rb") as f:
+        f, size = _open_regular(self.path)
+        with f:
             try:
-                version = np.lib.format.read_magic(f)
-                read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                               (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-                if read_header is None:
-                    raise ValueError(f"unsupported .npy version {version}")
-                shape, fortran_order, dtype = read_header(f)
-            except (ValueError, EOFError) as exc:
+                shape, fortran_order, dtype = _npy_header(f)
+            except ValueError as exc:
                 raise ValueError(f"{self.path} is not a readable .npy file: "
-                                 f"{exc}") from None
+                                 f"{exc}.") from None
             self._offset = f.tell()
-            size = os.fstat(f.fileno()).st_size
-        if dtype.hasobject or dtype.kind not in "biuf":
+        if dtype.kind not in "biuf":
             raise ValueError(f"{self.path}: dtype {dtype} is not numeric.")
         if len(shape) == 0:
             raise ValueError(f"{self.path} holds a scalar, not rows.")
@@ -500,6 +1048,8 @@ class NpyFile:
 
     def __repr__(self):
         return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
+
+
 
 
 # ----------------------------------------------------------------------

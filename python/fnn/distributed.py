@@ -49,7 +49,7 @@ from ._multilayer_perceptron import _BaseMLP
 from ._optimizers import make_optimizer
 from ._progress import EpochProgress
 from ._sklearn_compat import interoperable
-from ._validation import check_random_state, float_dtype_of
+from ._validation import check_random_state, float_dtype_of, is_sparse
 from .exceptions import ConvergenceWarning
 
 __all__ = ["fit", "local_cluster", "predict", "predict_proba"]
@@ -79,6 +79,9 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
         Partitioned by rows; columns are gathered into one block per row
         partition (rechunking only moves data between workers).  NumPy arrays
         and pandas frames are accepted too, and are sent to the cluster once.
+        Sparse data: a SciPy sparse matrix (any format), or a dask array whose
+        blocks are SciPy sparse matrices; partitions are trained as CSR and
+        never made dense.
     y : dask array, Series or DataFrame
         Rows partitioned as X's (a dask array with other row chunks is
         rechunked to X's).
@@ -119,6 +122,7 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
     """
     _check_estimator(estimator)
     estimator._validate_params()
+    estimator._check_checkpoint_target()
     if estimator.early_stopping:
         raise ValueError("early_stopping=True is not supported by fnn.distributed.fit; "
                          "hold out a validation set and score the model after fit.")
@@ -130,16 +134,26 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
     if optimizer_state not in _OPTIMIZER_STATES:
         raise ValueError(f"optimizer_state must be one of {list(_OPTIMIZER_STATES)}; "
                          f"got {optimizer_state!r}.")
-    with _session(client) as client:
-        slots = _worker_slots(client)
-        data = _DaskData(X, y, sample_weight, min_partitions=len(slots))
-        seed, class_weight = _start_model(estimator, client, data, classes)
-        trainer = _Trainer(estimator, client, data, slots, round_epochs,
-                           optimizer_state, retries, seed, class_weight)
-        try:
-            trainer.run(rounds)
-        finally:
-            trainer.release()
+    # As estimator.fit: train a private copy and publish it when training
+    # ends, so that the model keeps predicting from other threads meanwhile.
+    with estimator._fitting():
+        warm = estimator.warm_start and estimator._published() is not None
+        run = estimator._training_run(first_pass=not warm)
+        with _session(client) as client:
+            slots = _worker_slots(client)
+            data = _DaskData(X, y, sample_weight, min_partitions=len(slots))
+            seed, class_weight = _start_model(run, client, data, classes)
+            trainer = _Trainer(run, client, data, slots, round_epochs,
+                               optimizer_state, retries, seed, class_weight)
+            try:
+                trainer.run(rounds)
+            except _worker.RoundDiverged:
+                # The model keeps the last finished round, as the error says.
+                estimator._publish(run)
+                raise
+            finally:
+                trainer.release()
+        estimator._publish(run)
     return estimator
 
 
@@ -346,6 +360,13 @@ class _DaskData:
             return obj
         if hasattr(obj, "to_numpy") and hasattr(obj, "dtypes"):  # pandas
             obj = obj.to_numpy()
+        if is_sparse(obj):  # blocks of rows stay sparse (CSR), as in fit
+            obj = obj.tocsr()
+            if obj.shape[0] == 0:
+                raise ValueError(f"{name} must be a non-empty array; got shape "
+                                 f"{obj.shape}.")
+            return da.from_array(obj, chunks=(-(-obj.shape[0] // n_chunks), obj.shape[1]),
+                                 asarray=False)
         arr = np.asarray(obj)
         if arr.ndim == 0 or arr.shape[0] == 0:
             raise ValueError(f"{name} must be a non-empty array; got shape {arr.shape}.")
@@ -422,10 +443,10 @@ def _start_model(est, client, data, classes):
     """
     warm = est.warm_start and "_params" in est.__dict__
     if warm:
-        if data.n_features != est.n_features_in_:
+        if data.n_features != est._layout.layer_units[0]:
             raise ValueError(f"X has {data.n_features} features, but "
-                             f"{type(est).__name__} is expecting {est.n_features_in_} "
-                             "features as input.")
+                             f"{type(est).__name__} is expecting "
+                             f"{est._layout.layer_units[0]} features as input.")
         if est._layout.layer_units[1:-1] != tuple(est._hidden_sizes()):
             raise ValueError("hidden_layer_sizes changed since the model was fitted; "
                              "warm_start needs the same architecture.")
@@ -436,17 +457,15 @@ def _start_model(est, client, data, classes):
         if classes is not None:
             raise ValueError("classes is for classifiers; got a regressor.")
         n_outputs = data.y_columns
-        if warm and n_outputs != est.n_outputs_:
+        if warm and n_outputs != est._layout.layer_units[-1]:
             raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
-                             f"{est.n_outputs_}.")
+                             f"{est._layout.layer_units[-1]}.")
         if not warm:
             est._y_was_1d = data.y_ndim == 1
     rng = check_random_state(est.random_state)
     if not warm:
-        est.n_features_in_ = int(data.n_features)
-        est.n_outputs_ = int(n_outputs)
         # The same draws as est.fit: a seed gives fit's initial weights.
-        est._initialize([est.n_features_in_, *est._hidden_sizes(), est.n_outputs_],
+        est._initialize([int(data.n_features), *est._hidden_sizes(), int(n_outputs)],
                         data.dtype, rng)
     if not warm or "_optimizer" not in est.__dict__:
         est._optimizer = make_optimizer(est, est._layout.n_params, est._params.dtype)
@@ -478,10 +497,11 @@ def _start_labels(est, client, data, classes, warm):
             raise ValueError("The classifier needs samples of at least 2 classes; y "
                              f"has only one class: {binarizer.classes_}.")
     if warm:
-        if not np.array_equal(binarizer.classes_, est.classes_):
+        known = est._label_binarizer.classes_
+        if not np.array_equal(binarizer.classes_, known):
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as in the "
-                f"previous call to fit. Previously got {est.classes_}, `y` has "
+                f"previous call to fit. Previously got {known}, `y` has "
                 f"{binarizer.classes_}")
     else:
         est._label_binarizer = binarizer
@@ -514,6 +534,9 @@ def _skeleton(est, class_weight):
                                       "loss_curve_", "validation_scores_",
                                       "validation_loss_curve_")}
     skeleton.loss_curve_ = []
+    # Partitions need not hold every class: each is checked as partial_fit
+    # checks a batch (labels among the classes), not as a warm start.
+    skeleton.warm_start = False
     skeleton.n_jobs = 1
     skeleton.verbose = False
     skeleton.checkpoint_path = None
@@ -647,7 +670,7 @@ class _Trainer:
         # Each replica checks its own epoch; a sum of finite float32 vectors
         # can still overflow.
         if not np.isfinite(params.astype(est._params.dtype)).all():
-            raise ValueError(
+            raise _worker.RoundDiverged(
                 f"Training diverged in round {est.n_iter_ + 1}: the averaged "
                 "parameters are not finite. The weights of the last finished round "
                 f"were kept. Try a smaller learning_rate_init (now "
@@ -736,6 +759,8 @@ def _map_method(method, estimator, X):
 
 def _output_shape(method, est):
     """(columns or None for 1-D, dtype) of est.<method>'s output."""
+    if isinstance(est, _BaseMLP):
+        return _mlp_output_shape(method, est._state())
     if method == "predict_proba":
         return len(est.classes_), getattr(est, "_params", np.empty(0)).dtype
     classes = getattr(est, "classes_", None)
@@ -747,3 +772,15 @@ def _output_shape(method, est):
     n_outputs = getattr(est, "n_outputs_", 1)
     dtype = getattr(est, "_params", np.empty(0)).dtype
     return (None if n_outputs == 1 else n_outputs), dtype
+
+
+def _mlp_output_shape(method, state):
+    """_output_shape of an MLP, from the fitted state its methods use."""
+    binarizer = state.binarizer
+    if binarizer is None:
+        return (None if state.n_outputs == 1 else state.n_outputs), state.dtype
+    if method == "predict_proba":
+        return (2 if binarizer.y_type_ == "binary" else state.n_outputs), state.dtype
+    if binarizer.y_type_ == "multilabel-indicator":
+        return state.n_outputs, np.dtype(int)
+    return None, binarizer.classes_.dtype

@@ -37,7 +37,8 @@ import shutil
 import numpy as np
 
 __all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
-           "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy"]
+           "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy",
+           "poisson_deviance"]
 
 _RENDER_FORMATS = ("png", "svg", "pdf")
 
@@ -598,3 +599,40 @@ def cross_entropy(probabilities, target):
         their number for a mean).
     """
     return -sum(_lift(target) * log(probabilities))
+
+
+def poisson_deviance(prediction, target):
+    """Half the Poisson deviance, ``sum(xlogy(t, t / p) - t + p)``.
+
+    scikit-learn's ``MLPRegressor(loss="poisson")`` loss (summed here over
+    all entries: divide by the number of examples for its mean), whose
+    prediction is ``exp`` of the last layer: with ``p = exp(z)`` the
+    gradient by ``z`` is ``p - t``.  Built from the primitives as
+    ``t log t - t log p - t + p``, where ``t log t`` is 0 at ``t = 0``.
+
+    Parameters
+    ----------
+    prediction : Variable, number or array
+        Positive, e.g. ``exp(z)``.
+    target : Variable, number or array
+        Non-negative, e.g. counts.
+
+    Returns
+    -------
+    Variable
+        A scalar.
+    """
+    prediction, target = _lift(prediction), _lift(target)
+    _check_broadcast("poisson_deviance", prediction, target)
+    bad = ~(prediction.value > 0)
+    if bad.any():
+        raise ValueError(f"poisson_deviance needs a positive prediction; got "
+                         f"{_first(prediction.value, bad):g}{_where(bad)}")
+    bad = ~(target.value >= 0)
+    if bad.any():
+        raise ValueError(f"poisson_deviance needs a non-negative target; got "
+                         f"{_first(target.value, bad):g}{_where(bad)}")
+    # Where t = 0, log's argument becomes 1 (a constant added there), so the
+    # product t log t is 0 and so is its gradient.
+    t_log_t = target * log(target + (target.value == 0))
+    return sum(t_log_t - target * log(prediction) - target + prediction)

@@ -7,7 +7,8 @@
 # h(1 - h), tanh'(z) is 1 - h^2, relu'(z) is [h > 0].  Softmax and step have
 # no derivative here: softmax is only used as an output whose delta is fused
 # with its loss (see _losses.pxd), and the step function is trained with the
-# perceptron rule, not by backpropagation.
+# perceptron rule, not by backpropagation.  EXP is an output too: the log
+# link of the Poisson loss, whose delta is also fused (p - y).
 from cython cimport floating
 from libc.math cimport exp, expf, tanh, tanhf
 
@@ -19,6 +20,7 @@ cpdef enum Activation:
     RELU = 3
     SOFTMAX = 4
     STEP = 5
+    EXP = 6
 
 
 cdef inline floating logistic(floating z) noexcept nogil:
@@ -65,6 +67,9 @@ cdef inline void activate_row(int kind, floating *z, Py_ssize_t n) noexcept nogi
     elif kind == STEP:
         for j in range(n):
             z[j] = 1 if z[j] > 0 else 0
+    elif kind == EXP:
+        for j in range(n):
+            z[j] = expf(z[j]) if floating is float else exp(z[j])
     # IDENTITY: nothing to do
 
 

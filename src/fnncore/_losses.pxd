@@ -6,11 +6,13 @@
 #   SQUARED_ERROR    identity output:  sum_j (y_j - p_j)^2 / (2 n)
 #   LOG_LOSS         softmax output:   -sum_j y_j log p_j
 #   BINARY_LOG_LOSS  sigmoid outputs:  -sum_j y_j log p_j + (1-y_j) log(1-p_j)
+#   POISSON          exp outputs:      sum_j y_j log(y_j / p_j) - y_j + p_j
+#                    (half the Poisson deviance; y_j log(..) is 0 at y_j = 0)
 # Probabilities are clipped to [eps, 1 - eps] (eps of the dtype) before the
 # log, as scikit-learn does, so a confident wrong answer costs a large finite
 # loss rather than inf.
 #
-# The output delta dL/dz = p - y is the same for all three: each loss is the
+# The output delta dL/dz = p - y is the same for all four: each loss is the
 # canonical partner of its output activation.  It is only valid for those
 # pairs, which is why the loss kind, not the user, picks the output activation.
 from cython cimport floating
@@ -22,6 +24,7 @@ cpdef enum Loss:
     SQUARED_ERROR = 0
     LOG_LOSS = 1
     BINARY_LOG_LOSS = 2
+    POISSON = 3
 
 
 cdef inline double clipped_log(floating p) noexcept nogil:
@@ -49,6 +52,13 @@ cdef inline double loss_row(
         for j in range(n):
             if y[j] != 0:
                 total -= y[j] * clipped_log(p[j])
+        return total
+    if kind == POISSON:
+        # y log(y / p) as scikit-learn's xlogy(y, y / p), in double.
+        for j in range(n):
+            if y[j] != 0:
+                total += y[j] * log(<double> y[j] / p[j])
+            total += <double> p[j] - y[j]
         return total
     # BINARY_LOG_LOSS
     for j in range(n):

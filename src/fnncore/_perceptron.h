@@ -1,21 +1,31 @@
 /*
- * Vectorised C kernels of the perceptron (fnncore._perceptron).
+ * Vectorised C kernels of the perceptron on dense rows (fnncore._perceptron).
  *
  * Design:
- * - Two kernels per dtype: the scores W x + b of every unit for one example
- *   (four units at a time, so four independent accumulator chains share each
- *   load of x), and the perceptron step w += c x.  The epoch loop that
- *   decides, counts mistakes and calls them lives in _perceptron.pyx.
+ * - Three kernels per dtype: the dot products of one example with the
+ *   weights of several units (four units at a time, so four independent
+ *   accumulator chains share each load of x), one unit's step
+ *   w <- w + k x, and a row scaled by a constant.  The per-example rule
+ *   (scikit-learn's SGD with the perceptron loss: which step, the weight
+ *   scale of the L2 penalty, the L1 truncation) and the epochs live in
+ *   _perceptron.pyx.
+ * - Arithmetic as scikit-learn's WeightVector does it, so that the weights
+ *   equal scikit-learn's: a dot product multiplies in the data's dtype
+ *   (float32 products are rounded to float32) and sums in double; a step
+ *   computes w + x k in double and rounds once to the dtype.  Only the
+ *   order of the dot product's additions differs (vector lanes here, one
+ *   running sum there; for float32, blocks of PT_BLOCK products are added
+ *   in float before they are widened, see below), which can change a
+ *   decision only for a score within rounding of 0.
  * - Written once for a scalar type: this header includes itself twice, with
  *   FNN_PT = float (suffix _s) and FNN_PT = double (suffix _d).
- * - Explicit FNN_VBYTES-byte vectors and the lane sum of _simd.h, with the
- *   same summation order as its fnn_dot: the order is fixed by the source,
- *   not by the instruction set.
+ * - Explicit FNN_VBYTES-byte vectors of _simd.h (double accumulators of the
+ *   same width in bytes, two of them for float), with the lane sum of
+ *   _simd.h: the order is fixed by the source, not by the instruction set.
  * - Floating-point contraction is off in this file: with it GCC turns
- *   w + c * x into one fused multiply-add in the AVX2/AVX-512 clones but not
- *   in the baseline one.  Without it every clone rounds exactly as the
- *   textbook rule (and as NumPy's w + c * x) does, so the weights after each
- *   example are the same on every machine and equal a NumPy replica's.
+ *   w + k * x into one fused multiply-add in the AVX2/AVX-512 clones but not
+ *   in the baseline one.  Without it every clone rounds exactly as
+ *   scikit-learn's compiled loop does, on every machine.
  * - target_clones (FNN_CLONES) compile AVX-512, AVX2 and baseline variants,
  *   picked at load time.
  */
@@ -27,21 +37,28 @@
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 
-/* Only fnn_dot, fnn_hsum and the vector types of _simd.h are used here. */
+/* Only the vector types and fnn_hsum of _simd.h are used here. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "_simd.h"
 #pragma GCC diagnostic pop
 
+/* Sum of a vector of doubles, halves folded as _simd.h folds them. */
+#define FNN_PT_DSUM(v) fnn_hsum_d(v)
+
 #define FNN_PT float
 #define FNN_PS(name) name##_s
+#define FNN_PT_FLOAT 1
 #include "_perceptron.h"
+#undef FNN_PT_FLOAT
 #undef FNN_PT
 #undef FNN_PS
 
 #define FNN_PT double
 #define FNN_PS(name) name##_d
+#define FNN_PT_FLOAT 0
 #include "_perceptron.h"
+#undef FNN_PT_FLOAT
 #undef FNN_PT
 #undef FNN_PS
 
@@ -53,58 +70,126 @@
 
 #define PVEC FNN_PS(fnn_vec)
 #define PLOAD(p) (*(const FNN_PS(fnn_uvec) *)(p))
-#define PSTORE(p, v) (*(FNN_PS(fnn_uvec) *)(p) = (v))
 #define PVLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_PT)))
 
-/*
- * s[u] = b[u] + sum_j W[u, j] x[j] for the n_units rows of W (row-major,
- * shape (n_units, n_features)).  Each row is summed as fnn_dot sums it.
- */
-FNN_CLONES static void FNN_PS(fnn_perceptron_scores)(
-    ptrdiff_t n_units, ptrdiff_t n_features, const FNN_PT *restrict x,
-    const FNN_PT *restrict W, const FNN_PT *restrict b, FNN_PT *restrict s)
+/* acc += the products of one vector of w and x, widened to double.  For
+ * float a vector holds twice the lanes of a vector of doubles: its two
+ * halves go to the two accumulators. */
+#if FNN_PT_FLOAT
+#define PT_ACCUMULATE(lo, hi, prod)                                              \
+    do {                                                                         \
+        const PVEC p_ = (prod);                                                  \
+        fnn_vec_2_s l_, h_;                                                      \
+        __builtin_memcpy(&l_, &p_, sizeof l_);                                   \
+        __builtin_memcpy(&h_, (const char *)&p_ + sizeof l_, sizeof h_);         \
+        (lo) += __builtin_convertvector(l_, fnn_vec_d);                          \
+        (hi) += __builtin_convertvector(h_, fnn_vec_d);                          \
+    } while (0)
+#else
+#define PT_ACCUMULATE(lo, hi, prod) ((lo) += (prod))
+#endif
+
+/* Vectors of products added in the dtype before a sum is widened to
+ * double: for float, widening every vector doubles the cost of the dot
+ * product; widening every PT_BLOCK vectors costs little, and a float sum
+ * of PT_BLOCK products rounds no more than the products themselves do. */
+#if FNN_PT_FLOAT
+#define PT_BLOCK 4
+#else
+#define PT_BLOCK 1
+#endif
+
+/* <w, x> with products in FNN_PT and sums in double. */
+FNN_INLINE double FNN_PS(pt_dot)(ptrdiff_t n, const FNN_PT *restrict w,
+                                 const FNN_PT *restrict x)
 {
-    ptrdiff_t u = 0;
-    for (; u + 4 <= n_units; u += 4) {
-        const FNN_PT *W0 = W + u * n_features, *W1 = W0 + n_features,
-                     *W2 = W1 + n_features, *W3 = W2 + n_features;
-        PVEC a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    fnn_vec_d lo = {0}, hi = {0};
+    ptrdiff_t j = 0;
+    for (; j + PT_BLOCK * PVLEN <= n; j += PT_BLOCK * PVLEN) {
+        PVEC s = PLOAD(w + j) * PLOAD(x + j);
+        for (int v = 1; v < PT_BLOCK; v++)
+            s += PLOAD(w + j + v * PVLEN) * PLOAD(x + j + v * PVLEN);
+        PT_ACCUMULATE(lo, hi, s);
+    }
+    for (; j + PVLEN <= n; j += PVLEN) PT_ACCUMULATE(lo, hi, PLOAD(w + j) * PLOAD(x + j));
+    double tail = 0.0;
+    for (; j < n; j++) tail += (double)(w[j] * x[j]);
+    return (FNN_PT_DSUM(lo) + FNN_PT_DSUM(hi)) + tail;
+}
+
+/*
+ * out[k] = <W[units[k]], x> for k < count (rows of W of n_features values,
+ * stride ldw), four units per pass over x, each summed as pt_dot sums it.
+ */
+FNN_CLONES static void FNN_PS(fnn_pt_scores)(
+    ptrdiff_t count, const ptrdiff_t *units, ptrdiff_t n_features,
+    const FNN_PT *restrict x, const FNN_PT *W, ptrdiff_t ldw, double *restrict out)
+{
+    ptrdiff_t k = 0;
+    for (; k + 4 <= count; k += 4) {
+        const FNN_PT *W0 = W + units[k] * ldw, *W1 = W + units[k + 1] * ldw,
+                     *W2 = W + units[k + 2] * ldw, *W3 = W + units[k + 3] * ldw;
+        fnn_vec_d l0 = {0}, h0 = {0}, l1 = {0}, h1 = {0}, l2 = {0}, h2 = {0},
+                  l3 = {0}, h3 = {0};
         ptrdiff_t j = 0;
+        for (; j + PT_BLOCK * PVLEN <= n_features; j += PT_BLOCK * PVLEN) {
+            PVEC xj = PLOAD(x + j);
+            PVEC s0 = PLOAD(W0 + j) * xj, s1 = PLOAD(W1 + j) * xj,
+                 s2 = PLOAD(W2 + j) * xj, s3 = PLOAD(W3 + j) * xj;
+            for (int v = 1; v < PT_BLOCK; v++) {
+                const ptrdiff_t o = j + v * PVLEN;
+                xj = PLOAD(x + o);
+                s0 += PLOAD(W0 + o) * xj;
+                s1 += PLOAD(W1 + o) * xj;
+                s2 += PLOAD(W2 + o) * xj;
+                s3 += PLOAD(W3 + o) * xj;
+            }
+            PT_ACCUMULATE(l0, h0, s0);
+            PT_ACCUMULATE(l1, h1, s1);
+            PT_ACCUMULATE(l2, h2, s2);
+            PT_ACCUMULATE(l3, h3, s3);
+        }
         for (; j + PVLEN <= n_features; j += PVLEN) {
             const PVEC xj = PLOAD(x + j);
-            a0 += xj * PLOAD(W0 + j);
-            a1 += xj * PLOAD(W1 + j);
-            a2 += xj * PLOAD(W2 + j);
-            a3 += xj * PLOAD(W3 + j);
+            PT_ACCUMULATE(l0, h0, PLOAD(W0 + j) * xj);
+            PT_ACCUMULATE(l1, h1, PLOAD(W1 + j) * xj);
+            PT_ACCUMULATE(l2, h2, PLOAD(W2 + j) * xj);
+            PT_ACCUMULATE(l3, h3, PLOAD(W3 + j) * xj);
         }
-        FNN_PT t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
         for (; j < n_features; j++) {
-            t0 += W0[j] * x[j];
-            t1 += W1[j] * x[j];
-            t2 += W2[j] * x[j];
-            t3 += W3[j] * x[j];
+            t0 += (double)(W0[j] * x[j]);
+            t1 += (double)(W1[j] * x[j]);
+            t2 += (double)(W2[j] * x[j]);
+            t3 += (double)(W3[j] * x[j]);
         }
-        s[u] = (FNN_PS(fnn_hsum)(a0) + t0) + b[u];
-        s[u + 1] = (FNN_PS(fnn_hsum)(a1) + t1) + b[u + 1];
-        s[u + 2] = (FNN_PS(fnn_hsum)(a2) + t2) + b[u + 2];
-        s[u + 3] = (FNN_PS(fnn_hsum)(a3) + t3) + b[u + 3];
+        out[k] = (FNN_PT_DSUM(l0) + FNN_PT_DSUM(h0)) + t0;
+        out[k + 1] = (FNN_PT_DSUM(l1) + FNN_PT_DSUM(h1)) + t1;
+        out[k + 2] = (FNN_PT_DSUM(l2) + FNN_PT_DSUM(h2)) + t2;
+        out[k + 3] = (FNN_PT_DSUM(l3) + FNN_PT_DSUM(h3)) + t3;
     }
-    for (; u < n_units; u++)
-        s[u] = FNN_PS(fnn_dot)(n_features, W + u * n_features, x) + b[u];
+    for (; k < count; k++) out[k] = FNN_PS(pt_dot)(n_features, W + units[k] * ldw, x);
 }
 
-/* The perceptron step on one unit's weights: w[j] += c x[j]. */
-FNN_CLONES static void FNN_PS(fnn_perceptron_axpy)(
-    ptrdiff_t n, FNN_PT c, const FNN_PT *restrict x, FNN_PT *restrict w)
+/* The step on one unit: w[j] <- w[j] + x[j] k, in double, rounded once. */
+FNN_CLONES static void FNN_PS(fnn_pt_add)(ptrdiff_t n, FNN_PT *restrict w,
+                                          const FNN_PT *restrict x, double k)
 {
-    ptrdiff_t j = 0;
-    for (; j + PVLEN <= n; j += PVLEN) PSTORE(w + j, PLOAD(w + j) + c * PLOAD(x + j));
-    for (; j < n; j++) w[j] += c * x[j];
+#pragma omp simd
+    for (ptrdiff_t j = 0; j < n; j++) w[j] = (FNN_PT)((double)w[j] + (double)x[j] * k);
 }
 
+/* w[j] <- w[j] s (the weight scale folded into the weights). */
+FNN_CLONES static void FNN_PS(fnn_pt_scale)(ptrdiff_t n, FNN_PT *restrict w, FNN_PT s)
+{
+#pragma omp simd
+    for (ptrdiff_t j = 0; j < n; j++) w[j] = w[j] * s;
+}
+
+#undef PT_ACCUMULATE
+#undef PT_BLOCK
 #undef PVEC
 #undef PLOAD
-#undef PSTORE
 #undef PVLEN
 
 #endif /* FNN_PT */

@@ -32,8 +32,12 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+/* Run-time dispatch for the small kernels of other headers (_perceptron.h,
+ * _svm_kernels.h): GCC's target_clones, resolved when the module loads. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
     && __GNUC__ >= 11 && defined(__linux__) && !defined(FNN_NO_TARGET_CLONES)
 #define FNN_CLONES \
@@ -42,16 +46,29 @@
 #define FNN_CLONES
 #endif
 
-/* Helpers are always inlined: each target clone must compile its own copy
- * (a call from an AVX-512 clone into a baseline helper passing 64-byte
- * vectors would also disagree on the calling convention). */
+/* Run-time dispatch for this file's kernels: one copy per instruction set
+ * in a `#pragma GCC target` region, picked by fnn_simd_level (see the end
+ * of this file).  GCC 12 names the x86-64 levels in __builtin_cpu_supports. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && __GNUC__ >= 12 && !defined(FNN_NO_TARGET_CLONES)
+#define FNN_DISPATCH 1
+#else
+#define FNN_DISPATCH 0
+#endif
+
+/* Helpers are always inlined: each instruction set's kernels must compile
+ * their own copy (a call from an AVX-512 kernel into a baseline helper
+ * passing 64-byte vectors would also disagree on the calling convention). */
 #define FNN_INLINE static inline __attribute__((always_inline))
 
-/* Bytes per explicit vector: one AVX-512 register. */
+/* Bytes per explicit vector: one AVX-512 register, on every target. */
 #define FNN_VBYTES 64
 
-/* Most vectors of a layer's units that a kernel keeps in registers (delta,
- * sums and their squares: 3 x 8 of AVX-512's 32 registers). */
+/* Most vectors of a layer's units that fnn_dense_step_forward_one keeps in
+ * registers (delta, sums and their squares: 3 x 8 of AVX-512's 32
+ * registers).  The same on every target, so that the same layers take that
+ * path, and sum in its order, whatever the instruction set; a target with
+ * fewer registers goes through the vectors in chunks (FNN_CHUNK_VECS). */
 #define FNN_REG_VECS 8
 /* Fully unroll a loop over those vectors.  Only then does GCC keep the
  * arrays of vectors in registers: left as a loop (its body is too large for
@@ -100,6 +117,7 @@ typedef struct {
     double epsilon;
 } fnn_step;
 
+/* The vector types and inlined helpers, compiled into whatever calls them. */
 #define FNN_T float
 #define FNN_S(name) name##_s
 #include "_simd_impl.h"
@@ -111,5 +129,117 @@ typedef struct {
 #include "_simd_impl.h"
 #undef FNN_T
 #undef FNN_S
+
+/* The kernels: FNN_KNAME(name) is the name with its dtype suffix and, when
+ * dispatching, the instruction set's. */
+#define FNN_KERNELS
+#define FNN_KERNEL static __attribute__((unused))
+#define FNN_KNAME(name) FNN_KNAME_(FNN_S(name), FNN_ISA)
+#define FNN_KNAME_(name, isa) FNN_KNAME__(name, isa)
+#if FNN_DISPATCH
+#define FNN_KNAME__(name, isa) name##_##isa
+#else
+#define FNN_KNAME__(name, isa) name
+#endif
+
+#if FNN_DISPATCH
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v4")
+#define FNN_ISA v4
+#define FNN_T float
+#define FNN_S(name) name##_s
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#define FNN_T double
+#define FNN_S(name) name##_d
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#undef FNN_ISA
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("arch=x86-64-v3")
+#define FNN_ISA v3
+#define FNN_T float
+#define FNN_S(name) name##_s
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#define FNN_T double
+#define FNN_S(name) name##_d
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#undef FNN_ISA
+#pragma GCC pop_options
+#endif /* FNN_DISPATCH */
+
+/* The build's own target: the baseline copy when dispatching, the only one
+ * otherwise. */
+#define FNN_ISA base
+#define FNN_T float
+#define FNN_S(name) name##_s
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#define FNN_T double
+#define FNN_S(name) name##_d
+#include "_simd_impl.h"
+#undef FNN_T
+#undef FNN_S
+#undef FNN_ISA
+#undef FNN_KERNELS
+
+#if FNN_DISPATCH
+/* The instruction set whose kernels run: 4 (x86-64-v4: AVX-512), 3
+ * (x86-64-v3: AVX2 and FMA) or 1 (baseline), the best this CPU supports,
+ * or a lower one named by the environment variable FNN_SIMD (x86-64-v4,
+ * x86-64-v3 or x86-64), read when the module loads: to test or time
+ * another machine's kernels, or to reproduce its results, on this one. */
+static int fnn_simd_level;
+
+__attribute__((constructor)) static void fnn_simd_init(void)
+{
+    __builtin_cpu_init();
+    int level = __builtin_cpu_supports("x86-64-v4")   ? 4
+                : __builtin_cpu_supports("x86-64-v3") ? 3
+                                                      : 1;
+    const char *cap = getenv("FNN_SIMD");
+    if (cap != NULL && *cap != '\0') {
+        const int want = strcmp(cap, "x86-64-v4") == 0   ? 4
+                         : strcmp(cap, "x86-64-v3") == 0 ? 3
+                         : strcmp(cap, "x86-64") == 0    ? 1
+                                                         : 0;
+        if (want == 0)
+            fprintf(stderr, "fnn: FNN_SIMD=%s ignored: not x86-64-v4, x86-64-v3 "
+                            "or x86-64\n", cap);
+        else if (want < level)
+            level = want;
+    }
+    fnn_simd_level = level;
+}
+
+/* The public names (those _simd.pxd declares) call the copy of the level:
+ * a macro, so that each kernel's parameters are written once, and a kernel
+ * no code calls compiles in no copy. */
+#define FNN_DISPATCHED(name)                                                  \
+    (fnn_simd_level >= 4 ? name##_v4 : fnn_simd_level >= 3 ? name##_v3 : name##_base)
+#define fnn_dense_forward_one_s FNN_DISPATCHED(fnn_dense_forward_one_s)
+#define fnn_dense_forward_one_d FNN_DISPATCHED(fnn_dense_forward_one_d)
+#define fnn_dense_backward_step_one_s FNN_DISPATCHED(fnn_dense_backward_step_one_s)
+#define fnn_dense_backward_step_one_d FNN_DISPATCHED(fnn_dense_backward_step_one_d)
+#define fnn_dense_step_forward_one_s FNN_DISPATCHED(fnn_dense_step_forward_one_s)
+#define fnn_dense_step_forward_one_d FNN_DISPATCHED(fnn_dense_step_forward_one_d)
+#define fnn_step_slice_s FNN_DISPATCHED(fnn_step_slice_s)
+#define fnn_step_slice_d FNN_DISPATCHED(fnn_step_slice_d)
+#define fnn_merge_changes_s FNN_DISPATCHED(fnn_merge_changes_s)
+#define fnn_merge_changes_d FNN_DISPATCHED(fnn_merge_changes_d)
+#define fnn_merge_mean_s FNN_DISPATCHED(fnn_merge_mean_s)
+#define fnn_merge_mean_d FNN_DISPATCHED(fnn_merge_mean_d)
+#define fnn_sumsq_s FNN_DISPATCHED(fnn_sumsq_s)
+#define fnn_sumsq_d FNN_DISPATCHED(fnn_sumsq_d)
+#endif /* FNN_DISPATCH */
 
 #endif /* FNN_SIMD_H */

@@ -1,7 +1,12 @@
 /*
  * Body of the kernels declared by _simd.h, written once for a scalar type
  * FNN_T; names go through FNN_S(...) to get a _s or _d suffix.  Only
- * _simd.h includes this file.
+ * _simd.h includes this file, in two sections:
+ * - without FNN_KERNELS, once per dtype: the vector types and the always
+ *   inlined helpers (which other headers use too);
+ * - with FNN_KERNELS defined, once per dtype and instruction set: the
+ *   kernels the Cython code calls, named FNN_KNAME(name), in whatever
+ *   `#pragma GCC target` region _simd.h opened around the include.
  *
  * Layout: a dense layer with n_in inputs and n_out units stores W row-major
  * with shape (n_in, n_out), as scikit-learn's coefs_, so that row i of W is
@@ -11,14 +16,17 @@
  * scalar tail.
  */
 
-typedef FNN_T FNN_S(fnn_vec) __attribute__((vector_size(FNN_VBYTES)));
-/* The same vector type for loads and stores at any FNN_T-aligned address. */
-typedef FNN_T FNN_S(fnn_uvec)
-    __attribute__((vector_size(FNN_VBYTES), aligned(sizeof(FNN_T)), may_alias));
 #define VEC FNN_S(fnn_vec)
 #define LOAD(p) (*(const FNN_S(fnn_uvec) *)(p))
 #define STORE(p, v) (*(FNN_S(fnn_uvec) *)(p) = (v))
 #define VLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_T)))
+
+#ifndef FNN_KERNELS /* ---- helpers, once per dtype ------------------------ */
+
+typedef FNN_T FNN_S(fnn_vec) __attribute__((vector_size(FNN_VBYTES)));
+/* The same vector type for loads and stores at any FNN_T-aligned address. */
+typedef FNN_T FNN_S(fnn_uvec)
+    __attribute__((vector_size(FNN_VBYTES), aligned(sizeof(FNN_T)), may_alias));
 
 /* Vectors of half, a quarter and an eighth of VEC's bytes. */
 typedef FNN_T FNN_S(fnn_vec_2) __attribute__((vector_size(FNN_VBYTES / 2)));
@@ -220,24 +228,6 @@ FNN_INLINE int FNN_S(fnn_zero4)(const FNN_T *x)
     return x[0] == 0 && x[1] == 0 && x[2] == 0 && x[3] == 0;
 }
 
-/*
- * Forward pass of one example through one dense layer (pre-activation):
- *     z[j] = b[j] + sum_i x[i] W[i, j]      for j < n_out,
- * W's rows being ldw apart, so a thread can compute a slice of the units by
- * passing W + j0, b + j0, z + j0.
- */
-FNN_CLONES static void FNN_S(fnn_dense_forward_one)(
-    ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict x,
-    const FNN_T *restrict W, const FNN_T *restrict b, FNN_T *restrict z)
-{
-    memcpy(z, b, n_out * sizeof(FNN_T));
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n_in; i += 4)
-        if (!FNN_S(fnn_zero4)(x + i))
-            FNN_S(fnn_add_rows4)(n_out, ldw, x + i, W + i * ldw, z);
-    for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * ldw, z);
-}
-
 /* Step W[i, :n_out] (rows ldw apart) with gradient x_i delta (+ l2 W_i),
  * unless plain SGD without L2 would leave it unchanged because x_i is 0. */
 FNN_INLINE VEC FNN_S(fnn_step_row)(
@@ -249,6 +239,127 @@ FNN_INLINE VEC FNN_S(fnn_step_row)(
     return FNN_S(fnn_step_apply)(kind, track, n_out, W + i * ldw, delta, x[i], l2, step,
                                  s1W ? s1W + i * ldw : NULL,
                                  s2W ? s2W + i * ldw : NULL);
+}
+
+/*
+ * dense_step_forward_one on the NV whole vectors of units that start at unit
+ * u0 (and, when `tail`, on the fewer than VLEN units after the layer's last
+ * whole vector), NV a compile-time constant small enough for delta and
+ * z_next to live in registers for the whole layer: each row of W is then
+ * loaded once, stepped, stored once and added into z_next, with no loads or
+ * stores of delta or z_next in between.  On 784-128-10 float32 this moved
+ * the first layer from load-bound to store-bound.
+ * A layer whose vectors do not all fit in the registers is done in chunks of
+ * vectors, one pass over the rows per chunk, the last chunk with the tail.
+ * Every value is computed by the same operations in the same order as in
+ * one pass: each unit's z_next and W are independent of the other units',
+ * and `total`, the lane sums of W^2 of the chunks before, gets this chunk's
+ * sums added in the order of the vectors (then the tail's, in lane 0).
+ */
+FNN_INLINE VEC FNN_S(fnn_step_forward_regs)(
+    const int kind, const int track, const int NV, const int tail, ptrdiff_t u0,
+    VEC total, ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
+    const FNN_T *restrict delta, FNN_T *restrict W, const fnn_step *step, FNN_T l2,
+    FNN_T *restrict s1W, FNN_T *restrict s2W,
+    const FNN_T *restrict x_next, FNN_T *restrict z_next)
+{
+    const FNN_T lr = (FNN_T)step->learning_rate;
+    const FNN_T mu = (FNN_T)step->momentum;
+    const FNN_T b1 = (FNN_T)step->beta_1, b2 = (FNN_T)step->beta_2;
+    const FNN_T eps = (FNN_T)step->epsilon;
+    const ptrdiff_t head = u0 + NV * VLEN;
+    /* Sized by the constant FNN_REG_VECS, not NV: NV is a parameter, so
+     * `VEC z[NV]` is a variable-length array even when inlined with a
+     * constant, and GCC kept it in memory, storing every sum to the stack on
+     * every row (8 extra stores per row on 784-128-10; removing them took the
+     * per-example kernel from ~100k to ~120k examples/s). */
+    VEC d[FNN_REG_VECS], z[FNN_REG_VECS], sq[FNN_REG_VECS];
+    FNN_T sq_tail = 0;
+    FNN_UNROLL_REGS
+    for (int v = 0; v < NV; v++) {
+        d[v] = LOAD(delta + u0 + v * VLEN);
+        z[v] = (VEC){0};
+        sq[v] = (VEC){0};
+    }
+    /* The tail's z_next sums stay in z_next itself. */
+    if (tail) memset(z_next + head, 0, (n_out - head) * sizeof(FNN_T));
+    for (ptrdiff_t i = 0; i < n_in; i++) {
+        const FNN_T xi = x[i], xn = x_next[i];
+        const int frozen = kind == FNN_OPT_SGD && l2 == 0 && xi == 0;
+        if (frozen && xn == 0) continue;
+        FNN_T *restrict Wi = W + i * n_out;
+        const ptrdiff_t row = i * n_out;
+        FNN_UNROLL_REGS
+        for (int v = 0; v < NV; v++) {
+            VEC w = LOAD(Wi + u0 + v * VLEN);
+            if (!frozen) {
+                w = FNN_S(fnn_rule_vec)(kind, w, FNN_GRAD(xi, d[v], w), lr, mu, b1, b2, eps,
+                                        s1W, s2W, row + u0 + v * VLEN);
+                STORE(Wi + u0 + v * VLEN, w);
+                if (track) sq[v] += w * w;
+            }
+            z[v] += xn * w;
+        }
+        if (!tail) continue;
+        for (ptrdiff_t j = head; j < n_out; j++) {
+            FNN_T w = Wi[j];
+            if (!frozen) {
+                w = FNN_S(fnn_rule_scalar)(kind, w, FNN_GRAD(xi, delta[j], w), lr, mu, b1, b2,
+                                           eps, s1W, s2W, row + j);
+                Wi[j] = w;
+                if (track) sq_tail += w * w;
+            }
+            z_next[j] += xn * w;
+        }
+    }
+    FNN_UNROLL_REGS
+    for (int v = 0; v < NV; v++) {
+        STORE(z_next + u0 + v * VLEN, z[v]);
+        total += sq[v];
+    }
+    if (tail) total[0] += sq_tail;
+    return total;
+}
+
+#undef FNN_GRAD
+
+#else /* ---- FNN_KERNELS: once per dtype and instruction set --------------- */
+
+/* Vectors of units per chunk of fnn_step_forward_regs, from the vector
+ * registers of the instruction set being compiled (in _simd.h's `#pragma
+ * GCC target` regions GCC defines that set's macros): its three arrays
+ * (delta, sums, squares) of FNN_VBYTES vectors take at most three quarters
+ * of them, the rest holding the row's temporaries.  With fewer, GCC spilled
+ * the arrays, and took minutes to compile their every access. */
+#if defined(__AVX512F__)
+#define FNN_VREG_BYTES (32 * 64) /* 32 zmm */
+#elif defined(__AVX__)
+#define FNN_VREG_BYTES (16 * 32) /* 16 ymm */
+#elif defined(__aarch64__)
+#define FNN_VREG_BYTES (32 * 16) /* 32 NEON registers */
+#else
+#define FNN_VREG_BYTES (16 * 16) /* 16 xmm; also assumed of other targets */
+#endif
+#define FNN_FIT_VECS (FNN_VREG_BYTES / (4 * FNN_VBYTES))
+#define FNN_CHUNK_VECS                                                        \
+    (FNN_FIT_VECS > FNN_REG_VECS ? FNN_REG_VECS : FNN_FIT_VECS > 1 ? FNN_FIT_VECS : 1)
+
+/*
+ * Forward pass of one example through one dense layer (pre-activation):
+ *     z[j] = b[j] + sum_i x[i] W[i, j]      for j < n_out,
+ * W's rows being ldw apart, so a thread can compute a slice of the units by
+ * passing W + j0, b + j0, z + j0.
+ */
+FNN_KERNEL void FNN_KNAME(fnn_dense_forward_one)(
+    ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict x,
+    const FNN_T *restrict W, const FNN_T *restrict b, FNN_T *restrict z)
+{
+    memcpy(z, b, n_out * sizeof(FNN_T));
+    ptrdiff_t i = 0;
+    for (; i + 4 <= n_in; i += 4)
+        if (!FNN_S(fnn_zero4)(x + i))
+            FNN_S(fnn_add_rows4)(n_out, ldw, x + i, W + i * ldw, z);
+    for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * ldw, z);
 }
 
 /*
@@ -266,7 +377,7 @@ FNN_INLINE VEC FNN_S(fnn_step_row)(
  * it), else 0.  With plain SGD and l2 == 0, rows whose input is zero are
  * left untouched.
  */
-FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
+FNN_KERNEL FNN_T FNN_KNAME(fnn_dense_backward_step_one)(
     ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
     const FNN_T *restrict delta, FNN_T *restrict W, FNN_T *restrict b,
     FNN_T *restrict delta_prev, const fnn_step *step, FNN_T l2,
@@ -287,79 +398,6 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_backward_step_one)(
 }
 
 /*
- * dense_step_forward_one for layers of NV whole vectors (plus a tail of
- * fewer than VLEN units), NV a compile-time constant small enough for delta
- * and z_next to live in registers for the whole layer: each row of W is
- * then loaded once, stepped, stored once and added into z_next, with no
- * loads or stores of delta or z_next in between.  On 784-128-10 float32
- * this moved the first layer from load-bound to store-bound.
- */
-FNN_INLINE VEC FNN_S(fnn_step_forward_regs)(
-    const int kind, const int track, const int NV,
-    ptrdiff_t n_in, ptrdiff_t n_out, const FNN_T *restrict x,
-    const FNN_T *restrict delta, FNN_T *restrict W, const fnn_step *step, FNN_T l2,
-    FNN_T *restrict s1W, FNN_T *restrict s2W,
-    const FNN_T *restrict x_next, FNN_T *restrict z_next)
-{
-    const FNN_T lr = (FNN_T)step->learning_rate;
-    const FNN_T mu = (FNN_T)step->momentum;
-    const FNN_T b1 = (FNN_T)step->beta_1, b2 = (FNN_T)step->beta_2;
-    const FNN_T eps = (FNN_T)step->epsilon;
-    const ptrdiff_t head = NV * VLEN;
-    /* Sized by the constant FNN_REG_VECS, not NV: NV is a parameter, so
-     * `VEC z[NV]` is a variable-length array even when inlined with a
-     * constant, and GCC kept it in memory, storing every sum to the stack on
-     * every row (8 extra stores per row on 784-128-10; removing them took the
-     * per-example kernel from ~100k to ~120k examples/s). */
-    VEC d[FNN_REG_VECS], z[FNN_REG_VECS], sq[FNN_REG_VECS];
-    FNN_T sq_tail = 0;
-    FNN_UNROLL_REGS
-    for (int v = 0; v < NV; v++) {
-        d[v] = LOAD(delta + v * VLEN);
-        z[v] = (VEC){0};
-        sq[v] = (VEC){0};
-    }
-    /* The tail's z_next sums stay in z_next itself. */
-    memset(z_next + head, 0, (n_out - head) * sizeof(FNN_T));
-    for (ptrdiff_t i = 0; i < n_in; i++) {
-        const FNN_T xi = x[i], xn = x_next[i];
-        const int frozen = kind == FNN_OPT_SGD && l2 == 0 && xi == 0;
-        if (frozen && xn == 0) continue;
-        FNN_T *restrict Wi = W + i * n_out;
-        const ptrdiff_t row = i * n_out;
-        FNN_UNROLL_REGS
-        for (int v = 0; v < NV; v++) {
-            VEC w = LOAD(Wi + v * VLEN);
-            if (!frozen) {
-                w = FNN_S(fnn_rule_vec)(kind, w, FNN_GRAD(xi, d[v], w), lr, mu, b1, b2, eps,
-                                        s1W, s2W, row + v * VLEN);
-                STORE(Wi + v * VLEN, w);
-                if (track) sq[v] += w * w;
-            }
-            z[v] += xn * w;
-        }
-        for (ptrdiff_t j = head; j < n_out; j++) {
-            FNN_T w = Wi[j];
-            if (!frozen) {
-                w = FNN_S(fnn_rule_scalar)(kind, w, FNN_GRAD(xi, delta[j], w), lr, mu, b1, b2,
-                                           eps, s1W, s2W, row + j);
-                Wi[j] = w;
-                if (track) sq_tail += w * w;
-            }
-            z_next[j] += xn * w;
-        }
-    }
-    VEC total = {0};
-    FNN_UNROLL_REGS
-    for (int v = 0; v < NV; v++) {
-        STORE(z_next + v * VLEN, z[v]);
-        total += sq[v];
-    }
-    total[0] += sq_tail;
-    return total;
-}
-
-/*
  * The first layer's step for example k fused with its forward pass for
  * example k+1, so W makes one trip through the cache instead of two:
  *     W[i, :] <- step with gradient x[i] delta     (as dense_backward_step_one)
@@ -372,7 +410,7 @@ FNN_INLINE VEC FNN_S(fnn_step_forward_regs)(
  * Returns sum of W^2 after the step, under the same rule as
  * dense_backward_step_one.
  */
-FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
+FNN_KERNEL FNN_T FNN_KNAME(fnn_dense_step_forward_one)(
     ptrdiff_t n_in, ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict x,
     const FNN_T *restrict delta, FNN_T *restrict W, FNN_T *restrict b,
     const fnn_step *step, FNN_T l2,
@@ -382,18 +420,23 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
 {
     VEC sq = {0};
     if (ldw == n_out && n_out >= VLEN && n_out < (FNN_REG_VECS + 1) * VLEN) {
-#define FNN_REGS_CASE(nv) case nv: sq = FNN_S(fnn_step_forward_regs)(                 \
-                kind, track, nv, n_in, n_out, x, delta, W, step, l2, s1W, s2W, x_next, \
-                z_next); break;
-#define FNN_REGS_SWITCH switch (n_out / VLEN) {                                        \
-            FNN_REGS_CASE(1) FNN_REGS_CASE(2) FNN_REGS_CASE(3) FNN_REGS_CASE(4)       \
-            FNN_REGS_CASE(5) FNN_REGS_CASE(6) FNN_REGS_CASE(7) FNN_REGS_CASE(8) }
+        ptrdiff_t u0 = 0;
+#define FNN_REGS_CALL(nv, tail) sq = FNN_S(fnn_step_forward_regs)(                     \
+                kind, track, nv, tail, u0, sq, n_in, n_out, x, delta, W, step, l2, s1W, \
+                s2W, x_next, z_next)
+#define FNN_REGS_CASE(nv) case nv: if (nv <= FNN_CHUNK_VECS) FNN_REGS_CALL(nv, 1); break;
         FNN_FOR_EACH_RULE(step->kind, l2 > 0, {
-            FNN_REGS_SWITCH
+            if (FNN_CHUNK_VECS < FNN_REG_VECS)
+                for (; n_out - u0 >= (FNN_CHUNK_VECS + 1) * VLEN; u0 += FNN_CHUNK_VECS * VLEN)
+                    FNN_REGS_CALL(FNN_CHUNK_VECS, 0);
+            switch ((n_out - u0) / VLEN) {
+                FNN_REGS_CASE(1) FNN_REGS_CASE(2) FNN_REGS_CASE(3) FNN_REGS_CASE(4)
+                FNN_REGS_CASE(5) FNN_REGS_CASE(6) FNN_REGS_CASE(7) FNN_REGS_CASE(8)
+            }
             FNN_S(fnn_step_apply)(kind, 0, n_out, b, delta, 1, 0, step, s1b, s2b);
         });
-#undef FNN_REGS_SWITCH
 #undef FNN_REGS_CASE
+#undef FNN_REGS_CALL
         FNN_S(fnn_add_row)(n_out, 1, b, z_next);
         return FNN_S(fnn_hsum)(sq);
     }
@@ -422,7 +465,7 @@ FNN_CLONES static FNN_T FNN_S(fnn_dense_step_forward_one)(
  * Optimiser step on a whole slice (the mini-batch path): see fnn_step_apply.
  * Returns sum of w^2 after the step.
  */
-FNN_CLONES static FNN_T FNN_S(fnn_step_slice)(
+FNN_KERNEL FNN_T FNN_KNAME(fnn_step_slice)(
     ptrdiff_t n, FNN_T *w, const FNN_T *g, FNN_T a, FNN_T l2,
     const fnn_step *step, FNN_T *s1, FNN_T *s2)
 {
@@ -441,7 +484,7 @@ FNN_CLONES static FNN_T FNN_S(fnn_step_slice)(
  * from it without another pass.  Returns the sum of squares of the merged
  * values.
  */
-FNN_CLONES static FNN_T FNN_S(fnn_merge_changes)(
+FNN_KERNEL FNN_T FNN_KNAME(fnn_merge_changes)(
     ptrdiff_t j0, ptrdiff_t j1, int n_copies, FNN_T *restrict base,
     FNN_T *const *copies)
 {
@@ -470,7 +513,7 @@ FNN_CLONES static FNN_T FNN_S(fnn_merge_changes)(
  * velocities and moments estimate the same quantity on every thread, so
  * they are averaged, not summed), written to shared and to every copy.
  */
-FNN_CLONES static void FNN_S(fnn_merge_mean)(
+FNN_KERNEL void FNN_KNAME(fnn_merge_mean)(
     ptrdiff_t j0, ptrdiff_t j1, int n_copies, FNN_T *restrict shared,
     FNN_T *const *copies)
 {
@@ -493,12 +536,17 @@ FNN_CLONES static void FNN_S(fnn_merge_mean)(
 }
 
 /* sum_j x[j]^2 (the L2 penalty at the start of an epoch). */
-FNN_CLONES static FNN_T FNN_S(fnn_sumsq)(ptrdiff_t n, const FNN_T *x)
+FNN_KERNEL FNN_T FNN_KNAME(fnn_sumsq)(ptrdiff_t n, const FNN_T *x)
 {
     return FNN_S(fnn_dot)(n, x, x);
 }
 
-#undef FNN_GRAD
+#undef FNN_CHUNK_VECS
+#undef FNN_FIT_VECS
+#undef FNN_VREG_BYTES
+
+#endif /* FNN_KERNELS */
+
 #undef VEC
 #undef LOAD
 #undef STORE

@@ -1,24 +1,38 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Kernel SVM: SMO training over all one-vs-one pairs, and the decision
-function, for fnn.SVC.
+"""Kernel SVM: SMO training over all one-vs-one pairs, the decision
+function, and libsvm's probability estimates, for fnn.SVC.
 
 Design:
-- fit_ovo trains every class pair in one nogil call into _smo_solver.h
+- fit_ovo (dense samples or a Gram matrix) and fit_ovo_csr (CSR samples)
+  train every class pair in one nogil call into _smo_solver.h
   (second-order working-set selection, an LRU kernel-row cache, optional
-  shrinking); kernel rows come from the vectorised loops of _svm_kernels.h.
-  The Python side only groups samples by class and lays out the result.
+  shrinking); kernel rows come from the vectorised loops of _svm_kernels.h
+  or the scatter-gather loops of _svm_sparse.h.  Both fill one svm_data
+  and share the call (_solve).  The Python side only groups samples by
+  class and lays out the result.
 - decision_ovo evaluates all pairs' decision functions on blocks of BLOCK
-  test rows: the block's dot products with the support vectors are one gemm,
+  test rows: the block's dot products with the support vectors are one gemm
+  (decision_ovo_csr: the sparse dot products of _svm_sparse.h),
   svm_from_dots turns them into kernel values with the same formulas that
   training used, and a second gemm with the (n_SV, n_pairs) coefficient
   matrix gives every pair's value at once.
+- Probability estimates (libsvm's, Platt 2000 as improved by Lin, Lin and
+  Weng 2007): sigmoid_train fits P(y = 1 | f) = 1 / (1 + exp(A f + B)) to
+  cross-validated decision values by Newton's method with a backtracking
+  line search; pairwise_coupling turns the pairs' sigmoids into class
+  probabilities (Wu, Lin and Weng 2004, method 2); libsvm_permutation
+  draws libsvm's fold shuffle from a Mersenne Twister stream.  They loop in
+  libsvm's order, so that sums round as libsvm's do.
 - Codes for the kernels are the SVM_* enum of _svm_kernels.h.
 - Ctrl-C: in the main thread the solver looks for signals every few
-  milliseconds (_interrupt.pxd) and stops; fit_ovo then re-raises.
+  milliseconds (_interrupt.pxd) and stops; the outputs then hold the model
+  as it stands and fit_ovo re-raises for the caller to decide.
 """
 import numpy as np
 
 from cython cimport floating
+from libc.math cimport exp, fabs, log
+from libc.stdint cimport int32_t, uint32_t, uint64_t
 
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport reraise_pending, signal_raised
@@ -32,6 +46,7 @@ cdef extern from "_smo_solver.h" nogil:
         SVM_RBF
         SVM_SIGMOID
         SVM_PRECOMPUTED
+        SVM_MAX_ROWS
 
     ctypedef struct svm_kernel:
         int kind
@@ -39,13 +54,22 @@ cdef extern from "_smo_solver.h" nogil:
         double gamma
         double coef0
 
+    ctypedef struct svm_csr:
+        const int32_t *indptr
+        const int32_t *indices
+        const void *data
+
     ctypedef struct svm_data:
         svm_kernel kernel
         const void *X
+        const svm_csr *csr
+        double *dense
         int is_float
         Py_ssize_t d
         Py_ssize_t ldx
         const double *sq
+        double row_bytes
+        double row_work
 
     int svm_fit_ovo(const svm_data *D, Py_ssize_t n_classes, const Py_ssize_t *order,
                     const Py_ssize_t *start, const double *Cs, double eps,
@@ -56,6 +80,16 @@ cdef extern from "_smo_solver.h" nogil:
                        double *sq)
     void svm_sqnorms_d(Py_ssize_t n, Py_ssize_t d, const double *X, Py_ssize_t ldx,
                        double *sq)
+    void svm_csr_sqnorms_s(Py_ssize_t n, const svm_csr *M, double *D, double *sq)
+    void svm_csr_sqnorms_d(Py_ssize_t n, const svm_csr *M, double *D, double *sq)
+    void svm_csr_dots_block_s(Py_ssize_t m, Py_ssize_t d, const svm_csr *X,
+                              const float *Xd, Py_ssize_t ldx, Py_ssize_t r0,
+                              const svm_csr *SV, Py_ssize_t n_sv, double *D, float *out,
+                              Py_ssize_t ldo, double *sq_x)
+    void svm_csr_dots_block_d(Py_ssize_t m, Py_ssize_t d, const svm_csr *X,
+                              const double *Xd, Py_ssize_t ldx, Py_ssize_t r0,
+                              const svm_csr *SV, Py_ssize_t n_sv, double *D, double *out,
+                              Py_ssize_t ldo, double *sq_x)
     void svm_from_dots_s(const svm_kernel *k, Py_ssize_t rows, Py_ssize_t cols,
                          float *D, Py_ssize_t ldd, const double *sq_x,
                          const double *sq_y)
@@ -89,6 +123,52 @@ cdef void sqnorms(const floating *X, Py_ssize_t n, Py_ssize_t d, double *sq) noe
         svm_sqnorms_d(n, d, X, d, sq)
 
 
+cdef void csr_sqnorms(const floating *dummy, Py_ssize_t n, const svm_csr *M, double *D,
+                      double *sq) noexcept nogil:
+    if floating is float:
+        svm_csr_sqnorms_s(n, M, D, sq)
+    else:
+        svm_csr_sqnorms_d(n, M, D, sq)
+
+
+cdef void from_dots(const svm_kernel *k, Py_ssize_t rows, Py_ssize_t cols, floating *D,
+                    Py_ssize_t ldd, const double *sq_x, const double *sq_y) noexcept nogil:
+    if floating is float:
+        svm_from_dots_s(k, rows, cols, D, ldd, sq_x, sq_y)
+    else:
+        svm_from_dots_d(k, rows, cols, D, ldd, sq_x, sq_y)
+
+
+cdef int _solve(svm_data *data, Py_ssize_t n_rows, const Py_ssize_t[::1] order,
+                const Py_ssize_t[::1] start, const double[::1] C, double tol,
+                long long max_iter, bint shrinking, double cache_bytes,
+                double[::1] coef, double[::1] rho, double[::1] obj,
+                long long[::1] n_iter, bint check_signals) except? -9:
+    """The solver call both entry points share, and its errors; n_rows is
+    the number of samples the indices of `order` point into."""
+    cdef Py_ssize_t n_classes = start.shape[0] - 1
+    cdef double[::1] QD = np.empty(max(n_rows, 1), dtype=np.float64)
+    cdef interrupt_hook hook = NULL
+    cdef int status
+    if check_signals:
+        hook = interrupted
+    with nogil:
+        status = svm_fit_ovo(data, n_classes, &order[0], &start[0], &C[0], tol,
+                             max_iter, shrinking, cache_bytes, hook, &coef[0],
+                             &rho[0], &obj[0], &n_iter[0], &QD[0])
+    if status == -1:
+        raise MemoryError("not enough memory for the SVM solver's working arrays "
+                          "and kernel cache; lower cache_size")
+    if status == -3:
+        reraise_pending(0)
+    if status == -2:
+        raise ValueError("The dual coefficients or intercepts are not finite: kernel "
+                         "values overflow the float32 kernel cache (|K| > 3.4e38) or "
+                         "the data's dtype. The input data may contain large values "
+                         "and need to be preprocessed (e.g. with StandardScaler).")
+    return status
+
+
 def fit_ovo(
     const floating[:, ::1] X,
     const Py_ssize_t[::1] order,
@@ -114,18 +194,19 @@ def fit_ovo(
     ----------
     X : IN, (n_samples, n_features) samples, or for kernel
         SVM_PRECOMPUTED the (n_samples, n_samples) Gram matrix.
-    order : IN, (n_samples,) sample indices grouped by class.
+    order : IN, sample indices grouped by class (a subset of the rows of X
+        may be given: only those take part).
     start : IN, (n_classes + 1,) class c is order[start[c]:start[c + 1]].
     C : IN, (n_samples,) per-sample box bound (C * class weight * sample
-        weight), all > 0.
+        weight), all > 0 (+inf for a hard margin).
     kernel, degree, gamma, coef0 : the kernel (SVM_* code).
     tol : stopping tolerance on the maximal violation.
     max_iter : pair updates allowed per binary problem; -1 for no limit.
     shrinking : whether to use the shrinking heuristic.
     cache_bytes : size of the kernel-row cache.
-    coef : OUT, ((n_classes - 1) * n_samples,) for each pair (a, b), a < b,
-        in order: y * alpha of class a's samples then class b's (y = +1 for
-        a), in the order given by `order`.
+    coef : OUT, zeros on entry, ((n_classes - 1) * len(order),) for each
+        pair (a, b), a < b, in order: y * alpha of class a's samples then
+        class b's (y = +1 for a), in the order given by `order`.
     rho, obj, n_iter : OUT, (n_pairs,) offsets (decision = sum coef K - rho),
         dual objectives and iteration counts.
     check_signals : look for Ctrl-C every few milliseconds (main thread
@@ -138,41 +219,84 @@ def fit_ovo(
     Raises
     ------
     MemoryError, ValueError if a kernel value is not finite, or what a
-    signal handler raised (KeyboardInterrupt).
+    signal handler raised (KeyboardInterrupt), the outputs then holding the
+    model as it stood (see svm_fit_ovo).
     """
     cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t n_classes = start.shape[0] - 1
     cdef double[::1] sq = np.zeros(n, dtype=np.float64)
-    cdef double[::1] QD = np.empty(n, dtype=np.float64)
     cdef svm_data data
-    cdef int status
-    cdef interrupt_hook hook = NULL
-    if check_signals:
-        hook = interrupted
     data.kernel = make_kernel(kernel, degree, gamma, coef0)
     data.X = &X[0, 0]
+    data.csr = NULL
+    data.dense = NULL
     data.is_float = floating is float
     data.d = X.shape[1]
     data.ldx = X.shape[1]
     data.sq = &sq[0] if kernel == SVM_RBF else NULL
-    with nogil:
-        if kernel == SVM_RBF:
+    data.row_bytes = X.shape[1] * sizeof(floating)
+    data.row_work = X.shape[1]
+    if kernel == SVM_RBF:
+        with nogil:
             sqnorms(&X[0, 0], n, X.shape[1], &sq[0])
-        status = svm_fit_ovo(&data, n_classes, &order[0], &start[0], &C[0], tol,
-                             max_iter, shrinking, cache_bytes,
-                             hook, &coef[0],
-                             &rho[0], &obj[0], &n_iter[0], &QD[0])
-    if status == -1:
-        raise MemoryError("not enough memory for the SVM solver's working arrays "
-                          "and kernel cache; lower cache_size")
-    if status == -3:
-        reraise_pending(0)
-    if status == -2:
-        raise ValueError("kernel values are not finite: they overflow the float32 "
-                         "kernel cache (|K| > 3.4e38) or the data's dtype. The input "
-                         "data may contain large values and need to be preprocessed "
-                         "(e.g. with StandardScaler).")
-    return status
+    return _solve(&data, n, order, start, C, tol, max_iter, shrinking, cache_bytes,
+                  coef, rho, obj, n_iter, check_signals)
+
+
+def fit_ovo_csr(
+    const floating[::1] X_data,
+    const int32_t[::1] X_indices,
+    const int32_t[::1] X_indptr,
+    Py_ssize_t n_features,
+    const Py_ssize_t[::1] order,
+    const Py_ssize_t[::1] start,
+    const double[::1] C,
+    int kernel,
+    int degree,
+    double gamma,
+    double coef0,
+    double tol,
+    long long max_iter,
+    bint shrinking,
+    double cache_bytes,
+    double[::1] coef,
+    double[::1] rho,
+    double[::1] obj,
+    long long[::1] n_iter,
+    bint check_signals=False,
+):
+    """fit_ovo on CSR samples (X_data, X_indices, X_indptr: a canonical CSR
+    matrix of n_features columns, int32 indices); kernel is not
+    SVM_PRECOMPUTED.  Parameters, outputs and errors as fit_ovo's."""
+    cdef Py_ssize_t n = X_indptr.shape[0] - 1
+    cdef double[::1] sq = np.zeros(max(n, 1), dtype=np.float64)
+    cdef double[::1] dense = np.zeros(max(n_features, 1) * SVM_MAX_ROWS,
+                                      dtype=np.float64)
+    cdef svm_csr csr
+    cdef svm_data data
+    cdef const floating[::1] values = X_data
+    cdef const int32_t[::1] indices = X_indices
+    # One-element stand-ins keep the pointers valid for an all-zero matrix.
+    if X_data.shape[0] == 0:
+        values = np.zeros(1, dtype=np.float32 if floating is float else np.float64)
+        indices = np.zeros(1, dtype=np.int32)
+    csr.indptr = &X_indptr[0]
+    csr.indices = &indices[0]
+    csr.data = &values[0]
+    data.kernel = make_kernel(kernel, degree, gamma, coef0)
+    data.X = NULL
+    data.csr = &csr
+    data.dense = &dense[0]
+    data.is_float = floating is float
+    data.d = n_features
+    data.ldx = 0
+    data.sq = &sq[0] if kernel == SVM_RBF else NULL
+    data.row_bytes = X_data.shape[0] * (sizeof(floating) + sizeof(int32_t)) / max(n, 1)
+    data.row_work = X_data.shape[0] / max(n, 1)
+    if kernel == SVM_RBF:
+        with nogil:
+            csr_sqnorms(&values[0], n, &csr, &dense[0], &sq[0])
+    return _solve(&data, n, order, start, C, tol, max_iter, shrinking, cache_bytes,
+                  coef, rho, obj, n_iter, check_signals)
 
 
 def decision_ovo(
@@ -223,12 +347,289 @@ def decision_ovo(
                     sqnorms(&X[s, 0], m, d, &sq_x[0])
                 gemm(False, True, m, n_sv, d, 1, &X[s, 0], d, &SV[0, 0], d, 0,
                      &block[0, 0], n_sv)
-                if floating is float:
-                    svm_from_dots_s(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0],
-                                    &sq_sv[0])
-                else:
-                    svm_from_dots_d(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0],
-                                    &sq_sv[0])
+                from_dots(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0], &sq_sv[0])
                 gemm(False, False, m, n_pairs, n_sv, 1, &block[0, 0], n_sv,
                      &W[0, 0], n_pairs, 1, &out[s, 0], n_pairs)
             s += m
+
+
+def decision_ovo_csr(
+    const floating[::1] SV_data,
+    const int32_t[::1] SV_indices,
+    const int32_t[::1] SV_indptr,
+    Py_ssize_t n_features,
+    const floating[:, ::1] W,
+    const floating[::1] intercept,
+    int kernel,
+    int degree,
+    double gamma,
+    double coef0,
+    floating[:, ::1] out,
+    X_dense=None,
+    X_data=None,
+    X_indices=None,
+    X_indptr=None,
+):
+    """decision_ovo for a model whose support vectors are CSR rows (SV_*,
+    canonical, int32 indices), on test rows given either dense (X_dense,
+    (n_samples, n_features) of the same dtype) or CSR (X_data, X_indices,
+    X_indptr).  out : OUT, (n_samples, n_pairs)."""
+    cdef Py_ssize_t n_sv = SV_indptr.shape[0] - 1, n_pairs = W.shape[1]
+    cdef Py_ssize_t n, r, c, s, m
+    cdef svm_kernel k = make_kernel(kernel, degree, gamma, coef0)
+    cdef const floating[:, ::1] xd = None
+    cdef const floating[::1] xv = None
+    cdef const int32_t[::1] xi = None
+    cdef const int32_t[::1] xp = None
+    cdef const floating[::1] sv_values = SV_data
+    cdef const int32_t[::1] sv_indices = SV_indices
+    cdef svm_csr sv, x
+    cdef svm_csr *xptr = NULL
+    cdef const floating *xdptr = NULL
+    cdef double[::1] dense = np.zeros(max(n_features, 1), dtype=np.float64)
+    cdef double[::1] sq_sv = np.zeros(max(n_sv, 1), dtype=np.float64)
+    cdef double[::1] sq_x = np.zeros(BLOCK, dtype=np.float64)
+    cdef floating[:, ::1] block
+    dtype = np.float32 if floating is float else np.float64
+    if SV_data.shape[0] == 0:
+        sv_values = np.zeros(1, dtype=dtype)
+        sv_indices = np.zeros(1, dtype=np.int32)
+    if X_dense is not None:
+        xd = X_dense
+        n = xd.shape[0]
+        if n > 0:
+            xdptr = &xd[0, 0]
+    else:
+        xv = X_data
+        xi = X_indices
+        if xv.shape[0] == 0:
+            xv = np.zeros(1, dtype=dtype)
+            xi = np.zeros(1, dtype=np.int32)
+        xp = X_indptr
+        n = xp.shape[0] - 1
+        x.indptr = &xp[0]
+        x.indices = &xi[0]
+        x.data = &xv[0]
+        xptr = &x
+    sv.indptr = &SV_indptr[0]
+    sv.indices = &sv_indices[0]
+    sv.data = &sv_values[0]
+    if floating is float:
+        block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float32)
+    else:
+        block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float64)
+    with nogil:
+        if kernel == SVM_RBF and n_sv > 0:
+            csr_sqnorms(&sv_values[0], n_sv, &sv, &dense[0], &sq_sv[0])
+        s = 0
+        while s < n:
+            m = min(BLOCK, n - s)
+            for r in range(m):
+                for c in range(n_pairs):
+                    out[s + r, c] = intercept[c]
+            if n_sv > 0:
+                if floating is float:
+                    svm_csr_dots_block_s(m, n_features, xptr, xdptr, n_features, s, &sv,
+                                         n_sv, &dense[0], &block[0, 0], n_sv, &sq_x[0])
+                else:
+                    svm_csr_dots_block_d(m, n_features, xptr, xdptr, n_features, s, &sv,
+                                         n_sv, &dense[0], &block[0, 0], n_sv, &sq_x[0])
+                from_dots(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0], &sq_sv[0])
+                gemm(False, False, m, n_pairs, n_sv, 1, &block[0, 0], n_sv,
+                     &W[0, 0], n_pairs, 1, &out[s, 0], n_pairs)
+            s += m
+
+
+# ----------------------------------------------------------------------
+# Probability estimates, as libsvm makes them
+# ----------------------------------------------------------------------
+def libsvm_permutation(const uint64_t[::1] stream, Py_ssize_t[::1] perm):
+    """Shuffle perm (n entries, 0..n-1 on entry) as libsvm's cross-validation
+    does: for i = 0 .. n-1 swap perm[i] with perm[i + u], u uniform in
+    [0, n - i) drawn from 32-bit outputs of `stream` by Lemire's method
+    with rejection (scikit-learn's libsvm).
+
+    Returns the number of outputs used, or -1 if `stream` ran out (call
+    again with a longer stream, from the same state)."""
+    cdef Py_ssize_t n = perm.shape[0], i, j, used = 0, tmp
+    cdef uint32_t span, low, t
+    cdef uint64_t m
+    cdef bint short = False
+    with nogil:
+        for i in range(n):
+            span = <uint32_t>(n - i)
+            if used >= stream.shape[0]:
+                short = True
+                break
+            m = <uint64_t><uint32_t>stream[used] * span
+            used += 1
+            low = <uint32_t>m
+            if low < span:
+                # Reject the draws that would favour small values: t is
+                # 2**32 mod span.
+                t = <uint32_t>(<uint64_t>4294967296 - span)
+                if t >= span:
+                    t -= span
+                    if t >= span:
+                        t %= span
+                while low < t and not short:
+                    if used >= stream.shape[0]:
+                        short = True
+                    else:
+                        m = <uint64_t><uint32_t>stream[used] * span
+                        used += 1
+                        low = <uint32_t>m
+                if short:
+                    break
+            j = i + <Py_ssize_t>(m >> 32)
+            tmp = perm[i]
+            perm[i] = perm[j]
+            perm[j] = tmp
+    return -1 if short else used
+
+
+def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
+    """(A, B) of the sigmoid 1 / (1 + exp(A f + B)) fitted to decision
+    values `dec` of samples labelled +1 / -1 (`labels`), by maximum
+    likelihood on Platt's regularised targets: Newton's method on the
+    Hessian plus 1e-12 I, with a backtracking line search; at most 100
+    iterations, stopping when both gradient entries are below 1e-5."""
+    cdef Py_ssize_t n = dec.shape[0], i, it
+    cdef double prior1 = 0, prior0 = 0
+    cdef double hi, lo, A, B, fval, fApB, p, q, d1, d2
+    cdef double h11, h22, h21, g1, g2, det, dA, dB, gd, step, newA, newB, newf
+    cdef double[::1] t = np.empty(max(n, 1), dtype=np.float64)
+    with nogil:
+        for i in range(n):
+            if labels[i] > 0:
+                prior1 += 1
+            else:
+                prior0 += 1
+        hi = (prior1 + 1.0) / (prior1 + 2.0)
+        lo = 1 / (prior0 + 2.0)
+        A = 0.0
+        B = log((prior0 + 1.0) / (prior1 + 1.0))
+        fval = 0.0
+        for i in range(n):
+            t[i] = hi if labels[i] > 0 else lo
+            fApB = dec[i] * A + B
+            if fApB >= 0:
+                fval += t[i] * fApB + log(1 + exp(-fApB))
+            else:
+                fval += (t[i] - 1) * fApB + log(1 + exp(fApB))
+        for it in range(100):
+            h11 = 1e-12
+            h22 = 1e-12
+            h21 = 0.0
+            g1 = 0.0
+            g2 = 0.0
+            for i in range(n):
+                fApB = dec[i] * A + B
+                if fApB >= 0:
+                    p = exp(-fApB) / (1.0 + exp(-fApB))
+                    q = 1.0 / (1.0 + exp(-fApB))
+                else:
+                    p = 1.0 / (1.0 + exp(fApB))
+                    q = exp(fApB) / (1.0 + exp(fApB))
+                d2 = p * q
+                h11 += dec[i] * dec[i] * d2
+                h22 += d2
+                h21 += dec[i] * d2
+                d1 = t[i] - p
+                g1 += dec[i] * d1
+                g2 += d1
+            if fabs(g1) < 1e-5 and fabs(g2) < 1e-5:
+                break
+            det = h11 * h22 - h21 * h21
+            dA = -(h22 * g1 - h21 * g2) / det
+            dB = -(-h21 * g1 + h11 * g2) / det
+            gd = g1 * dA + g2 * dB
+            step = 1
+            while step >= 1e-10:
+                newA = A + step * dA
+                newB = B + step * dB
+                newf = 0.0
+                for i in range(n):
+                    fApB = dec[i] * newA + newB
+                    if fApB >= 0:
+                        newf += t[i] * fApB + log(1 + exp(-fApB))
+                    else:
+                        newf += (t[i] - 1) * fApB + log(1 + exp(fApB))
+                if newf < fval + 0.0001 * step * gd:
+                    A = newA
+                    B = newB
+                    fval = newf
+                    break
+                step = step / 2.0
+            if step < 1e-10:
+                break
+    return A, B
+
+
+cdef inline double sigmoid_predict(double f, double A, double B) noexcept nogil:
+    cdef double fApB = f * A + B
+    # Written so that 1 - p does not cancel.
+    if fApB >= 0:
+        return exp(-fApB) / (1.0 + exp(-fApB))
+    return 1.0 / (1 + exp(fApB))
+
+
+def pairwise_coupling(const double[:, ::1] dec, const double[::1] probA,
+                      const double[::1] probB, double[:, ::1] out):
+    """Class probabilities from one-vs-one decision values.
+
+    dec : IN, (n_samples, n_pairs) libsvm's decision values (positive
+        favours the pair's first class).
+    probA, probB : IN, (n_pairs,) the pairs' sigmoids.
+    out : OUT, (n_samples, n_classes).
+
+    Each pair's probability r_ij (clipped to [1e-7, 1 - 1e-7]) is coupled
+    into p by libsvm's fixed-point iteration: at most max(100, k) sweeps,
+    stopping when max_t |(Q p)_t - p^T Q p| < 0.005 / k.
+    """
+    cdef Py_ssize_t n = dec.shape[0], k = out.shape[1]
+    cdef Py_ssize_t s, i, j, t, pair, it, max_iter = max(100, k)
+    cdef double[:, ::1] r = np.empty((k, k), dtype=np.float64)
+    cdef double[:, ::1] Q = np.empty((k, k), dtype=np.float64)
+    cdef double[::1] Qp = np.empty(k, dtype=np.float64)
+    cdef double pQp, err, max_err, diff, eps = 0.005 / k
+    with nogil:
+        for s in range(n):
+            pair = 0
+            for i in range(k):
+                for j in range(i + 1, k):
+                    r[i, j] = min(max(sigmoid_predict(dec[s, pair], probA[pair],
+                                                      probB[pair]), 1e-7), 1 - 1e-7)
+                    r[j, i] = 1 - r[i, j]
+                    pair += 1
+            for t in range(k):
+                out[s, t] = 1.0 / k
+                Q[t, t] = 0
+                for j in range(t):
+                    Q[t, t] += r[j, t] * r[j, t]
+                    Q[t, j] = Q[j, t]
+                for j in range(t + 1, k):
+                    Q[t, t] += r[j, t] * r[j, t]
+                    Q[t, j] = -r[j, t] * r[t, j]
+            for it in range(max_iter):
+                pQp = 0
+                for t in range(k):
+                    Qp[t] = 0
+                    for j in range(k):
+                        Qp[t] += Q[t, j] * out[s, j]
+                    pQp += out[s, t] * Qp[t]
+                max_err = 0
+                for t in range(k):
+                    err = fabs(Qp[t] - pQp)
+                    if err > max_err:
+                        max_err = err
+                if max_err < eps:
+                    break
+                for t in range(k):
+                    diff = (-Qp[t] + pQp) / Q[t, t]
+                    out[s, t] += diff
+                    pQp = (pQp + diff * (diff * Q[t, t] + 2 * Qp[t])) / (1 + diff) \
+                        / (1 + diff)
+                    for j in range(k):
+                        Qp[j] = (Qp[j] + diff * Q[t, j]) / (1 + diff)
+                        out[s, j] /= (1 + diff)

@@ -39,6 +39,11 @@
  * - Ctrl-C: after about SMO_CHECK_WORK multiply-adds of kernel rows and
  *   updates (a few milliseconds) the solver calls the caller's
  *   `interrupted` hook, if any, and stops between two updates if it says so.
+ *   The multipliers are feasible after every update, so the pairs are
+ *   returned as they stand (fnn.SVC keeps that model, with a warning).
+ * - Samples are dense rows or CSR rows (svm_data.csr, kernels of
+ *   _svm_sparse.h); the solver only sees kernel rows, so everything else is
+ *   shared, and the cost of a pass is the bytes of the pair's nonzeros.
  * - All working memory is allocated once per call, for the largest pair.
  */
 #ifndef FNN_SMO_SOLVER_H
@@ -49,6 +54,7 @@
 #include <string.h>
 
 #include "_svm_kernels.h"
+#include "_svm_sparse.h"
 
 #define SMO_TAU 1e-12
 #define SMO_CHECK_WORK 4000000
@@ -56,14 +62,19 @@
 #define SMO_LOW 2       /* a can move in the direction of -y: I_low */
 #define SMO_AT_C 4      /* a == C                                   */
 
-/* Where the kernel rows come from. */
+/* Where the kernel rows come from: dense samples (or the Gram matrix), or
+ * CSR samples (csr not NULL). */
 typedef struct {
     svm_kernel kernel;
-    const void *X;       /* samples (or the Gram matrix), float or double */
+    const void *X;       /* dense samples (or the Gram matrix), float or double */
+    const svm_csr *csr;  /* sparse samples instead, or NULL                  */
+    double *dense;       /* csr only: d * SVM_MAX_ROWS zeros to scatter into  */
     int is_float;
     ptrdiff_t d;         /* features */
-    ptrdiff_t ldx;       /* stride between samples */
+    ptrdiff_t ldx;       /* stride between dense samples */
     const double *sq;    /* |x_s|^2 per sample (rbf), else NULL */
+    double row_bytes;    /* bytes read per sample in a pass over the data     */
+    double row_work;     /* multiply-adds per kernel value                    */
 } svm_data;
 
 /* Kernel rows of samples a[0..n_rows) against samples idx[0..count); 1 if a
@@ -72,6 +83,13 @@ static int svm_data_rows(const svm_data *D, const ptrdiff_t *a, int n_rows,
                          const ptrdiff_t *idx, ptrdiff_t count, float *const *out,
                          double *scratch)
 {
+    if (D->csr != NULL) {
+        if (D->is_float)
+            return svm_csr_kernel_rows_s(&D->kernel, D->csr, D->dense, D->sq, a,
+                                         n_rows, idx, count, out, scratch);
+        return svm_csr_kernel_rows_d(&D->kernel, D->csr, D->dense, D->sq, a, n_rows,
+                                     idx, count, out, scratch);
+    }
     if (D->is_float)
         return svm_kernel_rows_s(&D->kernel, D->d, (const float *)D->X, D->ldx, D->sq,
                                  a, n_rows, idx, count, out, scratch);
@@ -193,7 +211,7 @@ static const float *smo_row(smo_state *S, ptrdiff_t p, ptrdiff_t len)
         float *out = row + have;
         S->overflow |= svm_data_rows(S->data, &S->sample[p], 1, S->sample + have,
                                      len - have, &out, S->scratch);
-        S->work += (len - have) * (S->data->d + 1);
+        S->work += (long long)((len - have) * (S->data->row_work + 1));
         S->slot_len[s] = len;
     }
     return row;
@@ -236,7 +254,7 @@ static void smo_fill_rows(smo_state *S, const ptrdiff_t *pos, int m, ptrdiff_t l
         out[r] = S->rows + s * S->l;
     }
     S->overflow |= svm_data_rows(S->data, a, m, S->sample, len, out, S->scratch);
-    S->work += m * len * (S->data->d + 1);
+    S->work += (long long)(m * len * (S->data->row_work + 1));
 }
 
 #define SMO_SWAP(T, a, b) do { T tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
@@ -566,8 +584,12 @@ static int smo_solve(smo_state *S, long long max_iter, long long *n_iter)
                 smo_gbar_update(S, j, (S->flags[j] & SMO_AT_C) ? 1.0 : -1.0);
         }
     }
-    if (!S->stopped && !S->overflow) smo_reconstruct(S);
-    S->active = l;
+    /* Stopped early, the gradient of shrunk variables is stale: the offset
+     * is then taken from the active set, and the caller resets it. */
+    if (!S->stopped && !S->overflow) {
+        smo_reconstruct(S);
+        S->active = l;
+    }
     *n_iter = iter;
     return timed_out;
 }
@@ -591,7 +613,7 @@ static double smo_objective(const smo_state *S)
 static int smo_rows_per_pass(const svm_data *D, ptrdiff_t l, ptrdiff_t n_slots)
 {
     if (D->kernel.kind == SVM_PRECOMPUTED || n_slots < 2 * SVM_MAX_ROWS + 2) return 1;
-    const double bytes = (double)l * D->d * (D->is_float ? sizeof(float) : sizeof(double));
+    const double bytes = (double)l * D->row_bytes;
     if (bytes <= (1 << 20)) return 1;
     if (bytes <= (16 << 20)) return 4;
     return SVM_MAX_ROWS;
@@ -609,8 +631,10 @@ static int smo_rows_per_pass(const svm_data *D, ptrdiff_t l, ptrdiff_t n_slots)
  *     QD[s] = K(x_s, x_s) for the samples s in `order`.
  * interrupted: NULL, or a hook asked every few milliseconds; 1 stops.
  * Returns 0, 1 if max_iter stopped a pair early, -1 if out of memory, -2 if
- * a kernel value is not finite as a float, -3 if interrupted (after -2 and
- * -3 the outputs are unset).
+ * a kernel value is not finite as a float (outputs meaningless), -3 if
+ * interrupted: the pairs solved so far are complete, the interrupted one
+ * holds its feasible point at the stop (offset from its active set) and
+ * the remaining ones coefficients 0 (coef must come in zeroed) and offset 0.
  */
 static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *order,
                        const ptrdiff_t *start, const double *Cs, double eps,
@@ -677,10 +701,18 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
 
     int status = S.overflow ? -2 : 0;
     ptrdiff_t p = 0, offset = 0;
-    for (ptrdiff_t a = 0; a < n_classes && status >= 0; a++)
-        for (ptrdiff_t b = a + 1; b < n_classes && status >= 0; b++, p++) {
+    for (ptrdiff_t a = 0; a < n_classes; a++)
+        for (ptrdiff_t b = a + 1; b < n_classes; b++, p++) {
             const ptrdiff_t na = start[a + 1] - start[a];
             const ptrdiff_t l = na + start[b + 1] - start[b];
+            if (status < 0) {
+                /* After an interrupt (or an overflow) the remaining pairs
+                 * keep coefficients 0 (the caller's zeros) and offset 0. */
+                rho[p] = obj[p] = 0.0;
+                n_iter[p] = 0;
+                offset += l;
+                continue;
+            }
             S.l = l;
             for (ptrdiff_t k = 0; k < l; k++) {
                 const ptrdiff_t s = k < na ? order[start[a] + k]
@@ -699,6 +731,7 @@ static int svm_fit_ovo(const svm_data *D, ptrdiff_t n_classes, const ptrdiff_t *
             if (S.overflow) status = -2;
             if (S.stopped) status = -3;
             rho[p] = smo_rho(&S);
+            S.active = l;
             obj[p] = smo_objective(&S);
             for (ptrdiff_t k = 0; k < l; k++)
                 coef[offset + S.origin[k]] = S.y[k] * S.alpha[k];

@@ -94,6 +94,30 @@ SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
     }
 }
 
+/* Kernel values from the dot products of n_rows rows a against count rows
+ * idx: out[r][b] = K(x_a[r], x_idx[b]) as float, dots[r * count + b] the
+ * dot product, sq the squared norms (rbf only).  Returns 1 if a value is
+ * not finite as a float.  Shared by the dense and the sparse rows. */
+SVM_INLINE int svm_rows_from_dots(const svm_kernel *k, const double *sq,
+                                  const ptrdiff_t *a, int n_rows,
+                                  const ptrdiff_t *idx, ptrdiff_t count,
+                                  const double *dots, float *const *out)
+{
+    int bad = 0;
+    for (int r = 0; r < n_rows; r++) {
+        const double *row_dots = dots + r * count;
+        float *row = out[r];
+        const double sq_a = k->kind == SVM_RBF ? sq[a[r]] : 0.0;
+        for (ptrdiff_t b = 0; b < count; b++) {
+            const float v = (float)svm_from_dot(
+                k, row_dots[b], sq_a, k->kind == SVM_RBF ? sq[idx[b]] : 0.0);
+            row[b] = v;
+            bad |= !(fabsf(v) <= FLT_MAX);
+        }
+    }
+    return bad;
+}
+
 #define SVM_T float
 #define SVM_S(name) name##_s
 #include "_svm_kernels_impl.h"

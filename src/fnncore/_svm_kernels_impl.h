@@ -124,9 +124,9 @@ SVM_CLONES static int SVM_S(svm_kernel_rows)(
     ptrdiff_t count, float *const *out, double *restrict scratch)
 {
     const SVM_T *xa[SVM_MAX_ROWS];
-    int bad = 0;
     for (int r = 0; r < n_rows; r++) xa[r] = X + a[r] * ldx;
     if (k->kind == SVM_PRECOMPUTED) {
+        int bad = 0;
         for (int r = 0; r < n_rows; r++)
             for (ptrdiff_t b = 0; b < count; b++) {
                 const float v = (float)xa[r][idx[b]];
@@ -145,18 +145,7 @@ SVM_CLONES static int SVM_S(svm_kernel_rows)(
     case 7: SVM_S(svm_dots_multi)(7, d, xa, X, ldx, idx, count, scratch); break;
     default: SVM_S(svm_dots_multi)(8, d, xa, X, ldx, idx, count, scratch); break;
     }
-    for (int r = 0; r < n_rows; r++) {
-        const double *dots = scratch + r * count;
-        float *row = out[r];
-        const double sq_a = k->kind == SVM_RBF ? sq[a[r]] : 0.0;
-        for (ptrdiff_t b = 0; b < count; b++) {
-            const float v = (float)svm_from_dot(
-                k, dots[b], sq_a, k->kind == SVM_RBF ? sq[idx[b]] : 0.0);
-            row[b] = v;
-            bad |= !(fabsf(v) <= FLT_MAX);
-        }
-    }
-    return bad;
+    return svm_rows_from_dots(k, sq, a, n_rows, idx, count, scratch, out);
 }
 
 /*

@@ -1,0 +1,68 @@
+"""Threads using one estimator at once: the thread-safety contract's tests
+(predictions while another thread fits again, fits from several threads)."""
+import threading
+
+import numpy as np
+
+
+def predict_while_refitting(model, configs, X_test, expected, n_refits, n_threads=3):
+    """Refit `model` n_refits times, cycling through `configs` ((X, y)
+    pairs), while n_threads threads call model.predict(X_test).
+
+    Every prediction must equal one of `expected` (the predictions of the
+    configs' models; None for a config whose features X_test lacks, for
+    which a ValueError naming the features is the right answer).  Returns
+    the failures (anything else, with its reason) and the counts of
+    predictions made and refused.
+    """
+    stop = threading.Event()
+    failures = []
+    counts = {"predictions": 0, "refused": 0}
+
+    def predict():
+        while not stop.is_set():
+            try:
+                pred = model.predict(X_test)
+            except ValueError as exc:
+                if "features" not in str(exc):
+                    failures.append(repr(exc))
+                counts["refused"] += 1
+                continue
+            except Exception as exc:   # noqa: BLE001 - any other is a failure
+                failures.append(repr(exc))
+                continue
+            counts["predictions"] += 1
+            if not any(e is not None and np.array_equal(pred, e) for e in expected):
+                failures.append(f"prediction of no fitted model: {pred}")
+
+    threads = [threading.Thread(target=predict) for _ in range(n_threads)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(n_refits):
+            model.fit(*configs[i % len(configs)])
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    return failures, counts
+
+
+def fit_concurrently(model, configs, n_fits):
+    """Fit `model` n_fits times from one thread per config at once; returns
+    the errors raised."""
+    errors = []
+
+    def fit(config):
+        try:
+            for _ in range(n_fits):
+                model.fit(*config)
+        except Exception as exc:   # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=fit, args=(config,)) for config in configs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

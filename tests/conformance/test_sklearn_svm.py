@@ -1,0 +1,5 @@
+"""scikit-learn's own sklearn/svm/tests/test_svm.py, collected with fnn's estimators in
+place of scikit-learn's (see substitution.py and conftest.py)."""
+from substitution import sklearn_tests
+
+globals().update(sklearn_tests("sklearn.svm.tests.test_svm"))
