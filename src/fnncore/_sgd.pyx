@@ -95,7 +95,11 @@ columns), O(round's nnz * units * threads), instead of the whole layer,
 which for text-like data is thousands of times larger.  If a thread
 multiplied its V out during the round, or |S| < SCALE_MIN, every row
 differs: the merge multiplies all copies out and merges them as dense
-weights.
+weights.  Even so, threads rarely pay on sparse rows: a merged row is read
+and written in T + 1 copies, scattered over the layer, while training an
+example touches each of its rows once.  On 10,000 text-like rows (about
+106 values each, 30000-100-10, float32) one thread took 0.05 s of CPU time
+per epoch and two threads 0.2 to 0.3 s.
 """
 from cython cimport floating
 from libc.math cimport fabs, isfinite
@@ -111,7 +115,8 @@ from fnncore._simd cimport (fnn_step, FNN_OPT_SGD, FNN_OPT_ADAM, dense_forward_o
                             dense_backward_step_one, dense_step_forward_one, step_slice,
                             sumsq, merge_changes, merge_mean)
 from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
-                              row_times, add_outer, expand_row, clear_row, row_sumsq)
+                              row_times, add_outer, expand_row, clear_row, row_sumsq,
+                              fnn_prefetch, FNN_SPARSE_AHEAD)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
 
@@ -168,6 +173,7 @@ ctypedef struct Thread:
     double round_scale            # SCALED with threads: scale and vsq at the
     double round_vsq              # round's start (the same in every thread)
     bint rescaled                 # SCALED with threads: V multiplied out this round
+    Py_ssize_t *merge_rows        # SCALED with threads: the rows this thread merges
     char pad[64]                  # keeps threads' counters on their own lines
 
 
@@ -533,7 +539,7 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
     cdef Thread *me = &e.threads[t]
     cdef Py_ssize_t n_in = e.layout[FAN_IN], n_w = n_in * e.layout[FAN_OUT]
     cdef Py_ssize_t w_off = e.layout[W_OFFSET]
-    cdef Py_ssize_t a, b, r0, r1, pos, k, j, i
+    cdef Py_ssize_t a, b, r0, r1, pos, k, j, i, n_rows, row_bytes
     cdef double sq = 0
     cdef int u
     if every_row:
@@ -550,18 +556,32 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
                                <floating **> e.param_copies)
         e.partial_sumsq[t * PAD + 1] = sq
         return
-    # Rows that any thread's examples stored a value in, in my range of
-    # columns; merge_stamp marks those already merged in this round.
+    # The rows that any thread's examples stored a value in, in my range of
+    # columns (merge_stamp marks those already listed in this round), then
+    # their merge.  The rows are scattered over the layer and were last
+    # written by other cores: asking for them FNN_SPARSE_AHEAD rows ahead
+    # took a 2-thread epoch on 10k text-like rows (30000 x 100 layer) from
+    # 0.32 and 0.44 s of CPU time to 0.29 and 0.21 s (alternating builds,
+    # medians of 7, on a busy machine).
     r0 = n_in * t // n_threads
     r1 = n_in * (t + 1) // n_threads
+    n_rows = 0
     for pos in range(start, start + span):
         i = e.order[pos]
         for k in range(row_start(&e.csr, i), row_start(&e.csr, i + 1)):
             j = column(&e.csr, k)
-            if j < r0 or j >= r1 or e.merge_stamp[j] == start + 1:
-                continue
-            e.merge_stamp[j] = start + 1
-            sq += merge_scaled_row(e, me, j, n_threads, S, dtype_tag)
+            if r0 <= j < r1 and e.merge_stamp[j] != start + 1:
+                e.merge_stamp[j] = start + 1
+                me.merge_rows[n_rows] = j
+                n_rows += 1
+    row_bytes = e.layout[FAN_OUT] * sizeof(floating)
+    for k in range(n_rows):
+        if k + FNN_SPARSE_AHEAD < n_rows:
+            j = w_off + me.merge_rows[k + FNN_SPARSE_AHEAD] * e.layout[FAN_OUT]
+            fnn_prefetch(<floating *> e.params + j, row_bytes)
+            for u in range(n_threads):
+                fnn_prefetch(<floating *> e.param_copies[u] + j, row_bytes)
+        sq += merge_scaled_row(e, me, me.merge_rows[k], n_threads, S, dtype_tag)
     e.partial_sumsq[t * PAD + 1] = sq
 
 
@@ -657,6 +677,7 @@ cdef void free_threads(Epoch *e, int n_threads) noexcept nogil:
         if e.threads != NULL:
             free(e.threads[t].h)
             free(e.threads[t].sparse_scratch)
+            free(e.threads[t].merge_rows)
         if e.param_copies != NULL:
             free(e.param_copies[t])
         if e.state1_copies != NULL:
@@ -717,6 +738,12 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
             th.x_row = th.sparse_scratch
             th.x_next_row = <char *> th.x_row + (n_rows - 1) * e.n_features * itemsize
             th.z_raw = <char *> th.x_row + n_rows * e.n_features * itemsize
+        if e.merge_stamp != NULL:
+            # At most the rows of one thread's range of columns.
+            th.merge_rows = <Py_ssize_t *> malloc(
+                (e.n_features // n_threads + 1) * sizeof(Py_ssize_t))
+            if th.merge_rows == NULL:
+                return False
         if n_threads == 1:
             th.params, th.state1, th.state2 = e.params, e.state1, e.state2
             continue

@@ -43,6 +43,12 @@
  * scatter) from 128 to 110 ms. */
 #define FNN_SPARSE_AHEAD 8
 
+/* Ask for the n_bytes at p to be brought into the cache. */
+FNN_INLINE void fnn_prefetch(const void *p, ptrdiff_t n_bytes)
+{
+    for (ptrdiff_t b = 0; b < n_bytes; b += 64) __builtin_prefetch((const char *)p + b);
+}
+
 #define FNN_SPT float
 #define FNN_SPI int32_t
 #define FNN_SPS(name) name##_s32
@@ -96,8 +102,7 @@
 FNN_INLINE void FNN_SPS(fnn_prefetch_row)(ptrdiff_t n_out, ptrdiff_t ldw,
                                          const FNN_SPT *W, FNN_SPI i)
 {
-    for (ptrdiff_t j = 0; j < n_out; j += 64 / sizeof(FNN_SPT))
-        __builtin_prefetch(W + (ptrdiff_t)i * ldw + j);
+    fnn_prefetch(W + (ptrdiff_t)i * ldw, n_out * (ptrdiff_t)sizeof(FNN_SPT));
 }
 
 /*

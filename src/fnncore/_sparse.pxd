@@ -20,6 +20,9 @@ from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy, memset
 
 cdef extern from "_sparse.h" nogil:
+    enum:
+        FNN_SPARSE_AHEAD
+    void fnn_prefetch(const void *p, Py_ssize_t n_bytes)
     void fnn_csr_gather_s32(Py_ssize_t nnz, const float *data, const int32_t *indices,
                             Py_ssize_t n_out, Py_ssize_t ldw, const float *W, float *z)
     void fnn_csr_gather_s64(Py_ssize_t nnz, const float *data, const int64_t *indices,
