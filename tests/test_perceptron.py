@@ -15,6 +15,7 @@ from scipy import sparse
 
 import fnn
 from fnn.datasets import load_digits
+from broken_csr import broken_copies
 from concurrency import fit_concurrently, predict_while_refitting
 from interrupting import ctrl_c_child
 
@@ -747,11 +748,7 @@ def test_inconsistent_sparse_arrays_are_refused_not_read(rng):
     X = sparse.random(60, 20, density=0.3, random_state=rng, format="csr")
     y = rng.randint(0, 3, 60)
     model = fnn.Perceptron().fit(X, y)
-    for broken in (dict(indptr=np.r_[0, 10**6, X.indptr[2:]].astype(np.int32)),
-                   dict(indices=X.indices[:-3])):
-        bad = X.copy()
-        for name, value in broken.items():
-            setattr(bad, name, value)
+    for bad in broken_copies(X):
         with pytest.raises(ValueError, match="not a valid CSR matrix"):
             fnn.Perceptron().fit(bad, y)
         with pytest.raises(ValueError, match="not a valid CSR matrix"):

@@ -15,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
 
 import fnn
+from broken_csr import broken_copies
 from concurrency import fit_concurrently, predict_while_refitting
 from interrupting import ctrl_c_child
 from scipy import sparse
@@ -910,11 +911,7 @@ def test_inconsistent_sparse_arrays_are_refused_not_read(rng):
     pointers past the values, or fewer indices than values."""
     X, y = _sparse_data(rng)
     model = fnn.SVC().fit(X, y)
-    for broken in (dict(indptr=np.r_[0, 10**6, X.indptr[2:]].astype(np.int32)),
-                   dict(indices=X.indices[:-3])):
-        bad = X.copy()
-        for name, value in broken.items():
-            setattr(bad, name, value)
+    for bad in broken_copies(X):
         with pytest.raises(ValueError, match="not a valid CSR matrix"):
             fnn.SVC().fit(bad, y)
         with pytest.raises(ValueError, match="not a valid CSR matrix"):
