@@ -66,3 +66,44 @@ def fit_concurrently(model, configs, n_fits):
     for t in threads:
         t.join()
     return errors
+
+
+def run_isolated(module, function, seed, memory_cap=3 << 30, timeout=180):
+    """Call ``function(seed)`` of tests/<module>.py in a child Python
+    (faulthandler on, `memory_cap` bytes of address space, a timeout) and
+    return the JSON-able report it returns; a crash, an abort or a hang
+    fails the test with the child's signal and the end of its stderr,
+    instead of killing the test run."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import pytest
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = ("import faulthandler, json, sys, warnings\n"
+              "faulthandler.enable()\n"
+              "warnings.simplefilter('ignore')\n"
+              f"sys.path.insert(0, {here!r})\n"
+              f"from {module} import {function} as scenario\n"
+              "print(json.dumps(scenario(int(sys.argv[1]))), flush=True)\n")
+
+    def limit_memory():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
+
+    try:
+        proc = subprocess.run([sys.executable, "-c", script, str(seed)],
+                              capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=limit_memory)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{module}.{function}({seed}) hung; stderr ends with:\n"
+                    f"{(exc.stderr or b'')[-2000:]}", pytrace=False)
+    if proc.returncode != 0:
+        how = (f"signal {signal.Signals(-proc.returncode).name}" if proc.returncode < 0
+               else f"exit status {proc.returncode}")
+        pytest.fail(f"{module}.{function}({seed}) died ({how}); stderr ends with:\n"
+                    f"{proc.stderr[-3000:]}", pytrace=False)
+    return json.loads(proc.stdout.strip().splitlines()[-1])

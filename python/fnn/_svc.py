@@ -409,7 +409,7 @@ class SVC(MetadataRequester, ParamsMixin):
                 "The `probability` parameter was deprecated in 1.9 and will be removed "
                 "in version 1.11. Use `CalibratedClassifierCV(SVC(), ensemble=False)` "
                 "instead of `SVC(probability=True)`", FutureWarning, stacklevel=3)
-        probability = self.probability is not False and self.probability != "deprecated"
+        probability = not isinstance(self.probability, str) and bool(self.probability)
         if kernel == "precomputed" or callable(kernel):
             self._check_gram(X, "X" if kernel == "precomputed" else "kernel(X, X)")
         sw = self._sample_weight(sample_weight, n_samples)
