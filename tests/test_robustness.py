@@ -319,9 +319,13 @@ X_BAD = [
          Raises(ValueError, r"X contains nan at row 0, column 0")),
     Case("X None", lambda s: s.fit(None), Raises(ValueError, r"X must be 2-D")),
     Case("X complex", lambda s: s.fit(s.X + 1j), Raises(ValueError, r"[Cc]omplex.*\bX\b")),
-    Case("X sparse", lambda s: s.fit(_sparse(s.X)), Raises(TypeError, r"X is a sparse")),
-    Case("X sparse array", lambda s: s.fit(_sparse_array(s.X)),
-         Raises(TypeError, r"X is a sparse")),
+    # Sparse input trains every estimator (tests/test_mlp_sparse.py,
+    # test_svc.py and test_perceptron.py check it equals the dense fit).
+    Case("X sparse", lambda s: s.finite(s.fit(_sparse(s.X)), _sparse(s.X)),
+         Returns("finite")),
+    Case("X sparse array", lambda s: s.finite(s.fit(_sparse_array(s.X)),
+                                              _sparse_array(s.X)),
+         Returns("finite")),
 ]
 
 X_VALID = [
@@ -443,7 +447,11 @@ SAMPLE_WEIGHT = [
     Case("sample_weight wrong length", lambda s: s.fit(sample_weight=np.ones(29)),
          Raises(ValueError, r"sample_weight has 29 entries for 30 samples")),
     Case("sample_weight negative", lambda s: s.fit(sample_weight=np.r_[-1.0, np.ones(29)]),
-         Raises(ValueError, r"sample_weight must be non-negative")),
+         Raises(ValueError, r"sample_weight must be non-negative"), only=MLPS),
+    # libsvm and scikit-learn's SGD read a negative weight as no weight.
+    Case("sample_weight negative (leaves the sample out)",
+         lambda s: s.finite(s.fit(sample_weight=np.r_[-1.0, np.ones(29)])),
+         Returns("finite"), only=("Perceptron", "SVC")),
     Case("sample_weight nan", lambda s: s.fit(sample_weight=np.r_[np.ones(9), np.nan,
                                                                   np.ones(20)]),
          Raises(ValueError, r"sample_weight contains nan at row 9")),
@@ -462,8 +470,11 @@ PREDICT = [
     Case("predict nan", lambda s: s.fit().predict(with_value(s.X, 2, 3, np.nan)),
          Raises(ValueError, r"X contains nan at row 2, column 3")),
     Case("predict 1-D", lambda s: s.fit().predict(s.X[0]), Raises(ValueError, r"X must be 2-D")),
-    Case("predict sparse", lambda s: s.fit().predict(_sparse(s.X)),
-         Raises(TypeError, r"X is a sparse")),
+    Case("predict sparse", lambda s: s.finite(s.fit(), _sparse(s.X)), Returns("finite"),
+         only=(*MLPS, "Perceptron")),
+    Case("predict sparse (SVC fitted dense)", lambda s: s.fit().predict(_sparse(s.X)),
+         Raises(ValueError, r"cannot use sparse input in 'SVC' trained on dense data"),
+         only=("SVC",)),
     Case("predict complex", lambda s: s.fit().predict(s.X + 0j),
          Raises(ValueError, r"[Cc]omplex")),
     Case("predict one sample", _one_sample_predict, Returns("consistent")),

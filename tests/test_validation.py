@@ -53,12 +53,6 @@ def test_large_finite_X_whose_sum_overflows_is_accepted(dtype):
         check_array(big, dtype=dtype)
 
 
-def test_sparse_input_is_refused_clearly():
-    sparse = pytest.importorskip("scipy.sparse")
-    with pytest.raises(TypeError, match="sparse"):
-        fnn.MLPClassifier(max_iter=1).fit(sparse.csr_matrix(X_GOOD), Y_GOOD)
-
-
 @pytest.mark.parametrize("cls", [fnn.MLPClassifier, fnn.MLPRegressor])
 def test_bad_X_in_predict(cls):
     model = cls(max_iter=1).fit(X_GOOD, Y_GOOD)
@@ -101,12 +95,11 @@ def test_one_class_is_learnt_by_mlp_classifier():
     assert model.score(X_GOOD, y) == 1.0
 
 
-@pytest.mark.parametrize("cls, message", [
-    (fnn.Perceptron, r"needs samples of at least 2 classes; y has only one class"),
-    (fnn.SVC, r"number of classes has to be greater than one; y has only one class"),
-])
-def test_one_class_is_refused_by_perceptron_and_svc(cls, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize("cls", [fnn.Perceptron, fnn.SVC])
+def test_one_class_is_refused_by_perceptron_and_svc(cls):
+    # scikit-learn's words, then the class fnn found.
+    with pytest.raises(ValueError, match=r"^The number of classes has to be greater than "
+                                         r"one; got 1 class \(y has only one class: \[0\.0\]\)"):
         cls().fit(X_GOOD, np.zeros(20))
 
 

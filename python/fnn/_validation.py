@@ -157,6 +157,7 @@ def check_csr(X, *, name="X", dtype=None, allow_empty=False):
     # SciPy's constructor lets a decreasing pointer or an out-of-range
     # column through, which would send them outside the arrays.
     if X.indptr[0] != 0 or X.indptr[-1] != X.data.shape[0] or (
+            X.indices.shape[0] != X.data.shape[0]) or (
             X.shape[0] and (X.indptr[1:] < X.indptr[:-1]).any()) or (
             X.indices.size and (X.indices.min() < 0 or X.indices.max() >= X.shape[1])):
         raise ValueError(f"{name} is not a valid CSR matrix: its index arrays point "
