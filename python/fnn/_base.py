@@ -91,7 +91,7 @@ class ParamsMixin:
 
     #: Name of an attribute only a fit sets; None: scikit-learn's default
     #: rule (any attribute ending in "_").
-    _fitted_marker = None
+    _fitted_marker: "str | None" = None
 
     @classmethod
     def _param_names(cls):

@@ -99,7 +99,7 @@ _NAMED = {
     "random_state": (
         lambda v: v is None or isinstance(v, np.random.RandomState) or (
             isinstance(v, numbers.Integral) and not isinstance(v, bool)
-            and 0 <= v < 2 ** 32),
+            and 0 <= int(v) < 2 ** 32),
         ("an int in the range [0, 4294967295], an instance of "
          "'numpy.random.mtrand.RandomState' or None",)),
     "path": (lambda v: isinstance(v, (str, os.PathLike)), ("a path (str or os.PathLike)",)),
