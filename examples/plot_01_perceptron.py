@@ -33,13 +33,14 @@ xor_y = np.repeat([0, 0, 1, 1], 25)     # 1 when exactly one coordinate is 1
 # %%
 # The perceptron rule on each
 # ---------------------------
-# ``tol=None`` runs the rule until an epoch without mistakes, or until
-# ``max_iter`` epochs: a fair chance for XOR.
+# ``tol=None`` turns off the stopping rule, so both runs get all
+# ``max_iter`` epochs: a fair chance for XOR.  (Once an epoch makes no
+# mistake, every later one repeats it exactly, so fnn does not run them.)
 separable = fnn.Perceptron(tol=None, max_iter=100, random_state=0)
 separable.fit(separable_X, separable_y)
 xor = fnn.Perceptron(tol=None, max_iter=100, random_state=0).fit(xor_X, xor_y)
-print(f"separable data: accuracy {separable.score(separable_X, separable_y):.2f} "
-      f"after {separable.n_iter_} epochs")
+print(f"separable data: accuracy {separable.score(separable_X, separable_y):.2f}, "
+      f"no mistake from epoch {len(separable.mistakes_curve_)} on")
 print(f"XOR:            accuracy {xor.score(xor_X, xor_y):.2f} "
       f"after {xor.n_iter_} epochs (the most a line can reach is 0.75)")
 
@@ -61,10 +62,11 @@ for ax, (X, y, model, title) in zip(axes[:2], [
            ylim=(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5))
     ax.legend(loc="lower right")
 
-# The rule takes one step per mistake; mistakes_curve_ counts them per epoch.
-axes[2].plot(np.arange(1, separable.n_iter_ + 1), separable.mistakes_curve_,
-             "o-", label="separable")
-axes[2].plot(np.arange(1, xor.n_iter_ + 1), xor.mistakes_curve_, label="XOR")
+# The rule takes one step per mistake; mistakes_curve_ counts them per epoch
+# it ran.
+for model, style, label in [(separable, "o-", "separable"), (xor, "-", "XOR")]:
+    curve = model.mistakes_curve_
+    axes[2].plot(np.arange(1, len(curve) + 1), curve, style, label=label)
 axes[2].set(title="mistakes per epoch", xlabel="epoch", ylabel="mistakes",
             xscale="log")
 axes[2].legend()
