@@ -8,19 +8,25 @@ estimators call it): None weighs every class 1; 'balanced' gives
 labels to weights, labels being matched as ``int(label)`` when that
 converts (as scikit-learn does) and as strings otherwise.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def _key(label):
+def _key(label: Any) -> int | str:
     try:
         return int(label)
     except (ValueError, TypeError):
         return str(label)
 
 
-def class_weights(class_weight, classes, y):
+def class_weights(class_weight: Mapping[Any, float] | str | None,
+                  classes: NDArray[Any], y: ArrayLike) -> NDArray[np.float64]:
     """Weights of `classes` (sorted unique labels) for training on labels y.
 
     Raises ValueError, with scikit-learn's messages, for labels of y that

@@ -9,14 +9,18 @@ a deterministic order, and returns only vectors of the parameters' length and
 a few numbers.  Everything a task does is a function of its arguments, so a
 task that Dask reruns elsewhere after a worker is lost returns the same result.
 """
+from __future__ import annotations
+
 import copy
 from fractions import Fraction
+from typing import Any, TypedDict, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._labels import as_label_array
-from ._multilayer_perceptron import kernel_input
-from ._optimizers import make_optimizer
+from ._multilayer_perceptron import MLPClassifier, MLPRegressor, kernel_input
+from ._optimizers import Optimizer, make_optimizer
 from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
@@ -26,13 +30,42 @@ _ROWS, _PARTITIONS = 0, 1
 _PROBE_ROWS = 256
 
 
+#: The estimators fnn.distributed trains.
+MLP = Union[MLPClassifier, MLPRegressor]
+#: A prepared partition: X (C-contiguous, or CSR), the target matrix Y,
+#: sample weights and per-example class weights (each None when unused).
+Partition = tuple[Any, NDArray[np.floating[Any]], Union[NDArray[np.floating[Any]], None],
+                  Union[NDArray[np.floating[Any]], None]]
+
+
+class RoundSpec(TypedDict):
+    """What every replica of a round is told, besides the weights."""
+
+    round: int
+    round_epochs: Fraction
+    seed: int
+    shuffle: bool
+    batch_size: int
+
+
+class ReplicaResult(TypedDict):
+    """What a replica sends back after a round (see train_replica)."""
+
+    params: NDArray[np.floating[Any]]
+    state: tuple[NDArray[np.floating[Any]], ...] | None
+    n_updates: int
+    n_seen: int
+    loss_sum: float
+
+
 class RoundDiverged(ValueError):
     """A round's training diverged (a replica's loss or outputs, or the
     averaged parameters, are not finite); the model keeps the last finished
     round."""
 
 
-def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
+def prepare_partition(skeleton: MLP, dtype: DTypeLike, X: Any, y: ArrayLike,
+                      sample_weight: ArrayLike | None = None) -> Partition:
     """Validate one partition and turn it into training arrays.
 
     Parameters
@@ -40,9 +73,9 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
     skeleton : MLPClassifier or MLPRegressor
         The model without its weights (see fnn.distributed._skeleton); gives
         the label binarizer, n_features_in_ and the number of outputs.
-    dtype : numpy dtype
+    dtype : dtype-like
         The parameters' dtype.
-    X, y, sample_weight : array-likes
+    X, y, sample_weight : array-like
         One partition of the data (pandas objects accepted; X may be a SciPy
         sparse matrix, kept sparse as CSR).
 
@@ -66,19 +99,21 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
     return X, Y, sample_weight, class_scale
 
 
-def partition_rows(partition):
+def partition_rows(partition: Partition) -> int:
     """Number of examples in a prepared partition."""
     return partition[0].shape[0]
 
 
-def label_counts(y):
+def label_counts(y: ArrayLike) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """Distinct values of a block of labels (all entries, for a 2-D block)
     and how often each occurs."""
     y = as_label_array(y)
     return np.unique(y.ravel(), return_counts=True)
 
 
-def merge_label_counts(*pairs):
+def merge_label_counts(
+        *pairs: tuple[NDArray[Any], NDArray[np.integer[Any]]],
+) -> tuple[NDArray[Any], NDArray[np.int64]]:
     """Combine label_counts results of several blocks."""
     values = np.concatenate([v for v, _ in pairs])
     counts = np.concatenate([c for _, c in pairs])
@@ -87,7 +122,7 @@ def merge_label_counts(*pairs):
                                minlength=len(merged)).astype(np.int64)
 
 
-def round_order(n_rows, partition_index, spec):
+def round_order(n_rows: int, partition_index: int, spec: RoundSpec) -> NDArray[np.intp]:
     """Row indices a partition contributes to round ``spec['round']``.
 
     The rows of each partition form an endless stream of epochs, each epoch a
@@ -101,7 +136,7 @@ def round_order(n_rows, partition_index, spec):
     r = spec["round"]
     start = (r * f.numerator * n_rows) // f.denominator
     stop = ((r + 1) * f.numerator * n_rows) // f.denominator
-    pieces = []
+    pieces: list[NDArray[np.intp]] = []
     position = start
     while position < stop:
         epoch, offset = divmod(position, n_rows)
@@ -118,7 +153,9 @@ def round_order(n_rows, partition_index, spec):
     return np.concatenate(pieces).astype(np.intp, copy=False)
 
 
-def train_replica(skeleton, payload, spec, partition_indices, *partitions):
+def train_replica(skeleton: MLP, payload: tuple[NDArray[np.floating[Any]], Optimizer],
+                  spec: RoundSpec, partition_indices: list[int],
+                  *partitions: Partition) -> ReplicaResult:
     """One round of local training of one replica.
 
     Parameters
@@ -130,7 +167,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
         The averaged flat parameter vector and the optimiser to continue
         from.  An optimiser whose ``state`` is None restarts from zero state
         and step count (optimizer_state='reset'), keeping its learning rate.
-    spec : dict
+    spec : RoundSpec (dict)
         'round', 'round_epochs', 'seed', 'shuffle', 'batch_size'.
     partition_indices : list of int
         Global index of each partition (seeds its shuffling).
@@ -138,7 +175,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
 
     Returns
     -------
-    dict
+    ReplicaResult (dict)
         'params' (the replica's new flat vector), 'state' (the optimiser's
         state arrays, or None when they were reset), 'n_updates'
         (optimiser steps taken in the round), 'n_seen' (examples trained on)
@@ -190,7 +227,10 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
             "n_seen": n_seen, "loss_sum": float(loss_sum)}
 
 
-def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size, spec):
+def _run_epoch(model: MLP, X: Any, Y: NDArray[np.floating[Any]],
+               sample_weight: NDArray[np.floating[Any]] | None,
+               class_scale: NDArray[np.floating[Any]] | None, order: NDArray[np.intp],
+               batch_size: int, spec: RoundSpec) -> float:
     """The estimator's compiled pass over `order`: its mean loss, or
     RoundDiverged when the loss turned non-finite."""
     loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
@@ -204,6 +244,6 @@ def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size, spec)
     return loss
 
 
-def predict_block(X, method, estimator):
+def predict_block(X: Any, method: str, estimator: Any) -> Any:
     """``estimator.<method>(X)`` for one block X of a Dask array."""
     return getattr(estimator, method)(X)
