@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import fnn
-from fnn import MLPClassifier, MLPRegressor, _persistence
+from fnn import MLPClassifier, MLPRegressor, _atomic_write, _persistence
 from reference import ReferenceMLP
 
 
@@ -286,7 +286,8 @@ def test_file_holds_no_pickles_and_documents_itself(tmp_path, rng):
     MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y).save(tmp_path / "m.fnn")
     with np.load(tmp_path / "m.fnn", allow_pickle=False) as archive:
         header = json.loads(archive["header"].tobytes())
-        assert header["format"] == "fnn-model" and header["format_version"] == 1
+        assert header["format"] == "fnn-model" and header["format_version"] == 2
+        assert header["input"] is None  # written by fnn train only
         assert header["estimator"] == "MLPClassifier" and header["dtype"] == "float64"
         assert header["params"]["hidden_layer_sizes"] == {"$tuple": [4]}
         for name, spec in header["arrays"].items():
@@ -364,11 +365,12 @@ def test_hand_written_version_1_file_loads(tmp_path, rng):
 
 def test_newer_format_version_is_refused(tmp_path, rng):
     header, arrays, _ = _v1_regressor(rng)
-    header["format_version"] = 2
+    header["format_version"] = 3
+    header["input"] = None
     header["fnn_version"] = "9.0"
-    _write_v1(tmp_path / "v2.fnn", header, arrays)
-    with pytest.raises(ValueError, match=r"format version 2.*newer fnn.*up to 1"):
-        fnn.load(tmp_path / "v2.fnn")
+    _write_v1(tmp_path / "v3.fnn", header, arrays)
+    with pytest.raises(ValueError, match=r"format version 3.*newer fnn.*up to 2"):
+        fnn.load(tmp_path / "v3.fnn")
 
 
 # ----------------------------------------------------------------------
@@ -736,10 +738,10 @@ def test_unwritable_folder_is_named_not_the_temporary(tmp_path, rng, monkeypatch
     def refuse(**kwargs):
         raise PermissionError(13, "Permission denied", kwargs["dir"] + "/.tmp123")
 
-    monkeypatch.setattr(_persistence.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(_atomic_write.tempfile, "mkstemp", refuse)
     path = tmp_path / "m.fnn"
     for check in (_persistence.check_writable_model_path,
-                  _persistence.check_output_path,
+                  _atomic_write.check_output_path,
                   lambda p: MLPClassifier().save(p)):
         with pytest.raises(ValueError) as error:
             check(path)

@@ -27,6 +27,14 @@ import warnings
 
 import numpy as np
 
+from . import MLPClassifier, MLPRegressor, data
+from ._atomic_write import check_output_path, write_atomically
+from ._parallel import available_cores, effective_n_jobs
+from ._persistence import check_writable_model_path, load_with_input
+from ._version import __version__
+from .datasets import load_digits
+from .exceptions import ConvergenceWarning
+
 #: Classification when the target is not numeric, or has integer values
 #: only and at most this many distinct ones; regression otherwise.
 MAX_CLASSES = 20
@@ -78,8 +86,6 @@ def _guess_format(path):
 
 def _csv_target(path, spec, delimiter):
     """read_csv with --target as a column name, or else as an index."""
-    from . import data
-
     if spec is None:
         return data.read_csv(path, target=-1, delimiter=delimiter)
     try:
@@ -104,8 +110,6 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
     targets from a --labels file.  With need_target=False (predict), a CSV
     keeps every column unless target is given.
     """
-    from . import data
-
     if not os.path.exists(path):
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
@@ -160,8 +164,6 @@ def _dense(X, dtype=None, model_bytes=0):
     """X dense (an svmlight file's X is sparse), refused with a clear error
     when it and model_bytes more would not fit in memory: a small file can
     name feature 1,000,000,000."""
-    from . import data
-
     try:
         return data.to_dense(X, dtype, reserve=model_bytes)
     except ValueError as exc:
@@ -177,7 +179,6 @@ def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
     n_params = sum((a + 1) * b for a, b in zip(units, units[1:]))
     threads = 0
     if n_jobs is not None:
-        from ._parallel import effective_n_jobs
         threads = effective_n_jobs(n_jobs)
     return n_params * np.dtype(dtype).itemsize * (5 + threads)
 
@@ -187,8 +188,6 @@ def _check_output(out, inputs, model):
     file by device and inode, whatever its name), onto anything but a regular
     file, into a missing folder or one that accepts no new file, or, for a
     model, over a file that is not an fnn model."""
-    from ._persistence import check_output_path, check_writable_model_path
-
     if out is None:
         return
     for name in inputs:
@@ -240,8 +239,6 @@ def choose_task(y):
 def _collect_warnings(caught):
     notes = []
     for w in caught:
-        from .exceptions import ConvergenceWarning
-
         if issubclass(w.category, ConvergenceWarning):
             notes.append("stopped at --max-iter before the loss settled")
         else:
@@ -257,8 +254,6 @@ def _score_line(model, X, y, what):
 
 def train(args):
     """Train an MLP on DATA; print what was done and the scores."""
-    from . import MLPClassifier, MLPRegressor
-
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
     print(f"data: {description}")
@@ -316,13 +311,10 @@ def train(args):
 
 
 def _load_model(path):
-    from . import load
-    from ._persistence import is_fitted
-
     if not os.path.exists(path):
         raise CommandError(f"no such model file: {path}")
-    model = load(path)
-    if not is_fitted(model):
+    model, _ = load_with_input(path)
+    if not model.__sklearn_is_fitted__():
         raise CommandError(f"{path} holds an unfitted {type(model).__name__}")
     return model
 
@@ -365,8 +357,6 @@ def _format_value(value):
 
 def predict(args):
     """Print or write the predictions of a saved model for DATA."""
-    from ._persistence import write_atomically
-
     _check_output(args.out, (args.model, args.data), model=False)
     model = _load_model(args.model)
     try:
@@ -460,9 +450,6 @@ def evaluate(args):
 
 def demo(args):
     """Train an MLP on the bundled UCI digits; print accuracy and speed."""
-    from . import MLPClassifier
-    from .datasets import load_digits
-
     X, y = load_digits()
     X = (X / 16.0).astype(np.float32)
     rng = np.random.RandomState(0)
@@ -503,8 +490,6 @@ def _positive_int(text):
 
 
 def _n_jobs(text):
-    from ._parallel import available_cores
-
     try:
         value = int(text)
     except ValueError:
@@ -569,8 +554,6 @@ def _add_data_options(parser, target_help):
 
 def build_parser():
     """The argument parser of the `fnn` command."""
-    from . import __version__
-
     parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
