@@ -864,6 +864,67 @@ def test_imports_form_no_cycle():
             visit(module, [module])
 
 
+def _with_input(tmp_path, rng, scale="standard"):
+    X, y = _blobs(rng)
+    model = fnn.Perceptron().fit(X, y)
+    names = tuple("abcde")
+    offset = factor = None
+    if scale != "none":
+        offset, factor = X.mean(axis=0), X.std(axis=0)
+    model_input = _persistence.ModelInput(names, "label", scale, offset, factor)
+    _persistence.save(model, tmp_path / "m.fnn", input=model_input)
+    return model, model_input, X
+
+
+@pytest.mark.parametrize("scale", ["standard", "minmax", "none"])
+def test_input_description_round_trip(tmp_path, rng, scale):
+    model, model_input, X = _with_input(tmp_path, rng, scale)
+    loaded, again = _persistence.load_with_input(tmp_path / "m.fnn")
+    assert (again.feature_names, again.target, again.scale) == \
+        (model_input.feature_names, model_input.target, model_input.scale)
+    assert_array_equal(again.transform(X), model_input.transform(X))
+    # fnn.load gives the estimator alone; files without a description give None.
+    assert_array_equal(fnn.load(tmp_path / "m.fnn").coef_, model.coef_)
+    model.save(tmp_path / "plain.fnn")
+    assert _persistence.load_with_input(tmp_path / "plain.fnn")[1] is None
+
+
+def _input(h):
+    return h["input"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, a: a.update(input_factor=np.zeros(5)), "input_factor must be positive"),
+    (lambda h, a: a.update(input_offset=np.full(5, np.nan)), "non-finite"),
+    (lambda h, a: a.update(input_offset=np.zeros(4)), "input_offset"),
+    (lambda h, a: a.update(input_factor=np.ones(5, np.float32)), "input_factor"),
+    (lambda h, a: a.pop("input_factor"), "input_factor"),
+    (lambda h, a: _input(h).update(scale="log"), "scale must be one of"),
+    (lambda h, a: _input(h).update(feature_names=["a"]), "feature_names must list 5"),
+    (lambda h, a: _input(h).update(feature_names=[1, 2, 3, 4, 5]), "feature_names"),
+    (lambda h, a: _input(h).update(target=7), "target must be a string"),
+    (lambda h, a: _input(h).update(extra=1), "unknown"),
+    (lambda h, a: h.update(input=None), "belong to no input description"),
+    (lambda h, a: h.update(input="standard"), "input must be a dict"),
+    (lambda h, a: _input(h).update(scale="none"), "belong to no input description"),
+])
+def test_damaged_input_description_is_refused(tmp_path, rng, edit, message):
+    _with_input(tmp_path, rng)
+    _tamper(tmp_path / "m.fnn", edit)
+    with pytest.raises(_persistence.ModelFileError, match=message):
+        _persistence.load_with_input(tmp_path / "m.fnn")
+
+
+def test_unfitted_model_takes_no_input_description(tmp_path):
+    description = _persistence.ModelInput(None, None, "none")
+    with pytest.raises(ValueError, match="unfitted"):
+        _persistence.save(fnn.SVC(), tmp_path / "m.fnn", input=description)
+    fnn.SVC().save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", lambda h, a: h.update(input=description._header()))
+    with pytest.raises(_persistence.ModelFileError, match="no state, arrays or input"):
+        fnn.load(tmp_path / "m.fnn")
+
+
 def test_callable_kernels_cannot_be_saved(tmp_path):
     with pytest.raises(TypeError, match="kernel"):
         fnn.SVC(kernel=np.dot).save(tmp_path / "k.fnn")
