@@ -33,8 +33,11 @@ import numbers
 import threading
 import types
 
+from . import _persistence
 from ._param_validation import Interval
+from ._sklearn_compat import interoperable
 from ._validation import feature_names_of
+from .exceptions import NotFittedError
 
 #: The largest n_jobs accepted: each thread gets its own scratch (per-example
 #: training: a copy of the parameters), and more threads than any machine's
@@ -126,9 +129,6 @@ class ParamsMixin:
     def _check_fitted(self):
         """Raise NotFittedError (also scikit-learn's) unless a fit has run."""
         if not self.__sklearn_is_fitted__():
-            from ._sklearn_compat import interoperable
-            from .exceptions import NotFittedError
-
             raise interoperable(NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator.")
@@ -173,8 +173,6 @@ class ParamsMixin:
         path : str or path-like
             Where to write; ``.fnn`` by convention.
         """
-        from . import _persistence
-
         _persistence.save(self, path)
 
     def __repr__(self):

@@ -38,6 +38,7 @@ import numpy as np
 
 from fnncore import _forward, _losses, _minibatch, _sgd
 
+from . import _persistence as model_file
 from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
@@ -300,9 +301,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         file layer's check).  The single call site: the start of every fit
         (fnn.distributed.fit too)."""
         if self.checkpoint_path is not None:
-            from ._persistence import check_writable_model_path
-
-            check_writable_model_path(self.checkpoint_path)
+            model_file.check_writable_model_path(self.checkpoint_path)
 
     # ------------------------------------------------------------------
     # The fitted state: published by fits, read by predictions
@@ -1053,6 +1052,153 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         X = self._validate_X(X, state.dtype, state)
         return state, self._forward(state, X, self._threads())
 
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted attributes a file holds: name -> (kind, lower bound, may
+    #: be None), checked by model_file.check_value on load.
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "n_outputs_": ("int", 1, False),
+        "n_iter_": ("int", 0, False),
+        "t_": ("int", 0, False),
+        "_no_improvement_count": ("int", 0, False),
+        "loss_": ("number", None, False),
+        "loss_curve_": ("numbers", None, False),
+        "best_loss_": ("number", None, True),
+        "validation_scores_": ("numbers", None, True),
+        "validation_loss_curve_": ("numbers", None, True),
+        "best_validation_score_": ("number", None, True),
+        "_y_was_1d": ("bool", None, False),
+    }
+    _OPTIMIZER_SOLVERS = {"SGDOptimizer": "sgd", "AdamOptimizer": "adam"}
+
+    def _get_state(self):
+        """(dtype, state, arrays) of this fitted network for a model file."""
+        attributes = {name: getattr(self, name) for name in self._FILE_ATTRIBUTES
+                      if name in self.__dict__}
+        state = {"layer_units": list(self._layout.layer_units), "attributes": attributes}
+        arrays = {"params": self._params, "best_params": self._best_params}
+        if self._is_classifier:
+            classes, was_object = model_file.encode_labels(self._label_binarizer.classes_)
+            arrays["classes"] = classes
+            state["labels"] = {"y_type": self._label_binarizer.y_type_,
+                               "object": was_object}
+        model_file.store_feature_names(self, arrays)
+        optimizer = self.__dict__.get("_optimizer")
+        if optimizer is not None:
+            fields = {k: v for k, v in vars(optimizer).items() if k != "state"}
+            state["optimizer"] = {"class": type(optimizer).__name__, "fields": fields}
+            arrays["optimizer_state_0"], arrays["optimizer_state_1"] = optimizer.state
+        return self._params.dtype, state, arrays
+
+    def _set_state(self, dtype, state, arrays):
+        """Restore this freshly constructed network from a model file's
+        state, checking every value (ValueError)."""
+        mf = model_file
+        classifier = self._is_classifier
+        mf.check_fields(state, ["layer_units", "attributes"],
+                        ["optimizer"] + (["labels"] if classifier else []))
+        units = state["layer_units"]
+        if not isinstance(units, list) or len(units) < 2:
+            raise ValueError(f"layer_units must list at least 2 layers; got "
+                             f"{mf.short_repr(units)}.")
+        for u in units:
+            mf.check_value("layer_units", u, "int", low=1)
+        attributes = state["attributes"]
+        names = [n for n in self._FILE_ATTRIBUTES if not classifier or n != "_y_was_1d"]
+        mf.check_fields(attributes, ["n_features_in_", "n_outputs_"], names,
+                        where="attributes")
+        for name, value in attributes.items():
+            kind, low, optional = self._FILE_ATTRIBUTES[name]
+            mf.check_value(name, value, kind, low, optional)
+        if units[0] != attributes["n_features_in_"] or \
+                units[-1] != attributes["n_outputs_"]:
+            raise ValueError(f"layer_units {units} disagree with n_features_in_="
+                             f"{attributes['n_features_in_']} and n_outputs_="
+                             f"{attributes['n_outputs_']}.")
+        layout = Layout(units)
+        arrays = dict(arrays)
+        feature_names = mf.restore_feature_names(arrays, units[0])
+        expected = {"params", "best_params"}
+        if classifier:
+            expected.add("classes")
+        if "optimizer" in state:
+            expected |= {"optimizer_state_0", "optimizer_state_1"}
+        if set(arrays) != expected:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             "(and feature_names_in, optionally).")
+        params, best = (mf.check_finite(name, mf.check_member_array(
+            name, arrays[name], dtype, (layout.n_params,)))
+            for name in ("params", "best_params"))
+        if classifier:
+            labels = state.get("labels")
+            mf.check_fields(labels, ["y_type", "object"], where="labels")
+            binarizer = LabelBinarizer()
+            binarizer.y_type_ = labels["y_type"]
+            # A network trained on one class is binary with that class alone.
+            binarizer.classes_ = mf.check_classes(
+                arrays["classes"], labels["y_type"],
+                mf.check_value("object", labels["object"], "bool"), one_class=True)
+            if binarizer.n_outputs != units[-1]:
+                raise ValueError(f"{len(binarizer.classes_)} {labels['y_type']} "
+                                 f"classes need {binarizer.n_outputs} outputs; the "
+                                 f"network has {units[-1]}.")
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
+        self._layout = layout
+        self._params = params
+        self._best_params = best
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        if "optimizer" in state:
+            self._optimizer = self._restore_optimizer(state["optimizer"], layout.n_params,
+                                                      dtype, arrays)
+
+    def _restore_optimizer(self, saved, n_params, dtype, arrays):
+        """Rebuild the optimiser from the parameters, then put back its
+        saved fields and state; the state must be what its update rule
+        reads."""
+        mf = model_file
+        mf.check_fields(saved, ["class", "fields"], where="optimizer")
+        solver = self._OPTIMIZER_SOLVERS.get(saved["class"])
+        if solver is None:
+            raise ValueError(f"unknown optimizer class {mf.short_repr(saved['class'])}.")
+        # The solver of the file, even if `solver` was changed after fitting:
+        # partial_fit keeps using the optimiser the model trained with.
+        config = type(self)(**{**self.get_params(), "solver": solver})
+        optimizer = make_optimizer(config, n_params, dtype)
+        fields = saved["fields"]
+        if not isinstance(fields, dict):
+            raise ValueError("optimizer fields must be a dict.")
+        current = vars(optimizer)
+        for name, value in fields.items():
+            if name not in current or name == "state":
+                raise ValueError(f"unknown optimizer field {mf.short_repr(name)}.")
+            if name in ("kind", "n_updates"):
+                mf.check_value(f"optimizer field {name}", value, "int", low=0)
+            elif isinstance(current[name], str):
+                mf.check_value(f"optimizer field {name}", value, "str")
+            else:
+                mf.check_value(f"optimizer field {name}", value, "number")
+                if not np.isfinite(value):
+                    raise ValueError(f"optimizer field {name} must be finite.")
+            setattr(optimizer, name, value)
+        rules = {"SGDOptimizer": (_SGD, _MOMENTUM, _NESTEROV), "AdamOptimizer": (_ADAM,)}
+        kind = optimizer.kind
+        if kind not in rules[saved["class"]]:
+            raise ValueError(f"{saved['class']} cannot use update rule {kind}.")
+        # The compiled step trusts its buffers: give it exactly what its rule reads.
+        sizes = {_SGD: (0, 0), _MOMENTUM: (n_params, 0), _NESTEROV: (n_params, 0),
+                 _ADAM: (n_params, n_params)}[kind]
+        optimizer.state = tuple(
+            mf.check_finite(f"optimizer_state_{i}", mf.check_member_array(
+                f"optimizer_state_{i}", arrays[f"optimizer_state_{i}"], dtype, (size,)))
+            for i, size in enumerate(sizes))
+        return optimizer
+
 
 _THREAD_SAFETY = """
     Thread safety: a fitted model can predict from any number of threads
@@ -1494,3 +1640,9 @@ def _r2_score(Y, P, sample_weight=None):
         r2 = np.where(total > 0, 1 - residual / total,
                       np.where(residual == 0, 1.0, 0.0))
     return float(r2.mean())
+
+
+# Where checkpoints go and how many threads train: the loading caller's choice.
+_LOCAL_PARAMS = ("checkpoint_path", "checkpoint_every", "n_jobs")
+model_file.register(MLPClassifier, local_params=_LOCAL_PARAMS)
+model_file.register(MLPRegressor, local_params=_LOCAL_PARAMS)

@@ -16,6 +16,7 @@ import numpy as np
 
 from fnncore import _perceptron
 
+from . import _persistence as model_file
 from ._base import N_JOBS, ParamsMixin
 from ._class_weight import class_weights
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
@@ -711,3 +712,57 @@ class Perceptron(MetadataRequester, ParamsMixin):
             self._check_fitted()
             self.coef_ = convert(self.coef_)
         return self
+
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted attributes a file holds: name -> (kind, lower bound, may
+    #: be None).
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "n_iter_": ("int", 0, False),
+        "t_": ("int", 0, False),
+        "mistakes_curve_": ("numbers", None, False),
+    }
+
+    def _get_state(self):
+        """(dtype, state, arrays) of this fitted Perceptron for a model file;
+        a sparse coef_ (after sparsify) is stored as CSR."""
+        state = {"attributes": {k: getattr(self, k) for k in self._FILE_ATTRIBUTES}}
+        arrays = {"intercept": self.intercept_}
+        state["sparse_coef"] = model_file.store_matrix(arrays, "coef", self.coef_)
+        model_file.store_classes(self.classes_, state, arrays)
+        model_file.store_feature_names(self, arrays)
+        return self.intercept_.dtype, state, arrays
+
+    def _set_state(self, dtype, state, arrays):
+        """Restore this fresh Perceptron from a model file's state, checking
+        every value (ValueError)."""
+        mf = model_file
+        # sparse_coef: absent from files written before sparsify() was saved.
+        mf.check_fields(state, ["attributes", "labels_object"], ["sparse_coef"])
+        attributes = mf.check_attributes(state, self._FILE_ATTRIBUTES)
+        if any(type(m) is not int or m < 0 for m in attributes["mistakes_curve_"]):
+            raise ValueError("mistakes_curve_ must hold counts.")
+        sparse = mf.check_value("sparse_coef", state.get("sparse_coef", False), "bool")
+        arrays = dict(arrays)
+        n_features = attributes["n_features_in_"]
+        expected = mf.matrix_members("coef", sparse) | {"intercept", "classes"}
+        if set(arrays) - {"feature_names_in"} != expected:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             "(and feature_names_in, optionally).")
+        classes = mf.restore_classes(state, arrays)
+        n_units = 1 if len(classes) == 2 else len(classes)
+        coef = mf.restore_matrix(arrays, "coef", sparse, dtype, (n_units, n_features))
+        intercept = mf.check_finite("intercept", mf.check_member_array(
+            "intercept", arrays.pop("intercept"), dtype, (n_units,)))
+        names = mf.restore_feature_names(arrays, n_features)
+        if names is not None:
+            self.feature_names_in_ = names
+        self.classes_ = classes
+        self.coef_, self.intercept_ = coef, intercept
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+
+model_file.register(Perceptron)

@@ -24,6 +24,7 @@ import numpy as np
 
 from fnncore import _smo
 
+from . import _persistence as model_file
 from ._base import ParamsMixin, available_if
 from ._class_weight import class_weights
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
@@ -1013,6 +1014,109 @@ class SVC(MetadataRequester, ParamsMixin):
             coef.flags.writeable = False
         return coef
 
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted scalars a file holds: name -> (kind, lower bound, may be None).
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "fit_status_": ("int", 0, False),
+        "_gamma": ("number", 0, False),
+    }
+
+    def _get_state(self):
+        """(dtype, state, arrays) of this fitted SVC for a model file: libsvm's
+        internal signs (the public dual_coef_ and intercept_ are rebuilt on
+        load), support vectors as CSR when fitted on sparse data, the
+        probability model when there is one."""
+        state = {"attributes": {k: getattr(self, k) for k in self._FILE_ATTRIBUTES},
+                 "shape_fit": list(self.shape_fit_)}
+        arrays = {"support": self.support_, "n_support": self.n_support_,
+                  "dual_coef": self._dual_coef_, "intercept": self._intercept_,
+                  "n_iter": self.n_iter_, "dual_objective": self._dual_objective,
+                  "class_weight": self.class_weight_}
+        state["sparse"] = model_file.store_matrix(arrays, "support_vectors",
+                                                  self.support_vectors_)
+        if self._probA.size:
+            arrays["probA"], arrays["probB"] = self._probA, self._probB
+        model_file.store_classes(self.classes_, state, arrays)
+        model_file.store_feature_names(self, arrays)
+        return self._fit_dtype, state, arrays
+
+    def _set_state(self, dtype, state, arrays):
+        """Restore this fresh SVC from a model file's state, checking every
+        value (ValueError)."""
+        mf = model_file
+        # sparse: absent from files written before sparse models were saved.
+        mf.check_fields(state, ["attributes", "shape_fit", "labels_object"], ["sparse"])
+        attributes = mf.check_attributes(state, self._FILE_ATTRIBUTES)
+        if not np.isfinite(attributes["_gamma"]) or attributes["fit_status_"] > 1:
+            raise ValueError("_gamma must be finite and fit_status_ 0 or 1.")
+        sparse = mf.check_value("sparse", state.get("sparse", False), "bool")
+        shape_fit = state["shape_fit"]
+        if not isinstance(shape_fit, list) or len(shape_fit) != 2:
+            raise ValueError(f"shape_fit must be [n_samples, n_columns]; got "
+                             f"{mf.short_repr(shape_fit)}.")
+        for n in shape_fit:
+            mf.check_value("shape_fit", n, "int", low=1)
+        arrays = dict(arrays)
+        expected = mf.matrix_members("support_vectors", sparse) | {
+            "support", "n_support", "dual_coef", "intercept", "n_iter", "dual_objective",
+            "class_weight", "classes"}
+        optional = {"feature_names_in", "probA", "probB"}
+        if not expected <= set(arrays) <= expected | optional:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             f"(and {', '.join(sorted(optional))}, optionally).")
+        classes = mf.restore_classes(state, arrays)
+        n_classes, n_features = len(classes), attributes["n_features_in_"]
+        n_pairs = n_classes * (n_classes - 1) // 2
+        precomputed = self.kernel == "precomputed"
+        if precomputed and (shape_fit[1] != shape_fit[0] or sparse):
+            raise ValueError("a precomputed kernel is fitted on a square dense Gram matrix.")
+        if shape_fit[1] != n_features:
+            raise ValueError(f"shape_fit {shape_fit} disagrees with n_features_in_="
+                             f"{n_features}.")
+
+        def member(name, member_dtype, shape):
+            return mf.check_member_array(name, arrays.pop(name), member_dtype, shape)
+
+        n_support = member("n_support", np.int32, (n_classes,))
+        if (n_support < 0).any():
+            raise ValueError("n_support must be >= 0.")
+        n_sv = int(n_support.sum())
+        support = member("support", np.int32, (n_sv,))
+        if n_sv and (support.min() < 0 or support.max() >= shape_fit[0]):
+            raise ValueError("support indices lie outside the training set.")
+        # The decision kernel trusts these shapes (and a CSR matrix's indices).
+        vectors = mf.restore_matrix(arrays, "support_vectors", sparse, dtype,
+                                    (0, 0) if precomputed else (n_sv, n_features))
+        dual = mf.check_finite("dual_coef", member("dual_coef", np.float64,
+                                                   (n_classes - 1, n_sv)))
+        intercept = mf.check_finite("intercept", member("intercept", np.float64, (n_pairs,)))
+        probA = probB = np.empty(0)
+        if "probA" in arrays or "probB" in arrays:
+            probA, probB = (mf.check_finite(name, member(name, np.float64, (n_pairs,)))
+                            for name in ("probA", "probB"))
+        names = mf.restore_feature_names(arrays, n_features)
+        if names is not None:
+            self.feature_names_in_ = names
+        self.classes_ = classes
+        self.support_, self.n_support_, self.support_vectors_ = support, n_support, vectors
+        self._dual_coef_, self._intercept_ = dual, intercept
+        public_dual = -dual if n_classes == 2 else dual  # as SVC._train shows it
+        self.dual_coef_ = _as_csr(public_dual) if sparse else public_dual
+        self.intercept_ = -intercept if n_classes == 2 else intercept.copy()
+        self.n_iter_ = member("n_iter", np.int32, (n_pairs,))
+        self._dual_objective = member("dual_objective", np.float64, (n_pairs,))
+        self.class_weight_ = mf.check_finite("class_weight", member(
+            "class_weight", np.float64, (n_classes,)))
+        self._probA, self._probB = probA, probB
+        self._sparse = sparse
+        self.shape_fit_ = tuple(shape_fit)
+        self._fit_dtype = dtype
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
 
 def _as_csr(A):
     import scipy.sparse as sp
@@ -1115,3 +1219,7 @@ class _SVCState(FittedState):
                 f"model's {self.kernel!r} kernel). Scale the input as the training "
                 "data was scaled.")
         return out
+
+
+# The kernel cache's memory is the loading caller's choice.
+model_file.register(SVC, local_params=("cache_size",))

@@ -19,6 +19,7 @@ only over a model; they are written atomically.  docs/cli.md has examples.
 """
 import argparse
 import csv
+import gzip
 import io
 import os
 import sys
@@ -26,6 +27,15 @@ import time
 import warnings
 
 import numpy as np
+
+from . import MLPClassifier, MLPRegressor, data
+from ._atomic_write import check_output_path, write_atomically
+from ._parallel import available_cores, effective_n_jobs
+from ._persistence import SCALINGS, ModelInput, check_writable_model_path, \
+    load_with_input, save
+from ._version import __version__
+from .datasets import load_digits
+from .exceptions import ConvergenceWarning
 
 #: Classification when the target is not numeric, or has integer values
 #: only and at most this many distinct ones; regression otherwise.
@@ -78,8 +88,6 @@ def _guess_format(path):
 
 def _csv_target(path, spec, delimiter):
     """read_csv with --target as a column name, or else as an index."""
-    from . import data
-
     if spec is None:
         return data.read_csv(path, target=-1, delimiter=delimiter)
     try:
@@ -95,6 +103,110 @@ def _csv_target(path, spec, delimiter):
             raise name_error from None
 
 
+def _format_of(path, fmt):
+    return _guess_format(path) if fmt == "auto" else fmt
+
+
+def _csv_columns(path, fmt):
+    """The names in the first row of a CSV/TSV file, or None when that row is
+    data (numbers only: read_csv's header='auto' rule) or the file is not
+    CSV.  A file read_csv would refuse gives None here; read_csv says why."""
+    if fmt not in ("csv", "tsv"):
+        return None
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
+            for row in csv.reader(f, delimiter="\t" if fmt == "tsv" else ","):
+                row = [field.strip() for field in row]
+                if any(row):
+                    break
+            else:
+                return None
+    except (OSError, UnicodeDecodeError, csv.Error, EOFError):
+        return None
+
+    def number(text):
+        try:
+            float(text)
+        except ValueError:
+            return False
+        return True
+
+    return None if all(number(field) for field in row) else row
+
+
+def _target_column(columns, spec):
+    """The name of the target column --target names (a name, else an index;
+    None: the last column), as load_data picks it; None if there is none."""
+    if spec is None:
+        return columns[-1]
+    if spec in columns:
+        return spec
+    try:
+        return columns[int(spec)]
+    except (ValueError, IndexError):
+        return None
+
+
+def _model_input(args, X):
+    """The input description of a model trained by `fnn train` on X (the
+    training rows): the CSV's feature and target names, and the scaling
+    statistics (a constant feature is left unscaled: its factor is 1)."""
+    columns = _csv_columns(args.data, _format_of(args.data, args.format))
+    names = target = None
+    if columns is not None:
+        target = _target_column(columns, args.target)
+        names = tuple(c for c in columns if c != target)
+        if len(names) != X.shape[1]:  # a name used twice: columns by position
+            names = None
+    if args.scale == "none":
+        return ModelInput(names, target, "none")
+    X = np.asarray(X, dtype=np.float64)
+    if args.scale == "standard":
+        offset, factor = X.mean(axis=0), X.std(axis=0)
+    else:
+        offset = X.min(axis=0)
+        factor = X.max(axis=0) - offset
+    # 0 (a constant column) and what underflows stay unscaled, never NaN.
+    factor = np.where(factor > np.finfo(np.float64).tiny, factor, 1.0)
+    if not (np.isfinite(offset).all() and np.isfinite(factor).all()):
+        raise CommandError("the features' statistics overflow (values near the "
+                           "float64 range); use --scale none")
+    return ModelInput(names, target, args.scale, offset, factor)
+
+
+def _read_named_columns(args, model_input, need_target):
+    """(X, y) of a CSV file whose header names the model's features (in any
+    order, the target column optional unless need_target), by name; None
+    when the file or the model has no column names (columns by position)."""
+    fmt = _format_of(args.data, args.format)
+    columns = _csv_columns(args.data, fmt)
+    if columns is None or model_input is None or model_input.feature_names is None:
+        return None
+    features = list(model_input.feature_names)
+    target = model_input.target
+    if args.target is not None:  # a name, else an index
+        target = _target_column(columns, args.target)
+        if target is None:
+            raise CommandError(f"{args.data} has no target column {args.target!r}")
+    elif target is not None and target not in columns:
+        if need_target:
+            raise CommandError(f"{args.data} has no target column {target!r}")
+        target = None
+    missing = [c for c in features if c not in columns]
+    unexpected = [c for c in columns if c not in features and c != target]
+    if missing or unexpected or len(set(columns)) != len(columns):
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+            ([f"unexpected {', '.join(unexpected)}"] if unexpected else []) + \
+            ([] if len(set(columns)) == len(columns) else ["a repeated column name"])
+        raise CommandError(f"the columns of {args.data} do not match the model's "
+                           f"features: {'; '.join(parts)}")
+    delimiter = "\t" if fmt == "tsv" else ","
+    X, y = data.read_csv(args.data, target=target, delimiter=delimiter)
+    order = [c for c in columns if c != target]
+    return X[:, [order.index(c) for c in features]], y
+
+
 def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
               n_features=None):
     """Read DATA for a command: returns (X, y, description).
@@ -104,8 +216,6 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
     targets from a --labels file.  With need_target=False (predict), a CSV
     keeps every column unless target is given.
     """
-    from . import data
-
     if not os.path.exists(path):
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
@@ -160,8 +270,6 @@ def _dense(X, dtype=None, model_bytes=0):
     """X dense (an svmlight file's X is sparse), refused with a clear error
     when it and model_bytes more would not fit in memory: a small file can
     name feature 1,000,000,000."""
-    from . import data
-
     try:
         return data.to_dense(X, dtype, reserve=model_bytes)
     except ValueError as exc:
@@ -177,7 +285,6 @@ def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
     n_params = sum((a + 1) * b for a, b in zip(units, units[1:]))
     threads = 0
     if n_jobs is not None:
-        from ._parallel import effective_n_jobs
         threads = effective_n_jobs(n_jobs)
     return n_params * np.dtype(dtype).itemsize * (5 + threads)
 
@@ -187,8 +294,6 @@ def _check_output(out, inputs, model):
     file by device and inode, whatever its name), onto anything but a regular
     file, into a missing folder or one that accepts no new file, or, for a
     model, over a file that is not an fnn model."""
-    from ._persistence import check_output_path, check_writable_model_path
-
     if out is None:
         return
     for name in inputs:
@@ -240,8 +345,6 @@ def choose_task(y):
 def _collect_warnings(caught):
     notes = []
     for w in caught:
-        from .exceptions import ConvergenceWarning
-
         if issubclass(w.category, ConvergenceWarning):
             notes.append("stopped at --max-iter before the loss settled")
         else:
@@ -257,8 +360,6 @@ def _score_line(model, X, y, what):
 
 def train(args):
     """Train an MLP on DATA; print what was done and the scores."""
-    from . import MLPClassifier, MLPRegressor
-
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
     print(f"data: {description}")
@@ -270,7 +371,8 @@ def train(args):
                            "non-integer values (use --task regress)")
     n_outputs = len(np.unique(y)) if task == "classify" else \
         (y.shape[1] if y.ndim == 2 else 1)
-    X = _dense(X, args.dtype, _model_bytes(X.shape[1], args.hidden, n_outputs,
+    # float64 until scaled: the statistics are those of the data as written.
+    X = _dense(X, np.float64, _model_bytes(X.shape[1], args.hidden, n_outputs,
                                            args.dtype, args.n_jobs))
     X_test = y_test = None
     if args.test_fraction is not None:
@@ -282,6 +384,11 @@ def train(args):
         order = np.random.RandomState(args.random_state).permutation(len(X))
         X_test, y_test = X[order[:n_test]], y[order[:n_test]]
         X, y = X[order[n_test:]], y[order[n_test:]]
+    # Scaled by the training rows' statistics, which the model file keeps.
+    model_input = _model_input(args, X)
+    X = model_input.transform(X).astype(args.dtype)
+    if X_test is not None:
+        X_test = model_input.transform(X_test).astype(args.dtype)
     estimator = MLPClassifier if task == "classify" else MLPRegressor
     model = estimator(hidden_layer_sizes=tuple(args.hidden), activation=args.activation,
                       solver=args.solver, batch_size=args.batch_size,
@@ -292,6 +399,9 @@ def train(args):
     what = (f"classification, {len(np.unique(y))} classes" if task == "classify"
             else "regression")
     print(f"task: {what} ({reason})")
+    if args.scale != "none":
+        print(f"scaling: {args.scale}, statistics of the {len(X)} training samples "
+              "(kept in the model file)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -310,21 +420,24 @@ def train(args):
     if X_test is not None:
         print(_score_line(model, X_test, y_test, "held-out"))
     if args.out:
-        model.save(args.out)
+        save(model, args.out, input=model_input)
         print(f"saved: {args.out}")
     return 0
 
 
 def _load_model(path):
-    from . import load
-    from ._persistence import is_fitted
-
     if not os.path.exists(path):
         raise CommandError(f"no such model file: {path}")
-    model = load(path)
-    if not is_fitted(model):
+    model, model_input = load_with_input(path)
+    if not model.__sklearn_is_fitted__():
         raise CommandError(f"{path} holds an unfitted {type(model).__name__}")
-    return model
+    return model, model_input
+
+
+def _input_of(model_input, X):
+    """Raw features X as the model's input: scaled as at training time when
+    the model file says so."""
+    return X if model_input is None else model_input.transform(X)
 
 
 def _match_label_types(model, y):
@@ -365,20 +478,22 @@ def _format_value(value):
 
 def predict(args):
     """Print or write the predictions of a saved model for DATA."""
-    from ._persistence import write_atomically
-
     _check_output(args.out, (args.model, args.data), model=False)
-    model = _load_model(args.model)
-    try:
-        X, _, _ = load_data(args.data, args.format, args.target, None,
-                            need_target=False, n_features=model.n_features_in_)
-    except ValueError as exc:
-        if args.target is not None or "not a number" not in str(exc):
-            raise
-        raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out with "
-                           "--target COL") from None
-    _n_features_hint(model, X, args)
-    X = _dense(X)
+    model, model_input = _load_model(args.model)
+    named = _read_named_columns(args, model_input, need_target=False)
+    if named is not None:
+        X = named[0]
+    else:
+        try:
+            X, _, _ = load_data(args.data, args.format, args.target, None,
+                                need_target=False, n_features=model.n_features_in_)
+        except ValueError as exc:
+            if args.target is not None or "not a number" not in str(exc):
+                raise
+            raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out "
+                               "with --target COL") from None
+        _n_features_hint(model, X, args)
+    X = _input_of(model_input, _dense(X))
     if args.proba:
         if not hasattr(model, "predict_proba"):
             raise CommandError(f"--proba needs a classifier; {args.model} holds a "
@@ -426,13 +541,22 @@ def confusion_matrix_text(y_true, y_pred, labels):
 
 def evaluate(args):
     """Score a saved model on DATA: accuracy and confusion matrix, or R^2."""
-    model = _load_model(args.model)
-    X, y, description = load_data(args.data, args.format, args.target, args.labels,
-                                  n_features=model.n_features_in_)
+    model, model_input = _load_model(args.model)
+    named = _read_named_columns(args, model_input, need_target=True)
+    if named is not None:
+        X, y = named
+        description = (f"{args.data} ({_format_of(args.data, args.format)}): "
+                       f"{X.shape[0]} samples, {X.shape[1]} features")
+    else:
+        target = args.target
+        if target is None and model_input is not None:
+            target = model_input.target
+        X, y, description = load_data(args.data, args.format, target, args.labels,
+                                      n_features=model.n_features_in_)
     if X.shape[1] != model.n_features_in_:
         raise CommandError(f"{args.data} has {_count(X.shape[1], 'feature')} but the "
                            f"model takes {model.n_features_in_}")
-    X = _dense(X)
+    X = _input_of(model_input, _dense(X))
     print(f"data: {description}")
     print(f"model: {args.model}: {_describe_model(model)}")
     if not _is_classifier(model):
@@ -460,9 +584,6 @@ def evaluate(args):
 
 def demo(args):
     """Train an MLP on the bundled UCI digits; print accuracy and speed."""
-    from . import MLPClassifier
-    from .datasets import load_digits
-
     X, y = load_digits()
     X = (X / 16.0).astype(np.float32)
     rng = np.random.RandomState(0)
@@ -503,8 +624,6 @@ def _positive_int(text):
 
 
 def _n_jobs(text):
-    from ._parallel import available_cores
-
     try:
         value = int(text)
     except ValueError:
@@ -569,8 +688,6 @@ def _add_data_options(parser, target_help):
 
 def build_parser():
     """The argument parser of the `fnn` command."""
-    from . import __version__
-
     parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -607,6 +724,10 @@ def build_parser():
                    help="hold out this fraction of DATA and print its score")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="precision of training (default: float32)")
+    p.add_argument("--scale", choices=SCALINGS, default="standard",
+                   help="feature scaling, whose statistics the model file keeps and "
+                   "predict and evaluate apply: standard (mean 0, variance 1), "
+                   "minmax (to [0, 1]) or none (default: standard)")
     p.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                    help="training threads: 1 to the number of cores, or -1 for all "
                    "(default: all cores, but one for --batch-size 1)")
