@@ -648,7 +648,7 @@ class _Trainer:
         est = self.est
         live = None
         for attempt in range(self.retries + 1):
-            opt = est._optimizer
+            opt: Any = est._optimizer
             if not self.average_state:
                 # Schedule and step count, without the state vectors.
                 opt = copy.copy(opt)
