@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._labels import as_label_array
-from ._multilayer_perceptron import MLPClassifier, MLPRegressor, kernel_input
+from ._multilayer_perceptron import MLPClassifier, MLPRegressor, diverged_message, kernel_input
 from ._optimizers import Optimizer, make_optimizer
 from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
@@ -216,11 +216,10 @@ def train_replica(skeleton: MLP, payload: tuple[NDArray[np.floating[Any]], Optim
     # rows forward (as fit checks its outputs after the last epoch).
     if probe is not None and not np.isfinite(
             model._forward(model._training_state(), probe[0], 1, probe[1])).all():
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the network's outputs "
-            "are not finite (overflow). The weights of the last finished round were "
-            f"kept. Try a smaller learning_rate_init (now {model.learning_rate_init}) "
-            "or scale the input features.")
+        raise RoundDiverged(diverged_message(
+            f"round {spec['round'] + 1}", "the network's outputs are not finite "
+            "(overflow)", "The weights of the last finished round were kept",
+            model.learning_rate_init))
     return {"params": model._params,
             "state": None if reset else tuple(optimizer.state),
             "n_updates": optimizer.n_updates - start_updates,
@@ -236,11 +235,9 @@ def _run_epoch(model: MLP, X: Any, Y: NDArray[np.floating[Any]],
     loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
                                       batch_size, model._restore_point())
     if diverged:
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the loss became "
-            "non-finite. The weights of the last finished round were kept. Try a "
-            f"smaller learning_rate_init (now {model.learning_rate_init}) or scale the "
-            "input features.")
+        raise RoundDiverged(diverged_message(
+            f"round {spec['round'] + 1}", "the loss became non-finite",
+            "The weights of the last finished round were kept", model.learning_rate_init))
     return loss
 
 

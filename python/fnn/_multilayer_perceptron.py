@@ -30,6 +30,7 @@ Design:
   it dense), so those three places are the same for both.
 """
 import copy
+import inspect
 import numbers
 import threading
 import os
@@ -44,6 +45,7 @@ from fnncore import _forward, _losses, _minibatch, _sgd
 
 from . import _persistence as model_file
 from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
+from ._class_weight import balanced_weights, checked_weight, refuse_balanced_partial_fit
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
 from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, Optimizer, make_optimizer
@@ -69,6 +71,16 @@ _MAX_PARAMS = 2 ** 40
 # outputs (fnn never keeps non-finite weights; it says which ones it kept).
 _NON_FINITE = ("Solver produced non-finite parameter weights. The input data may "
                "contain large values and need to be preprocessed.")
+
+
+def diverged_message(where: str, cause: str, kept: str, learning_rate_init: float) -> str:
+    """The warning or error of a stochastic fit whose training diverged: in
+    which pass (`where`: 'epoch 3', 'round 2'), why, which weights were
+    kept, and what to try.  fit, partial_fit and fnn.distributed's rounds
+    all say it this way."""
+    return (f"Training diverged in {where}: {cause}. {kept}. Try a smaller "
+            f"learning_rate_init (now {learning_rate_init}) or scale the input features.")
+
 
 #: What undoes an epoch: the parameters, the optimiser's state vectors and
 #: its update count from before it (see _BaseMLP._restore_point).
@@ -300,6 +312,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         self.n_jobs = n_jobs
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
+
+    @classmethod
+    def _base_arguments(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of _BaseMLP.__init__ among `given`, a subclass
+        constructor's ``locals()``: the subclass's signature lists them once."""
+        names = inspect.signature(_BaseMLP.__init__).parameters
+        return {name: given[name] for name in names if name != "self" and name in given}
 
     # ------------------------------------------------------------------
     # Parameters
@@ -894,11 +913,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self.validation_scores_.append(float("nan"))
             self.validation_loss_curve_.append(float("nan"))
             progress.validation_score(float("nan"))
-        warnings.warn(
-            f"Training diverged in epoch {self.n_iter_}: the loss became non-finite. "
-            "The weights of the last finished epoch were kept and training stopped. "
-            f"Try a smaller learning_rate_init (now {self.learning_rate_init}) or "
-            "scale the input features.", interoperable(ConvergenceWarning))
+        warnings.warn(diverged_message(
+            f"epoch {self.n_iter_}", "the loss became non-finite",
+            "The weights of the last finished epoch were kept and training stopped",
+            self.learning_rate_init), interoperable(ConvergenceWarning))
 
     def _refuse_untrained(self, what: str) -> None:
         """A fit from scratch whose first epoch diverged has no finished
@@ -939,11 +957,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             return
         self._restore(restore_point)
         if self._outputs_finite(X):
-            warnings.warn(
-                f"Training diverged in {what}: the network's outputs on the training "
-                "data are not finite (overflow). The weights from before it were kept. "
-                "Scale the input features or try a smaller learning_rate_init (now "
-                f"{self.learning_rate_init}).", interoperable(ConvergenceWarning))
+            warnings.warn(diverged_message(
+                what, "the network's outputs on the training data are not finite "
+                "(overflow)", "The weights from before it were kept",
+                self.learning_rate_init), interoperable(ConvergenceWarning))
             return
         raise ValueError(
             f"{_NON_FINITE} (Training diverged: the network's outputs on the training "
@@ -1408,18 +1425,7 @@ class MLPClassifier(_BaseMLP):
                  checkpoint_path: str | os.PathLike[str] | None = None,
                  checkpoint_every: int = 1) -> None:
         self.class_weight = class_weight
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
-            power_t=power_t, max_iter=max_iter, loss="log_loss", shuffle=shuffle,
-            random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every)
+        super().__init__(loss="log_loss", **self._base_arguments(locals()))
 
     @property
     def _loss_name(self) -> str:
@@ -1482,24 +1488,16 @@ class MLPClassifier(_BaseMLP):
         index = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
         if isinstance(cw, str):
             if incremental:
-                raise ValueError(
-                    "class_weight='balanced' is not supported for partial_fit: one "
-                    "call sees only part of the data. Pass a dict of weights computed "
-                    "from the class frequencies of the whole training set.")
-            counts = np.bincount(index, minlength=len(binarizer.classes_))
-            present = counts > 0
-            weights = np.zeros(len(counts))
-            weights[present] = len(index) / (present.sum() * counts[present])
+                refuse_balanced_partial_fit(cw)
+            weights = balanced_weights(np.bincount(index, minlength=len(binarizer.classes_)))
         else:
             unknown = set(cw) - set(binarizer.classes_.tolist())
             if unknown:
                 raise ValueError(f"class_weight has labels that are not classes: "
                                  f"{sorted(unknown, key=str)}; classes are "
                                  f"{binarizer.classes_}.")
-            weights = np.array([cw.get(c, 1.0) for c in binarizer.classes_.tolist()],
-                               dtype=float)
-            if not np.all(np.isfinite(weights)) or (weights < 0).any():
-                raise ValueError("class_weight values must be finite and >= 0.")
+            weights = np.array([checked_weight(c, cw.get(c, 1.0))
+                                for c in binarizer.classes_.tolist()], dtype=float)
         return weights[index].astype(Y.dtype)
 
     def _score_outputs(self, P: _Floats, y: NDArray[Any],
@@ -1620,18 +1618,7 @@ class MLPRegressor(_BaseMLP):
                  n_jobs: int | None = None,
                  checkpoint_path: str | os.PathLike[str] | None = None,
                  checkpoint_every: int = 1) -> None:
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
-            power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle,
-            random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every)
+        super().__init__(**self._base_arguments(locals()))
 
     @property
     def _loss_name(self) -> str:

@@ -21,7 +21,7 @@ from fnncore import _perceptron
 
 from . import _persistence as model_file
 from ._base import N_JOBS, ParamsMixin
-from ._class_weight import class_weights
+from ._class_weight import class_weights, refuse_balanced_partial_fit
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
                             sources_of)
 from ._labels import accuracy, as_label_array, target_type, unique_labels
@@ -404,15 +404,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
             if "classes_" not in self.__dict__:
                 if trainer.early_stopping:
                     raise ValueError("early_stopping should be False with partial_fit")
-                if isinstance(trainer.class_weight, str):
-                    raise ValueError(
-                        "class_weight 'balanced' is not supported for partial_fit. In "
-                        "order to use 'balanced' weights, use "
-                        "compute_class_weight('balanced', classes=classes, y=y). In "
-                        "place of y you can use a large enough sample of the full "
-                        "training set target to properly estimate the class frequency "
-                        "distributions. Pass the resulting weights as the class_weight "
-                        "parameter.")
+                refuse_balanced_partial_fit(trainer.class_weight)
             previous = dict(self.__dict__) if "coef_" in self.__dict__ else {}
             attributes, state = trainer._train(X, y, classes, None, None, sample_weight,
                                                previous=previous)

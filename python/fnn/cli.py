@@ -19,7 +19,6 @@ only over a model; they are written atomically.  docs/cli.md has examples.
 """
 import argparse
 import csv
-import gzip
 import io
 import os
 import sys
@@ -110,31 +109,15 @@ def _format_of(path: str, fmt: str) -> str:
 
 
 def _csv_columns(path: str, fmt: str) -> list[str] | None:
-    """The names in the first row of a CSV/TSV file, or None when that row is
-    data (numbers only: read_csv's header='auto' rule) or the file is not
-    CSV.  A file read_csv would refuse gives None here; read_csv says why."""
+    """The names in the header row of a CSV/TSV file (fnn.data.read_csv_header),
+    or None when it has none or is not CSV.  A file read_csv would refuse
+    gives None here; read_csv says why."""
     if fmt not in ("csv", "tsv"):
         return None
-    opener = gzip.open if path.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
-            for row in csv.reader(f, delimiter="\t" if fmt == "tsv" else ","):
-                row = [field.strip() for field in row]
-                if any(row):
-                    break
-            else:
-                return None
-    except (OSError, UnicodeDecodeError, csv.Error, EOFError):
+        return data.read_csv_header(path, delimiter="\t" if fmt == "tsv" else ",")
+    except (OSError, ValueError):
         return None
-
-    def number(text: str) -> bool:
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
-
-    return None if all(number(field) for field in row) else row
 
 
 def _target_column(columns: list[str], spec: str | None) -> str | None:
@@ -618,21 +601,25 @@ def demo(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------
 # Options
 # ----------------------------------------------------------------------
-def _positive_int(text: str) -> int:
+def _parsed(text: str, kind: type[int] | type[float]) -> Any:
+    """text as an int or a float (an argparse type error naming it when it is
+    not one)."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
+def _positive_int(text: str) -> int:
+    value: int = _parsed(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
 def _n_jobs(text: str) -> int | None:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    value: int = _parsed(text, int)
     cores = available_cores()
     if not (1 <= value <= cores or -cores <= value <= -1):
         raise argparse.ArgumentTypeError(
@@ -646,20 +633,14 @@ def _batch_size(text: str) -> int | str:
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value: float = _parsed(text, float)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
 def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value: float = _parsed(text, float)
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
@@ -673,10 +654,7 @@ def _fraction(text: str) -> float:
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    value: int = _parsed(text, int)
     if not 0 <= value < 2 ** 32:
         raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1, got {value}")
     return value

@@ -49,9 +49,10 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
     ) from exc
 
 from . import _distributed_worker as _worker
+from ._class_weight import balanced_weights
 from ._labels import LabelBinarizer
 from ._distributed_worker import MLP, ReplicaResult, RoundSpec
-from ._multilayer_perceptron import MLPClassifier, _BaseMLP
+from ._multilayer_perceptron import MLPClassifier, _BaseMLP, diverged_message
 from ._optimizers import make_optimizer
 from ._progress import EpochProgress
 from ._sklearn_compat import interoperable
@@ -541,9 +542,9 @@ def _balanced_weights(classes: NDArray[Any], values: NDArray[Any],
     """class_weight='balanced' as a dict computed from the counts of the
     whole y (a replica sees only part of it): n / (n_classes * count)."""
     present = dict(zip(values.tolist(), counts.tolist()))
-    n = sum(present.values())
-    return {c: n / (len(present) * present[c]) if c in present else 0.0
-            for c in classes.tolist()}
+    labels = classes.tolist()
+    weights = balanced_weights([present.get(c, 0) for c in labels])
+    return dict(zip(labels, weights.tolist()))
 
 
 def _skeleton(est: _Estimator, class_weight: Any) -> _Estimator:
@@ -695,11 +696,10 @@ class _Trainer:
         # Each replica checks its own epoch; a sum of finite float32 vectors
         # can still overflow.
         if not np.isfinite(params.astype(est._params.dtype)).all():
-            raise _worker.RoundDiverged(
-                f"Training diverged in round {est.n_iter_ + 1}: the averaged "
-                "parameters are not finite. The weights of the last finished round "
-                f"were kept. Try a smaller learning_rate_init (now "
-                f"{est.learning_rate_init}) or scale the input features.")
+            raise _worker.RoundDiverged(diverged_message(
+                f"round {est.n_iter_ + 1}", "the averaged parameters are not finite",
+                "The weights of the last finished round were kept",
+                est.learning_rate_init))
         est._params[...] = params
         opt = est._optimizer
         if self.average_state:
