@@ -82,6 +82,44 @@ def diverged_message(where: str, cause: str, kept: str, learning_rate_init: floa
             f"learning_rate_init (now {learning_rate_init}) or scale the input features.")
 
 
+#: What a pass of training reports (see run_passes): its mean loss, the
+#: examples it trained on, and with early stopping the validation data.
+PassResult = tuple[float, int, "tuple[Any, ...] | None"]
+
+
+def run_passes(est: "_BaseMLP",
+               train_pass: "Callable[[int, EpochProgress], PassResult | None]",
+               max_passes: int, *, name: str, unit: str, only_one: bool,
+               not_converged: str, interrupted: str) -> None:
+    """The loop of a stochastic fit, shared by fit and partial_fit (passes
+    are epochs) and by fnn.distributed.fit (rounds).
+
+    ``train_pass(i, progress)`` trains pass i and returns a PassResult, or
+    None when the pass diverged (it has undone its updates and recorded the
+    divergence; training stops).  After each pass, ``est._end_epoch`` keeps
+    the books (counters, curves, progress, schedule, checkpoint) and says
+    when to stop.  `only_one`: stop after one pass (partial_fit).  Running
+    all `max_passes` warns `not_converged` (a ConvergenceWarning); Ctrl-C
+    stops training with the warning `interrupted`, the model keeping its
+    last finished pass; the progress display is closed in every case.
+    """
+    progress = EpochProgress(est.verbose, max_passes, name)
+    try:
+        for i in range(max_passes):
+            result = train_pass(i, progress)
+            if result is None:
+                break
+            loss, n_seen, validation = result
+            if est._end_epoch(loss, n_seen, progress, validation, unit) or only_one:
+                break
+        else:
+            warnings.warn(not_converged, interoperable(ConvergenceWarning))
+    except KeyboardInterrupt:
+        warnings.warn(interrupted)
+    finally:
+        progress.close()
+
+
 #: What undoes an epoch: the parameters, the optimiser's state vectors and
 #: its update count from before it (see _BaseMLP._restore_point).
 _RestorePoint = tuple["NDArray[Any]", list["NDArray[Any]"], int]
@@ -804,41 +842,34 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         n_samples = len(train)
         batch_size = self._batch_size_for(n_samples)
         order = train
-        restore_point = None
+        restore_point: _RestorePoint | None = None
+
+        def train_epoch(_: int, progress: EpochProgress) -> PassResult | None:
+            nonlocal order, restore_point
+            if self.shuffle:
+                # scikit-learn's shuffle: a permutation of the current order.
+                perm = np.arange(n_samples)
+                rng.shuffle(perm)
+                order = order[perm]
+            restore_point = self._restore_point()
+            loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
+                                             batch_size, restore_point)
+            if diverged:
+                if from_scratch and self.n_iter_ == 0 and not early_stopping:
+                    self._refuse_untrained("epoch 1")
+                self._record_divergence(progress, early_stopping)
+                restore_point = None  # already restored
+                return None
+            validation = ((X_val, val_rows, Y[val], y_val, sw_val)
+                          if early_stopping else None)
+            return loss, n_samples, validation
+
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
-        max_epochs = 1 if incremental else self.max_iter
-        progress = EpochProgress(self.verbose, max_epochs, type(self).__name__)
-        try:
-            for _ in range(max_epochs):
-                if self.shuffle:
-                    # scikit-learn's shuffle: a permutation of the current order.
-                    perm = np.arange(n_samples)
-                    rng.shuffle(perm)
-                    order = order[perm]
-                restore_point = self._restore_point()
-                loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                                 batch_size, restore_point)
-                if diverged:
-                    if from_scratch and self.n_iter_ == 0 and not early_stopping:
-                        self._refuse_untrained("epoch 1")
-                    self._record_divergence(progress, early_stopping)
-                    restore_point = None  # already restored
-                    break
-                validation = ((X_val, val_rows, Y[val], y_val, sw_val)
-                              if early_stopping else None)
-                if self._end_epoch(loss, n_samples, progress, validation):
-                    break
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        interoperable(ConvergenceWarning))
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        finally:
-            progress.close()
+        run_passes(self, train_epoch, 1 if incremental else self.max_iter,
+                   name=type(self).__name__, unit="epochs", only_one=incremental,
+                   not_converged=f"Stochastic Optimizer: Maximum iterations "
+                   f"({self.max_iter}) reached and the optimization hasn't converged yet.",
+                   interrupted="Training interrupted by user.")
         if early_stopping:
             self._params[...] = self._best_params
         if restore_point is not None:

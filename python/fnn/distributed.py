@@ -28,7 +28,6 @@ import copy
 import math
 import numbers
 import uuid
-import warnings
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar, cast
@@ -52,12 +51,11 @@ from . import _distributed_worker as _worker
 from ._class_weight import balanced_weights
 from ._labels import LabelBinarizer
 from ._distributed_worker import MLP, ReplicaResult, RoundSpec
-from ._multilayer_perceptron import MLPClassifier, _BaseMLP, diverged_message
+from ._multilayer_perceptron import (MLPClassifier, PassResult, _BaseMLP, diverged_message,
+                                     run_passes)
 from ._optimizers import make_optimizer
 from ._progress import EpochProgress
-from ._sklearn_compat import interoperable
 from ._validation import check_random_state, float_dtype_of, is_sparse
-from .exceptions import ConvergenceWarning
 
 __all__ = ["fit", "local_cluster", "predict", "predict_proba"]
 
@@ -617,29 +615,22 @@ class _Trainer:
         """Train for at most `rounds` rounds, stopping as fit does."""
         est = self.est
         batch_size = est._batch_size_for(self.n_samples)
+
+        def train_round(r: int, progress: EpochProgress) -> PassResult:
+            spec: RoundSpec = {"round": r, "round_epochs": self.round_epochs,
+                               "seed": self.seed, "shuffle": bool(est.shuffle),
+                               "batch_size": batch_size}
+            results = self._round(r, spec)
+            n_seen = self._average(results)
+            return sum(res["loss_sum"] for res in results) / n_seen, n_seen, None
+
         est.n_iter_ = 0
-        progress = EpochProgress(est.verbose, rounds, f"{type(est).__name__} on Dask")
-        stopped = False
-        try:
-            for r in range(rounds):
-                spec: RoundSpec = {"round": r, "round_epochs": self.round_epochs,
-                        "seed": self.seed, "shuffle": bool(est.shuffle),
-                        "batch_size": batch_size}
-                results = self._round(r, spec)
-                n_seen = self._average(results)
-                loss = sum(res["loss_sum"] for res in results) / n_seen
-                if est._end_epoch(loss, n_seen, progress, unit="rounds"):
-                    stopped = True
-                    break
-            if not stopped:
-                warnings.warn(f"fnn.distributed.fit: the {rounds} rounds ran and the "
-                              "optimization hasn't converged yet.",
-                              interoperable(ConvergenceWarning))
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user; the model has the weights of "
-                          "the last finished round.")
-        finally:
-            progress.close()
+        run_passes(est, train_round, rounds, name=f"{type(est).__name__} on Dask",
+                   unit="rounds", only_one=False,
+                   not_converged=f"fnn.distributed.fit: the {rounds} rounds ran and the "
+                   "optimization hasn't converged yet.",
+                   interrupted="Training interrupted by user; the model has the weights "
+                   "of the last finished round.")
 
     def _round(self, r: int, spec: RoundSpec) -> list[ReplicaResult]:
         """Submit one round's tasks and return their results, resubmitting
