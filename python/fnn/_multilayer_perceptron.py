@@ -1133,6 +1133,74 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._best_params = self._params.copy()
 
     # ------------------------------------------------------------------
+    # The internal interface of fnn.distributed's workers.  A replica is an
+    # ordinary estimator (a copy of the one being trained, without its
+    # weights: its labels, layout and parameters are set) that checks its
+    # partitions with _batch_arrays and trains a round with _train_replica;
+    # the workers use nothing else of the class.
+    # ------------------------------------------------------------------
+    def _batch_arrays(self, X: Any, y: Any, sample_weight: Any, dtype: DTypeLike
+                      ) -> tuple[Any, _Floats, _Floats | None, _Floats | None]:
+        """(X, Y, sample_weight, class_scale) of one batch of data, checked
+        as partial_fit checks a batch: X as the kernels take it (of `dtype`,
+        the parameters'), the target matrix of y (labels among the known
+        classes), sample weights and per-example class weights (None when
+        unused)."""
+        X = kernel_input(X, dtype)
+        n_features = self._layout.layer_units[0]
+        if X.shape[1] != n_features:
+            raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
+                             f"is trained with {n_features} features.")
+        y = as_label_array(y) if self._is_classifier else _as_array(y, "y")
+        check_consistent_length(X, y)
+        Y = self._prepare_targets(y, dtype, first_pass=False, incremental=True)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
+        class_scale = self._class_scale(Y, incremental=True)
+        return X, Y, sample_weight, class_scale
+
+    def _train_replica(self, params: _Floats, optimizer: Optimizer,
+                       passes: Sequence[tuple[Any, ...]], probe_rows: int
+                       ) -> tuple[_Floats, Optimizer, int, float, str | None]:
+        """Train a copy of this model from `params` and `optimizer` (copied;
+        an optimiser whose ``state`` is None restarts from zero state and
+        step count, keeping its schedule) over `passes`, one after the other:
+        each ``(X, Y, sample_weight, class_scale, order, batch_size)``, with
+        prepared arrays (see _batch_arrays) and the rows to visit.  Then the
+        last `probe_rows` rows of the last pass run forward: the kernels see
+        an update's effect only at the next example, so weights that
+        overflow in the last updates pass them (as fit checks its outputs).
+
+        Returns (parameters, optimiser, examples trained on, their summed
+        loss, None), or with the last item the cause of a divergence (the
+        pass that diverged is undone, and training stops).
+        """
+        model = copy.copy(self)
+        model._params = params.copy()
+        optimizer = copy.deepcopy(optimizer)
+        if cast(Any, optimizer).state is None:
+            optimizer.state = make_optimizer(model, len(params), params.dtype).state
+            optimizer.n_updates = 0
+        model._optimizer = optimizer
+        loss_sum = 0.0
+        n_seen = 0
+        for X, Y, sample_weight, class_scale, order, batch_size in passes:
+            loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
+                                              batch_size, model._restore_point())
+            if diverged:
+                return model._params, optimizer, n_seen, loss_sum, \
+                    "the loss became non-finite"
+            loss_sum += loss * len(order)
+            n_seen += len(order)
+        if passes:
+            X, order = passes[-1][0], passes[-1][4]
+            outputs = model._forward(model._training_state(), X, 1,
+                                     np.sort(order[-probe_rows:]))
+            if not np.isfinite(outputs).all():
+                return model._params, optimizer, n_seen, loss_sum, \
+                    "the network's outputs are not finite (overflow)"
+        return model._params, optimizer, n_seen, float(loss_sum), None
+
+    # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
     def _forward(self, state: _FittedState, X: Any, n_threads: int,
