@@ -36,7 +36,7 @@ import threading
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -584,14 +584,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         class_scale = self._class_scale(Y, incremental)
         rng = check_random_state(self.random_state)
-        layer_units = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
-        if first_pass or assigned is not None:
-            self._initialize(layer_units, X.dtype, rng, assigned)
-        elif self._layout.layer_units[1:-1] != tuple(layer_units[1:-1]):
-            raise ValueError(
-                "hidden_layer_sizes changed since the model was fitted "
-                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
-                "partial_fit need the same architecture.")
+        self._start_training(X.shape[1], Y.shape[1], X.dtype, rng,
+                             fresh=first_pass or assigned is not None, assigned=assigned,
+                             optimizer=("none" if self.solver == "lbfgs" else
+                                        "keep" if incremental else "new"))
         # From scratch, a first epoch that diverges leaves no trained weights.
         from_scratch = first_pass and assigned is None
         if self.solver == "lbfgs":
@@ -599,6 +595,30 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         else:
             self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng,
                                  from_scratch)
+
+    def _start_training(self, n_features: int, n_outputs: int, dtype: DTypeLike,
+                        rng: np.random.RandomState, *, fresh: bool,
+                        assigned: dict[str, Any] | None = None,
+                        optimizer: Literal["new", "keep", "none"]) -> None:
+        """Start a fit, partial_fit or fnn.distributed.fit once the targets
+        are known: `fresh`, new weights (see _initialize); otherwise the
+        fitted network goes on, with the same hidden layers.  `optimizer`:
+        'new', a new optimiser; 'keep', the model's, checked (a new one if it
+        has none); 'none', none (L-BFGS)."""
+        layer_units = [n_features, *self._hidden_sizes(), n_outputs]
+        if fresh:
+            self._initialize(layer_units, dtype, rng, assigned)
+        elif self._layout.layer_units[1:-1] != tuple(layer_units[1:-1]):
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted "
+                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
+                "partial_fit need the same architecture.")
+        if optimizer != "none":
+            if optimizer == "new" or "_optimizer" not in self.__dict__:
+                self._optimizer = make_optimizer(self, self._layout.n_params,
+                                                 self._params.dtype)
+            else:
+                self._check_optimizer()
 
     def _initialize(self, layer_units: list[int], dtype: DTypeLike,
                     rng: np.random.RandomState,
@@ -820,11 +840,6 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     def _fit_stochastic(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
                         class_scale: _Floats | None, incremental: bool,
                         rng: np.random.RandomState, from_scratch: bool) -> None:
-        if not incremental or "_optimizer" not in self.__dict__:
-            self._optimizer = make_optimizer(self, self._layout.n_params,
-                                             self._params.dtype)
-        else:
-            self._check_optimizer()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping

@@ -53,7 +53,6 @@ from ._labels import LabelBinarizer
 from ._distributed_worker import MLP, ReplicaResult, RoundSpec
 from ._multilayer_perceptron import (MLPClassifier, PassResult, _BaseMLP, diverged_message,
                                      run_passes)
-from ._optimizers import make_optimizer
 from ._progress import EpochProgress
 from ._validation import check_random_state, float_dtype_of, is_sparse
 
@@ -461,14 +460,10 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
     replicas use ('balanced' turned into a dict from the counts of all of y).
     """
     warm = est.warm_start and "_params" in est.__dict__
-    if warm:
-        if data.n_features != est._layout.layer_units[0]:
-            raise ValueError(f"X has {data.n_features} features, but "
-                             f"{type(est).__name__} is expecting "
-                             f"{est._layout.layer_units[0]} features as input.")
-        if est._layout.layer_units[1:-1] != tuple(est._hidden_sizes()):
-            raise ValueError("hidden_layer_sizes changed since the model was fitted; "
-                             "warm_start needs the same architecture.")
+    if warm and data.n_features != est.n_features_in_:
+        raise ValueError(f"X has {data.n_features} features, but "
+                         f"{type(est).__name__} is expecting "
+                         f"{est.n_features_in_} features as input.")
     class_weight = None
     if isinstance(est, MLPClassifier):
         n_outputs, class_weight = _start_labels(est, client, data, classes, warm)
@@ -476,18 +471,15 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
         if classes is not None:
             raise ValueError("classes is for classifiers; got a regressor.")
         n_outputs = data.y_columns
-        if warm and n_outputs != est._layout.layer_units[-1]:
+        if warm and n_outputs != est.n_outputs_:
             raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
-                             f"{est._layout.layer_units[-1]}.")
+                             f"{est.n_outputs_}.")
         if not warm:
             est._y_was_1d = data.y_ndim == 1
     rng = check_random_state(est.random_state)
-    if not warm:
-        # The same draws as est.fit: a seed gives fit's initial weights.
-        est._initialize([int(data.n_features), *est._hidden_sizes(), int(n_outputs)],
-                        data.dtype, rng)
-    if not warm or "_optimizer" not in est.__dict__:
-        est._optimizer = make_optimizer(est, est._layout.n_params, est._params.dtype)
+    # The same draws as est.fit: a seed gives fit's initial weights.
+    est._start_training(int(data.n_features), int(n_outputs), data.dtype, rng,
+                        fresh=not warm, optimizer="keep" if warm else "new")
     # Seeds of the rounds' shuffles: from random_state, and from how far the
     # model has trained, so that a warm start does not replay the same order.
     seed = int(np.random.SeedSequence(
