@@ -245,7 +245,23 @@ class _FittedAttribute:
 
 
 class _BaseMLP(MetadataRequester, ParamsMixin):
-    """Shared machinery of MLPClassifier and MLPRegressor."""
+    """Shared machinery of MLPClassifier and MLPRegressor.
+
+    How a fit runs: ``_fit`` checks the parameters, trains a private copy
+    (``_training_run``) and publishes it (``_publish``); the copy's ``_train``
+    prepares the data, starts training (``_start_training``: weights,
+    architecture check, optimiser) and runs L-BFGS or the stochastic loop
+    (``run_passes``, one ``_end_epoch`` per pass).
+
+    The internal interface of fnn.distributed (the only members it uses):
+    the same protocol (``_validate_params``, ``_check_checkpoint_target``,
+    ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
+    ``_batch_size_for``, ``_publish``), the labels it sets from the
+    cluster's counts (``_label_binarizer``, ``_y_was_1d``), the weights and
+    optimiser it averages between rounds (``_params``, ``_optimizer``), the
+    fitted state that gives the shape of predictions (``_state``) and, on
+    the workers, ``_batch_arrays`` and ``_train_replica``.
+    """
 
     _fitted_marker = "_params"
 
