@@ -17,9 +17,11 @@ import re
 import socket
 import stat
 import tempfile
+from collections.abc import Callable
+from typing import IO, Any
 
 
-def _umask():
+def _umask() -> int:
     """The process's umask, read without changing it where Linux allows
     (os.umask sets it, which another thread could observe)."""
     try:
@@ -34,24 +36,24 @@ def _umask():
     return mask
 
 
-def _host():
+def _host() -> str:
     """This machine's name, reduced to characters safe in a file name."""
     return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
 
 
-def _temporary_prefix(path):
+def _temporary_prefix(path: str) -> str:
     """Start of the names of path's temporary files written on this host;
     the writer's pid and a random part follow."""
     return f".{os.path.basename(path)}.{_host()}."
 
 
-def _create_temporary(target):
+def _create_temporary(target: str) -> tuple[int, str]:
     """A new temporary file next to target: (fd, its path)."""
     return tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp",
                             prefix=f"{_temporary_prefix(target)}{os.getpid()}.")
 
 
-def _remove_orphaned_temporaries(path):
+def _remove_orphaned_temporaries(path: str) -> None:
     """Delete temporary files of ``path`` whose writer died mid-write.
 
     A process killed between creating its temporary file and renaming it
@@ -80,7 +82,7 @@ def _remove_orphaned_temporaries(path):
             pass
 
 
-def _process_exists(pid):
+def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -95,7 +97,7 @@ _FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
                (stat.S_ISSOCK, "a socket"))
 
 
-def _output_target(path):
+def _output_target(path: "str | os.PathLike[str]") -> str:
     """The file a write to path replaces (symbolic links followed), or a
     ValueError naming path when it is not a regular file or has no folder."""
     path = os.fspath(path)
@@ -117,12 +119,12 @@ def _output_target(path):
     return target
 
 
-def _no_new_file(path, target, exc):
+def _no_new_file(path: Any, target: str, exc: OSError) -> ValueError:
     return ValueError(f"cannot write {path}: its folder {os.path.dirname(target)} "
                       f"accepts no new file ({exc.strerror or exc}).")
 
 
-def check_output_path(path):
+def check_output_path(path: "str | os.PathLike[str]") -> str:
     """Raise ValueError, naming ``path``, unless a file can be written there.
 
     The folder must exist and accept a new file (tried by creating and
@@ -140,7 +142,8 @@ def check_output_path(path):
     return target
 
 
-def write_atomically(path, write, replaceable=None):
+def write_atomically(path: "str | os.PathLike[str]", write: Callable[[IO[bytes]], Any],
+                     replaceable: Callable[[str, Any], Any] | None = None) -> None:
     """Create or replace the file at ``path`` with what ``write(f)`` writes
     to a binary file object, atomically.
 

@@ -11,7 +11,6 @@ task that Dask reruns elsewhere after a worker is lost returns the same result.
 """
 from __future__ import annotations
 
-import copy
 from fractions import Fraction
 from typing import Any, TypedDict, Union
 
@@ -19,9 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._labels import as_label_array
-from ._multilayer_perceptron import MLPClassifier, MLPRegressor, kernel_input
-from ._optimizers import Optimizer, make_optimizer
-from ._validation import _to_numpy, check_consistent_length, check_sample_weight
+from ._multilayer_perceptron import MLPClassifier, MLPRegressor, diverged_message
+from ._optimizers import Optimizer
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
 # within a partition's epoch, and the order of a replica's partitions.
@@ -86,17 +84,7 @@ def prepare_partition(skeleton: MLP, dtype: DTypeLike, X: Any, y: ArrayLike,
         None, per-example class weights or None.  A tuple, so that Dask's
         size estimate counts its arrays.
     """
-    X = kernel_input(X, dtype)
-    n_features = skeleton._layout.layer_units[0]
-    if X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
-                         f"is trained with {n_features} features.")
-    y = as_label_array(y) if skeleton._is_classifier else _to_numpy(y, "y")
-    check_consistent_length(X, y)
-    Y = skeleton._prepare_targets(y, dtype, first_pass=False, incremental=True)
-    sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
-    class_scale = skeleton._class_scale(Y, incremental=True)
-    return X, Y, sample_weight, class_scale
+    return skeleton._batch_arrays(X, y, sample_weight, dtype)
 
 
 def partition_rows(partition: Partition) -> int:
@@ -182,66 +170,31 @@ def train_replica(skeleton: MLP, payload: tuple[NDArray[np.floating[Any]], Optim
         and 'loss_sum' (sum over those examples of the training loss).
     """
     params, optimizer = payload
-    model = copy.copy(skeleton)
-    model._params = params.copy()
     reset = optimizer.state is None
-    optimizer = copy.deepcopy(optimizer)
-    if reset:
-        optimizer.state = make_optimizer(model, len(params), params.dtype).state
-        optimizer.n_updates = 0
-    model._optimizer = optimizer
-    start_updates = optimizer.n_updates
+    start_updates = 0 if reset else optimizer.n_updates
     visit = np.arange(len(partitions))
     if spec["shuffle"]:
         # Several partitions on one replica: visit them in a different order
         # each round, so that no partition is always trained on last.
         visit = np.random.default_rng(
             [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
-    loss_sum = 0.0
-    n_seen = 0
-    probe = None  # (partition's X, rows of it)
+    passes = []
     for i in visit:
         X, Y, sample_weight, class_scale = partitions[i]
         order = round_order(X.shape[0], partition_indices[i], spec)
-        if len(order) == 0:
-            continue
-        batch_size = min(spec["batch_size"], len(order))
-        mean_loss = _run_epoch(model, X, Y, sample_weight, class_scale, order,
-                               batch_size, spec)
-        loss_sum += mean_loss * len(order)
-        n_seen += len(order)
-        probe = X, np.sort(order[-_PROBE_ROWS:])
-    # The kernels see an update's effect only at the next example, so weights
-    # that overflow in the last updates pass them: run a few of the round's
-    # rows forward (as fit checks its outputs after the last epoch).
-    if probe is not None and not np.isfinite(
-            model._forward(model._training_state(), probe[0], 1, probe[1])).all():
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the network's outputs "
-            "are not finite (overflow). The weights of the last finished round were "
-            f"kept. Try a smaller learning_rate_init (now {model.learning_rate_init}) "
-            "or scale the input features.")
-    return {"params": model._params,
+        if len(order):
+            passes.append((X, Y, sample_weight, class_scale, order,
+                           min(spec["batch_size"], len(order))))
+    params, optimizer, n_seen, loss_sum, diverged = skeleton._train_replica(
+        params, optimizer, passes, _PROBE_ROWS)
+    if diverged is not None:
+        raise RoundDiverged(diverged_message(
+            f"round {spec['round'] + 1}", diverged,
+            "The weights of the last finished round were kept", skeleton.learning_rate_init))
+    return {"params": params,
             "state": None if reset else tuple(optimizer.state),
             "n_updates": optimizer.n_updates - start_updates,
-            "n_seen": n_seen, "loss_sum": float(loss_sum)}
-
-
-def _run_epoch(model: MLP, X: Any, Y: NDArray[np.floating[Any]],
-               sample_weight: NDArray[np.floating[Any]] | None,
-               class_scale: NDArray[np.floating[Any]] | None, order: NDArray[np.intp],
-               batch_size: int, spec: RoundSpec) -> float:
-    """The estimator's compiled pass over `order`: its mean loss, or
-    RoundDiverged when the loss turned non-finite."""
-    loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
-                                      batch_size, model._restore_point())
-    if diverged:
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the loss became "
-            "non-finite. The weights of the last finished round were kept. Try a "
-            f"smaller learning_rate_init (now {model.learning_rate_init}) or scale the "
-            "input features.")
-    return loss
+            "n_seen": n_seen, "loss_sum": loss_sum}
 
 
 def predict_block(X: Any, method: str, estimator: Any) -> Any:

@@ -73,16 +73,20 @@ A write never replaces what is not a model: the target must be absent, an
 fnn model file or empty, and a regular file (:func:`check_writable_model_path`
 checks it, and the folder, before a training run that will write there).
 """
+import io
 import json
 import math
 import numbers
 import os
 import stat
 import zipfile
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import DTypeLike, NDArray
 
 from ._atomic_write import check_output_path, write_atomically
 from ._version import __version__
@@ -94,14 +98,16 @@ FORMAT_NAME = "fnn-model"
 FORMAT_VERSION = 2
 
 
-def _upgrade_1(header, arrays):
+def _upgrade_1(header: dict[str, Any],
+               arrays: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Version 1 had no input description."""
     return {**header, "format_version": 2, "input": None}, arrays
 
 
 #: Upgrades of older files: version -> function(header, arrays) returning the
 #: header and arrays of version + 1.
-_UPGRADES = {1: _upgrade_1}
+_UPGRADES: dict[int, Callable[[dict[str, Any], dict[str, Any]],
+                              tuple[dict[str, Any], dict[str, Any]]]] = {1: _upgrade_1}
 
 #: Dtype kinds an array member may have: bool, ints, floats, unicode.
 _ARRAY_KINDS = "biufU"
@@ -149,13 +155,13 @@ class Persister:
     """
 
     cls: type
-    local_params: tuple = ()
+    local_params: tuple[str, ...] = ()
 
 
 _REGISTRY: "dict[str, Persister]" = {}
 
 
-def register(cls, local_params=()):
+def register(cls: type, local_params: Iterable[str] = ()) -> type:
     """Make estimator class ``cls`` savable under its class name.
 
     Loading resolves class names only through this registry, so only
@@ -168,7 +174,7 @@ def register(cls, local_params=()):
     return cls
 
 
-def _persister_of(estimator):
+def _persister_of(estimator: object) -> Persister:
     persister = _REGISTRY.get(type(estimator).__name__)
     if persister is None or persister.cls is not type(estimator):
         raise TypeError(
@@ -201,13 +207,13 @@ class ModelInput:
         estimator reads ``(X - offset) / factor``.
     """
 
-    feature_names: "tuple | None"
+    feature_names: "tuple[str, ...] | None"
     target: "str | None"
     scale: str
-    offset: "np.ndarray | None" = None
-    factor: "np.ndarray | None" = None
+    offset: "NDArray[np.float64] | None" = None
+    factor: "NDArray[np.float64] | None" = None
 
-    def transform(self, X):
+    def transform(self, X: Any) -> NDArray[np.float64]:
         """Raw features X (dense, n_features columns) as the estimator's
         input, float64."""
         X = np.asarray(X, dtype=np.float64)
@@ -215,18 +221,19 @@ class ModelInput:
             return X
         return (X - self.offset) / self.factor
 
-    def _header(self):
+    def _header(self) -> dict[str, Any]:
         return {"feature_names": None if self.feature_names is None
                 else list(self.feature_names),
                 "target": self.target, "scale": self.scale}
 
-    def _arrays(self):
+    def _arrays(self) -> dict[str, Any]:
         if self.scale == "none":
             return {}
         return {"input_offset": self.offset, "input_factor": self.factor}
 
 
-def _check_input(fields, arrays, n_features):
+def _check_input(fields: dict[str, Any], arrays: dict[str, Any],
+                 n_features: int) -> "ModelInput":
     """The ModelInput of a header's ``input`` field and its arrays (popped
     from arrays), checked against the estimator's n_features."""
     check_fields(fields, ["feature_names", "target", "scale"], where="input")
@@ -254,7 +261,7 @@ def _check_input(fields, arrays, n_features):
 # ----------------------------------------------------------------------
 # JSON encoding of parameter values
 # ----------------------------------------------------------------------
-def _encode(value, where):
+def _encode(value: Any, where: str) -> Any:
     """value as JSON-able data, tagging what JSON cannot say itself."""
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -279,7 +286,7 @@ def _encode(value, where):
         return {"$items": [[_encode(k, f"{where} key"), _encode(v, f"{where}[{k!r}]")]
                            for k, v in value.items()]}
     if isinstance(value, np.random.RandomState):
-        name, key, pos, has_gauss, cached = value.get_state()
+        name, key, pos, has_gauss, cached = cast("tuple[Any, ...]", value.get_state())
         if name != "MT19937":
             raise TypeError(f"{where} is a RandomState with a {name} generator; "
                             "only MT19937 can be saved.")
@@ -292,7 +299,7 @@ def _encode(value, where):
         "Set it to such a value (e.g. random_state=0) before saving.")
 
 
-def _check_json(value):
+def _check_json(value: Any) -> None:
     """Raise ValueError unless JSON data value keeps the header's bounds:
     nesting, string length and integer size.  Walks without recursion, so
     that nothing deep can exhaust the stack."""
@@ -315,7 +322,7 @@ def _check_json(value):
             stack.extend((v, depth + 1) for v in item)
 
 
-def _decode(value, where):
+def _decode(value: Any, where: str) -> Any:
     if value is None or isinstance(value, (bool, str, int, float)):
         return value
     if isinstance(value, list):
@@ -345,7 +352,7 @@ def _decode(value, where):
     raise ModelFileError(f"{where}: unknown or malformed tag {short_repr(value)}.")
 
 
-def _decode_random_state(fields, where):
+def _decode_random_state(fields: Any, where: str) -> np.random.RandomState:
     key = fields.get("key")
     try:
         ok = (set(fields) == {"key", "pos", "has_gauss", "cached_gaussian"}
@@ -364,7 +371,7 @@ def _decode_random_state(fields, where):
     return rng
 
 
-def short_repr(value, limit=80):
+def short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -374,7 +381,8 @@ def short_repr(value, limit=80):
 # ----------------------------------------------------------------------
 # Saving
 # ----------------------------------------------------------------------
-def save(estimator, path, input=None):
+def save(estimator: Any, path: "str | os.PathLike[str]",
+         input: "ModelInput | None" = None) -> None:
     """Write ``estimator`` to ``path`` in fnn's model format, atomically.
 
     Parameters
@@ -445,7 +453,7 @@ def save(estimator, path, input=None):
                      replaceable=_check_replaceable)
 
 
-def _storable(key, arr):
+def _storable(key: str, arr: Any) -> Any:
     arr = np.ascontiguousarray(arr)
     if arr.dtype.kind not in _ARRAY_KINDS:
         raise TypeError(f"array {key!r} has dtype {arr.dtype}, which model files "
@@ -453,7 +461,8 @@ def _storable(key, arr):
     return arr
 
 
-def _check_member(key, dtype, shape, fortran):
+def _check_member(key: str, dtype: np.dtype[Any], shape: tuple[int, ...],
+                  fortran: bool) -> None:
     """Raise ValueError for an array member fnn would not write."""
     if dtype.kind not in _ARRAY_KINDS or dtype.hasobject:
         raise ValueError(f"array {key!r} has dtype {dtype}; model files hold only "
@@ -469,7 +478,7 @@ def _check_member(key, dtype, shape, fortran):
 
 
 
-def check_writable_model_path(path):
+def check_writable_model_path(path: "str | os.PathLike[str]") -> None:
     """Raise ValueError, naming ``path``, unless a model can be saved there.
 
     As fnn._atomic_write.check_output_path, and an existing file at ``path``
@@ -481,7 +490,7 @@ def check_writable_model_path(path):
     _check_replaceable(check_output_path(path), path)
 
 
-def _check_replaceable(target, path):
+def _check_replaceable(target: str, path: Any) -> None:
     """Raise ValueError unless the file at target (if any) may be replaced by
     a model: it is an fnn model file or empty."""
     try:
@@ -508,7 +517,7 @@ def _check_replaceable(target, path):
 # ----------------------------------------------------------------------
 # Loading
 # ----------------------------------------------------------------------
-def load(path):
+def load(path: "str | os.PathLike[str]") -> Any:
     """Load an estimator saved with ``save`` (or ``model.save``).
 
     Nothing in the file is executed: arrays are read without pickle and the
@@ -545,7 +554,7 @@ def load(path):
     return load_with_input(path)[0]
 
 
-def load_with_input(path):
+def load_with_input(path: "str | os.PathLike[str]") -> "tuple[Any, ModelInput | None]":
     """As :func:`load`, returning ``(estimator, input)``: ``input`` is the
     file's :class:`ModelInput`, or None when it has none."""
     path = os.fspath(path)
@@ -563,7 +572,7 @@ def load_with_input(path):
                                  f"({type(exc).__name__}: {_reason(exc)}).") from None
 
 
-def _load(f):
+def _load(f: io.BufferedReader) -> "tuple[Any, ModelInput | None]":
     with _open_archive(f) as archive:
         header = _check_header(_read_header_json(archive))
         arrays = _read_arrays(archive, header["arrays"])
@@ -574,7 +583,7 @@ def _load(f):
     return _build(header, arrays)
 
 
-def _open_archive(f):
+def _open_archive(f: io.BufferedReader) -> zipfile.ZipFile:
     """The zip archive in the open file f, its directory checked before any
     member is read: stored (uncompressed) .npy members only, few of them."""
     if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
@@ -606,7 +615,8 @@ def _open_archive(f):
     return archive
 
 
-def _read_member(archive, key, accept):
+def _read_member(archive: zipfile.ZipFile, key: str,
+                 accept: Callable[[np.dtype[Any], tuple[int, ...], bool], None]) -> Any:
     """Array member key, its .npy header passed to accept before its data are
     read (see fnn.data._read_npy_member)."""
     try:
@@ -615,13 +625,13 @@ def _read_member(archive, key, accept):
         raise ModelFileError(f"member {key!r}: {exc}.") from None
 
 
-def _read_header_json(archive):
+def _read_header_json(archive: zipfile.ZipFile) -> dict[str, Any]:
     """The JSON header as decoded data, bounded and of format fnn-model."""
     if _HEADER + ".npy" not in archive.NameToInfo:
         raise ModelFileError("not an fnn model file (an .npz archive without a "
                              "'header' member).")
 
-    def accept(dtype, shape, fortran):
+    def accept(dtype: np.dtype[Any], shape: tuple[int, ...], fortran: bool) -> None:
         if dtype != np.uint8 or len(shape) != 1:
             raise ValueError(f"the header must be a 1-D uint8 array; got {dtype} of "
                              f"shape {shape}")
@@ -631,7 +641,7 @@ def _read_header_json(archive):
 
     raw = _read_member(archive, _HEADER, accept)
 
-    def refuse_constant(name):
+    def refuse_constant(name: str) -> None:
         raise ValueError(f"bare {name} is not JSON")
 
     try:
@@ -654,7 +664,7 @@ _FIELDS = {1: {"format", "format_version", "fnn_version", "estimator", "params",
 _FIELDS[2] = _FIELDS[1] | {"input"}
 
 
-def _check_header(header):
+def _check_header(header: Any) -> dict[str, Any]:
     version = header.get("format_version")
     if type(version) is not int or version < 1:
         raise ModelFileError(f"bad format_version {short_repr(version)}.")
@@ -681,7 +691,7 @@ def _check_header(header):
     return header
 
 
-def _read_arrays(archive, manifest):
+def _read_arrays(archive: zipfile.ZipFile, manifest: Any) -> dict[str, Any]:
     members = {name[:-len(".npy")] for name in archive.namelist()} - {_HEADER}
     if members != set(manifest):
         raise ModelFileError(
@@ -700,8 +710,9 @@ def _read_arrays(archive, manifest):
             raise ModelFileError(f"header entry for array {key!r} is malformed: "
                                  f"{short_repr(spec)}.")
 
-        def accept(stored_dtype, stored_shape, fortran, key=key, dtype=dtype,
-                   shape=shape):
+        def accept(stored_dtype: np.dtype[Any], stored_shape: tuple[int, ...],
+                   fortran: bool, key: str = key, dtype: Any = dtype,
+                   shape: Any = shape) -> None:
             if (stored_dtype, stored_shape) != (dtype, shape):
                 raise ValueError(f"it is {stored_dtype} of shape {stored_shape} but "
                                  f"the header says {dtype} of shape {shape}")
@@ -711,7 +722,8 @@ def _read_arrays(archive, manifest):
     return arrays
 
 
-def _build(header, arrays):
+def _build(header: dict[str, Any],
+           arrays: dict[str, Any]) -> "tuple[Any, ModelInput | None]":
     """The estimator and its ModelInput (or None) of a checked header of the
     current version and its arrays."""
     name = header["estimator"]
@@ -738,8 +750,8 @@ def _build(header, arrays):
         return estimator, None
     state = _decode({"$dict": header["state"]}, "state")
     # The input's arrays are the format's; the rest are the estimator's.
-    input_arrays = {key: arrays[key] for key in ("input_offset", "input_factor")
-                    if key in arrays}
+    input_arrays: dict[str, Any] = {
+        key: arrays[key] for key in ("input_offset", "input_factor") if key in arrays}
     arrays = {key: arr for key, arr in arrays.items() if key not in input_arrays}
     try:
         estimator._set_state(np.dtype(header["dtype"]), state, arrays)
@@ -760,7 +772,8 @@ def _build(header, arrays):
 # ----------------------------------------------------------------------
 # Checks and encodings for the estimators' _set_state and _get_state
 # ----------------------------------------------------------------------
-def check_fields(state, required, optional=(), where="state"):
+def check_fields(state: Any, required: Iterable[str], optional: Iterable[str] = (),
+                 where: str = "state") -> None:
     """Raise ValueError unless dict state has all required keys and no key
     outside required + optional."""
     if not isinstance(state, dict):
@@ -771,7 +784,8 @@ def check_fields(state, required, optional=(), where="state"):
         raise ValueError(f"{where}: missing {missing}, unknown {unknown}.")
 
 
-def check_value(name, value, kind, low=None, optional=False):
+def check_value(name: str, value: Any, kind: str, low: float | None = None,
+                optional: bool = False) -> Any:
     """Check one decoded value: kind is 'int', 'number', 'bool', 'str' or
     'numbers' (a list of numbers); returns the value."""
     if optional and value is None:
@@ -795,7 +809,8 @@ def check_value(name, value, kind, low=None, optional=False):
     return value
 
 
-def check_member_array(name, arr, dtype, shape):
+def check_member_array(name: str, arr: Any, dtype: DTypeLike,
+                       shape: tuple[int | None, ...]) -> NDArray[Any]:
     """A member array read from a file must have exactly dtype and shape
     (None in shape: any length); returns it.  (Not a conversion, unlike
     fnn._validation.check_array: stored arrays are taken as they are.)"""
@@ -806,7 +821,7 @@ def check_member_array(name, arr, dtype, shape):
     return arr
 
 
-def take_member(arrays, name):
+def take_member(arrays: dict[str, Any], name: str) -> Any:
     """arrays.pop(name), or a ValueError saying the file lacks it."""
     try:
         return arrays.pop(name)
@@ -814,13 +829,13 @@ def take_member(arrays, name):
         raise ValueError(f"array {name!r} is missing.") from None
 
 
-def check_finite(name, arr):
+def check_finite(name: str, arr: NDArray[Any]) -> NDArray[Any]:
     if not np.isfinite(arr).all():
         raise ValueError(f"array {name!r} holds non-finite values.")
     return arr
 
 
-def encode_labels(classes):
+def encode_labels(classes: NDArray[Any]) -> tuple[NDArray[Any], bool]:
     """Class labels as a typed array plus whether they were an object array.
 
     Object arrays (e.g. from a pandas column of strings) are stored as
@@ -840,14 +855,15 @@ def encode_labels(classes):
                     "be stored; use strings or numbers.")
 
 
-def decode_labels(classes, was_object):
+def decode_labels(classes: NDArray[Any], was_object: bool) -> NDArray[Any]:
     """The classes_ encode_labels stored."""
     return classes.astype(object) if was_object else classes
 
 
 
 
-def check_classes(classes, y_type, was_object, one_class=False):
+def check_classes(classes: Any, y_type: str, was_object: bool,
+                  one_class: bool = False) -> NDArray[Any]:
     """classes_ as the estimator had them, after checking them against
     y_type; `one_class`: a binary target may hold a single class (an
     MLPClassifier fitted on one class, as scikit-learn's)."""
@@ -874,7 +890,7 @@ def check_classes(classes, y_type, was_object, one_class=False):
 
 
 
-def check_attributes(state, table):
+def check_attributes(state: dict[str, Any], table: Any) -> dict[str, Any]:
     """Check state["attributes"] against {name: (kind, low, optional)}; all
     names are required."""
     attributes = state["attributes"]
@@ -884,20 +900,21 @@ def check_attributes(state, table):
     return attributes
 
 
-def store_classes(classes, state, arrays):
+def store_classes(classes: NDArray[Any], state: dict[str, Any],
+                  arrays: dict[str, Any]) -> None:
     """Put the classes_ of a one-vs-rest or one-vs-one classifier into a
     state and its arrays (``classes``, ``labels_object``)."""
     arrays["classes"], state["labels_object"] = encode_labels(classes)
 
 
-def restore_classes(state, arrays):
+def restore_classes(state: dict[str, Any], arrays: dict[str, Any]) -> NDArray[Any]:
     """The classes_ store_classes stored, checked."""
     classes = take_member(arrays, "classes")
     return check_classes(classes, "multiclass" if len(classes) > 2 else "binary",
                          check_value("labels_object", state["labels_object"], "bool"))
 
 
-def store_feature_names(estimator, arrays):
+def store_feature_names(estimator: Any, arrays: dict[str, Any]) -> None:
     """Put the estimator's feature_names_in_, if it has any, into arrays
     (``feature_names_in``: unicode on disk, an object array of str in
     memory, as scikit-learn's)."""
@@ -906,7 +923,7 @@ def store_feature_names(estimator, arrays):
         arrays["feature_names_in"] = np.asarray(names, dtype=np.str_)
 
 
-def restore_feature_names(arrays, n_features):
+def restore_feature_names(arrays: dict[str, Any], n_features: int) -> NDArray[Any] | None:
     """The feature_names_in_ store_feature_names stored (taken from arrays),
     or None when the file has none."""
     if "feature_names_in" not in arrays:
@@ -919,7 +936,7 @@ def restore_feature_names(arrays, n_features):
                               (n_features,)).astype(object)
 
 
-def store_matrix(arrays, name, matrix):
+def store_matrix(arrays: dict[str, Any], name: str, matrix: Any) -> bool:
     """Put a dense array or a scipy.sparse matrix into arrays: dense as the
     member ``name``, sparse as CSR in ``name_data``, ``name_indices`` and
     ``name_indptr`` (int32, rows sorted and duplicate-free).  Returns
@@ -937,12 +954,13 @@ def store_matrix(arrays, name, matrix):
     return True
 
 
-def matrix_members(name, sparse):
+def matrix_members(name: str, sparse: bool) -> set[str]:
     """The member names store_matrix writes for ``name``."""
     return {f"{name}_data", f"{name}_indices", f"{name}_indptr"} if sparse else {name}
 
 
-def restore_matrix(arrays, name, sparse, dtype, shape):
+def restore_matrix(arrays: dict[str, Any], name: str, sparse: bool, dtype: DTypeLike,
+                   shape: tuple[Any, ...]) -> Any:
     """The matrix store_matrix stored (its members taken from arrays),
     checked: dtype and shape exactly, finite values, and for CSR row
     pointers from 0 to the number of values, never decreasing, and column

@@ -19,12 +19,13 @@ only over a model; they are written atomically.  docs/cli.md has examples.
 """
 import argparse
 import csv
-import gzip
 import io
 import os
 import sys
 import time
 import warnings
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
 
 import numpy as np
 
@@ -53,14 +54,14 @@ class CommandError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors as one line (no usage block)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"fnn: error: {message} (see '{self.prog} --help')\n")
 
 
 # ----------------------------------------------------------------------
 # Reading data files
 # ----------------------------------------------------------------------
-def _guess_format(path):
+def _guess_format(path: str) -> str:
     name = os.path.basename(path).lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -86,7 +87,7 @@ def _guess_format(path):
     return "csv"
 
 
-def _csv_target(path, spec, delimiter):
+def _csv_target(path: str, spec: str | None, delimiter: str) -> tuple[Any, Any]:
     """read_csv with --target as a column name, or else as an index."""
     if spec is None:
         return data.read_csv(path, target=-1, delimiter=delimiter)
@@ -103,39 +104,23 @@ def _csv_target(path, spec, delimiter):
             raise name_error from None
 
 
-def _format_of(path, fmt):
+def _format_of(path: str, fmt: str) -> str:
     return _guess_format(path) if fmt == "auto" else fmt
 
 
-def _csv_columns(path, fmt):
-    """The names in the first row of a CSV/TSV file, or None when that row is
-    data (numbers only: read_csv's header='auto' rule) or the file is not
-    CSV.  A file read_csv would refuse gives None here; read_csv says why."""
+def _csv_columns(path: str, fmt: str) -> list[str] | None:
+    """The names in the header row of a CSV/TSV file (fnn.data.read_csv_header),
+    or None when it has none or is not CSV.  A file read_csv would refuse
+    gives None here; read_csv says why."""
     if fmt not in ("csv", "tsv"):
         return None
-    opener = gzip.open if path.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
-            for row in csv.reader(f, delimiter="\t" if fmt == "tsv" else ","):
-                row = [field.strip() for field in row]
-                if any(row):
-                    break
-            else:
-                return None
-    except (OSError, UnicodeDecodeError, csv.Error, EOFError):
+        return data.read_csv_header(path, delimiter="\t" if fmt == "tsv" else ",")
+    except (OSError, ValueError):
         return None
 
-    def number(text):
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
 
-    return None if all(number(field) for field in row) else row
-
-
-def _target_column(columns, spec):
+def _target_column(columns: list[str], spec: str | None) -> str | None:
     """The name of the target column --target names (a name, else an index;
     None: the last column), as load_data picks it; None if there is none."""
     if spec is None:
@@ -148,7 +133,7 @@ def _target_column(columns, spec):
         return None
 
 
-def _model_input(args, X):
+def _model_input(args: argparse.Namespace, X: Any) -> ModelInput:
     """The input description of a model trained by `fnn train` on X (the
     training rows): the CSV's feature and target names, and the scaling
     statistics (a constant feature is left unscaled: its factor is 1)."""
@@ -175,7 +160,8 @@ def _model_input(args, X):
     return ModelInput(names, target, args.scale, offset, factor)
 
 
-def _read_named_columns(args, model_input, need_target):
+def _read_named_columns(args: argparse.Namespace, model_input: ModelInput | None,
+                        need_target: bool) -> tuple[Any, Any] | None:
     """(X, y) of a CSV file whose header names the model's features (in any
     order, the target column optional unless need_target), by name; None
     when the file or the model has no column names (columns by position)."""
@@ -207,8 +193,9 @@ def _read_named_columns(args, model_input, need_target):
     return X[:, [order.index(c) for c in features]], y
 
 
-def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
-              n_features=None):
+def load_data(path: str, fmt: str = "auto", target: str | None = None,
+              labels: str | None = None, need_target: bool = True,
+              n_features: int | None = None) -> tuple[Any, Any, str]:
     """Read DATA for a command: returns (X, y, description).
 
     For CSV, target is the target column (name or index; default the last);
@@ -266,7 +253,7 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
     return X, y, f"{path} ({fmt}): {X.shape[0]} samples, {X.shape[1]} features"
 
 
-def _dense(X, dtype=None, model_bytes=0):
+def _dense(X: Any, dtype: Any = None, model_bytes: int = 0) -> Any:
     """X dense (an svmlight file's X is sparse), refused with a clear error
     when it and model_bytes more would not fit in memory: a small file can
     name feature 1,000,000,000."""
@@ -277,7 +264,8 @@ def _dense(X, dtype=None, model_bytes=0):
                            "features, or a smaller network)") from None
 
 
-def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
+def _model_bytes(n_features: int, hidden: Sequence[int], n_outputs: int, dtype: Any,
+                 n_jobs: int | None) -> int:
     """About the memory an MLP of these sizes takes to train: the parameters,
     the best parameters, the gradient and two optimiser vectors, and with
     several threads a copy of the parameters per thread."""
@@ -289,7 +277,7 @@ def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
     return n_params * np.dtype(dtype).itemsize * (5 + threads)
 
 
-def _check_output(out, inputs, model):
+def _check_output(out: str | None, inputs: Sequence[str | None], model: bool) -> None:
     """Before any work: refuse to write --out onto one of the inputs (the same
     file by device and inode, whatever its name), onto anything but a regular
     file, into a missing folder or one that accepts no new file, or, for a
@@ -307,11 +295,11 @@ def _check_output(out, inputs, model):
     (check_writable_model_path if model else check_output_path)(out)
 
 
-def _is_classifier(model):
+def _is_classifier(model: Any) -> bool:
     return hasattr(model, "classes_")
 
 
-def _describe_model(model):
+def _describe_model(model: Any) -> str:
     """Kind and size of a fitted model, from its public attributes."""
     name = type(model).__name__
     if hasattr(model, "coefs_"):
@@ -323,7 +311,7 @@ def _describe_model(model):
     return f"{name}, {model.n_features_in_} features, {len(model.classes_)} classes"
 
 
-def choose_task(y):
+def choose_task(y: Any) -> tuple[str, str]:
     """'classify' or 'regress' for target y, and the reason, by the rule: not
     numeric, or integers with at most MAX_CLASSES distinct values, is
     classification."""
@@ -342,7 +330,7 @@ def choose_task(y):
 # ----------------------------------------------------------------------
 # Commands
 # ----------------------------------------------------------------------
-def _collect_warnings(caught):
+def _collect_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     notes = []
     for w in caught:
         if issubclass(w.category, ConvergenceWarning):
@@ -352,13 +340,13 @@ def _collect_warnings(caught):
     return notes
 
 
-def _score_line(model, X, y, what):
+def _score_line(model: Any, X: Any, y: Any, what: str) -> str:
     score = model.score(X, y)
     name = "accuracy" if _is_classifier(model) else "R^2"
     return f"{what} {name}: {score:.4f} ({len(X)} samples)"
 
 
-def train(args):
+def train(args: argparse.Namespace) -> int:
     """Train an MLP on DATA; print what was done and the scores."""
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
@@ -425,7 +413,7 @@ def train(args):
     return 0
 
 
-def _load_model(path):
+def _load_model(path: str) -> tuple[Any, ModelInput | None]:
     if not os.path.exists(path):
         raise CommandError(f"no such model file: {path}")
     model, model_input = load_with_input(path)
@@ -434,13 +422,13 @@ def _load_model(path):
     return model, model_input
 
 
-def _input_of(model_input, X):
+def _input_of(model_input: ModelInput | None, X: Any) -> Any:
     """Raw features X as the model's input: scaled as at training time when
     the model file says so."""
     return X if model_input is None else model_input.transform(X)
 
 
-def _match_label_types(model, y):
+def _match_label_types(model: Any, y: Any) -> Any:
     """y with the dtype kind of the model's classes where that is possible
     (a CSV of digits read as ints, for a model trained on string labels)."""
     classes = getattr(model, "classes_", None)
@@ -456,7 +444,7 @@ def _match_label_types(model, y):
     return y
 
 
-def _n_features_hint(model, X, args):
+def _n_features_hint(model: Any, X: Any, args: argparse.Namespace) -> None:
     if X.shape[1] == model.n_features_in_ + 1 and args.target is None:
         raise CommandError(
             f"{args.data} has {X.shape[1]} columns but the model takes "
@@ -467,16 +455,16 @@ def _n_features_hint(model, X, args):
                            f"model takes {model.n_features_in_}")
 
 
-def _count(n, noun):
+def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _format_value(value):
+def _format_value(value: Any) -> str:
     return str(value.item() if isinstance(value, np.generic) and value.dtype.kind in
                "biuU" else value)
 
 
-def predict(args):
+def predict(args: argparse.Namespace) -> int:
     """Print or write the predictions of a saved model for DATA."""
     _check_output(args.out, (args.model, args.data), model=False)
     model, model_input = _load_model(args.model)
@@ -506,7 +494,7 @@ def predict(args):
                  [f"prediction_{j}" for j in range(P.shape[1])])
     rows = P.reshape(len(P), -1)
     if args.out:
-        def write(f):
+        def write(f: IO[bytes]) -> None:
             text = io.TextIOWrapper(f, encoding="utf-8", newline="")
             writer = csv.writer(text)
             writer.writerow(names)
@@ -523,7 +511,7 @@ def predict(args):
     return 0
 
 
-def confusion_matrix_text(y_true, y_pred, labels):
+def confusion_matrix_text(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> str:
     """A confusion matrix as aligned text: rows are true labels, columns the
     predicted ones."""
     index = {label: i for i, label in enumerate(labels)}
@@ -539,7 +527,7 @@ def confusion_matrix_text(y_true, y_pred, labels):
     return "\n".join(lines)
 
 
-def evaluate(args):
+def evaluate(args: argparse.Namespace) -> int:
     """Score a saved model on DATA: accuracy and confusion matrix, or R^2."""
     model, model_input = _load_model(args.model)
     named = _read_named_columns(args, model_input, need_target=True)
@@ -582,7 +570,7 @@ def evaluate(args):
     return 0
 
 
-def demo(args):
+def demo(args: argparse.Namespace) -> int:
     """Train an MLP on the bundled UCI digits; print accuracy and speed."""
     X, y = load_digits()
     X = (X / 16.0).astype(np.float32)
@@ -613,21 +601,25 @@ def demo(args):
 # ----------------------------------------------------------------------
 # Options
 # ----------------------------------------------------------------------
-def _positive_int(text):
+def _parsed(text: str, kind: type[int] | type[float]) -> Any:
+    """text as an int or a float (an argparse type error naming it when it is
+    not one)."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
+def _positive_int(text: str) -> int:
+    value: int = _parsed(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+def _n_jobs(text: str) -> int | None:
+    value: int = _parsed(text, int)
     cores = available_cores()
     if not (1 <= value <= cores or -cores <= value <= -1):
         raise argparse.ArgumentTypeError(
@@ -636,48 +628,39 @@ def _n_jobs(text):
     return value
 
 
-def _batch_size(text):
+def _batch_size(text: str) -> int | str:
     return "auto" if text == "auto" else _positive_int(text)
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+def _positive_float(text: str) -> float:
+    value: float = _parsed(text, float)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+def _non_negative_float(text: str) -> float:
+    value: float = _parsed(text, float)
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
-def _fraction(text):
+def _fraction(text: str) -> float:
     value = _positive_float(text)
     if value >= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+def _seed(text: str) -> int:
+    value: int = _parsed(text, int)
     if not 0 <= value < 2 ** 32:
         raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1, got {value}")
     return value
 
 
-def _add_data_options(parser, target_help):
+def _add_data_options(parser: argparse.ArgumentParser, target_help: str) -> None:
     parser.add_argument("data", metavar="DATA", help="data file")
     parser.add_argument("--target", metavar="COL", help=target_help)
     parser.add_argument("--labels", metavar="FILE",
@@ -686,7 +669,7 @@ def _add_data_options(parser, target_help):
                         help="data format (default: from the file name)")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `fnn` command."""
     parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
@@ -759,7 +742,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the `fnn` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -787,7 +770,7 @@ def main(argv=None):
             else 1
 
 
-def _describe(exc):
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         text = f"{exc.strerror or exc}: {exc.filename}"
     else:

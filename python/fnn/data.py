@@ -635,18 +635,61 @@ def read_csv(path: PathLike, target: str | int | None = None, *,
     return X.astype(dtype, copy=False), None if values is None else _labels(values, path)
 
 
+def read_csv_header(path: PathLike, *, delimiter: str = ",") -> list[str] | None:
+    """The column names of a CSV file, as :func:`read_csv` with header='auto'
+    reads them: the fields of the first row that is not blank (stripped),
+    when any of them is not a number; otherwise the file has no header.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; a name ending in ``.gz`` is decompressed.
+    delimiter : str, default=','
+
+    Returns
+    -------
+    list of str or None
+        None for a file without a header row (or without any row).
+
+    Raises
+    ------
+    ValueError
+        For text that is not UTF-8, a line that is too long or a damaged
+        gzip stream; the message names the file and the line.
+    """
+    path = os.fspath(path)
+    with _open_text(path) as f:
+        lines = _Lines(f, path)
+        try:
+            first = next(_csv_rows(csv.reader(lines, delimiter=delimiter)), None)
+        except csv.Error as exc:
+            raise lines.error(str(exc)) from None
+    return first if first is not None and _is_header(first) else None
+
+
+def _csv_rows(reader: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The rows that are not blank, their fields stripped."""
+    return (row for row in ([field.strip() for field in row] for row in reader)
+            if any(row))
+
+
+def _is_header(row: list[str]) -> bool:
+    """header='auto': a first row names the columns when any of its fields is
+    not a number."""
+    return any(_parse_number(field) is None for field in row)
+
+
 def _read_csv_rows(reader: Iterable[list[str]], lines: _Lines, target: str | int | None,
                    header: Literal["auto"] | bool,
                    ) -> tuple[NDArray[np.float64], list[str] | None]:
     """X as float64 and the target column's text (or None), row by row."""
     path = lines.path
-    rows: Iterator[list[str]] = (
-        row for row in ([field.strip() for field in row] for row in reader) if any(row))
+    rows = _csv_rows(reader)
     first = next(rows, None)
     if first is None:
         raise ValueError(f"{path} holds no data.")
     if header == "auto":
-        header = any(_parse_number(field) is None for field in first)
+        header = _is_header(first)
     names = first if header else None
     width = len(first)
     column = None if target is None else _column_index(target, names, width, path)

@@ -28,7 +28,6 @@ import copy
 import math
 import numbers
 import uuid
-import warnings
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar, cast
@@ -49,14 +48,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
     ) from exc
 
 from . import _distributed_worker as _worker
+from ._class_weight import balanced_weights
 from ._labels import LabelBinarizer
 from ._distributed_worker import MLP, ReplicaResult, RoundSpec
-from ._multilayer_perceptron import MLPClassifier, _BaseMLP
-from ._optimizers import make_optimizer
+from ._multilayer_perceptron import (MLPClassifier, PassResult, _BaseMLP, diverged_message,
+                                     run_passes)
 from ._progress import EpochProgress
-from ._sklearn_compat import interoperable
 from ._validation import check_random_state, float_dtype_of, is_sparse
-from .exceptions import ConvergenceWarning
 
 __all__ = ["fit", "local_cluster", "predict", "predict_proba"]
 
@@ -462,14 +460,10 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
     replicas use ('balanced' turned into a dict from the counts of all of y).
     """
     warm = est.warm_start and "_params" in est.__dict__
-    if warm:
-        if data.n_features != est._layout.layer_units[0]:
-            raise ValueError(f"X has {data.n_features} features, but "
-                             f"{type(est).__name__} is expecting "
-                             f"{est._layout.layer_units[0]} features as input.")
-        if est._layout.layer_units[1:-1] != tuple(est._hidden_sizes()):
-            raise ValueError("hidden_layer_sizes changed since the model was fitted; "
-                             "warm_start needs the same architecture.")
+    if warm and data.n_features != est.n_features_in_:
+        raise ValueError(f"X has {data.n_features} features, but "
+                         f"{type(est).__name__} is expecting "
+                         f"{est.n_features_in_} features as input.")
     class_weight = None
     if isinstance(est, MLPClassifier):
         n_outputs, class_weight = _start_labels(est, client, data, classes, warm)
@@ -477,18 +471,15 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
         if classes is not None:
             raise ValueError("classes is for classifiers; got a regressor.")
         n_outputs = data.y_columns
-        if warm and n_outputs != est._layout.layer_units[-1]:
+        if warm and n_outputs != est.n_outputs_:
             raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
-                             f"{est._layout.layer_units[-1]}.")
+                             f"{est.n_outputs_}.")
         if not warm:
             est._y_was_1d = data.y_ndim == 1
     rng = check_random_state(est.random_state)
-    if not warm:
-        # The same draws as est.fit: a seed gives fit's initial weights.
-        est._initialize([int(data.n_features), *est._hidden_sizes(), int(n_outputs)],
-                        data.dtype, rng)
-    if not warm or "_optimizer" not in est.__dict__:
-        est._optimizer = make_optimizer(est, est._layout.n_params, est._params.dtype)
+    # The same draws as est.fit: a seed gives fit's initial weights.
+    est._start_training(int(data.n_features), int(n_outputs), data.dtype, rng,
+                        fresh=not warm, optimizer="keep" if warm else "new")
     # Seeds of the rounds' shuffles: from random_state, and from how far the
     # model has trained, so that a warm start does not replay the same order.
     seed = int(np.random.SeedSequence(
@@ -541,9 +532,9 @@ def _balanced_weights(classes: NDArray[Any], values: NDArray[Any],
     """class_weight='balanced' as a dict computed from the counts of the
     whole y (a replica sees only part of it): n / (n_classes * count)."""
     present = dict(zip(values.tolist(), counts.tolist()))
-    n = sum(present.values())
-    return {c: n / (len(present) * present[c]) if c in present else 0.0
-            for c in classes.tolist()}
+    labels = classes.tolist()
+    weights = balanced_weights([present.get(c, 0) for c in labels])
+    return dict(zip(labels, weights.tolist()))
 
 
 def _skeleton(est: _Estimator, class_weight: Any) -> _Estimator:
@@ -616,29 +607,22 @@ class _Trainer:
         """Train for at most `rounds` rounds, stopping as fit does."""
         est = self.est
         batch_size = est._batch_size_for(self.n_samples)
+
+        def train_round(r: int, progress: EpochProgress) -> PassResult:
+            spec: RoundSpec = {"round": r, "round_epochs": self.round_epochs,
+                               "seed": self.seed, "shuffle": bool(est.shuffle),
+                               "batch_size": batch_size}
+            results = self._round(r, spec)
+            n_seen = self._average(results)
+            return sum(res["loss_sum"] for res in results) / n_seen, n_seen, None
+
         est.n_iter_ = 0
-        progress = EpochProgress(est.verbose, rounds, f"{type(est).__name__} on Dask")
-        stopped = False
-        try:
-            for r in range(rounds):
-                spec: RoundSpec = {"round": r, "round_epochs": self.round_epochs,
-                        "seed": self.seed, "shuffle": bool(est.shuffle),
-                        "batch_size": batch_size}
-                results = self._round(r, spec)
-                n_seen = self._average(results)
-                loss = sum(res["loss_sum"] for res in results) / n_seen
-                if est._end_epoch(loss, n_seen, progress, unit="rounds"):
-                    stopped = True
-                    break
-            if not stopped:
-                warnings.warn(f"fnn.distributed.fit: the {rounds} rounds ran and the "
-                              "optimization hasn't converged yet.",
-                              interoperable(ConvergenceWarning))
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user; the model has the weights of "
-                          "the last finished round.")
-        finally:
-            progress.close()
+        run_passes(est, train_round, rounds, name=f"{type(est).__name__} on Dask",
+                   unit="rounds", only_one=False,
+                   not_converged=f"fnn.distributed.fit: the {rounds} rounds ran and the "
+                   "optimization hasn't converged yet.",
+                   interrupted="Training interrupted by user; the model has the weights "
+                   "of the last finished round.")
 
     def _round(self, r: int, spec: RoundSpec) -> list[ReplicaResult]:
         """Submit one round's tasks and return their results, resubmitting
@@ -648,7 +632,7 @@ class _Trainer:
         est = self.est
         live = None
         for attempt in range(self.retries + 1):
-            opt = est._optimizer
+            opt: Any = est._optimizer
             if not self.average_state:
                 # Schedule and step count, without the state vectors.
                 opt = copy.copy(opt)
@@ -695,11 +679,10 @@ class _Trainer:
         # Each replica checks its own epoch; a sum of finite float32 vectors
         # can still overflow.
         if not np.isfinite(params.astype(est._params.dtype)).all():
-            raise _worker.RoundDiverged(
-                f"Training diverged in round {est.n_iter_ + 1}: the averaged "
-                "parameters are not finite. The weights of the last finished round "
-                f"were kept. Try a smaller learning_rate_init (now "
-                f"{est.learning_rate_init}) or scale the input features.")
+            raise _worker.RoundDiverged(diverged_message(
+                f"round {est.n_iter_ + 1}", "the averaged parameters are not finite",
+                "The weights of the last finished round were kept",
+                est.learning_rate_init))
         est._params[...] = params
         opt = est._optimizer
         if self.average_state:
