@@ -50,6 +50,35 @@ from fnncore._simd cimport fnn_step, step_slice, sumsq
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
 
+cdef extern from *:
+    """
+    /* Which copy of _simd.h's kernels (step_slice, sumsq) this module runs:
+     * the level its run-time dispatch chose, or the build's only copy. */
+    static const char *fnn_simd_path(void)
+    {
+    #if FNN_DISPATCH
+        return fnn_simd_level >= 4   ? "x86-64-v4 (AVX-512), run-time dispatch"
+               : fnn_simd_level >= 3 ? "x86-64-v3 (AVX2, FMA), run-time dispatch"
+                                     : "x86-64 baseline, run-time dispatch";
+    #elif defined(__AVX512F__)
+        return "AVX-512, compiled for this build's target only (no dispatch)";
+    #elif defined(__AVX2__)
+        return "AVX2, compiled for this build's target only (no dispatch)";
+    #else
+        return "compiled for this build's target only (no dispatch)";
+    #endif
+    }
+    """
+    const char *fnn_simd_path()
+
+
+def simd_path():
+    """The instruction-set copy of the vector kernels this module runs (for
+    benchmark reports): the choice of _simd.h's run-time dispatch, which
+    FNN_SIMD can lower, or the only copy of a build without dispatch."""
+    return fnn_simd_path().decode()
+
+
 # Per-thread partial sums sit this many doubles apart (a cache line).
 cdef Py_ssize_t PAD = 8
 
