@@ -52,6 +52,31 @@ def batch_products_epoch(X, batch_size, hidden=100, n_outputs=10):
     return epoch, len(batches) * batch_size
 
 
+def benchmark_bound(benchmark, products, n_examples, rounds):
+    """Time products() as a "bound" row: with NumPy's BLAS on one thread or
+    on all (its default), whichever ran one warm-up call faster (on small
+    products BLAS's threads cost more than they bring)."""
+    import time
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def seconds(limit):
+        with threadpool_limits(limit, user_api="blas"):
+            products()
+            start = time.perf_counter()
+            products()
+            return time.perf_counter() - start
+
+    default = max(lib["num_threads"] for lib in threadpool_info()
+                  if lib.get("user_api") == "blas")
+    limit = min((1, default), key=seconds)
+    with threadpool_limits(limit, user_api="blas"):
+        benchmark.pedantic(products, rounds=rounds, warmup_rounds=0)
+    record_throughput(benchmark, n_examples)
+    benchmark.extra_info["bound"] = True
+    benchmark.extra_info["blas_threads"] = limit
+
+
 def torch_or_skip():
     return pytest.importorskip("torch", reason="install the bench extra for PyTorch")
 

@@ -1,14 +1,15 @@
 """Run the benchmarks once and print one table of throughputs and ratios.
 
-    python bench/report.py [pytest args...]
+    python bench/report.py [benchmark files] [pytest args...]
 
 Every row of a table comes from the same pytest-benchmark run on the same
 machine; ratios are fnn's examples/s over each other library's (median of
 the rounds).  Every table starts with the machine (bench/machine.py: CPU,
 the copy of fnn's vector kernels that ran, the BLAS libraries and their
 kernels) and, where the module has one, its "bound" row: the same matrix
-products alone through NumPy's BLAS in the same run, with each fnn row's
-share of that rate (fnn's examples/s over the bound's).
+products alone through NumPy's BLAS (on one thread or all, the faster) in
+the same run, with each fnn row's share of that rate (fnn's examples/s
+over the bound's).
 """
 import json
 import os
@@ -33,8 +34,10 @@ def same_parameters(name, other):
 def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "bench.json")
-        cmd = [sys.executable, "-m", "pytest", HERE, "-q", "-p", "no:cacheprovider",
-               f"--benchmark-json={out}", *argv]
+        # Benchmark files named in argv run alone; otherwise all of bench/.
+        named = [arg for arg in argv if arg.endswith(".py") or "::" in arg]
+        cmd = [sys.executable, "-m", "pytest", *([] if named else [HERE]), "-q",
+               "-p", "no:cacheprovider", f"--benchmark-json={out}", *argv]
         code = subprocess.call(cmd)
         if not os.path.exists(out):
             return code or 1
@@ -45,14 +48,15 @@ def main(argv):
     for bench in results:
         module = bench["fullname"].split("::")[0].rsplit("/", 1)[-1][:-3]
         groups[module][bench["name"].removeprefix("test_")] = bench["extra_info"]
-    header = describe()
+    machine_lines = describe()
     for module, rows in groups.items():
         print(f"\n## {module}")
-        print("\n".join(header))
+        print("\n".join(machine_lines))
         bounds = {k: v for k, v in rows.items() if v.get("bound")}
         for name, info in bounds.items():
-            print(f"{name + ' (NumPy BLAS products)':<44}{info['examples_per_s']:>14,.0f}"
-                  " examples/s; fnn's share: " + ", ".join(
+            label = f"{name} (NumPy BLAS, {info['blas_threads']} thread(s))"
+            print(f"{label:<44}{info['examples_per_s']:>14,.0f} examples/s; fnn's share: "
+                  + ", ".join(
                       f"{fnn_name} {fnn_info['examples_per_s'] / info['examples_per_s']:.0%}"
                       for fnn_name, fnn_info in rows.items()
                       if fnn_name.startswith("fnn") and "examples_per_s" in fnn_info

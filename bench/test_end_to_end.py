@@ -8,7 +8,7 @@ examples/s counts every epoch's examples, so report.py's share of the
 bound is what the products of a fit would take over what the fit took."""
 import pytest
 
-from conftest import batch_products_epoch, record_throughput
+from conftest import batch_products_epoch, benchmark_bound, record_throughput
 
 SETTINGS = dict(hidden_layer_sizes=(100,), max_iter=30, random_state=0)
 
@@ -36,6 +36,4 @@ def test_sklearn(benchmark, fashion_mnist):
 
 def test_bound(benchmark, fashion_mnist):
     epoch, n_examples = batch_products_epoch(fashion_mnist[0], 200)
-    benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
-    record_throughput(benchmark, n_examples)
-    benchmark.extra_info["bound"] = True
+    benchmark_bound(benchmark, epoch, n_examples, rounds=3)

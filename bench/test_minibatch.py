@@ -7,16 +7,17 @@ gradient, backpropagation, plain SGD step.
 
 bound: the five matrix products of each batch alone (forward X_b W1 and
 H W2; backward H^T D2, D2 W2^T and X_b^T D1) on batches already gathered,
-through NumPy's BLAS with its default threads.  On products this small
-BLAS's own threads are a weak bound (they cost more than they bring,
-see fnncore/_minibatch.pyx), which is why fnn splits a batch's rows among
-its threads instead; report.py prints each fnn row's share of it.
+through NumPy's BLAS on one thread or all, the faster
+(conftest.benchmark_bound).  On products this small BLAS's threads cost
+more than they bring (fnncore/_minibatch.pyx), which is why fnn splits a
+batch's rows among its threads instead; report.py prints each fnn row's
+share of it.
 """
 import numpy as np
 import pytest
 
-from conftest import (batch_products_epoch, peak_traced_bytes, record_throughput,
-                      torch_or_skip)
+from conftest import (batch_products_epoch, benchmark_bound, peak_traced_bytes,
+                      record_throughput, torch_or_skip)
 
 LR = 0.01
 
@@ -94,6 +95,4 @@ def test_numpy(benchmark, fashion_mnist, batch_size):
 @pytest.mark.parametrize("batch_size", [32, 64])
 def test_bound(benchmark, fashion_mnist, batch_size):
     epoch, n_examples = batch_products_epoch(fashion_mnist[0], batch_size)
-    benchmark.pedantic(epoch, rounds=5, warmup_rounds=1)
-    record_throughput(benchmark, n_examples)
-    benchmark.extra_info["bound"] = True
+    benchmark_bound(benchmark, epoch, n_examples, rounds=5)

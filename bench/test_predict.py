@@ -2,13 +2,13 @@
 with a 784-100-10 ReLU network, float32, default threads.
 
 bound: the two matrix products alone (X W1, then H W2), through NumPy's
-BLAS with its default threads, nothing else; report.py prints each fnn
+BLAS on one thread or all, the faster (conftest.benchmark_bound); report.py prints each fnn
 row's share of it.  The NumPy row is the whole chain
 softmax(relu(X W1 + b1) W2 + b2), which fnn must not lose to."""
 import numpy as np
 import pytest
 
-from conftest import record_throughput, torch_or_skip
+from conftest import benchmark_bound, record_throughput, torch_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,4 @@ def test_bound(benchmark, fashion_mnist, trained):
         np.matmul(X, W1, out=H)
         np.matmul(H, W2, out=O)
 
-    benchmark.pedantic(products, rounds=20, warmup_rounds=2)
-    record_throughput(benchmark, len(X))
-    benchmark.extra_info["bound"] = True
+    benchmark_bound(benchmark, products, len(X), rounds=20)
