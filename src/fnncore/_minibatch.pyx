@@ -30,7 +30,20 @@ Design:
   loaded machine our two threads also lost to one: each waits for the
   other at two barriers per batch, and a partner descheduled for a time
   slice stalls both.  That is the machine's load, not something to tune
-  a constant to: the thread count stays n_jobs.
+  a constant to.
+  What is not the load: with fewer than 32 rows per thread, two threads
+  lost to one on a quiet machine too (load average 1.3, medians of 3
+  epochs, ms):
+    batch                  32    48    64    96
+    2 threads            640   623   228   238
+    1 thread             381   361   336   319
+  Every thread's product on its few rows packs the whole weight matrix
+  again (OpenBLAS copies W1, 784 x 100, for each call: sgemm_itcopy took
+  11% of the time at batch 32 on two threads), and the two threads meet
+  twice per batch for little work in between.  So a batch is split only
+  when every thread gets at least MIN_ROWS_PER_THREAD rows: n_jobs=2 runs
+  batches of 32 and 48 on one thread, 64 and more on two.  The choice
+  depends on batch_size and n_jobs only, so results stay reproducible.
 - Scratch buffers are allocated once per call, before the loop.
 - A non-finite batch loss stops the epoch before that batch's step; every
   thread computes the same batch loss from the shared partial sums, so all
@@ -94,6 +107,9 @@ def simd_path():
 
 # Per-thread partial sums sit this many doubles apart (a cache line).
 cdef Py_ssize_t PAD = 8
+# Rows of a batch each thread must get for the batch to be split at all
+# (see the design note: below it, two threads were slower than one).
+cdef Py_ssize_t MIN_ROWS_PER_THREAD = 32
 
 
 ctypedef struct Epoch:
@@ -480,7 +496,7 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
     """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
     the input are set."""
     cdef Py_ssize_t n_layers = e.n_layers
-    cdef int threads = max(1, n_threads)
+    cdef int threads = <int> max(1, min(n_threads, batch_size // MIN_ROWS_PER_THREAD))
     e.order = &order[0] if order.shape[0] > 0 else NULL
     e.n_samples = order.shape[0]
     e.alpha = alpha
