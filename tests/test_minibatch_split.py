@@ -5,18 +5,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-import fnn
+from test_threads import _minibatch_fit
 
 
 def fit(n_jobs, batch_size, dtype=np.float64, solver="adam"):
-    rng = np.random.RandomState(1)
-    X = rng.rand(700, 40).astype(dtype)
-    y = rng.randint(0, 4, 700)
-    model = fnn.MLPClassifier((33, 17), solver=solver, batch_size=batch_size, max_iter=2,
-                              alpha=0.01, learning_rate_init=0.01, random_state=0,
-                              n_jobs=n_jobs)
-    with pytest.warns(fnn.ConvergenceWarning):
-        return model.fit(X, y)
+    return _minibatch_fit(n_jobs, solver, dtype, batch_size=batch_size)
 
 
 def params(model):
