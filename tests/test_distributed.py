@@ -332,6 +332,8 @@ def test_errors_name_the_parameter(client):
         fd.fit(fnn.MLPClassifier(), X, y, client=client, optimizer_state="keep")
     with pytest.raises(ValueError, match="early_stopping"):
         fd.fit(fnn.MLPClassifier(early_stopping=True), X, y, client=client)
+    with pytest.raises(ValueError, match="lbfgs"):
+        fd.fit(fnn.MLPRegressor(solver="lbfgs"), X, y, client=client)
     with pytest.raises(TypeError, match="client"):
         fd.fit(fnn.MLPClassifier(), X, y, client="tcp://127.0.0.1:1")
     with pytest.raises(ValueError, match="same length"):

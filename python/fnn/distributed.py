@@ -87,7 +87,8 @@ def fit(estimator: _Estimator, X: Data, y: Data, *, sample_weight: Data | None =
         learning-rate schedule, ``batch_size``, ``alpha``, ``shuffle``,
         ``class_weight``, ``tol``, ``n_iter_no_change``, ``verbose`` and
         checkpoint parameters act as in ``fit``, counted in rounds instead of
-        epochs; ``early_stopping=True`` is not supported.
+        epochs; ``early_stopping=True`` and ``solver='lbfgs'`` are not
+        supported.
     X : dask array or dask DataFrame of shape (n_samples, n_features)
         Partitioned by rows; columns are gathered into one block per row
         partition (rechunking only moves data between workers).  NumPy arrays
@@ -139,6 +140,11 @@ def fit(estimator: _Estimator, X: Data, y: Data, *, sample_weight: Data | None =
     if estimator.early_stopping:
         raise ValueError("early_stopping=True is not supported by fnn.distributed.fit; "
                          "hold out a validation set and score the model after fit.")
+    if estimator.solver == "lbfgs":
+        # Averaging replicas needs a stochastic optimiser's steps; L-BFGS's
+        # line searches over the full data cannot be split this way.
+        raise ValueError("solver='lbfgs' is not supported by fnn.distributed.fit; "
+                         "use solver='adam' or 'sgd'.")
     epochs_per_round = _check_round_epochs(round_epochs)
     if rounds is None:
         rounds = math.ceil(Fraction(estimator.max_iter) / epochs_per_round)
