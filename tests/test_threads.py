@@ -221,7 +221,9 @@ def test_divergence_is_seen_by_every_thread():
     assert model.n_iter_ == 1 and np.isnan(model.loss_curve_[-1])
 
 
-def _minibatch_fit(n_jobs, solver, dtype, batch_size=16):
+def _minibatch_fit(n_jobs, solver, dtype, batch_size=96):
+    # 96 rows: split among 2 or 3 threads, each gets the 32 rows the kernel
+    # asks of a share before it splits a batch (a smaller batch runs on one).
     rng = np.random.RandomState(1)
     X = rng.rand(203, 40).astype(dtype)
     y = rng.randint(0, 4, 203)
