@@ -70,7 +70,7 @@ def main(argv):
         if rated:
             first = next(iter(rated.values()))
             header = "fnn is x faster" if has_contenders else "x of first row"
-            print(f"{'contender':<28}{'examples/s':>14}{header:>18}{'accuracy':>10}")
+            print(f"{'contender':<32}{'examples/s':>14}{'accuracy':>10}  {header}")
         for name, info in rated.items():
             rate = info["examples_per_s"]
             if not has_contenders:
@@ -78,10 +78,16 @@ def main(argv):
             elif name in fnn_rows:
                 ratios = ""
             else:
-                ratios = ", ".join(f"{fnn_info['examples_per_s'] / rate:.1f}"
-                                   for fnn_info in fnn_rows.values())
+                # Each fnn row with the same parametrisation ([64], [rbf]),
+                # named when there are several.
+                matched = {fnn_name: fnn_info["examples_per_s"] / rate
+                           for fnn_name, fnn_info in fnn_rows.items()
+                           if same_parameters(fnn_name, name)}
+                ratios = ", ".join(f"{ratio:.1f}" if len(matched) == 1
+                                   else f"{fnn_name} {ratio:.1f}"
+                                   for fnn_name, ratio in matched.items())
             accuracy = f"{info['accuracy']:.4f}" if "accuracy" in info else ""
-            print(f"{name:<28}{rate:>14,.0f}{ratios:>18}{accuracy:>10}")
+            print(f"{name:<32}{rate:>14,.0f}{accuracy:>10}  {ratios}")
         # Benchmarks that measure something other than a throughput (the
         # speedup of alternating Dask fits, accuracies): their numbers.
         for name, info in rows.items():
