@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import textwrap
+import typing
 
 import pytest
 
@@ -92,37 +93,89 @@ def test_public_signature_is_annotated(name):
         f"{name}: no return annotation"
 
 
-def _documented_parameters(doc):
-    """Names in the numpydoc Parameters section of `doc`, or None when it has
-    none."""
+def _sections(doc):
+    """The numpydoc sections of `doc`: {header: body}, with the summary
+    (the text before the first header) under ""."""
     doc = inspect.cleandoc(doc or "")
-    match = re.search(r"^Parameters\n-+\n(.*?)(?:\n\n[A-Z][a-z]+\n-+\n|\Z)", doc,
-                      re.S | re.M)
-    if match is None:
-        return None
-    names = set()
-    for line in match.group(1).splitlines():
+    parts = re.split(r"^([A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)?)\n-{3,}\n", doc, flags=re.M)
+    sections = {"": parts[0].strip()}
+    for header, body in zip(parts[1::2], parts[2::2]):
+        sections[header] = body.rstrip()
+    return sections
+
+
+def _documented_parameters(body):
+    """Names of the entries of a numpydoc Parameters section: its unindented
+    lines' names before " : " (``a, b : float`` documents two)."""
+    names = []
+    for line in body.splitlines():
         if line and not line[0].isspace():
             head = line.split(" : ")[0]
-            names.update(n.strip().lstrip("*") for n in head.split(","))
+            names.extend(n.strip().lstrip("*") for n in head.split(","))
     return names
+
+
+def test_the_section_parser():
+    # A guard for the check below: the parser must find what it looks for.
+    doc = """Summary line.
+
+        Parameters
+        ----------
+        x, y : float
+            Two numbers,
+            explained on two lines.
+        **kwargs
+            The rest.
+
+        Returns
+        -------
+        z : float
+
+        See Also
+        --------
+        other
+        """
+    sections = _sections(doc)
+    assert set(sections) == {"", "Parameters", "Returns", "See Also"}
+    assert _documented_parameters(sections["Parameters"]) == ["x", "y", "kwargs"]
+    assert sections["Returns"] == "z : float"
+    assert _sections("One line.") == {"": "One line."}
+
+
+def _returns_something(function):
+    """Whether `function` returns a value a docstring should describe (its
+    annotation says more than None / NoReturn)."""
+    annotation = inspect.signature(function, eval_str=False).return_annotation
+    return annotation not in (None, "None", "NoReturn", typing.NoReturn)
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
 def test_docstring_parameters_match_signature(name):
+    """Every public function, method and property has a docstring; one that
+    takes public parameters documents exactly them in a numpydoc Parameters
+    section, and what it returns in a Returns (or Yields) section."""
     function = PUBLIC[name]
-    doc = function.__doc__
-    if name.endswith(".__init__"):  # classes document __init__'s parameters
+    parameters = [p.name for p in inspect.signature(function).parameters.values()
+                  # Private keyword arguments (graph's _op, _parents) are not documented.
+                  if p.name not in ("self", "cls") and not p.name.startswith("_")]
+    if name.endswith(".__init__"):
+        # A class documents its constructor's parameters; __init__ returns None.
         owner = getattr(sys.modules[function.__module__], name.split(".")[-2])
-        doc = owner.__doc__
-    documented = _documented_parameters(doc)
-    if documented is None:
-        pytest.skip("no Parameters section (a one-line docstring)")
-    # Private keyword arguments (graph's _op, _parents) are not documented.
-    signature = {p.name for p in inspect.signature(function).parameters.values()
-                 if p.name not in ("self", "cls") and not p.name.startswith("_")}
-    assert documented == signature, (
-        f"{name}: documented {sorted(documented)}, signature {sorted(signature)}")
+        doc, returns = owner.__doc__, False
+    else:
+        doc, returns = function.__doc__, _returns_something(function)
+    sections = _sections(doc)
+    assert sections[""], f"{name}: no docstring"
+    if not parameters and "Parameters" not in sections:
+        return  # nothing to document but what it is: a short docstring may do
+    assert "Parameters" in sections, \
+        f"{name}: parameters {parameters} but no Parameters section"
+    documented = _documented_parameters(sections["Parameters"])
+    assert documented == parameters, (
+        f"{name}: documented {documented}, signature {parameters} (same order)")
+    if returns:
+        assert sections.get("Returns") or sections.get("Yields"), \
+            f"{name}: returns a value but has no Returns section"
 
 
 def test_mypy_sees_the_annotations(tmp_path):

@@ -110,11 +110,43 @@ class ParamsMixin:
         )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters of this estimator, as passed to the constructor."""
+        """Get parameters for this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Accepted for scikit-learn's protocol; fnn's estimators contain
+            no other estimators, so the result is the same either way.
+
+        Returns
+        -------
+        params : dict
+            Parameter names (the constructor's arguments) mapped to their
+            values, as passed to the constructor or to :meth:`set_params`.
+        """
         return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self: _Self, **params: Any) -> _Self:
-        """Set constructor parameters; returns self."""
+        """Set the parameters of this estimator.
+
+        The values are stored unchanged and checked when the next fit
+        starts, as scikit-learn does.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, by constructor argument name.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+
+        Raises
+        ------
+        ValueError
+            When a name is not one of the constructor's arguments.
+        """
         valid = self._param_names()
         for name, value in params.items():
             if name not in valid:

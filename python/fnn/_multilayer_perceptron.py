@@ -498,11 +498,17 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
 
     @property
     def coefs_(self) -> list[NDArray[Any]]:
-        """list of ndarray: ``coefs_[i]`` is the (fan_in, fan_out) weight
-        matrix of layer i, a view into the model's flat parameter vector;
-        ``coefs_[i] = W`` copies W into the model (same shape, finite).
-        Before the first fit, a list assigned here is the start of the next
-        partial_fit or warm-started fit, as in scikit-learn."""
+        """list of ndarray: the weight matrices, one per layer.
+
+        ``coefs_[i]`` has shape (n_units[i], n_units[i + 1]) and the model's
+        dtype (float32 when it was fitted on float32 X, float64 otherwise);
+        it is a view into the model's flat parameter vector, and
+        ``coefs_[i] = W`` copies W into the model (same shape, finite
+        values).  Before the first fit, a list assigned here (with
+        ``intercepts_``) is the start of the next partial_fit or
+        warm-started fit, as in scikit-learn; reading it before either
+        raises NotFittedError.
+        """
         state = self._published()
         if state is None:
             return self._assigned("coefs")
@@ -514,8 +520,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
 
     @property
     def intercepts_(self) -> list[NDArray[Any]]:
-        """list of ndarray: ``intercepts_[i]`` is the bias vector of layer i
-        (a view, like ``coefs_``)."""
+        """list of ndarray: the bias vectors, one per layer.
+
+        ``intercepts_[i]`` has shape (n_units[i + 1],), the units of the layer
+        ``coefs_[i]`` leads to; a view into the model's parameters that
+        ``intercepts_[i] = b`` copies into, and assignable before the first
+        fit, as ``coefs_``.
+        """
         state = self._published()
         if state is None:
             return self._assigned("intercepts")
@@ -1526,7 +1537,12 @@ class MLPClassifier(_BaseMLP):
     never has NaN weights.  fit raises only when no weights of the fit give
     finite outputs on the training data (scikit-learn's "Solver produced
     non-finite parameter weights").
-    """ + _THREAD_SAFETY
+    """
+    # A docstring must be a lone string literal ("..." + text is not one and
+    # leaves __doc__ None), so the shared paragraph is added here; python -OO
+    # drops docstrings, and __doc__ is then the module's None.
+    if __doc__:
+        __doc__ += _THREAD_SAFETY
 
     _is_classifier = True
     classes_: NDArray[Any]
@@ -1681,26 +1697,86 @@ class MLPClassifier(_BaseMLP):
         return cast(LabelBinarizer, state.binarizer), P  # a classifier's
 
     def predict(self, X: Any) -> NDArray[Any]:
-        """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes, of the dtype of ``classes_``: for each
+            sample the class of highest probability (binary: the second
+            class when its probability exceeds 0.5; one class: that class).
+            A multilabel model gives an int 0/1 indicator matrix, one column
+            per label, 1 where the label's probability exceeds 0.5.
+        """
         binarizer, P = self._labels_and_outputs(X)
         return binarizer.inverse_transform(P)
 
     def predict_proba(self, X: Any) -> _Floats:
-        """Class probabilities, shape (n_samples, n_classes), columns in the
-        order of ``classes_`` (two columns for a binary or one-class model)."""
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted probability of each class, columns in the order
+            of ``classes_`` (two columns for a binary or one-class model), in
+            the model's dtype (float32 when it was fitted on float32 X,
+            float64 otherwise).  A multiclass model's rows sum to 1 (softmax);
+            a multilabel model gives each label's probability independently.
+        """
         binarizer, P = self._labels_and_outputs(X)
         if binarizer.y_type_ == "binary":
             return np.hstack([1 - P, P])
         return P
 
     def predict_log_proba(self, X: Any) -> _Floats:
-        """Logarithm of predict_proba."""
+        """Logarithm of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The natural logarithm of :meth:`predict_proba`, same columns and
+            dtype; a probability of exactly 0 gives -inf.
+        """
         P = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(P, out=P)
 
     def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Mean accuracy on (X, y) (every label right, for multilabel)."""
+        """Return the mean accuracy on the given test data and labels.
+
+        For multilabel targets this is the subset accuracy: a sample counts
+        as right only when every one of its labels is.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            True labels for `X`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the accuracy is the weighted mean of the
+            samples' correctness.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to `y`.
+        """
         binarizer, P = self._labels_and_outputs(X)
         predicted = binarizer.inverse_transform(P)
         if binarizer.y_type_ != "multilabel-indicator":
@@ -1723,7 +1799,37 @@ class MLPRegressor(_BaseMLP):
     exponential output (log link) and half the Poisson deviance, for counts
     and other targets y >= 0.  The other parameters are those of
     :class:`MLPClassifier` (class_weight aside).
-    """ + _THREAD_SAFETY
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss minimised, which fixes the output activation: identity for
+        'squared_error', exp for 'poisson'.
+    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate
+        As in :class:`MLPClassifier`.
+    learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose
+        As in :class:`MLPClassifier`.
+    warm_start, momentum, nesterovs_momentum
+        As in :class:`MLPClassifier`.
+    early_stopping, validation_fraction
+        As in :class:`MLPClassifier`, with the held-out data scored by R^2
+        (:meth:`score`) instead of accuracy.
+    beta_1, beta_2, epsilon, n_iter_no_change, max_fun, n_jobs
+        As in :class:`MLPClassifier`.
+    checkpoint_path, checkpoint_every
+        As in :class:`MLPClassifier`.
+
+    Notes
+    -----
+    Divergence is handled as by :class:`MLPClassifier`: the epoch whose
+    loss turns non-finite is undone and training stops with a
+    ConvergenceWarning.
+    """
+    # A docstring must be a lone string literal ("..." + text is not one and
+    # leaves __doc__ None), so the shared paragraph is added here; python -OO
+    # drops docstrings, and __doc__ is then the module's None.
+    if __doc__:
+        __doc__ += _THREAD_SAFETY
 
     _is_classifier = False
     _estimator_type = "regressor"
@@ -1801,6 +1907,15 @@ class MLPRegressor(_BaseMLP):
         """One epoch over (X, y), continuing from the current weights
         (solvers 'sgd' and 'adam' only).
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values; as many outputs as on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples' losses; None weights them equally.
+
         Returns
         -------
         self
@@ -1809,12 +1924,48 @@ class MLPRegressor(_BaseMLP):
             return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> NDArray[Any]:
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values, in the model's dtype (float32 when it was
+            fitted on float32 X, float64 otherwise); 1-D when the model has
+            one output.
+        """
         state, P = self._predict_outputs(X)
         return P.ravel() if state.n_outputs == 1 else P
 
     def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Coefficient of determination R^2 (averaged over outputs)."""
+        """Return the coefficient of determination R^2 of the prediction.
+
+        R^2 is 1 - u/v, with u the residual sum of squares
+        ``((y - y_pred) ** 2).sum()`` and v the total sum of squares
+        ``((y - y.mean()) ** 2).sum()``; the best score is 1.0 and it can be
+        negative.  A constant y scores 1.0 when predicted exactly and 0.0
+        otherwise.  With several outputs the scores of the outputs are
+        averaged uniformly.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for `X`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: they weight each sample's squared residual, and
+            the mean of y, in both sums.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` with respect to `y`.
+        """
         state, P = self._predict_outputs(X)
         y = _as_array(y, "y")
         y = check_array(y, name="y", dtype=P.dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)

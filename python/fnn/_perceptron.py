@@ -705,26 +705,73 @@ class Perceptron(MetadataRequester, ParamsMixin):
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X: Any) -> NDArray[Any]:
-        """Predicted class labels, shape (n_samples,): the unit's step output
-        for two classes, the highest-scoring unit's class otherwise."""
+        """Predict class labels for samples in X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data matrix for which we want to get the predictions.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predicted class of each sample, of the dtype of
+            ``classes_``: with two classes ``classes_[1]`` where the score
+            is positive and ``classes_[0]`` otherwise; with more, the class
+            of the highest-scoring unit (the first on ties).
+
+        Raises
+        ------
+        ValueError
+            If a score is not finite (see the class notes).
+        """
         scores, state = self._decision(X)
         if scores.shape[1] == 1:
             return state.classes[(scores[:, 0] > 0).astype(np.intp)]
         return state.classes[np.argmax(scores, axis=1)]
 
     def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Mean accuracy of ``predict(X)`` against y (weighted if given)."""
+        """Return the mean accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels for `X`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the accuracy is the weighted mean of the
+            samples' correctness.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to `y`.
+        """
         return accuracy(self.predict(X), y, sample_weight)
 
     def densify(self) -> "Perceptron":
-        """Make ``coef_`` a dense array again (after :meth:`sparsify`);
-        returns self."""
+        """Convert the ``coef_`` matrix to a dense ndarray (after
+        :meth:`sparsify`); a dense one is left as it is.
+
+        Returns
+        -------
+        self
+            Fitted estimator.
+        """
         return self._coef_as(lambda coef: coef.toarray() if is_sparse(coef) else coef)
 
     def sparsify(self) -> "Perceptron":
-        """Store ``coef_`` as a scipy.sparse CSR matrix (worth it when most
-        weights are 0, e.g. with penalty='l1'); predictions are unchanged.
-        Returns self."""
+        """Convert the ``coef_`` matrix to a scipy.sparse CSR matrix.
+
+        Worth it when most weights are 0 (e.g. with penalty='l1');
+        predictions are unchanged, and :meth:`densify` converts back.
+
+        Returns
+        -------
+        self
+            Fitted estimator.
+        """
         import scipy.sparse as sp
 
         return self._coef_as(lambda coef: coef if is_sparse(coef) else sp.csr_matrix(coef))

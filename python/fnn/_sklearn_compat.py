@@ -178,6 +178,21 @@ class MetadataRequester:
         return _sklearn_requester()._get_metadata_request(self)
 
     def get_metadata_routing(self) -> Any:
-        """scikit-learn's MetadataRequest of this estimator: which metadata
-        each method asks for (see scikit-learn's metadata routing guide)."""
+        """Get metadata routing of this object.
+
+        Built by scikit-learn's own code, imported on this first use; see
+        scikit-learn's metadata routing user guide.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+            Which metadata (such as ``sample_weight``) each method of this
+            estimator asks for, as set by the ``set_{method}_request``
+            methods.
+
+        Raises
+        ------
+        ImportError
+            When scikit-learn is not installed.
+        """
         return self._get_metadata_request()

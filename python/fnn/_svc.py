@@ -936,7 +936,11 @@ class SVC(MetadataRequester, ParamsMixin):
 
         Returns
         -------
-        ndarray (n_samples,)
+        y_pred : ndarray of shape (n_samples,)
+            The predicted class of each sample, of the dtype of
+            ``classes_``.  With break_ties=True, decision_function_shape='ovr'
+            and more than two classes, the class of the largest
+            :meth:`decision_function` value instead of the most votes.
         """
         state = self._current_state()
         if self.break_ties and self.decision_function_shape == "ovo":
@@ -950,8 +954,24 @@ class SVC(MetadataRequester, ParamsMixin):
         return state.classes[np.argmax(votes, axis=1)]
 
     def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Mean accuracy of predict(X) against y (weighted by
-        sample_weight if given)."""
+        """Return the mean accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+                (n_samples, n_train) for kernel='precomputed'
+            Test samples.
+        y : array-like of shape (n_samples,)
+            True labels for `X`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the accuracy is the weighted mean of the
+            samples' correctness.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to `y`.
+        """
         return accuracy(self.predict(X), y, sample_weight)
 
     def _check_proba(self) -> bool:
@@ -975,13 +995,30 @@ class SVC(MetadataRequester, ParamsMixin):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_classes)
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class (float64), columns in the order
+            of ``classes_``; each row sums to 1.
         """
         return self._predict_proba(X)
 
     @available_if(_check_proba)
     def predict_log_proba(self, X: Any) -> NDArray[Any]:
-        """``np.log(predict_proba(X))``; available as predict_proba is."""
+        """Logarithm of the class probabilities, ``np.log(predict_proba(X))``.
+
+        Available only with probability=True, as :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+                (n_samples, n_train) for kernel='precomputed'
+            The samples.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The natural logarithm of :meth:`predict_proba`'s probabilities,
+            same columns.
+        """
         return np.log(self._predict_proba(X))
 
     def _predict_proba(self, X: Any) -> NDArray[Any]:

@@ -196,12 +196,44 @@ def _read_named_columns(args: argparse.Namespace, model_input: ModelInput | None
 def load_data(path: str, fmt: str = "auto", target: str | None = None,
               labels: str | None = None, need_target: bool = True,
               n_features: int | None = None) -> tuple[Any, Any, str]:
-    """Read DATA for a command: returns (X, y, description).
+    """Read DATA for a command.
 
-    For CSV, target is the target column (name or index; default the last);
-    for .npz the name of the target array (default 'y'); IDX and .npy take
-    targets from a --labels file.  With need_target=False (predict), a CSV
-    keeps every column unless target is given.
+    Parameters
+    ----------
+    path : str
+        The data file.
+    fmt : {'auto', 'csv', 'tsv', 'svmlight', 'npz', 'npy', 'idx'}, default='auto'
+        Its format; 'auto' follows the file name's extension.
+    target : str or None, default=None
+        For CSV, the target column (name or index; default the last); for
+        .npz the name of the target array (default 'y').  Refused for the
+        other formats.
+    labels : str or None, default=None
+        For IDX and .npy only: the file of the targets, one per sample.
+    need_target : bool, default=True
+        Whether the command needs y (False for predict: a CSV then keeps
+        every column unless target is given, and a missing target is no
+        error).
+    n_features : int or None, default=None
+        For svmlight files: the number of features of X (the model's), so
+        that a file that names fewer still has that many columns.
+
+    Returns
+    -------
+    X : ndarray or scipy.sparse.csr_matrix of shape (n_samples, n_features)
+        The features (sparse for svmlight files; IDX pixels scaled to
+        [0, 1]).
+    y : ndarray of shape (n_samples,) or None
+        The targets (None when there are none and none were needed);
+        float targets with integer values become int64.
+    description : str
+        The path, format and size, for the command's report.
+
+    Raises
+    ------
+    CommandError
+        When the file is missing or a folder, or an option does not apply
+        to its format.
     """
     if not os.path.exists(path):
         raise CommandError(f"no such file: {path}")
@@ -312,9 +344,24 @@ def _describe_model(model: Any) -> str:
 
 
 def choose_task(y: Any) -> tuple[str, str]:
-    """'classify' or 'regress' for target y, and the reason, by the rule: not
-    numeric, or integers with at most MAX_CLASSES distinct values, is
-    classification."""
+    """Whether `fnn train` classifies or regresses target y, and why.
+
+    The rule: a target that is not numeric, or has integer values with at
+    most MAX_CLASSES distinct ones, is classification; any other is
+    regression.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The target.
+
+    Returns
+    -------
+    task : {'classify', 'regress'}
+        The task.
+    reason : str
+        Why, in words, for the command's report.
+    """
     if y.dtype.kind not in "biuf":
         return "classify", "the target is not numeric"
     distinct = len(np.unique(y))
@@ -347,7 +394,19 @@ def _score_line(model: Any, X: Any, y: Any, what: str) -> str:
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train an MLP on DATA; print what was done and the scores."""
+    """Run `fnn train`: train an MLP on DATA; print what was done and the
+    scores, and save the model with --out.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the train command (see :func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0; failures raise (CommandError for bad input).
+    """
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
     print(f"data: {description}")
@@ -465,7 +524,19 @@ def _format_value(value: Any) -> str:
 
 
 def predict(args: argparse.Namespace) -> int:
-    """Print or write the predictions of a saved model for DATA."""
+    """Run `fnn predict`: print or write the predictions of a saved model
+    for DATA (with --proba, a classifier's class probabilities).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the predict command (see :func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0; failures raise (CommandError for bad input).
+    """
     _check_output(args.out, (args.model, args.data), model=False)
     model, model_input = _load_model(args.model)
     named = _read_named_columns(args, model_input, need_target=False)
@@ -513,7 +584,24 @@ def predict(args: argparse.Namespace) -> int:
 
 def confusion_matrix_text(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> str:
     """A confusion matrix as aligned text: rows are true labels, columns the
-    predicted ones."""
+    predicted ones.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,)
+        The true labels.
+    y_pred : ndarray of shape (n_samples,)
+        The predicted labels.
+    labels : sequence
+        Every label that occurs in y_true or y_pred, in the order of the
+        rows and columns.
+
+    Returns
+    -------
+    str
+        A header line of the predicted labels, then one line per true
+        label with its counts, right-aligned, without a final newline.
+    """
     index = {label: i for i, label in enumerate(labels)}
     counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
     for t, p in zip(y_true.tolist(), y_pred.tolist()):
@@ -528,7 +616,21 @@ def confusion_matrix_text(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> st
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    """Score a saved model on DATA: accuracy and confusion matrix, or R^2."""
+    """Run `fnn evaluate`: score a saved model on DATA and print accuracy
+    and a confusion matrix (classifiers), or R^2 and the mean squared and
+    absolute errors (regressors).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the evaluate command (see
+        :func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0; failures raise (CommandError for bad input).
+    """
     model, model_input = _load_model(args.model)
     named = _read_named_columns(args, model_input, need_target=True)
     if named is not None:
@@ -571,7 +673,19 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Train an MLP on the bundled UCI digits; print accuracy and speed."""
+    """Run `fnn demo`: train an MLP on the bundled UCI digits; print its
+    test accuracy and speed.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the demo command: ``epochs``.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     X, y = load_digits()
     X = (X / 16.0).astype(np.float32)
     rng = np.random.RandomState(0)
@@ -670,7 +784,14 @@ def _add_data_options(parser: argparse.ArgumentParser, target_help: str) -> None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the `fnn` command."""
+    """The argument parser of the `fnn` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser, with one sub-command per command; each sets ``run`` to
+        the function that runs it.
+    """
     parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -743,7 +864,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the `fnn` command; returns the exit status."""
+    """Run the `fnn` command.
+
+    Errors are reported as one line on stderr, never a traceback (unless
+    the environment variable FNN_TRACEBACK is set).
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        The arguments, without the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 for bad input or usage (and no
+        command), 1 for a failed run, 130 when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

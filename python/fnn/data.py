@@ -1127,7 +1127,7 @@ class NpyFile:
 
     @property
     def ndim(self) -> int:
-        """Number of dimensions, as for an ndarray."""
+        """int: the number of dimensions, ``len(shape)``, as ndarray.ndim."""
         return len(self.shape)
 
     def __getitem__(self, index: int | slice) -> NDArray[Any]:

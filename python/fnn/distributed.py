@@ -194,8 +194,27 @@ def predict(estimator: Any, X: Data) -> da.Array:
 
 
 def predict_proba(estimator: Any, X: Data) -> da.Array:
-    """Class probabilities of a fitted classifier for each partition of X,
-    as a lazy dask array of shape (n_samples, n_classes)."""
+    """Class probabilities of a fitted classifier for each partition of X.
+
+    Parameters
+    ----------
+    estimator : fitted fnn classifier (anything with ``predict_proba``)
+        The model; it enters the task graph once, shared by every block.
+    X : dask array, dask DataFrame, or array-like
+        The samples, 2-D, in row partitions.
+
+    Returns
+    -------
+    dask array of shape (n_samples, n_classes)
+        Lazy; one block per row partition of X, computed where the partition
+        lives, columns in the order of the estimator's ``classes_``.
+
+    Raises
+    ------
+    TypeError
+        If the estimator has no predict_proba (a regressor, or an SVC
+        without probability=True).
+    """
     if not hasattr(estimator, "predict_proba"):
         raise TypeError(f"{type(estimator).__name__} has no predict_proba.")
     return _map_method("predict_proba", estimator, X)

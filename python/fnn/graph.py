@@ -163,7 +163,7 @@ class Variable:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Shape of ``value``."""
+        """tuple of int: the shape of ``value`` (``()`` for a scalar)."""
         return self.value.shape
 
     def __repr__(self) -> str:
@@ -346,6 +346,7 @@ class Variable:
         Returns
         -------
         str
+            A ``digraph`` that Graphviz's ``dot`` draws (see :meth:`render`).
         """
         order = self._topological_order()
         number = {node: i for i, node in enumerate(order)}
@@ -444,12 +445,40 @@ def _elementwise(x: Operand, op: str, value: Callable[[Array], Array],
 
 
 def exp(x: Operand) -> Variable:
-    """Elementwise e**x; its derivative is itself."""
+    """Elementwise e**x; its derivative is itself.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "exp", np.exp, lambda x, e: e)
 
 
 def log(x: Operand) -> Variable:
-    """Elementwise natural logarithm, d/dx = 1/x; every value must be positive."""
+    """Elementwise natural logarithm, d/dx = 1/x.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+        Every value must be positive.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+
+    Raises
+    ------
+    ValueError
+        If a value of x is not positive (0, negative or NaN).
+    """
     x = _lift(x)
     bad = ~(x.value > 0)
     if bad.any():
@@ -459,17 +488,50 @@ def log(x: Operand) -> Variable:
 
 
 def sin(x: Operand) -> Variable:
-    """Elementwise sine (radians), d/dx = cos x."""
+    """Elementwise sine (radians), d/dx = cos x.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "sin", np.sin, lambda x, _: np.cos(x))
 
 
 def cos(x: Operand) -> Variable:
-    """Elementwise cosine (radians), d/dx = -sin x."""
+    """Elementwise cosine (radians), d/dx = -sin x.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "cos", np.cos, lambda x, _: -np.sin(x))
 
 
 def tanh(x: Operand) -> Variable:
-    """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2."""
+    """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "tanh", np.tanh, lambda _, t: 1 - t ** 2)
 
 
@@ -480,12 +542,34 @@ def _logistic(x: Array) -> Array:
 
 
 def sigmoid(x: Operand) -> Variable:
-    """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s)."""
+    """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "sigmoid", _logistic, lambda _, s: s * (1 - s))
 
 
 def relu(x: Operand) -> Variable:
-    """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0)."""
+    """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "relu", lambda x: np.maximum(x, 0),
                         lambda x, _: (x > 0).astype(np.float64))
 
@@ -556,7 +640,23 @@ def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
 # -- operations built from the primitives ------------------------------------
 
 def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
-    """Mean of the entries: :func:`sum` (same arguments) over their count."""
+    """Mean of the entries, over all axes or the given ones: :func:`sum`
+    (same arguments) divided by the number of entries summed.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+    axis : int, tuple of int or None, default=None
+        The axes to average over; None averages every entry.
+    keepdims : bool, default=False
+        Keep the averaged axes with size 1, as ``numpy.mean`` does.
+
+    Returns
+    -------
+    Variable
+        The mean, a node built from :func:`sum` and a division.
+    """
     x = _lift(x)
     total = sum(x, axis=axis, keepdims=keepdims)
     return total / (x.value.size // max(total.value.size, 1))
