@@ -20,17 +20,14 @@ documentation build is no place for timings. It was made with::
 on Fashion-MNIST (Debian's ``dataset-fashion-mnist``), and that file is read
 here. Rerun the command to measure your own machine.
 
-.. warning::
+.. note::
 
    The saved run was measured on a virtual machine with two cores of an AMD
-   EPYC (AVX-512) that was busy with other work: the 1-minute load average
-   was 8 on average during the run (17 at its peak), four times the number
-   of cores. A shared machine slows every contender, but not equally: the
-   multi-threaded PyTorch runs lose most (its batch-of-one loop ran at 182
-   examples/s here, against 1,779 in the quieter run of the README's table),
-   so the ratios against PyTorch are far larger than an idle machine gives.
-   The README's table, measured at a load average of 0.7, is the better
-   guide to them.
+   EPYC (AVX-512) while it was otherwise idle: the 1-minute load average,
+   sampled every 5 seconds beside the run, was 1.1 on average (1.4 at most),
+   about what the benchmarks' own two threads make.  On a busy machine the
+   multi-threaded contenders (PyTorch above all) lose most, and the ratios
+   against them grow.
 """
 
 import json
@@ -113,7 +110,7 @@ ax.set_xlabel("fnn's examples/s divided by the contender's (log scale)")
 # (see the warning above); update it with the file.
 ax.set_title(f"fnn's speed relative to others, {cpu['brand_raw']}, {cpu['count']} cores\n"
              f"one pytest-benchmark run, {run['datetime'][:10]}, "
-             f"on a busy machine (load average about 8)", fontsize=10)
+             f"on an otherwise idle machine (load average about 1)", fontsize=10)
 handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
 ax.legend(handles, COLOURS, loc="lower right")
 plt.show()
