@@ -1,40 +1,43 @@
 """Run the benchmarks once and print one table of throughputs and ratios.
 
-    python bench/report.py [pytest args...]
+    python bench/report.py [benchmark files] [pytest args...]
 
 Every row of a table comes from the same pytest-benchmark run on the same
 machine; ratios are fnn's examples/s over each other library's (median of
-the rounds).  The machine is printed with the table.
+the rounds).  Every table starts with the machine (bench/machine.py: CPU,
+the copy of fnn's vector kernels that ran, the BLAS libraries and their
+kernels) and, where the module has one, its "bound" row: the same matrix
+products alone through NumPy's BLAS (on one thread or all, the faster) in
+the same run, with each fnn row's share of that rate (fnn's examples/s
+over the bound's).
 """
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from machine import describe  # noqa: E402
 
 
-def machine():
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+def same_parameters(name, other):
+    """Whether two benchmark names have the same parametrisation ("[64]"),
+    or either has none."""
+    def params(n):
+        return n[n.index("["):] if "[" in n else None
+    return params(name) is None or params(other) is None or params(name) == params(other)
 
 
 def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "bench.json")
-        cmd = [sys.executable, "-m", "pytest", HERE, "-q", "-p", "no:cacheprovider",
-               f"--benchmark-json={out}", *argv]
+        # Benchmark files named in argv run alone; otherwise all of bench/.
+        named = [arg for arg in argv if arg.endswith(".py") or "::" in arg]
+        cmd = [sys.executable, "-m", "pytest", *([] if named else [HERE]), "-q",
+               "-p", "no:cacheprovider", f"--benchmark-json={out}", *argv]
         code = subprocess.call(cmd)
         if not os.path.exists(out):
             return code or 1
@@ -45,9 +48,20 @@ def main(argv):
     for bench in results:
         module = bench["fullname"].split("::")[0].rsplit("/", 1)[-1][:-3]
         groups[module][bench["name"].removeprefix("test_")] = bench["extra_info"]
-    print(f"\nMachine: {machine()}\n")
+    machine_lines = describe()
     for module, rows in groups.items():
-        print(f"## {module}")
+        print(f"\n## {module}")
+        print("\n".join(machine_lines))
+        bounds = {k: v for k, v in rows.items() if v.get("bound")}
+        for name, info in bounds.items():
+            label = f"{name} (NumPy BLAS, {info['blas_threads']} thread(s))"
+            print(f"{label:<44}{info['examples_per_s']:>14,.0f} examples/s; fnn's share: "
+                  + ", ".join(
+                      f"{fnn_name} {fnn_info['examples_per_s'] / info['examples_per_s']:.0%}"
+                      for fnn_name, fnn_info in rows.items()
+                      if fnn_name.startswith("fnn") and "examples_per_s" in fnn_info
+                      and same_parameters(fnn_name, name)))
+        rows = {k: v for k, v in rows.items() if k not in bounds}
         rated = {k: v for k, v in rows.items() if "examples_per_s" in v}
         fnn_rows = {k: v for k, v in rated.items() if k.startswith("fnn")}
         # A module without other contenders (thread counts, Dask workers)

@@ -4,11 +4,20 @@ float32, one epoch over the 60,000 Fashion-MNIST training images.
 fnn and PyTorch use their default threads (all cores); every contender does
 the same work per batch: shuffled batch, forward pass, cross-entropy
 gradient, backpropagation, plain SGD step.
+
+bound: the five matrix products of each batch alone (forward X_b W1 and
+H W2; backward H^T D2, D2 W2^T and X_b^T D1) on batches already gathered,
+through NumPy's BLAS on one thread or all, the faster
+(conftest.benchmark_bound).  On products this small BLAS's threads cost
+more than they bring (fnncore/_minibatch.pyx), which is why fnn splits a
+batch's rows among its threads instead; report.py prints each fnn row's
+share of it.
 """
 import numpy as np
 import pytest
 
-from conftest import peak_traced_bytes, record_throughput, torch_or_skip
+from conftest import (batch_products_epoch, benchmark_bound, peak_traced_bytes,
+                      record_throughput, torch_or_skip)
 
 LR = 0.01
 
@@ -81,3 +90,9 @@ def test_numpy(benchmark, fashion_mnist, batch_size):
 
     benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
     record_throughput(benchmark, len(X))
+
+
+@pytest.mark.parametrize("batch_size", [32, 64])
+def test_bound(benchmark, fashion_mnist, batch_size):
+    epoch, n_examples = batch_products_epoch(fashion_mnist[0], batch_size)
+    benchmark_bound(benchmark, epoch, n_examples, rounds=5)

@@ -1,9 +1,14 @@
 """Prediction: class probabilities of the 10,000 Fashion-MNIST test images
-with a 784-100-10 ReLU network, float32, default threads."""
+with a 784-100-10 ReLU network, float32, default threads.
+
+bound: the two matrix products alone (X W1, then H W2), through NumPy's
+BLAS on one thread or all, the faster (conftest.benchmark_bound); report.py prints each fnn
+row's share of it.  The NumPy row is the whole chain
+softmax(relu(X W1 + b1) W2 + b2), which fnn must not lose to."""
 import numpy as np
 import pytest
 
-from conftest import record_throughput, torch_or_skip
+from conftest import benchmark_bound, record_throughput, torch_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +56,16 @@ def test_numpy(benchmark, fashion_mnist, trained):
 
     benchmark.pedantic(predict, rounds=20, warmup_rounds=2)
     record_throughput(benchmark, len(X))
+
+
+def test_bound(benchmark, fashion_mnist, trained):
+    X = fashion_mnist[2]
+    W1, W2 = trained.coefs_
+    H = np.empty((len(X), W1.shape[1]), W1.dtype)
+    O = np.empty((len(X), W2.shape[1]), W2.dtype)
+
+    def products():
+        np.matmul(X, W1, out=H)
+        np.matmul(H, W2, out=O)
+
+    benchmark_bound(benchmark, products, len(X), rounds=20)

@@ -13,6 +13,15 @@ thread (BLAS pinned to one).  Two workloads, each with its own rows:
   fnncore._sgd.sgd_epoch_csr against sgd_epoch on X.toarray() (on the first
   1,000 examples only: a dense step moves all 3 million weights).
 Compare each fnn_csr row with the rows of its own workload.
+
+Memory (fit_memory_*): fnn.MLPClassifier fits (Adam, batches of 200, one
+epoch, float64) on text_like.py's CSR matrix, whole and its first half;
+the Python/NumPy allocations traced during each fit (tracemalloc) grow by
+`copies_of_nonzeros` bytes per byte of the matrix's stored arrays (data,
+indices, indptr) between the two.  The network and its optimiser state do
+not depend on the rows, so the difference is what the fit keeps of the
+data: about 0 when the matrix is used in place, at most 1 when it had to
+be converted (CSC to CSR, 64-bit indices to the kernels' 32-bit ones).
 """
 import numpy as np
 import pytest
@@ -162,3 +171,36 @@ def test_fnn_estimator_minibatch_adam(benchmark, text_like):
         benchmark.pedantic(model.fit, args=(X, y), rounds=5, warmup_rounds=1)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = model.loss_
+
+
+def _stored_bytes(X):
+    return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+
+
+@pytest.mark.parametrize("layout", ["csr", "csr_int64_indices", "csc"])
+def test_fit_memory(benchmark, layout):
+    import fnn
+    from conftest import peak_traced_bytes
+    from text_like import text_like as make_text_like
+
+    X, y = make_text_like()
+    if layout == "csr_int64_indices":
+        X.indices, X.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
+    half = X.shape[0] // 2
+    parts = [(X[:half], y[:half]), (X, y)]
+    if layout == "csc":
+        parts = [(part.tocsc(), labels) for part, labels in parts]
+
+    def fits():
+        peaks = []
+        for part, labels in parts:
+            model = fnn.MLPClassifier((HIDDEN,), batch_size=200, max_iter=1,
+                                      random_state=0, n_jobs=1)
+            peaks.append(peak_traced_bytes(model.fit, part, labels)[1])
+        return peaks
+
+    peaks = benchmark.pedantic(fits, rounds=1, warmup_rounds=0)
+    grown = _stored_bytes(parts[1][0]) - _stored_bytes(parts[0][0])
+    benchmark.extra_info["stored_bytes"] = _stored_bytes(parts[1][0])
+    benchmark.extra_info["peak_bytes"] = peaks[1]
+    benchmark.extra_info["copies_of_nonzeros"] = (peaks[1] - peaks[0]) / grown

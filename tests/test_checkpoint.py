@@ -110,7 +110,7 @@ def test_checkpoint_path_may_be_a_pathlib_path(tmp_path):
 
 
 def test_a_write_deletes_temporaries_of_dead_writers_only(tmp_path):
-    from fnn._persistence import _host
+    from fnn._atomic_write import _host
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     path = tmp_path / "model.fnn"

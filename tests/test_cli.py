@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -81,8 +82,9 @@ def test_train_predict_evaluate_a_classifier_on_csv(tmp_path, rng):
     assert re.search(r"held-out accuracy: [0-9.]+ \(60 samples\)", trained.stdout)
     assert _value(r"held-out accuracy: ([0-9.]+)", trained.stdout) > 0.9
 
-    model = fnn.load(tmp_path / "model.fnn")
+    model, model_input = fnn._persistence.load_with_input(tmp_path / "model.fnn")
     X, y = data.read_csv(tmp_path / "shapes.csv", target="shape")
+    X = model_input.transform(X)  # standardised, as in training
     assert model.hidden_layer_sizes == (16, 8) and model._params.dtype == np.float32
 
     predicted = fnn_cli("predict", "model.fnn", "shapes.csv", "--target", 3, "--out",
@@ -116,8 +118,9 @@ def test_train_predict_evaluate_a_regressor(tmp_path, rng):
     assert trained.returncode == 0, trained.stderr
     assert "task: regression (the target has non-integer values)" in trained.stdout
     assert _value(r"training R\^2: ([0-9.]+)", trained.stdout) > 0.9
-    model = fnn.load(tmp_path / "r.fnn")
+    model, model_input = fnn._persistence.load_with_input(tmp_path / "r.fnn")
     X_read, y_read = data.read_csv(tmp_path / "r.csv", target="t")
+    X_read = model_input.transform(X_read)
     printed = fnn_cli("predict", "r.fnn", "r.csv", "--target", "t", cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr
     assert_array_equal(np.array(printed.stdout.split(), dtype=np.float64),
@@ -163,10 +166,13 @@ def test_svmlight_npz_and_idx_inputs(tmp_path, rng):
     assert "d.svm (svmlight): 120 samples, 4 features" in results["svm"].stdout
     assert "d.npz (npz): 120 samples, 4 features" in results["npz"].stdout
     assert "(idx): 50 samples, 16 features" in results["idx"].stdout
-    model = fnn.load(tmp_path / "i.fnn")
+    model, model_input = fnn._persistence.load_with_input(tmp_path / "i.fnn")
+    assert model_input.feature_names is None  # no column names in IDX files
     printed = fnn_cli("predict", "i.fnn", "images-idx3-ubyte.gz", cwd=tmp_path)
-    # IDX pixels are scaled to [0, 1] for training and prediction alike.
-    expected = model.predict(images.reshape(50, -1) / np.float32(255))
+    # IDX pixels are scaled to [0, 1] for training and prediction alike, then
+    # standardised (--scale's default).
+    expected = model.predict(model_input.transform(
+        images.reshape(50, -1) / np.float32(255)))
     assert_array_equal(np.array(printed.stdout.split(), dtype=int), expected)
 
 
@@ -182,6 +188,16 @@ def workdir(tmp_path, rng):
     raw = (tmp_path / "ok.fnn").read_bytes()
     (tmp_path / "torn.fnn").write_bytes(raw[:len(raw) // 2])
     fnn.MLPClassifier().save(tmp_path / "unfitted.fnn")
+    fnn.Perceptron().save(tmp_path / "unfitted-perceptron.fnn")
+    fnn.SVC().save(tmp_path / "unfitted-svc.fnn")
+    # Saved from Python: no column names, so columns go by position.
+    X, y = data.read_csv(tmp_path / "shapes.csv", target="shape")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fnn.ConvergenceWarning)
+        fnn.MLPClassifier(hidden_layer_sizes=(2,), max_iter=1).fit(X, y).save(
+            tmp_path / "python.fnn")
+    (tmp_path / "renamed.csv").write_text(
+        (tmp_path / "shapes.csv").read_text().replace("x,y,z,", "x,w,z,", 1))
     return tmp_path
 
 
@@ -200,7 +216,14 @@ ERROR_CASES = [
     (["predict", "shapes.csv", "shapes.csv"], "not an fnn model file"),
     (["predict", "torn.fnn", "shapes.csv"], "not an fnn model file"),
     (["predict", "none.fnn", "shapes.csv"], "no such model file: none.fnn"),
-    (["predict", "ok.fnn", "shapes.csv"], "leave a target column out with --target"),
+    (["predict", "python.fnn", "shapes.csv"], "leave a target column out with --target"),
+    (["predict", "ok.fnn", "renamed.csv"],
+     "the columns of renamed.csv do not match the model's features: missing y; "
+     "unexpected w"),
+    (["evaluate", "ok.fnn", "renamed.csv"], "missing y; unexpected w"),
+    (["evaluate", "ok.fnn", "shapes.csv", "--target", "kind"],
+     "shapes.csv has no target column 'kind'"),
+    (["train", "shapes.csv", "--scale", "log"], "--scale: invalid choice: 'log'"),
     (["predict", "ok.fnn", "plain.csv"], "plain.csv has 2 features but the model takes"),
     (["evaluate", "ok.fnn", "plain.csv", "--target", "0"], "has 1 feature but the model"),
     (["train", "shapes.csv", "--out", "shapes.csv"], "--out shapes.csv is the input"),
@@ -210,6 +233,11 @@ ERROR_CASES = [
     (["predict", "ok.fnn", "shapes.csv", "--target", "shape", "--out", "ok.fnn"],
      "--out ok.fnn is the input ok.fnn"),
     (["predict", "unfitted.fnn", "shapes.csv"], "unfitted.fnn holds an unfitted MLPClass"),
+    # The fitted check is the estimator's own, whatever its class.
+    (["predict", "unfitted-perceptron.fnn", "shapes.csv"],
+     "unfitted-perceptron.fnn holds an unfitted Perceptron"),
+    (["evaluate", "unfitted-svc.fnn", "shapes.csv"],
+     "unfitted-svc.fnn holds an unfitted SVC"),
     (["train", "shapes.csv", "--n-jobs", "0"], "--n-jobs: must be from 1 to"),
     (["train", "shapes.csv", "--n-jobs", str(2 ** 31)], "--n-jobs: must be from 1 to"),
 ]
@@ -247,6 +275,84 @@ def test_perceptron_and_svc_files_predict_and_evaluate(tmp_path, rng, estimator)
     assert f"model: m.fnn: {estimator}, 3 features" in evaluated.stdout or \
         f"model: m.fnn: {estimator}, rbf kernel" in evaluated.stdout
     assert _value(r"accuracy: ([0-9.]+)", evaluated.stdout) == round(model.score(X, y), 4)
+
+
+def _wine_csv(path):
+    """UCI wine (13 raw features, values up to ~1,700) as a CSV file with a
+    `kind` column, as a user would write it."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    wine = datasets.load_wine()
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow([*wine.feature_names, "kind"])
+        writer.writerows([*map(repr, row), kind] for row, kind in
+                         zip(wine.data.tolist(), wine.target.tolist()))
+    return wine.data, wine.target
+
+
+def test_train_scales_by_default_and_predict_takes_the_training_file(tmp_path):
+    X, y = _wine_csv(tmp_path / "wine.csv")
+    trained = fnn_cli("train", "wine.csv", "--target", "kind", "--out", "model.fnn",
+                      cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert _value(r"training accuracy: ([0-9.]+)", trained.stdout) >= 0.95
+    model, model_input = fnn._persistence.load_with_input(tmp_path / "model.fnn")
+    assert model_input.scale == "standard" and model_input.target == "kind"
+    assert model_input.feature_names == tuple(
+        pytest.importorskip("sklearn.datasets").load_wine().feature_names)
+    np.testing.assert_allclose(model_input.offset, X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(model_input.factor, X.std(axis=0), rtol=1e-12)
+    # The training file as it is: its target column is left out by name.
+    printed = fnn_cli("predict", "model.fnn", "wine.csv", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    expected = model.predict((X - X.mean(axis=0)) / X.std(axis=0))
+    assert printed.stdout.split() == [str(v) for v in expected.tolist()]
+    evaluated = fnn_cli("evaluate", "model.fnn", "wine.csv", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert _value(r"accuracy: ([0-9.]+)", evaluated.stdout) == \
+        _value(r"training accuracy: ([0-9.]+)", trained.stdout)
+    # Columns are matched by name: another order, and no target column.
+    names = list(model_input.feature_names)
+    with open(tmp_path / "shuffled.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(names[::-1])
+        writer.writerows([*map(repr, row[::-1])] for row in X.tolist())
+    shuffled = fnn_cli("predict", "model.fnn", "shuffled.csv", cwd=tmp_path)
+    assert shuffled.returncode == 0, shuffled.stderr
+    assert shuffled.stdout == printed.stdout
+
+
+@pytest.mark.parametrize("scale", ["minmax", "none"])
+def test_scaling_statistics_are_stored_and_applied(tmp_path, rng, scale):
+    n = 60
+    X = np.column_stack([rng.normal(500, 100, n), np.full(n, 7.0), rng.rand(n)])
+    y = (X[:, 0] > 500).astype(int)
+    with open(tmp_path / "d.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["big", "constant", "small", "label"])
+        writer.writerows([*map(repr, row), label] for row, label in
+                         zip(X.tolist(), y.tolist()))
+    trained = fnn_cli("train", "d.csv", "--target", "label", "--scale", scale,
+                      "--max-iter", 20, "--hidden", 4, "--random-state", 0,
+                      "--out", "m.fnn", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    model, model_input = fnn._persistence.load_with_input(tmp_path / "m.fnn")
+    assert model_input.scale == scale
+    if scale == "minmax":
+        assert_array_equal(model_input.offset, X.min(axis=0))
+        # A constant feature is left as it is (factor 1), never NaN.
+        assert_array_equal(model_input.factor,
+                           [X[:, 0].max() - X[:, 0].min(), 1.0,
+                            X[:, 2].max() - X[:, 2].min()])
+        inputs = model_input.transform(X)
+        assert np.isfinite(inputs).all() and inputs.min() >= 0 and inputs.max() <= 1
+    else:
+        assert model_input.offset is None and model_input.factor is None
+        inputs = X
+    printed = fnn_cli("predict", "m.fnn", "d.csv", "--proba", cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    P = np.array([line.split(",") for line in printed.stdout.split()], dtype=float)
+    np.testing.assert_allclose(P, model.predict_proba(inputs), rtol=1e-6)
 
 
 def test_predict_out_replaces_an_earlier_output(tmp_path, rng):

@@ -124,6 +124,34 @@ def test_read_csv_gzip_and_forced_header(tmp_path):
     assert_array_equal(y, [6])
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("\ufeff\n  sepal , petal,species\n1,2,a\n", ["sepal", "petal", "species"]),
+    ("1.5,2,3e2\n4,5,6\n", None),        # numbers only: data, not names
+    ("1,2,x\n", ["1", "2", "x"]),         # one field that is not a number
+    ("1_000,2\n", ["1_000", "2"]),        # read_csv's numbers, not float()'s
+    ("\n\n", None),                       # no row at all
+])
+def test_read_csv_header_is_read_csvs_header_rule(tmp_path, text, expected):
+    path = tmp_path / "h.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write(text)
+    assert data.read_csv_header(path) == expected
+    if expected is not None and len(expected) == 3 and text.count("\n") > 2:
+        # read_csv reads the same names: the target by name.
+        _, y = data.read_csv(path, target=expected[-1])
+        assert y is not None
+    tsv = tmp_path / "h.tsv"
+    tsv.write_text(text.replace(",", "\t"), encoding="utf-8")
+    assert data.read_csv_header(tsv, delimiter="\t") == expected
+
+
+def test_read_csv_header_refuses_what_read_csv_refuses(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"a,\xff\n1,2\n")
+    with pytest.raises(ValueError, match="bad.csv, line 1: not UTF-8"):
+        data.read_csv_header(path)
+
+
 @pytest.mark.parametrize("text, target, message", [
     (CSV_TEXT, "colour", r"no column 'colour'; its columns are 'sepal', 'petal'"),
     (CSV_TEXT, 7, "out of range"),

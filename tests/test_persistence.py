@@ -12,7 +12,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import fnn
-from fnn import MLPClassifier, MLPRegressor, _persistence
+from fnn import MLPClassifier, MLPRegressor, _atomic_write, _persistence
 from reference import ReferenceMLP
 
 
@@ -286,7 +286,8 @@ def test_file_holds_no_pickles_and_documents_itself(tmp_path, rng):
     MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y).save(tmp_path / "m.fnn")
     with np.load(tmp_path / "m.fnn", allow_pickle=False) as archive:
         header = json.loads(archive["header"].tobytes())
-        assert header["format"] == "fnn-model" and header["format_version"] == 1
+        assert header["format"] == "fnn-model" and header["format_version"] == 2
+        assert header["input"] is None  # written by fnn train only
         assert header["estimator"] == "MLPClassifier" and header["dtype"] == "float64"
         assert header["params"]["hidden_layer_sizes"] == {"$tuple": [4]}
         for name, spec in header["arrays"].items():
@@ -364,11 +365,12 @@ def test_hand_written_version_1_file_loads(tmp_path, rng):
 
 def test_newer_format_version_is_refused(tmp_path, rng):
     header, arrays, _ = _v1_regressor(rng)
-    header["format_version"] = 2
+    header["format_version"] = 3
+    header["input"] = None
     header["fnn_version"] = "9.0"
-    _write_v1(tmp_path / "v2.fnn", header, arrays)
-    with pytest.raises(ValueError, match=r"format version 2.*newer fnn.*up to 1"):
-        fnn.load(tmp_path / "v2.fnn")
+    _write_v1(tmp_path / "v3.fnn", header, arrays)
+    with pytest.raises(ValueError, match=r"format version 3.*newer fnn.*up to 2"):
+        fnn.load(tmp_path / "v3.fnn")
 
 
 # ----------------------------------------------------------------------
@@ -641,6 +643,288 @@ def test_tampered_perceptron_and_svc_files_are_refused(tmp_path, rng, estimator,
         fnn.load(tmp_path / "m.fnn")
 
 
+def _assert_same_sparse(a, b):
+    assert type(a) is type(b) and a.format == "csr" and a.shape == b.shape
+    assert a.dtype == b.dtype
+    for part in ("data", "indices", "indptr"):
+        assert_array_equal(getattr(a, part), getattr(b, part))
+
+
+def _sparse_blobs(rng, labels=("a", "b", "c")):
+    import scipy.sparse as sp
+
+    X, y = _blobs(rng, n_features=12, labels=labels)
+    X[rng.rand(*X.shape) < 0.6] = 0.0
+    return sp.csr_matrix(X), y
+
+
+@pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
+@pytest.mark.parametrize("labels", [(0, 1), ("a", "b", "c")])
+@pytest.mark.parametrize("probability", [False, True])
+def test_svc_fitted_on_sparse_input_stays_sparse(tmp_path, rng, labels, probability):
+    X, y = _sparse_blobs(rng, labels)
+    model = fnn.SVC(probability=probability, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    _assert_same_sparse(model.support_vectors_, loaded.support_vectors_)
+    _assert_same_sparse(model.dual_coef_, loaded.dual_coef_)
+    assert_array_equal(model.decision_function(X), loaded.decision_function(X))
+    assert_array_equal(model.predict(X), loaded.predict(X))
+    # Dense input to a sparse model and sparse input both work as before.
+    assert_array_equal(model.predict(X.toarray()), loaded.predict(X.toarray()))
+    if probability:
+        assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+
+
+@pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
+@pytest.mark.parametrize("labels", [(0, 1), ("a", "b", "c")])
+def test_svc_probability_model_is_stored(tmp_path, rng, labels):
+    X, y = _blobs(rng, labels=labels)
+    model = fnn.SVC(probability=True, random_state=0).fit(X, y)
+    loaded = _save_load(model, tmp_path)
+    assert_array_equal(model.predict_proba(X), loaded.predict_proba(X))
+    assert_array_equal(model.predict_log_proba(X), loaded.predict_log_proba(X))
+    with pytest.warns(FutureWarning):
+        assert_array_equal(model.probA_, loaded.probA_)
+    # Without probability, the file holds no probability model.
+    plain = _save_load(fnn.SVC().fit(X, y), tmp_path, "plain.fnn")
+    with np.load(tmp_path / "plain.fnn", allow_pickle=False) as archive:
+        assert "probA" not in archive.files
+    with pytest.raises(AttributeError):
+        plain.predict_proba(X)
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_sparsified_perceptron_stays_sparse(tmp_path, rng, sparse_input):
+    X, y = _sparse_blobs(rng)
+    X = X if sparse_input else X.toarray()
+    model = fnn.Perceptron(penalty="l1", alpha=0.05, random_state=0).fit(X, y)
+    model.sparsify()
+    assert model.coef_.nnz < np.prod(model.coef_.shape)  # some weights are 0
+    loaded = _save_load(model, tmp_path)
+    _assert_same_sparse(model.coef_, loaded.coef_)
+    assert_array_equal(model.decision_function(X), loaded.decision_function(X))
+    loaded.densify()
+    assert_array_equal(loaded.coef_, model.coef_.toarray())
+    model.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    assert_array_equal(model.coef_, loaded.coef_)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fnn.SVC(), lambda: fnn.Perceptron(),
+    lambda: MLPClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0),
+    lambda: MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)],
+    ids=["SVC", "Perceptron", "MLPClassifier", "MLPRegressor"])
+def test_feature_names_are_restored_and_checked(tmp_path, rng, make):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng, labels=(0, 1))
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    model = make().fit(frame, y)
+    loaded = _save_load(model, tmp_path)
+    assert loaded.feature_names_in_.dtype == object
+    assert_array_equal(loaded.feature_names_in_, model.feature_names_in_)
+    assert_array_equal(model.predict(frame), loaded.predict(frame))
+    renamed = frame.rename(columns={"f0": "other"})
+    for m in (model, loaded):
+        with pytest.raises(ValueError, match="other"):
+            m.predict(renamed)
+    with pytest.warns(UserWarning, match="feature names"):
+        loaded.predict(X)  # fitted with names, given none: scikit-learn's warning
+
+
+def _csr_edit(name, part, change):
+    def edit(h, a):
+        a[f"{name}_{part}"] = change(a[f"{name}_{part}"].copy())
+    return edit
+
+
+def _set(index, value):
+    def change(arr):
+        arr[index] = value
+        return arr
+    return change
+
+
+@pytest.mark.parametrize("estimator", ["svc", "perceptron"])
+@pytest.mark.parametrize("part, change, message", [
+    ("indices", _set(0, 10 ** 6), "column indices must lie in"),
+    ("indices", _set(0, -1), "column indices must lie in"),
+    ("indices", lambda i: i[::-1].copy(), "sorted and unique"),
+    ("indices", lambda i: i.astype(np.int64), "indices"),
+    ("indices", lambda i: i[:-1], "indices"),
+    ("indptr", _set(-1, 10 ** 6), "row pointers"),
+    ("indptr", _set(0, 1), "row pointers"),
+    ("indptr", lambda p: p[::-1].copy(), "row pointers"),
+    ("indptr", lambda p: p[:-1], "indptr"),
+    ("data", _set(0, np.nan), "non-finite"),
+    ("data", lambda d: d.astype(np.float32), "data"),
+])
+def test_damaged_csr_members_are_refused(tmp_path, rng, estimator, part, change,
+                                         message):
+    X, y = _sparse_blobs(rng)
+    if estimator == "svc":
+        model, name = fnn.SVC().fit(X, y), "support_vectors"
+    else:
+        model, name = fnn.Perceptron(random_state=0).fit(X, y).sparsify(), "coef"
+    model.save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", _csr_edit(name, part, change))
+    with pytest.raises(_persistence.ModelFileError, match=message):
+        fnn.load(tmp_path / "m.fnn")
+
+
+def test_sparse_flag_without_its_members_is_refused(tmp_path, rng):
+    X, y = _blobs(rng)
+    fnn.SVC().fit(X, y).save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", lambda h, a: h["state"].update(sparse=True))
+    with pytest.raises(_persistence.ModelFileError, match="support_vectors_data"):
+        fnn.load(tmp_path / "m.fnn")
+
+
+@pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, a: a.update(probB=a["probB"][:-1]), "probB"),
+    (lambda h, a: a.pop("probB"), "probB"),
+    (lambda h, a: a.update(probA=np.full_like(a["probA"], np.inf)), "non-finite"),
+])
+def test_damaged_probability_model_is_refused(tmp_path, rng, edit, message):
+    X, y = _blobs(rng)
+    fnn.SVC(probability=True, random_state=0).fit(X, y).save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", edit)
+    with pytest.raises(_persistence.ModelFileError, match=message):
+        fnn.load(tmp_path / "m.fnn")
+
+
+def test_feature_names_of_the_wrong_length_are_refused(tmp_path, rng):
+    pd = pytest.importorskip("pandas")
+    X, y = _blobs(rng)
+    fnn.Perceptron().fit(pd.DataFrame(X, columns=list("abcde")), y).save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", lambda h, a: a.update(
+        feature_names_in=a["feature_names_in"][:-1]))
+    with pytest.raises(_persistence.ModelFileError, match="feature_names_in"):
+        fnn.load(tmp_path / "m.fnn")
+
+
+def _as_version_1(h, a):
+    """A file as fnn wrote it before format version 2 and the sparse,
+    probability and feature-name members existed."""
+    h["format_version"] = 1
+    del h["input"]
+    for key in ("sparse", "sparse_coef"):
+        h["state"].pop(key, None)
+
+
+@pytest.mark.parametrize("make", [fnn.SVC, fnn.Perceptron])
+def test_files_written_before_the_sparse_members_load(tmp_path, rng, make):
+    X, y = _blobs(rng)
+    model = make().fit(X, y)
+    model.save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", _as_version_1)
+    loaded = fnn.load(tmp_path / "m.fnn")
+    assert_array_equal(model.decision_function(X), loaded.decision_function(X))
+
+
+def test_imports_form_no_cycle():
+    """fnn's modules import one another one way (the CLI and Dask layers on
+    top, validation and the core below), function-local imports included:
+    the model format imports no estimator."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(fnn.__file__).parent
+    modules = {p.stem if p.stem != "__init__" else "": p for p in root.glob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module is None:  # from . import x: module x, or the package's x
+                    targets |= {a.name if a.name in modules else "" for a in node.names}
+                else:
+                    targets.add(node.module.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.module and \
+                    node.module.split(".")[0] == "fnn":
+                parts = node.module.split(".")
+                targets.add(parts[1] if len(parts) > 1 else "")
+        graph[name] = targets & set(modules) - {name}
+    assert not {"_multilayer_perceptron", "_perceptron", "_svc"} & graph["_persistence"]
+    # Depth-first search for a back edge.
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in graph[module]:
+            if state.get(target) == "open":
+                raise AssertionError(f"import cycle: {' -> '.join(path + [target])}")
+            if target not in state:
+                visit(target, path + [target])
+        state[module] = "done"
+
+    for module in graph:
+        if module not in state:
+            visit(module, [module])
+
+
+def _with_input(tmp_path, rng, scale="standard"):
+    X, y = _blobs(rng)
+    model = fnn.Perceptron().fit(X, y)
+    names = tuple("abcde")
+    offset = factor = None
+    if scale != "none":
+        offset, factor = X.mean(axis=0), X.std(axis=0)
+    model_input = _persistence.ModelInput(names, "label", scale, offset, factor)
+    _persistence.save(model, tmp_path / "m.fnn", input=model_input)
+    return model, model_input, X
+
+
+@pytest.mark.parametrize("scale", ["standard", "minmax", "none"])
+def test_input_description_round_trip(tmp_path, rng, scale):
+    model, model_input, X = _with_input(tmp_path, rng, scale)
+    loaded, again = _persistence.load_with_input(tmp_path / "m.fnn")
+    assert (again.feature_names, again.target, again.scale) == \
+        (model_input.feature_names, model_input.target, model_input.scale)
+    assert_array_equal(again.transform(X), model_input.transform(X))
+    # fnn.load gives the estimator alone; files without a description give None.
+    assert_array_equal(fnn.load(tmp_path / "m.fnn").coef_, model.coef_)
+    model.save(tmp_path / "plain.fnn")
+    assert _persistence.load_with_input(tmp_path / "plain.fnn")[1] is None
+
+
+def _input(h):
+    return h["input"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda h, a: a.update(input_factor=np.zeros(5)), "input_factor must be positive"),
+    (lambda h, a: a.update(input_offset=np.full(5, np.nan)), "non-finite"),
+    (lambda h, a: a.update(input_offset=np.zeros(4)), "input_offset"),
+    (lambda h, a: a.update(input_factor=np.ones(5, np.float32)), "input_factor"),
+    (lambda h, a: a.pop("input_factor"), "input_factor"),
+    (lambda h, a: _input(h).update(scale="log"), "scale must be one of"),
+    (lambda h, a: _input(h).update(feature_names=["a"]), "feature_names must list 5"),
+    (lambda h, a: _input(h).update(feature_names=[1, 2, 3, 4, 5]), "feature_names"),
+    (lambda h, a: _input(h).update(target=7), "target must be a string"),
+    (lambda h, a: _input(h).update(extra=1), "unknown"),
+    (lambda h, a: h.update(input=None), "belong to no input description"),
+    (lambda h, a: h.update(input="standard"), "input must be a dict"),
+    (lambda h, a: _input(h).update(scale="none"), "belong to no input description"),
+])
+def test_damaged_input_description_is_refused(tmp_path, rng, edit, message):
+    _with_input(tmp_path, rng)
+    _tamper(tmp_path / "m.fnn", edit)
+    with pytest.raises(_persistence.ModelFileError, match=message):
+        _persistence.load_with_input(tmp_path / "m.fnn")
+
+
+def test_unfitted_model_takes_no_input_description(tmp_path):
+    description = _persistence.ModelInput(None, None, "none")
+    with pytest.raises(ValueError, match="unfitted"):
+        _persistence.save(fnn.SVC(), tmp_path / "m.fnn", input=description)
+    fnn.SVC().save(tmp_path / "m.fnn")
+    _tamper(tmp_path / "m.fnn", lambda h, a: h.update(input=description._header()))
+    with pytest.raises(_persistence.ModelFileError, match="no state, arrays or input"):
+        fnn.load(tmp_path / "m.fnn")
+
+
 def test_callable_kernels_cannot_be_saved(tmp_path):
     with pytest.raises(TypeError, match="kernel"):
         fnn.SVC(kernel=np.dot).save(tmp_path / "k.fnn")
@@ -736,10 +1020,10 @@ def test_unwritable_folder_is_named_not_the_temporary(tmp_path, rng, monkeypatch
     def refuse(**kwargs):
         raise PermissionError(13, "Permission denied", kwargs["dir"] + "/.tmp123")
 
-    monkeypatch.setattr(_persistence.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(_atomic_write.tempfile, "mkstemp", refuse)
     path = tmp_path / "m.fnn"
     for check in (_persistence.check_writable_model_path,
-                  _persistence.check_output_path,
+                  _atomic_write.check_output_path,
                   lambda p: MLPClassifier().save(p)):
         with pytest.raises(ValueError) as error:
             check(path)

@@ -456,8 +456,6 @@ def _checkpoint_onto(w, what):
     """MLP fit with checkpoint_path on an existing CSV, in a missing folder
     or over a folder: a ValueError naming the path, raised before the first
     epoch (the model is then still unfitted), and nothing written."""
-    from fnn._persistence import is_fitted
-
     sub = w.fresh("d.csv")
     path = {"csv": os.path.join(sub, "d.csv"),
             "missing folder": os.path.join(sub, "nowhere", "m.fnn"),
@@ -474,7 +472,7 @@ def _checkpoint_onto(w, what):
     finally:
         assert _read(os.path.join(sub, "d.csv")) == before
         assert sorted(os.listdir(sub)) == ["d.csv"]
-    return "refused before training" if not is_fitted(model) else \
+    return "refused before training" if not model.__sklearn_is_fitted__() else \
         "refused after training began"
 
 

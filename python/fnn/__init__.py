@@ -10,8 +10,7 @@ from ._persistence import load
 from . import data, datasets, graph
 from ._plotting import plot_learning_curve
 from ._onnx import to_onnx
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["MLPClassifier", "MLPRegressor", "Perceptron", "SVC", "ConvergenceWarning",
            "DataConversionWarning", "NotFittedError", "load", "plot_learning_curve", "to_onnx",

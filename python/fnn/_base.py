@@ -30,11 +30,19 @@ import functools
 import inspect
 import math
 import numbers
+import os
 import threading
 import types
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 
+from . import _persistence
 from ._param_validation import Interval
+from ._sklearn_compat import interoperable
 from ._validation import feature_names_of
+from .exceptions import NotFittedError
+
+_Self = TypeVar("_Self", bound="ParamsMixin")
 
 #: The largest n_jobs accepted: each thread gets its own scratch (per-example
 #: training: a copy of the parameters), and more threads than any machine's
@@ -44,7 +52,7 @@ MAX_N_JOBS = 1024
 
 #: The constraint of n_jobs: None, -1, -2, ... (all cores, all but one, ...)
 #: or 1 to MAX_N_JOBS threads.
-N_JOBS = [None, Interval(numbers.Integral, None, -1, closed="right"),
+N_JOBS: list[Any] = [None, Interval(numbers.Integral, None, -1, closed="right"),
           Interval(numbers.Integral, 1, MAX_N_JOBS, closed="both")]
 
 
@@ -53,29 +61,29 @@ class FiniteInterval(Interval):
     parameters where it only makes the loss or the step infinite (an MLP's
     alpha, learning_rate_init); fnn refuses it before training."""
 
-    def accepts(self, value):
+    def accepts(self, value: Any) -> bool:
         return super().accepts(value) and math.isfinite(value)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "a finite " + super().__str__()[len("a "):]
 
 
-def available_if(check):
+def available_if(check: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Any]:
     """Decorator: the method exists on an instance only when ``check(self)``
     is true (``check`` may also raise AttributeError with its own message),
     as scikit-learn's ``available_if``; on the class it is the plain
     function, so signatures and documentation tools see it."""
-    def decorate(function):
+    def decorate(function: Callable[..., Any]) -> Any:
         return _AvailableIf(function, check)
     return decorate
 
 
 class _AvailableIf:
-    def __init__(self, function, check):
+    def __init__(self, function: Callable[..., Any], check: Callable[[Any], Any]) -> None:
         self.function, self.check = function, check
-        functools.update_wrapper(self, function)
+        functools.update_wrapper(cast(Any, self), function)
 
-    def __get__(self, instance, owner=None):
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self.function
         if not self.check(instance):
@@ -94,18 +102,18 @@ class ParamsMixin:
     _fitted_marker: "str | None" = None
 
     @classmethod
-    def _param_names(cls):
+    def _param_names(cls) -> list[str]:
         signature = inspect.signature(cls.__init__)
         return sorted(
             name for name, p in signature.parameters.items()
             if name != "self" and p.kind != p.VAR_KEYWORD
         )
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Parameters of this estimator, as passed to the constructor."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params):
+    def set_params(self: _Self, **params: Any) -> _Self:
         """Set constructor parameters; returns self."""
         valid = self._param_names()
         for name, value in params.items():
@@ -117,23 +125,20 @@ class ParamsMixin:
             setattr(self, name, value)
         return self
 
-    def __sklearn_is_fitted__(self):
+    def __sklearn_is_fitted__(self) -> bool:
         """Whether a fit has run (scikit-learn's check_is_fitted asks this)."""
         if self._fitted_marker is not None:
             return self._fitted_marker in self.__dict__
         return any(name.endswith("_") and not name.startswith("__") for name in vars(self))
 
-    def _check_fitted(self):
+    def _check_fitted(self) -> None:
         """Raise NotFittedError (also scikit-learn's) unless a fit has run."""
         if not self.__sklearn_is_fitted__():
-            from ._sklearn_compat import interoperable
-            from .exceptions import NotFittedError
-
             raise interoperable(NotFittedError)(
                 f"This {type(self).__name__} instance is not fitted yet. Call "
                 "'fit' with appropriate arguments before using this estimator.")
 
-    def _reset_feature_names(self, X):
+    def _reset_feature_names(self, X: Any) -> None:
         """feature_names_in_ from X's column names at the start of a fit from
         scratch (a DataFrame whose column names are all strings), or no such
         attribute, as scikit-learn does."""
@@ -144,7 +149,7 @@ class ParamsMixin:
             self.feature_names_in_ = names
 
     @contextlib.contextmanager
-    def _fitting(self):
+    def _fitting(self) -> Iterator[None]:
         """Hold this estimator's fit lock: fits of one estimator run one at
         a time (a second thread's fit waits), while predictions go on
         reading the fitted state the last fit published.
@@ -156,12 +161,12 @@ class ParamsMixin:
         with lock:
             yield
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_fit_lock", None)
         return state
 
-    def save(self, path):
+    def save(self, path: "str | os.PathLike[str]") -> None:
         """Write this estimator to ``path`` in fnn's model format.
 
         The file is an ``.npz`` archive with a JSON header that loading never
@@ -173,11 +178,9 @@ class ParamsMixin:
         path : str or path-like
             Where to write; ``.fnn`` by convention.
         """
-        from . import _persistence
-
         _persistence.save(self, path)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         defaults = {
             name: p.default
             for name, p in inspect.signature(type(self).__init__).parameters.items()

@@ -9,15 +9,17 @@ a deterministic order, and returns only vectors of the parameters' length and
 a few numbers.  Everything a task does is a function of its arguments, so a
 task that Dask reruns elsewhere after a worker is lost returns the same result.
 """
-import copy
+from __future__ import annotations
+
 from fractions import Fraction
+from typing import Any, TypedDict, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._labels import as_label_array
-from ._multilayer_perceptron import kernel_input
-from ._optimizers import make_optimizer
-from ._validation import _to_numpy, check_consistent_length, check_sample_weight
+from ._multilayer_perceptron import MLPClassifier, MLPRegressor, diverged_message
+from ._optimizers import Optimizer
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
 # within a partition's epoch, and the order of a replica's partitions.
@@ -26,13 +28,42 @@ _ROWS, _PARTITIONS = 0, 1
 _PROBE_ROWS = 256
 
 
+#: The estimators fnn.distributed trains.
+MLP = Union[MLPClassifier, MLPRegressor]
+#: A prepared partition: X (C-contiguous, or CSR), the target matrix Y,
+#: sample weights and per-example class weights (each None when unused).
+Partition = tuple[Any, NDArray[np.floating[Any]], Union[NDArray[np.floating[Any]], None],
+                  Union[NDArray[np.floating[Any]], None]]
+
+
+class RoundSpec(TypedDict):
+    """What every replica of a round is told, besides the weights."""
+
+    round: int
+    round_epochs: Fraction
+    seed: int
+    shuffle: bool
+    batch_size: int
+
+
+class ReplicaResult(TypedDict):
+    """What a replica sends back after a round (see train_replica)."""
+
+    params: NDArray[np.floating[Any]]
+    state: tuple[NDArray[np.floating[Any]], ...] | None
+    n_updates: int
+    n_seen: int
+    loss_sum: float
+
+
 class RoundDiverged(ValueError):
     """A round's training diverged (a replica's loss or outputs, or the
     averaged parameters, are not finite); the model keeps the last finished
     round."""
 
 
-def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
+def prepare_partition(skeleton: MLP, dtype: DTypeLike, X: Any, y: ArrayLike,
+                      sample_weight: ArrayLike | None = None) -> Partition:
     """Validate one partition and turn it into training arrays.
 
     Parameters
@@ -40,9 +71,9 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
     skeleton : MLPClassifier or MLPRegressor
         The model without its weights (see fnn.distributed._skeleton); gives
         the label binarizer, n_features_in_ and the number of outputs.
-    dtype : numpy dtype
+    dtype : dtype-like
         The parameters' dtype.
-    X, y, sample_weight : array-likes
+    X, y, sample_weight : array-like
         One partition of the data (pandas objects accepted; X may be a SciPy
         sparse matrix, kept sparse as CSR).
 
@@ -53,32 +84,24 @@ def prepare_partition(skeleton, dtype, X, y, sample_weight=None):
         None, per-example class weights or None.  A tuple, so that Dask's
         size estimate counts its arrays.
     """
-    X = kernel_input(X, dtype)
-    n_features = skeleton._layout.layer_units[0]
-    if X.shape[1] != n_features:
-        raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
-                         f"is trained with {n_features} features.")
-    y = as_label_array(y) if skeleton._is_classifier else _to_numpy(y, "y")
-    check_consistent_length(X, y)
-    Y = skeleton._prepare_targets(y, dtype, first_pass=False, incremental=True)
-    sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
-    class_scale = skeleton._class_scale(Y, incremental=True)
-    return X, Y, sample_weight, class_scale
+    return skeleton._batch_arrays(X, y, sample_weight, dtype)
 
 
-def partition_rows(partition):
+def partition_rows(partition: Partition) -> int:
     """Number of examples in a prepared partition."""
     return partition[0].shape[0]
 
 
-def label_counts(y):
+def label_counts(y: ArrayLike) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """Distinct values of a block of labels (all entries, for a 2-D block)
     and how often each occurs."""
     y = as_label_array(y)
     return np.unique(y.ravel(), return_counts=True)
 
 
-def merge_label_counts(*pairs):
+def merge_label_counts(
+        *pairs: tuple[NDArray[Any], NDArray[np.integer[Any]]],
+) -> tuple[NDArray[Any], NDArray[np.int64]]:
     """Combine label_counts results of several blocks."""
     values = np.concatenate([v for v, _ in pairs])
     counts = np.concatenate([c for _, c in pairs])
@@ -87,7 +110,7 @@ def merge_label_counts(*pairs):
                                minlength=len(merged)).astype(np.int64)
 
 
-def round_order(n_rows, partition_index, spec):
+def round_order(n_rows: int, partition_index: int, spec: RoundSpec) -> NDArray[np.intp]:
     """Row indices a partition contributes to round ``spec['round']``.
 
     The rows of each partition form an endless stream of epochs, each epoch a
@@ -101,7 +124,7 @@ def round_order(n_rows, partition_index, spec):
     r = spec["round"]
     start = (r * f.numerator * n_rows) // f.denominator
     stop = ((r + 1) * f.numerator * n_rows) // f.denominator
-    pieces = []
+    pieces: list[NDArray[np.intp]] = []
     position = start
     while position < stop:
         epoch, offset = divmod(position, n_rows)
@@ -118,7 +141,9 @@ def round_order(n_rows, partition_index, spec):
     return np.concatenate(pieces).astype(np.intp, copy=False)
 
 
-def train_replica(skeleton, payload, spec, partition_indices, *partitions):
+def train_replica(skeleton: MLP, payload: tuple[NDArray[np.floating[Any]], Optimizer],
+                  spec: RoundSpec, partition_indices: list[int],
+                  *partitions: Partition) -> ReplicaResult:
     """One round of local training of one replica.
 
     Parameters
@@ -130,7 +155,7 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
         The averaged flat parameter vector and the optimiser to continue
         from.  An optimiser whose ``state`` is None restarts from zero state
         and step count (optimizer_state='reset'), keeping its learning rate.
-    spec : dict
+    spec : RoundSpec (dict)
         'round', 'round_epochs', 'seed', 'shuffle', 'batch_size'.
     partition_indices : list of int
         Global index of each partition (seeds its shuffling).
@@ -138,72 +163,40 @@ def train_replica(skeleton, payload, spec, partition_indices, *partitions):
 
     Returns
     -------
-    dict
+    ReplicaResult (dict)
         'params' (the replica's new flat vector), 'state' (the optimiser's
         state arrays, or None when they were reset), 'n_updates'
         (optimiser steps taken in the round), 'n_seen' (examples trained on)
         and 'loss_sum' (sum over those examples of the training loss).
     """
     params, optimizer = payload
-    model = copy.copy(skeleton)
-    model._params = params.copy()
     reset = optimizer.state is None
-    optimizer = copy.deepcopy(optimizer)
-    if reset:
-        optimizer.state = make_optimizer(model, len(params), params.dtype).state
-        optimizer.n_updates = 0
-    model._optimizer = optimizer
-    start_updates = optimizer.n_updates
+    start_updates = 0 if reset else optimizer.n_updates
     visit = np.arange(len(partitions))
     if spec["shuffle"]:
         # Several partitions on one replica: visit them in a different order
         # each round, so that no partition is always trained on last.
         visit = np.random.default_rng(
             [spec["seed"], _PARTITIONS, spec["round"]]).permutation(len(partitions))
-    loss_sum = 0.0
-    n_seen = 0
-    probe = None  # (partition's X, rows of it)
+    passes = []
     for i in visit:
         X, Y, sample_weight, class_scale = partitions[i]
         order = round_order(X.shape[0], partition_indices[i], spec)
-        if len(order) == 0:
-            continue
-        batch_size = min(spec["batch_size"], len(order))
-        mean_loss = _run_epoch(model, X, Y, sample_weight, class_scale, order,
-                               batch_size, spec)
-        loss_sum += mean_loss * len(order)
-        n_seen += len(order)
-        probe = X, np.sort(order[-_PROBE_ROWS:])
-    # The kernels see an update's effect only at the next example, so weights
-    # that overflow in the last updates pass them: run a few of the round's
-    # rows forward (as fit checks its outputs after the last epoch).
-    if probe is not None and not np.isfinite(
-            model._forward(model._training_state(), probe[0], 1, probe[1])).all():
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the network's outputs "
-            "are not finite (overflow). The weights of the last finished round were "
-            f"kept. Try a smaller learning_rate_init (now {model.learning_rate_init}) "
-            "or scale the input features.")
-    return {"params": model._params,
+        if len(order):
+            passes.append((X, Y, sample_weight, class_scale, order,
+                           min(spec["batch_size"], len(order))))
+    params, optimizer, n_seen, loss_sum, diverged = skeleton._train_replica(
+        params, optimizer, passes, _PROBE_ROWS)
+    if diverged is not None:
+        raise RoundDiverged(diverged_message(
+            f"round {spec['round'] + 1}", diverged,
+            "The weights of the last finished round were kept", skeleton.learning_rate_init))
+    return {"params": params,
             "state": None if reset else tuple(optimizer.state),
             "n_updates": optimizer.n_updates - start_updates,
-            "n_seen": n_seen, "loss_sum": float(loss_sum)}
+            "n_seen": n_seen, "loss_sum": loss_sum}
 
 
-def _run_epoch(model, X, Y, sample_weight, class_scale, order, batch_size, spec):
-    """The estimator's compiled pass over `order`: its mean loss, or
-    RoundDiverged when the loss turned non-finite."""
-    loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
-                                      batch_size, model._restore_point())
-    if diverged:
-        raise RoundDiverged(
-            f"Training diverged in round {spec['round'] + 1}: the loss became "
-            "non-finite. The weights of the last finished round were kept. Try a "
-            f"smaller learning_rate_init (now {model.learning_rate_init}) or scale the "
-            "input features.")
-    return loss
-
-
-def predict_block(X, method, estimator):
+def predict_block(X: Any, method: str, estimator: Any) -> Any:
     """``estimator.<method>(X)`` for one block X of a Dask array."""
     return getattr(estimator, method)(X)

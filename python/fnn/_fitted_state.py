@@ -24,6 +24,9 @@ The thread-safety contract of SVC and Perceptron:
   layouts are checked on every call (`check`).
 """
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 _ABSENT = object()
 
 
@@ -40,14 +43,16 @@ class FittedState:
         The state itself, as attributes of this object.
     """
 
-    def __init__(self, sources, **fields):
+    _sources: dict[str, Any]
+
+    def __init__(self, sources: dict[str, Any], **fields: Any) -> None:
         self.__dict__.update(fields)
         self.__dict__["_sources"] = sources
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a fitted state is read-only")
 
-    def matches(self, estimator):
+    def matches(self, estimator: Any) -> bool:
         """True while every public attribute is still the object this
         state was built from."""
         attributes = estimator.__dict__
@@ -55,13 +60,13 @@ class FittedState:
                    for name, obj in self._sources.items())
 
 
-def sources_of(attributes, names):
+def sources_of(attributes: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The `sources` of a FittedState: each name's object in the dict
     `attributes`, or the sentinel for an absent one."""
     return {name: attributes.get(name, _ABSENT) for name in names}
 
 
-def current(estimator, build):
+def current(estimator: Any, build: Callable[[], FittedState]) -> Any:
     """The estimator's fitted state for one call.
 
     `build()` makes a FittedState from the public attributes (raising
@@ -79,7 +84,8 @@ def current(estimator, build):
     return state
 
 
-def publish(estimator, attributes, stale, state):
+def publish(estimator: Any, attributes: dict[str, Any], stale: Iterable[str],
+            state: FittedState) -> None:
     """Install a fit's result: the public `attributes` (a dict), minus the
     names in `stale` that this fit does not set, then the `state` built
     from them.  Call under the fit lock."""
@@ -90,7 +96,7 @@ def publish(estimator, attributes, stale, state):
     estimator.__dict__["_fitted_state"] = state
 
 
-def drop_state(state_dict):
+def drop_state(state_dict: dict[str, Any]) -> dict[str, Any]:
     """A pickled estimator leaves its snapshot out: it is rebuilt (and
     validated) from the public attributes on first use."""
     state_dict.pop("_fitted_state", None)
@@ -98,7 +104,7 @@ def drop_state(state_dict):
 
 
 
-def frozen(estimator):
+def frozen(estimator: Any) -> Any:
     """A copy of `estimator` with its parameters as they are now (the same
     objects: a RandomState passed in is drawn from as the estimator's own),
     validated; a fit trains with it and publishes to `estimator`."""

@@ -5,12 +5,20 @@ binary        -> one column of 0/1 (one sigmoid output); a single class is
 multiclass    -> one-hot columns    (softmax outputs)
 multilabel    -> the 0/1 indicator matrix as given (one sigmoid per label)
 """
+from __future__ import annotations
+
+from typing import Any, Literal
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._validation import _to_numpy, check_consistent_length, check_sample_weight
 
 
-def target_type(y):
+TargetType = Literal["binary", "multiclass", "multilabel-indicator"]
+
+
+def target_type(y: NDArray[Any]) -> TargetType:
     """'binary', 'multiclass' or 'multilabel-indicator' for classifier
     targets; a ValueError for anything a classifier cannot learn."""
     if y.ndim == 2 and y.shape[1] > 1:
@@ -33,7 +41,7 @@ def target_type(y):
     return "binary" if len(unique_labels(y)) <= 2 else "multiclass"
 
 
-def unique_labels(y):
+def unique_labels(y: NDArray[Any]) -> NDArray[Any]:
     """np.unique(y), or a ValueError naming y when its labels cannot be
     ordered (e.g. strings mixed with numbers)."""
     try:
@@ -43,7 +51,7 @@ def unique_labels(y):
                          "(e.g. strings and numbers).") from None
 
 
-def as_label_array(y):
+def as_label_array(y: ArrayLike) -> NDArray[Any]:
     """y as a 1-D label array or a 2-D indicator matrix."""
     y = _to_numpy(y, "y")
     if y.ndim == 2 and y.shape[1] == 1:
@@ -67,7 +75,11 @@ class LabelBinarizer:
         'binary', 'multiclass' or 'multilabel-indicator'.
     """
 
-    def fit(self, y):
+    classes_: NDArray[Any]
+    y_type_: TargetType
+
+    def fit(self, y: ArrayLike) -> LabelBinarizer:
+        """Learn the classes and the target type of labels y."""
         y = as_label_array(y)
         self.y_type_ = target_type(y)
         if self.y_type_ == "multilabel-indicator":
@@ -77,12 +89,13 @@ class LabelBinarizer:
         return self
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
+        """Columns of the target matrix: 1 for binary, else one per class."""
         if self.y_type_ == "binary":
             return 1
         return len(self.classes_)
 
-    def transform(self, y, dtype):
+    def transform(self, y: ArrayLike, dtype: DTypeLike) -> NDArray[np.floating[Any]]:
         """The (n_samples, n_outputs) 0/1 target matrix of y."""
         y = as_label_array(y)
         if self.y_type_ == "multilabel-indicator":
@@ -108,7 +121,7 @@ class LabelBinarizer:
         Y[np.arange(len(y)), index] = 1
         return Y
 
-    def inverse_transform(self, P):
+    def inverse_transform(self, P: NDArray[np.floating[Any]]) -> NDArray[Any]:
         """Labels from network outputs: argmax for multiclass, p > 0.5
         otherwise."""
         if self.y_type_ == "multiclass":
@@ -120,7 +133,8 @@ class LabelBinarizer:
         return (P > 0.5).astype(int)
 
 
-def accuracy(predicted, y, sample_weight=None):
+def accuracy(predicted: NDArray[Any], y: ArrayLike,
+             sample_weight: ArrayLike | None = None) -> float:
     """Weighted fraction of `predicted` labels equal to the labels y, after
     checking that y is 1-D and as long as the predictions."""
     y = as_label_array(y)

@@ -6,7 +6,13 @@ coefficient matrix W_l (shape (fan_in, fan_out), row-major, as scikit-learn's
 and ``intercepts_`` are views into that array, so optimisers, checkpoints,
 gradient checks and averaging across workers all work on one vector.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, SupportsIndex
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
 class Layout:
@@ -18,7 +24,7 @@ class Layout:
         ``[n_features, *hidden_layer_sizes, n_outputs]``.
     """
 
-    def __init__(self, layer_units):
+    def __init__(self, layer_units: Iterable[int]) -> None:
         self.layer_units = tuple(int(u) for u in layer_units)
         rows = []
         offset = 0
@@ -31,19 +37,19 @@ class Layout:
         self.n_params = offset
 
     @property
-    def n_layers(self):
+    def n_layers(self) -> int:
         """Number of dense layers (weight matrices)."""
         return len(self.table)
 
-    def coefs(self, params):
+    def coefs(self, params: NDArray[Any]) -> list[NDArray[Any]]:
         """Views of ``params`` shaped as each layer's W."""
         return [params[w:w + i * o].reshape(i, o) for i, o, w, _ in self.table]
 
-    def intercepts(self, params):
+    def intercepts(self, params: NDArray[Any]) -> list[NDArray[Any]]:
         """Views of ``params`` holding each layer's b."""
         return [params[b:b + o] for _, o, _, b in self.table]
 
-    def coef_mask(self):
+    def coef_mask(self) -> NDArray[np.bool_]:
         """Boolean mask of the entries of the flat vector that are weights."""
         mask = np.zeros(self.n_params, dtype=bool)
         for i, o, w, _ in self.table:
@@ -51,7 +57,7 @@ class Layout:
         return mask
 
 
-class LayerList(list):
+class LayerList(list["NDArray[Any]"]):
     """A list of views into a flat parameter vector.
 
     Item assignment copies into the view instead of replacing it, so
@@ -59,7 +65,9 @@ class LayerList(list):
     scikit-learn, while the parameters stay in one buffer.
     """
 
-    def __setitem__(self, index, value):
+    # Narrower than list's (no slices, any array-like): slice assignment is
+    # refused below, since it would replace views instead of copying into them.
+    def __setitem__(self, index: SupportsIndex, value: ArrayLike) -> None:  # type: ignore[override]
         if not isinstance(index, (int, np.integer)):
             raise TypeError("assign layers one at a time, e.g. coefs_[0] = W")
         target = self[index]

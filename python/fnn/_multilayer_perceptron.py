@@ -30,18 +30,25 @@ Design:
   it dense), so those three places are the same for both.
 """
 import copy
+import inspect
 import numbers
 import threading
+import os
 import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from fnncore import _forward, _losses, _minibatch, _sgd
 
+from . import _persistence as model_file
 from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
+from ._class_weight import balanced_weights, checked_weight, refuse_balanced_partial_fit
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
-from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, make_optimizer
+from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, Optimizer, make_optimizer
 from ._param_validation import Interval, Options, check_param, validate_params
 from ._parallel import blas_threads, effective_n_jobs
 from ._progress import EpochProgress
@@ -52,6 +59,9 @@ from ._validation import (_to_numpy, check_array, check_consistent_length,
                           check_sample_weight, float_dtype_of, is_sparse)
 from .exceptions import ConvergenceWarning
 
+#: A float32 or float64 array (the network's dtype).
+_Floats = NDArray[np.floating[Any]]
+
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # A bound on network size that keeps every offset far inside the C integer
 # types (2^40 float64 parameters would be 8 TiB).
@@ -61,6 +71,58 @@ _MAX_PARAMS = 2 ** 40
 # outputs (fnn never keeps non-finite weights; it says which ones it kept).
 _NON_FINITE = ("Solver produced non-finite parameter weights. The input data may "
                "contain large values and need to be preprocessed.")
+
+
+def diverged_message(where: str, cause: str, kept: str, learning_rate_init: float) -> str:
+    """The warning or error of a stochastic fit whose training diverged: in
+    which pass (`where`: 'epoch 3', 'round 2'), why, which weights were
+    kept, and what to try.  fit, partial_fit and fnn.distributed's rounds
+    all say it this way."""
+    return (f"Training diverged in {where}: {cause}. {kept}. Try a smaller "
+            f"learning_rate_init (now {learning_rate_init}) or scale the input features.")
+
+
+#: What a pass of training reports (see run_passes): its mean loss, the
+#: examples it trained on, and with early stopping the validation data.
+PassResult = tuple[float, int, "tuple[Any, ...] | None"]
+
+
+def run_passes(est: "_BaseMLP",
+               train_pass: "Callable[[int, EpochProgress], PassResult | None]",
+               max_passes: int, *, name: str, unit: str, only_one: bool,
+               not_converged: str, interrupted: str) -> None:
+    """The loop of a stochastic fit, shared by fit and partial_fit (passes
+    are epochs) and by fnn.distributed.fit (rounds).
+
+    ``train_pass(i, progress)`` trains pass i and returns a PassResult, or
+    None when the pass diverged (it has undone its updates and recorded the
+    divergence; training stops).  After each pass, ``est._end_epoch`` keeps
+    the books (counters, curves, progress, schedule, checkpoint) and says
+    when to stop.  `only_one`: stop after one pass (partial_fit).  Running
+    all `max_passes` warns `not_converged` (a ConvergenceWarning); Ctrl-C
+    stops training with the warning `interrupted`, the model keeping its
+    last finished pass; the progress display is closed in every case.
+    """
+    progress = EpochProgress(est.verbose, max_passes, name)
+    try:
+        for i in range(max_passes):
+            result = train_pass(i, progress)
+            if result is None:
+                break
+            loss, n_seen, validation = result
+            if est._end_epoch(loss, n_seen, progress, validation, unit) or only_one:
+                break
+        else:
+            warnings.warn(not_converged, interoperable(ConvergenceWarning))
+    except KeyboardInterrupt:
+        warnings.warn(interrupted)
+    finally:
+        progress.close()
+
+
+#: What undoes an epoch: the parameters, the optimiser's state vectors and
+#: its update count from before it (see _BaseMLP._restore_point).
+_RestorePoint = tuple["NDArray[Any]", list["NDArray[Any]"], int]
 
 # What a fit publishes besides the _FittedState (the names a model file reads
 # and writes are among them).
@@ -73,7 +135,7 @@ _KERNELS = {
 }
 
 
-def _kernel(name, X):
+def _kernel(name: str, X: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     """(the kernel `name` for X, X as its leading arguments): X itself for a
     dense array; (data, indices, indptr) for a CSR matrix from _validate_X."""
     if is_sparse(X):
@@ -81,7 +143,7 @@ def _kernel(name, X):
     return _KERNELS[name][0], (X,)
 
 
-def kernel_input(X, dtype):
+def kernel_input(X: Any, dtype: DTypeLike) -> Any:
     """X as the kernels take it, checked: a C-ordered finite array of
     `dtype`, or for sparse input of any format a CSR matrix (see
     check_csr)."""
@@ -115,8 +177,9 @@ class _FittedState:
         The column names X had in fit.
     """
 
-    def __init__(self, layout, params, hidden, output, binarizer=None,
-                 feature_names=None):
+    def __init__(self, layout: Layout, params: _Floats, hidden: str, output: str,
+                 binarizer: LabelBinarizer | None = None,
+                 feature_names: NDArray[Any] | None = None) -> None:
         if not isinstance(layout, Layout):
             raise ValueError(f"inconsistent fitted state: the layout is a "
                              f"{type(layout).__name__}, not a Layout.")
@@ -143,15 +206,15 @@ class _FittedState:
         self.binarizer, self.feature_names = binarizer, feature_names
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.layout.layer_units[0]
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.layout.layer_units[-1]
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         return self.params.dtype
 
 
@@ -160,13 +223,13 @@ class _FittedAttribute:
     assign as in scikit-learn (the assigned value is what reading it gives
     until the next fit; no kernel reads it)."""
 
-    def __init__(self, derive, doc):
+    def __init__(self, derive: Callable[[_FittedState], Any], doc: str) -> None:
         self.derive, self.__doc__ = derive, doc
 
-    def __set_name__(self, owner, name):
+    def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instance, owner=None):
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
         try:
@@ -174,17 +237,65 @@ class _FittedAttribute:
         except KeyError:
             return self.derive(instance._state())
 
-    def __set__(self, instance, value):
+    def __set__(self, instance: Any, value: Any) -> None:
         instance.__dict__[self.name] = value
 
-    def __delete__(self, instance):
+    def __delete__(self, instance: Any) -> None:
         del instance.__dict__[self.name]
 
 
 class _BaseMLP(MetadataRequester, ParamsMixin):
-    """Shared machinery of MLPClassifier and MLPRegressor."""
+    """Shared machinery of MLPClassifier and MLPRegressor.
+
+    How a fit runs: ``_fit`` checks the parameters, trains a private copy
+    (``_training_run``) and publishes it (``_publish``); the copy's ``_train``
+    prepares the data, starts training (``_start_training``: weights,
+    architecture check, optimiser) and runs L-BFGS or the stochastic loop
+    (``run_passes``, one ``_end_epoch`` per pass).
+
+    The internal interface of fnn.distributed (the only members it uses):
+    the same protocol (``_validate_params``, ``_check_checkpoint_target``,
+    ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
+    ``_batch_size_for``, ``_publish``), the labels it sets from the
+    cluster's counts (``_label_binarizer``, ``_y_was_1d``), the weights and
+    optimiser it averages between rounds (``_params``, ``_optimizer``), the
+    fitted state that gives the shape of predictions (``_state``) and, on
+    the workers, ``_batch_arrays`` and ``_train_replica``.
+    """
 
     _fitted_marker = "_params"
+
+    # What a fit sets (documented in the subclasses' Attributes).
+    loss_: float
+    loss_curve_: list[float]
+    best_loss_: Any  # float; None with early stopping
+    validation_scores_: Any  # list of float with early stopping, else None
+    validation_loss_curve_: Any  # as validation_scores_
+    best_validation_score_: Any  # float with early stopping, else None
+    n_iter_: int
+    t_: int
+    n_features_in_: int
+    n_outputs_: int
+    feature_names_in_: NDArray[Any]
+    _layout: Layout
+    _params: _Floats
+    _best_params: _Floats
+    _optimizer: Optimizer
+    _no_improvement_count: int
+
+    if TYPE_CHECKING:  # what each subclass defines
+        _is_classifier: bool
+
+        @property
+        def _loss_name(self) -> str: ...
+
+        def _prepare_targets(self, y: NDArray[Any], dtype: DTypeLike, first_pass: bool,
+                             incremental: bool, classes: Any = None) -> _Floats: ...
+
+        def _targets_to_output(self, Y: _Floats) -> NDArray[Any]: ...
+
+        def _score_outputs(self, P: _Floats, y: NDArray[Any],
+                           sample_weight: Any = None) -> float: ...
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None,
@@ -219,12 +330,15 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size,
-                 learning_rate, learning_rate_init, power_t, max_iter, loss, shuffle,
-                 random_state, tol, verbose, warm_start, momentum,
-                 nesterovs_momentum, early_stopping, validation_fraction, beta_1,
-                 beta_2, epsilon, n_iter_no_change, max_fun, n_jobs, checkpoint_path,
-                 checkpoint_every):
+    def __init__(self, hidden_layer_sizes: Any, activation: str, solver: str,
+                 alpha: float, batch_size: Any, learning_rate: str,
+                 learning_rate_init: float, power_t: float, max_iter: int, loss: str,
+                 shuffle: bool, random_state: Any, tol: float, verbose: Any,
+                 warm_start: bool, momentum: float, nesterovs_momentum: bool,
+                 early_stopping: bool, validation_fraction: float, beta_1: float,
+                 beta_2: float, epsilon: float, n_iter_no_change: Any, max_fun: int,
+                 n_jobs: int | None, checkpoint_path: Any,
+                 checkpoint_every: int) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -253,16 +367,23 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
 
+    @classmethod
+    def _base_arguments(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """The arguments of _BaseMLP.__init__ among `given`, a subclass
+        constructor's ``locals()``: the subclass's signature lists them once."""
+        names = inspect.signature(_BaseMLP.__init__).parameters
+        return {name: given[name] for name in names if name != "self" and name in given}
+
     # ------------------------------------------------------------------
     # Parameters
     # ------------------------------------------------------------------
-    def _validate_params(self):
+    def _validate_params(self) -> None:
         """Check every constructor parameter, with scikit-learn's rules and
         messages.  fit, model files and fnn.distributed call it."""
         validate_params(self)
         self._hidden_sizes()
 
-    def _hidden_sizes(self):
+    def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = [sizes]
@@ -279,7 +400,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
-    def _check_solver(self):
+    def _check_solver(self) -> bool:
         """partial_fit exists for the stochastic solvers only (scikit-learn's
         rule and message)."""
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -287,27 +408,25 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                                  f"optimizers. {self.solver} is not stochastic.")
         return True
 
-    def _threads(self):
+    def _threads(self) -> int:
         """Threads for a prediction.  n_jobs may have changed since the fit
         checked it, and a kernel must never get an unchecked count."""
         check_param(type(self).__name__, "n_jobs", self.n_jobs, N_JOBS)
         return effective_n_jobs(self.n_jobs)
 
-    def _check_checkpoint_target(self):
+    def _check_checkpoint_target(self) -> None:
         """Refuse, before training, a checkpoint_path that saving would
         refuse: a folder that does not exist or accepts no new file, or a
         path that holds something other than an fnn model file (the model
         file layer's check).  The single call site: the start of every fit
         (fnn.distributed.fit too)."""
         if self.checkpoint_path is not None:
-            from ._persistence import check_writable_model_path
-
-            check_writable_model_path(self.checkpoint_path)
+            model_file.check_writable_model_path(self.checkpoint_path)
 
     # ------------------------------------------------------------------
     # The fitted state: published by fits, read by predictions
     # ------------------------------------------------------------------
-    def _published(self):
+    def _published(self) -> _FittedState | None:
         """The fitted state predictions use, or None before the first fit.
 
         A model restored from a file has the private attributes but no
@@ -317,14 +436,14 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             state = self.__dict__.setdefault("_fitted", self._training_state())
         return state
 
-    def _state(self):
+    def _state(self) -> _FittedState:
         """The fitted state; NotFittedError before the first fit."""
         state = self._published()
         if state is None:
-            self._check_fitted()
-        return state
+            self._check_fitted()  # raises: a fitted model has a state
+        return cast(_FittedState, state)
 
-    def _training_state(self):
+    def _training_state(self) -> _FittedState:
         """A _FittedState of the attributes this object trains (a fit's
         private copy, or a model restored from a file)."""
         return _FittedState(
@@ -332,7 +451,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._label_binarizer if self._is_classifier else None,
             self.__dict__.get("feature_names_in_"))
 
-    def _training_run(self, first_pass):
+    def _training_run(self, first_pass: bool) -> Any:
         """A private copy of this estimator for a fit to train: the same
         parameters (a user changing them meanwhile changes nothing in this
         fit), and, when training continues, copies of the parameter vector,
@@ -358,7 +477,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 run.__dict__[name] = list(run.__dict__[name])
         return run
 
-    def _publish(self, run):
+    def _publish(self, run: "_BaseMLP") -> None:
         """Make the fitted state of `run` this estimator's, in one step for
         predictions: they read only '_fitted'."""
         state = run._training_state()
@@ -378,7 +497,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 self.__dict__.pop(name, None)
 
     @property
-    def coefs_(self):
+    def coefs_(self) -> list[NDArray[Any]]:
         """list of ndarray: ``coefs_[i]`` is the (fan_in, fan_out) weight
         matrix of layer i, a view into the model's flat parameter vector;
         ``coefs_[i] = W`` copies W into the model (same shape, finite).
@@ -390,11 +509,11 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return LayerList(state.layout.coefs(state.params))
 
     @coefs_.setter
-    def coefs_(self, layers):
+    def coefs_(self, layers: Sequence[ArrayLike]) -> None:
         self._assign("coefs", layers)
 
     @property
-    def intercepts_(self):
+    def intercepts_(self) -> list[NDArray[Any]]:
         """list of ndarray: ``intercepts_[i]`` is the bias vector of layer i
         (a view, like ``coefs_``)."""
         state = self._published()
@@ -403,16 +522,16 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return LayerList(state.layout.intercepts(state.params))
 
     @intercepts_.setter
-    def intercepts_(self, layers):
+    def intercepts_(self, layers: Sequence[ArrayLike]) -> None:
         self._assign("intercepts", layers)
 
-    def _assigned(self, kind):
+    def _assigned(self, kind: str) -> Any:
         layers = self.__dict__.get("_assigned_layers", {}).get(kind)
         if layers is None:
             self._check_fitted()
         return layers
 
-    def _assign(self, kind, layers):
+    def _assign(self, kind: str, layers: Sequence[ArrayLike]) -> None:
         state = self._published()
         if state is None:
             self.__dict__.setdefault("_assigned_layers", {})[kind] = list(layers)
@@ -432,7 +551,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
+    def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
+             classes: Any = None) -> Any:
         """fit and partial_fit: train a private copy, publish it."""
         self._validate_params()
         if y is None:
@@ -449,7 +569,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         self._publish(run)
         return self
 
-    def _validate_X(self, X, dtype, state=None):
+    def _validate_X(self, X: Any, dtype: DTypeLike,
+                    state: _FittedState | None = None) -> Any:
         """X as the kernels take it: float32/float64 of `dtype`, C-ordered
         (sparse input of any format: a CSR matrix, see check_csr), finite,
         with the fitted state's number of features and checked column names
@@ -464,8 +585,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             check_n_features(X, state.n_features, type(self).__name__)
         return X
 
-    def _train(self, X, y, sample_weight, incremental, first_pass, classes, published,
-               assigned):
+    def _train(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
+               first_pass: bool, classes: Any, published: _FittedState | None,
+               assigned: dict[str, Any] | None) -> None:
         """The body of a fit, run on the private copy (see _training_run)."""
         if first_pass or published is None:
             X = self._validate_X(X, float_dtype_of(X))
@@ -478,14 +600,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         class_scale = self._class_scale(Y, incremental)
         rng = check_random_state(self.random_state)
-        layer_units = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
-        if first_pass or assigned is not None:
-            self._initialize(layer_units, X.dtype, rng, assigned)
-        elif self._layout.layer_units[1:-1] != tuple(layer_units[1:-1]):
-            raise ValueError(
-                "hidden_layer_sizes changed since the model was fitted "
-                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
-                "partial_fit need the same architecture.")
+        self._start_training(X.shape[1], Y.shape[1], X.dtype, rng,
+                             fresh=first_pass or assigned is not None, assigned=assigned,
+                             optimizer=("none" if self.solver == "lbfgs" else
+                                        "keep" if incremental else "new"))
         # From scratch, a first epoch that diverges leaves no trained weights.
         from_scratch = first_pass and assigned is None
         if self.solver == "lbfgs":
@@ -494,7 +612,33 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._fit_stochastic(X, Y, sample_weight, class_scale, incremental, rng,
                                  from_scratch)
 
-    def _initialize(self, layer_units, dtype, rng, assigned=None):
+    def _start_training(self, n_features: int, n_outputs: int, dtype: DTypeLike,
+                        rng: np.random.RandomState, *, fresh: bool,
+                        assigned: dict[str, Any] | None = None,
+                        optimizer: Literal["new", "keep", "none"]) -> None:
+        """Start a fit, partial_fit or fnn.distributed.fit once the targets
+        are known: `fresh`, new weights (see _initialize); otherwise the
+        fitted network goes on, with the same hidden layers.  `optimizer`:
+        'new', a new optimiser; 'keep', the model's, checked (a new one if it
+        has none); 'none', none (L-BFGS)."""
+        layer_units = [n_features, *self._hidden_sizes(), n_outputs]
+        if fresh:
+            self._initialize(layer_units, dtype, rng, assigned)
+        elif self._layout.layer_units[1:-1] != tuple(layer_units[1:-1]):
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted "
+                f"({list(self._layout.layer_units[1:-1])}); warm_start and "
+                "partial_fit need the same architecture.")
+        if optimizer != "none":
+            if optimizer == "new" or "_optimizer" not in self.__dict__:
+                self._optimizer = make_optimizer(self, self._layout.n_params,
+                                                 self._params.dtype)
+            else:
+                self._check_optimizer()
+
+    def _initialize(self, layer_units: list[int], dtype: DTypeLike,
+                    rng: np.random.RandomState,
+                    assigned: dict[str, Any] | None = None) -> None:
         """Fresh weights with scikit-learn's Glorot-uniform draws, in the same
         order from the same RandomState, so a seed gives the same start; or
         the layers a user assigned to coefs_ and intercepts_ before the first
@@ -529,7 +673,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         self.__dict__.pop("_optimizer", None)
         self._reset_validation_record()
 
-    def _reset_validation_record(self):
+    def _reset_validation_record(self) -> None:
         if self.early_stopping:
             self.validation_scores_ = []
             self.validation_loss_curve_ = []
@@ -541,7 +685,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
-    def _copy_assigned(self, kind, layers, views):
+    def _copy_assigned(self, kind: str, layers: Sequence[ArrayLike],
+                       views: list[NDArray[Any]]) -> None:
         """Copy the layers a user assigned to `kind`_ (coefs or intercepts)
         into the new parameter vector, or say how they disagree with the
         network the data and hidden_layer_sizes call for."""
@@ -559,7 +704,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 raise ValueError(f"{kind}_[{i}] must contain finite numbers.")
             view[...] = layer
 
-    def _fit_lbfgs(self, X, Y, sample_weight, class_scale, from_scratch):
+    def _fit_lbfgs(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
+                   class_scale: _Floats | None, from_scratch: bool) -> None:
         """Full-batch L-BFGS-B (SciPy) on the objective and gradient the
         compiled core computes over all of X, as scikit-learn's 'lbfgs'.
 
@@ -572,11 +718,11 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         sw = sample_weight if sample_weight is not None else np.empty(0, X.dtype)
         grad = np.empty_like(self._params)
         start = self._restore_point()
-        first = []
+        first: list[float] = []
 
         loss_gradient, X_args = _kernel("loss_gradient", X)
 
-        def objective(flat):
+        def objective(flat: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             self._params[...] = flat  # SciPy works in float64; the model may not
             value = loss_gradient(
                 *X_args, Y, sw, self._layout.table, self._params, grad,
@@ -589,11 +735,11 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         losses = []
         accepted = np.empty(self._params.shape, dtype=np.float64)
 
-        def record(intermediate_result):
+        def record(intermediate_result: Any) -> None:
             losses.append(float(intermediate_result.fun))
             accepted[...] = intermediate_result.x
 
-        def keep_accepted():
+        def keep_accepted() -> None:
             self._params[...] = accepted if losses else start[0]
 
         # SciPy's own BLAS calls on the parameter vector need the same pin
@@ -646,12 +792,14 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                         "    https://scikit-learn.org/stable/modules/preprocessing.html")
             warnings.warn(message, interoperable(ConvergenceWarning))
 
-    def _class_scale(self, Y, incremental):
+    def _class_scale(self, Y: _Floats, incremental: bool) -> _Floats | None:
         """Per-example multipliers of loss and gradient (class_weight), or
         None.  The regressor has none."""
         return None
 
-    def _split_validation(self, Y, rng):
+    def _split_validation(self, Y: _Floats,
+                          rng: np.random.RandomState
+                          ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
         """Indices of the training and validation rows: validation_fraction of
         the data held out, stratified by class for single-output classifiers.
         Indices, not copies, so the training data is never duplicated.
@@ -673,17 +821,18 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset.")
         if stratify:
-            val = []
+            per_class = []
             for c in np.unique(labels):
                 members = rng.permutation(np.flatnonzero(labels == c))
-                val.append(members[:int(round(len(members) * n_val / n))])
-            val = np.concatenate(val)
+                per_class.append(members[:int(round(len(members) * n_val / n))])
+            val = np.concatenate(per_class)
         else:
             val = rng.permutation(n)[:n_val]
         train = np.setdiff1d(np.arange(n), val)
         return train.astype(np.intp), np.sort(val)
 
-    def _check_stratifiable(self, Y, labels, n_train, n_val):
+    def _check_stratifiable(self, Y: _Floats, labels: NDArray[Any], n_train: int,
+                            n_val: int) -> None:
         """scikit-learn's refusals of a stratified split, in its words (it
         names a class by its row of the target matrix, e.g. 'True' for the
         positive class of a binary target; the label follows)."""
@@ -704,13 +853,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             raise ValueError(f"The test_size = {n_val} should be greater or equal to "
                              f"the number of classes = {len(present)}")
 
-    def _fit_stochastic(self, X, Y, sample_weight, class_scale, incremental, rng,
-                        from_scratch):
-        if not incremental or "_optimizer" not in self.__dict__:
-            self._optimizer = make_optimizer(self, self._layout.n_params,
-                                             self._params.dtype)
-        else:
-            self._check_optimizer()
+    def _fit_stochastic(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
+                        class_scale: _Floats | None, incremental: bool,
+                        rng: np.random.RandomState, from_scratch: bool) -> None:
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
@@ -728,41 +873,34 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         n_samples = len(train)
         batch_size = self._batch_size_for(n_samples)
         order = train
-        restore_point = None
+        restore_point: _RestorePoint | None = None
+
+        def train_epoch(_: int, progress: EpochProgress) -> PassResult | None:
+            nonlocal order, restore_point
+            if self.shuffle:
+                # scikit-learn's shuffle: a permutation of the current order.
+                perm = np.arange(n_samples)
+                rng.shuffle(perm)
+                order = order[perm]
+            restore_point = self._restore_point()
+            loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
+                                             batch_size, restore_point)
+            if diverged:
+                if from_scratch and self.n_iter_ == 0 and not early_stopping:
+                    self._refuse_untrained("epoch 1")
+                self._record_divergence(progress, early_stopping)
+                restore_point = None  # already restored
+                return None
+            validation = ((X_val, val_rows, Y[val], y_val, sw_val)
+                          if early_stopping else None)
+            return loss, n_samples, validation
+
         self.n_iter_ = 0  # epochs of this call, as scikit-learn counts them
-        max_epochs = 1 if incremental else self.max_iter
-        progress = EpochProgress(self.verbose, max_epochs, type(self).__name__)
-        try:
-            for _ in range(max_epochs):
-                if self.shuffle:
-                    # scikit-learn's shuffle: a permutation of the current order.
-                    perm = np.arange(n_samples)
-                    rng.shuffle(perm)
-                    order = order[perm]
-                restore_point = self._restore_point()
-                loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                                 batch_size, restore_point)
-                if diverged:
-                    if from_scratch and self.n_iter_ == 0 and not early_stopping:
-                        self._refuse_untrained("epoch 1")
-                    self._record_divergence(progress, early_stopping)
-                    restore_point = None  # already restored
-                    break
-                validation = ((X_val, val_rows, Y[val], y_val, sw_val)
-                              if early_stopping else None)
-                if self._end_epoch(loss, n_samples, progress, validation):
-                    break
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                        "reached and the optimization hasn't converged yet.",
-                        interoperable(ConvergenceWarning))
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        finally:
-            progress.close()
+        run_passes(self, train_epoch, 1 if incremental else self.max_iter,
+                   name=type(self).__name__, unit="epochs", only_one=incremental,
+                   not_converged=f"Stochastic Optimizer: Maximum iterations "
+                   f"({self.max_iter}) reached and the optimization hasn't converged yet.",
+                   interrupted="Training interrupted by user.")
         if early_stopping:
             self._params[...] = self._best_params
         if restore_point is not None:
@@ -770,13 +908,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         elif self.n_iter_:
             self._ensure_finite_outputs(X, self._restore_point(), f"epoch {self.n_iter_}")
 
-    def _check_optimizer(self):
+    def _check_optimizer(self) -> None:
         """The optimiser partial_fit continues with must have the state
         vectors its update rule reads, of the network's size and dtype: the
         step kernels trust them."""
         opt, n = self._optimizer, self._layout.n_params
         sizes = {_SGD: (0, 0), _MOMENTUM: (n, 0), _NESTEROV: (n, 0), _ADAM: (n, n)}
-        state = getattr(opt, "state", None)
+        state: Any = getattr(opt, "state", None)
         if (getattr(opt, "kind", None) not in sizes or len(state) != 2 or any(
                 not isinstance(s, np.ndarray) or s.shape != (size,)
                 or s.dtype != self._params.dtype or not s.flags.c_contiguous
@@ -785,7 +923,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                              f"{list(self._layout.layer_units)}; fit the model again "
                              "(warm_start=False) to start a new one.")
 
-    def _batch_size_for(self, n_samples):
+    def _batch_size_for(self, n_samples: int) -> int:
         """batch_size resolved for n_samples training examples, as
         scikit-learn does ('auto' is min(200, n); larger than n warns)."""
         if self.batch_size == "auto":
@@ -795,7 +933,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                           "is going to be clipped")
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _end_epoch(self, loss, n_seen, progress, validation=None, unit="epochs"):
+    def _end_epoch(self, loss: float, n_seen: int, progress: EpochProgress,
+                   validation: tuple[Any, ...] | None = None, unit: str = "epochs") -> bool:
         """Bookkeeping after a pass over the data that trained on n_seen
         examples with mean loss `loss`: counters, curves, validation score
         (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
@@ -825,7 +964,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._no_improvement_count = 0
         return False
 
-    def _record_divergence(self, progress, early_stopping):
+    def _record_divergence(self, progress: EpochProgress, early_stopping: bool) -> None:
         """An epoch whose loss turned non-finite: its weights are already
         undone; the curves record NaN for it, as scikit-learn's do, and
         training stops with a warning that names it."""
@@ -836,13 +975,12 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self.validation_scores_.append(float("nan"))
             self.validation_loss_curve_.append(float("nan"))
             progress.validation_score(float("nan"))
-        warnings.warn(
-            f"Training diverged in epoch {self.n_iter_}: the loss became non-finite. "
-            "The weights of the last finished epoch were kept and training stopped. "
-            f"Try a smaller learning_rate_init (now {self.learning_rate_init}) or "
-            "scale the input features.", interoperable(ConvergenceWarning))
+        warnings.warn(diverged_message(
+            f"epoch {self.n_iter_}", "the loss became non-finite",
+            "The weights of the last finished epoch were kept and training stopped",
+            self.learning_rate_init), interoperable(ConvergenceWarning))
 
-    def _refuse_untrained(self, what):
+    def _refuse_untrained(self, what: str) -> None:
         """A fit from scratch whose first epoch diverged has no finished
         epoch's weights to keep, only its random start: it raises, as
         scikit-learn's does (with early stopping, both keep the start, the
@@ -853,7 +991,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             f"exist. Try a smaller learning_rate_init (now {self.learning_rate_init}) "
             "or scale the input features.)")
 
-    def _checkpoint(self):
+    def _checkpoint(self) -> None:
         """Save the model to checkpoint_path every checkpoint_every epochs
         (counted over the model's life, as loss_curve_ is), atomically: a
         crash leaves the previous or the new file, never a torn one."""
@@ -861,7 +999,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 len(self.loss_curve_) % self.checkpoint_every == 0:
             self.save(self.checkpoint_path)
 
-    def _restore_point(self):
+    def _restore_point(self) -> _RestorePoint:
         """What _restore needs to undo the next epoch: the parameters and the
         optimiser's state and step count."""
         opt = self.__dict__.get("_optimizer")
@@ -869,7 +1007,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             return self._params.copy(), [], 0
         return self._params.copy(), [s.copy() for s in opt.state], opt.n_updates
 
-    def _ensure_finite_outputs(self, X, restore_point, what):
+    def _ensure_finite_outputs(self, X: Any, restore_point: _RestorePoint,
+                               what: str) -> None:
         """The divergence check inside the epoch sees each update's effect
         only at the next example, so the last updates of a call are checked
         here, on the training data.  If the network's outputs are not all
@@ -880,22 +1019,21 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             return
         self._restore(restore_point)
         if self._outputs_finite(X):
-            warnings.warn(
-                f"Training diverged in {what}: the network's outputs on the training "
-                "data are not finite (overflow). The weights from before it were kept. "
-                "Scale the input features or try a smaller learning_rate_init (now "
-                f"{self.learning_rate_init}).", interoperable(ConvergenceWarning))
+            warnings.warn(diverged_message(
+                what, "the network's outputs on the training data are not finite "
+                "(overflow)", "The weights from before it were kept",
+                self.learning_rate_init), interoperable(ConvergenceWarning))
             return
         raise ValueError(
             f"{_NON_FINITE} (Training diverged: the network's outputs on the training "
             "data are not finite, even with the weights from before the last epoch; "
             "fnn keeps no non-finite weights, and this fit's are unusable.)")
 
-    def _outputs_finite(self, X):
+    def _outputs_finite(self, X: Any) -> "bool | np.bool_":
         return self._outputs_bounded(X) or np.isfinite(
             self._forward(self._training_state(), X, self._train_threads())).all()
 
-    def _outputs_bounded(self, X):
+    def _outputs_bounded(self, X: Any) -> bool:
         """Whether every output of the network on X is surely finite, by a
         bound that costs two passes over X and one over the weights instead
         of a forward pass (which took a fifth of a one-epoch fit): a layer's
@@ -923,8 +1061,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             norm_1 = W.shape[1] * (1.0 if bounded else z)
         return True
 
-    def _run_epoch(self, X, Y, sample_weight, class_scale, order, batch_size,
-                   restore_point):
+    def _run_epoch(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
+                   class_scale: _Floats | None, order: NDArray[np.intp], batch_size: int,
+                   restore_point: _RestorePoint) -> tuple[float, bool]:
         """One pass over the rows of X in `order`: (mean loss over those
         rows, whether the epoch diverged).
 
@@ -975,7 +1114,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             return float("nan"), True
         return loss_sum / n_rows, False
 
-    def _restore(self, restore_point):
+    def _restore(self, restore_point: _RestorePoint) -> None:
         params, states, n_updates = restore_point
         self._params[...] = params
         if "_optimizer" in self.__dict__ and states:
@@ -983,17 +1122,17 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 state[...] = saved
             self._optimizer.n_updates = n_updates
 
-    def _train_threads(self):
+    def _train_threads(self) -> int:
         return effective_n_jobs(self.n_jobs)
 
-    def _per_example_threads(self):
+    def _per_example_threads(self) -> int:
         """Threads for the per-example loop.  More than one runs local SGD,
         a different sequence of updates from scikit-learn's (see
         fnncore/_sgd.pyx), so n_jobs=None keeps one and threads run only when
         n_jobs asks for them."""
         return 1 if self.n_jobs is None else effective_n_jobs(self.n_jobs)
 
-    def _record_training_loss(self):
+    def _record_training_loss(self) -> None:
         if self.loss_curve_[-1] > self.best_loss_ - self.tol:
             self._no_improvement_count += 1
         else:
@@ -1001,7 +1140,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         if self.loss_curve_[-1] < self.best_loss_:
             self.best_loss_ = self.loss_curve_[-1]
 
-    def _record_validation(self, X_val, rows_val, Y_val, y_val, sw_val):
+    def _record_validation(self, X_val: Any, rows_val: NDArray[np.intp] | None,
+                           Y_val: _Floats, y_val: NDArray[Any],
+                           sw_val: _Floats | None) -> None:
         """Score the network on the validation rows: X_val[rows_val], or all
         of X_val when rows_val is None."""
         P = self._forward(self._training_state(), X_val, self._train_threads(),
@@ -1023,9 +1164,78 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._best_params = self._params.copy()
 
     # ------------------------------------------------------------------
+    # The internal interface of fnn.distributed's workers.  A replica is an
+    # ordinary estimator (a copy of the one being trained, without its
+    # weights: its labels, layout and parameters are set) that checks its
+    # partitions with _batch_arrays and trains a round with _train_replica;
+    # the workers use nothing else of the class.
+    # ------------------------------------------------------------------
+    def _batch_arrays(self, X: Any, y: Any, sample_weight: Any, dtype: DTypeLike
+                      ) -> tuple[Any, _Floats, _Floats | None, _Floats | None]:
+        """(X, Y, sample_weight, class_scale) of one batch of data, checked
+        as partial_fit checks a batch: X as the kernels take it (of `dtype`,
+        the parameters'), the target matrix of y (labels among the known
+        classes), sample weights and per-example class weights (None when
+        unused)."""
+        X = kernel_input(X, dtype)
+        n_features = self._layout.layer_units[0]
+        if X.shape[1] != n_features:
+            raise ValueError(f"X has {X.shape[1]} features in a partition, but the model "
+                             f"is trained with {n_features} features.")
+        y = as_label_array(y) if self._is_classifier else _as_array(y, "y")
+        check_consistent_length(X, y)
+        Y = self._prepare_targets(y, dtype, first_pass=False, incremental=True)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], dtype)
+        class_scale = self._class_scale(Y, incremental=True)
+        return X, Y, sample_weight, class_scale
+
+    def _train_replica(self, params: _Floats, optimizer: Optimizer,
+                       passes: Sequence[tuple[Any, ...]], probe_rows: int
+                       ) -> tuple[_Floats, Optimizer, int, float, str | None]:
+        """Train a copy of this model from `params` and `optimizer` (copied;
+        an optimiser whose ``state`` is None restarts from zero state and
+        step count, keeping its schedule) over `passes`, one after the other:
+        each ``(X, Y, sample_weight, class_scale, order, batch_size)``, with
+        prepared arrays (see _batch_arrays) and the rows to visit.  Then the
+        last `probe_rows` rows of the last pass run forward: the kernels see
+        an update's effect only at the next example, so weights that
+        overflow in the last updates pass them (as fit checks its outputs).
+
+        Returns (parameters, optimiser, examples trained on, their summed
+        loss, None), or with the last item the cause of a divergence (the
+        pass that diverged is undone, and training stops).
+        """
+        model = copy.copy(self)
+        model._params = params.copy()
+        optimizer = copy.deepcopy(optimizer)
+        if cast(Any, optimizer).state is None:
+            optimizer.state = make_optimizer(model, len(params), params.dtype).state
+            optimizer.n_updates = 0
+        model._optimizer = optimizer
+        loss_sum = 0.0
+        n_seen = 0
+        for X, Y, sample_weight, class_scale, order, batch_size in passes:
+            loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
+                                              batch_size, model._restore_point())
+            if diverged:
+                return model._params, optimizer, n_seen, loss_sum, \
+                    "the loss became non-finite"
+            loss_sum += loss * len(order)
+            n_seen += len(order)
+        if passes:
+            X, order = passes[-1][0], passes[-1][4]
+            outputs = model._forward(model._training_state(), X, 1,
+                                     np.sort(order[-probe_rows:]))
+            if not np.isfinite(outputs).all():
+                return model._params, optimizer, n_seen, loss_sum, \
+                    "the network's outputs are not finite (overflow)"
+        return model._params, optimizer, n_seen, float(loss_sum), None
+
+    # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _forward(self, state, X, n_threads, rows=None):
+    def _forward(self, state: _FittedState, X: Any, n_threads: int,
+                 rows: ArrayLike | None = None) -> _Floats:
         """The network's outputs on X (validated for `state`), or on its
         rows `rows` (intp indices; read in place from a CSR matrix): the one
         place a prediction reaches the compiled core."""
@@ -1046,12 +1256,161 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                     out, n_threads=n_threads, **extra)
         return out
 
-    def _predict_outputs(self, X):
+    def _predict_outputs(self, X: Any) -> tuple[_FittedState, _Floats]:
         """(the fitted state, the network's outputs on X), from one read of
         the state."""
         state = self._state()
         X = self._validate_X(X, state.dtype, state)
         return state, self._forward(state, X, self._threads())
+
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted attributes a file holds: name -> (kind, lower bound, may
+    #: be None), checked by model_file.check_value on load.
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "n_outputs_": ("int", 1, False),
+        "n_iter_": ("int", 0, False),
+        "t_": ("int", 0, False),
+        "_no_improvement_count": ("int", 0, False),
+        "loss_": ("number", None, False),
+        "loss_curve_": ("numbers", None, False),
+        "best_loss_": ("number", None, True),
+        "validation_scores_": ("numbers", None, True),
+        "validation_loss_curve_": ("numbers", None, True),
+        "best_validation_score_": ("number", None, True),
+        "_y_was_1d": ("bool", None, False),
+    }
+    _OPTIMIZER_SOLVERS = {"SGDOptimizer": "sgd", "AdamOptimizer": "adam"}
+
+    def _get_state(self) -> tuple[np.dtype[Any], dict[str, Any], dict[str, Any]]:
+        """(dtype, state, arrays) of this fitted network for a model file."""
+        attributes = {name: getattr(self, name) for name in self._FILE_ATTRIBUTES
+                      if name in self.__dict__}
+        state = {"layer_units": list(self._layout.layer_units), "attributes": attributes}
+        arrays = {"params": self._params, "best_params": self._best_params}
+        if self._is_classifier:
+            classes, was_object = model_file.encode_labels(self._label_binarizer.classes_)
+            arrays["classes"] = classes
+            state["labels"] = {"y_type": self._label_binarizer.y_type_,
+                               "object": was_object}
+        model_file.store_feature_names(self, arrays)
+        optimizer = self.__dict__.get("_optimizer")
+        if optimizer is not None:
+            fields = {k: v for k, v in vars(optimizer).items() if k != "state"}
+            state["optimizer"] = {"class": type(optimizer).__name__, "fields": fields}
+            arrays["optimizer_state_0"], arrays["optimizer_state_1"] = optimizer.state
+        return self._params.dtype, state, arrays
+
+    def _set_state(self, dtype: np.dtype[Any], state: dict[str, Any],
+                   arrays: dict[str, Any]) -> None:
+        """Restore this freshly constructed network from a model file's
+        state, checking every value (ValueError)."""
+        mf = model_file
+        classifier = self._is_classifier
+        mf.check_fields(state, ["layer_units", "attributes"],
+                        ["optimizer"] + (["labels"] if classifier else []))
+        units = state["layer_units"]
+        if not isinstance(units, list) or len(units) < 2:
+            raise ValueError(f"layer_units must list at least 2 layers; got "
+                             f"{mf.short_repr(units)}.")
+        for u in units:
+            mf.check_value("layer_units", u, "int", low=1)
+        attributes = state["attributes"]
+        names = [n for n in self._FILE_ATTRIBUTES if not classifier or n != "_y_was_1d"]
+        mf.check_fields(attributes, ["n_features_in_", "n_outputs_"], names,
+                        where="attributes")
+        for name, value in attributes.items():
+            kind, low, optional = self._FILE_ATTRIBUTES[name]
+            mf.check_value(name, value, kind, low, optional)
+        if units[0] != attributes["n_features_in_"] or \
+                units[-1] != attributes["n_outputs_"]:
+            raise ValueError(f"layer_units {units} disagree with n_features_in_="
+                             f"{attributes['n_features_in_']} and n_outputs_="
+                             f"{attributes['n_outputs_']}.")
+        layout = Layout(units)
+        arrays = dict(arrays)
+        feature_names = mf.restore_feature_names(arrays, units[0])
+        expected = {"params", "best_params"}
+        if classifier:
+            expected.add("classes")
+        if "optimizer" in state:
+            expected |= {"optimizer_state_0", "optimizer_state_1"}
+        if set(arrays) != expected:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             "(and feature_names_in, optionally).")
+        params, best = (mf.check_finite(name, mf.check_member_array(
+            name, arrays[name], dtype, (layout.n_params,)))
+            for name in ("params", "best_params"))
+        if classifier:
+            labels: Any = state.get("labels")
+            mf.check_fields(labels, ["y_type", "object"], where="labels")
+            binarizer = LabelBinarizer()
+            binarizer.y_type_ = labels["y_type"]
+            # A network trained on one class is binary with that class alone.
+            binarizer.classes_ = mf.check_classes(
+                arrays["classes"], labels["y_type"],
+                mf.check_value("object", labels["object"], "bool"), one_class=True)
+            if binarizer.n_outputs != units[-1]:
+                raise ValueError(f"{len(binarizer.classes_)} {labels['y_type']} "
+                                 f"classes need {binarizer.n_outputs} outputs; the "
+                                 f"network has {units[-1]}.")
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
+        self._layout = layout
+        self._params = params
+        self._best_params = best
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        if "optimizer" in state:
+            self._optimizer = self._restore_optimizer(state["optimizer"], layout.n_params,
+                                                      dtype, arrays)
+
+    def _restore_optimizer(self, saved: Any, n_params: int, dtype: np.dtype[Any],
+                           arrays: dict[str, Any]) -> Optimizer:
+        """Rebuild the optimiser from the parameters, then put back its
+        saved fields and state; the state must be what its update rule
+        reads."""
+        mf = model_file
+        mf.check_fields(saved, ["class", "fields"], where="optimizer")
+        solver = self._OPTIMIZER_SOLVERS.get(saved["class"])
+        if solver is None:
+            raise ValueError(f"unknown optimizer class {mf.short_repr(saved['class'])}.")
+        # The solver of the file, even if `solver` was changed after fitting:
+        # partial_fit keeps using the optimiser the model trained with.
+        config = type(self)(**{**self.get_params(), "solver": solver})
+        optimizer = make_optimizer(config, n_params, dtype)
+        fields = saved["fields"]
+        if not isinstance(fields, dict):
+            raise ValueError("optimizer fields must be a dict.")
+        current = vars(optimizer)
+        for name, value in fields.items():
+            if name not in current or name == "state":
+                raise ValueError(f"unknown optimizer field {mf.short_repr(name)}.")
+            if name in ("kind", "n_updates"):
+                mf.check_value(f"optimizer field {name}", value, "int", low=0)
+            elif isinstance(current[name], str):
+                mf.check_value(f"optimizer field {name}", value, "str")
+            else:
+                mf.check_value(f"optimizer field {name}", value, "number")
+                if not np.isfinite(value):
+                    raise ValueError(f"optimizer field {name} must be finite.")
+            setattr(optimizer, name, value)
+        rules = {"SGDOptimizer": (_SGD, _MOMENTUM, _NESTEROV), "AdamOptimizer": (_ADAM,)}
+        kind = optimizer.kind
+        if kind not in rules[saved["class"]]:
+            raise ValueError(f"{saved['class']} cannot use update rule {kind}.")
+        # The compiled step trusts its buffers: give it exactly what its rule reads.
+        sizes = {_SGD: (0, 0), _MOMENTUM: (n_params, 0), _NESTEROV: (n_params, 0),
+                 _ADAM: (n_params, n_params)}[kind]
+        optimizer.state = cast(Any, tuple(
+            mf.check_finite(f"optimizer_state_{i}", mf.check_member_array(
+                f"optimizer_state_{i}", arrays[f"optimizer_state_{i}"], dtype, (size,)))
+            for i, size in enumerate(sizes)))
+        return optimizer
 
 
 _THREAD_SAFETY = """
@@ -1170,42 +1529,41 @@ class MLPClassifier(_BaseMLP):
     """ + _THREAD_SAFETY
 
     _is_classifier = True
+    classes_: NDArray[Any]
+    _label_binarizer: LabelBinarizer
     _estimator_type = "classifier"
     _parameter_constraints = {**_BaseMLP._parameter_constraints,
                               "class_weight": [None, Options(("balanced",)), "dict"]}
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         return sklearn_tags("classifier", multi_output=True, multi_label=True,
                             sparse=True)
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
-                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_jobs=None, class_weight=None,
-                 checkpoint_path=None, checkpoint_every=1):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,),
+                 activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5,
+                 max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: int | float = 10, max_fun: int = 15000,
+                 n_jobs: int | None = None,
+                 class_weight: dict[Any, float] | str | None = None,
+                 checkpoint_path: str | os.PathLike[str] | None = None,
+                 checkpoint_every: int = 1) -> None:
         self.class_weight = class_weight
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
-            power_t=power_t, max_iter=max_iter, loss="log_loss", shuffle=shuffle,
-            random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every)
+        super().__init__(loss="log_loss", **self._base_arguments(locals()))
 
     @property
-    def _loss_name(self):
+    def _loss_name(self) -> str:
         return ("log_loss" if self._label_binarizer.y_type_ == "multiclass"
                 else "binary_log_loss")
 
-    def _prepare_targets(self, y, dtype, first_pass, incremental, classes=None):
+    def _prepare_targets(self, y: NDArray[Any], dtype: DTypeLike, first_pass: bool,
+                         incremental: bool, classes: Any = None) -> _Floats:
         """The target matrix of labels y, with scikit-learn's rules for which
         call defines the classes and which must keep them."""
         known = "_label_binarizer" in self.__dict__
@@ -1230,7 +1588,7 @@ class MLPClassifier(_BaseMLP):
             self._check_known_classes(y)
         return self._label_binarizer.transform(y, dtype)
 
-    def _check_known_classes(self, y):
+    def _check_known_classes(self, y: NDArray[Any]) -> None:
         """Continuing training: with warm_start the same classes as before,
         otherwise (partial_fit) classes among them."""
         if self._label_binarizer.y_type_ == "multilabel-indicator":
@@ -1247,10 +1605,10 @@ class MLPClassifier(_BaseMLP):
             raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` "
                              f"has {known}. 'y' has {classes}.")
 
-    def _targets_to_output(self, Y):
+    def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return self._label_binarizer.inverse_transform(Y)
 
-    def _class_scale(self, Y, incremental):
+    def _class_scale(self, Y: _Floats, incremental: bool) -> _Floats | None:
         cw = self.class_weight
         if cw is None:
             return None
@@ -1260,32 +1618,26 @@ class MLPClassifier(_BaseMLP):
         index = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(np.intp)
         if isinstance(cw, str):
             if incremental:
-                raise ValueError(
-                    "class_weight='balanced' is not supported for partial_fit: one "
-                    "call sees only part of the data. Pass a dict of weights computed "
-                    "from the class frequencies of the whole training set.")
-            counts = np.bincount(index, minlength=len(binarizer.classes_))
-            present = counts > 0
-            weights = np.zeros(len(counts))
-            weights[present] = len(index) / (present.sum() * counts[present])
+                refuse_balanced_partial_fit(cw)
+            weights = balanced_weights(np.bincount(index, minlength=len(binarizer.classes_)))
         else:
             unknown = set(cw) - set(binarizer.classes_.tolist())
             if unknown:
                 raise ValueError(f"class_weight has labels that are not classes: "
                                  f"{sorted(unknown, key=str)}; classes are "
                                  f"{binarizer.classes_}.")
-            weights = np.array([cw.get(c, 1.0) for c in binarizer.classes_.tolist()],
-                               dtype=float)
-            if not np.all(np.isfinite(weights)) or (weights < 0).any():
-                raise ValueError("class_weight values must be finite and >= 0.")
+            weights = np.array([checked_weight(c, cw.get(c, 1.0))
+                                for c in binarizer.classes_.tolist()], dtype=float)
         return weights[index].astype(Y.dtype)
 
-    def _score_outputs(self, P, y, sample_weight=None):
+    def _score_outputs(self, P: _Floats, y: NDArray[Any],
+                       sample_weight: Any = None) -> float:
         pred = self._label_binarizer.inverse_transform(P)
         correct = (pred == y).all(axis=1) if pred.ndim == 2 else pred == y
         return float(np.average(correct, weights=sample_weight))
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "MLPClassifier":
         """Fit the network to data X and labels y.
 
         Parameters
@@ -1303,7 +1655,8 @@ class MLPClassifier(_BaseMLP):
             return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_BaseMLP._check_solver)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    classes: ArrayLike | None = None) -> "MLPClassifier":
         """One epoch over (X, y), continuing from the current weights
         (solvers 'sgd' and 'adam' only).
 
@@ -1323,16 +1676,16 @@ class MLPClassifier(_BaseMLP):
         with self._fitting():
             return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _labels_and_outputs(self, X):
+    def _labels_and_outputs(self, X: Any) -> tuple[LabelBinarizer, _Floats]:
         state, P = self._predict_outputs(X)
-        return state.binarizer, P
+        return cast(LabelBinarizer, state.binarizer), P  # a classifier's
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
         binarizer, P = self._labels_and_outputs(X)
         return binarizer.inverse_transform(P)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> _Floats:
         """Class probabilities, shape (n_samples, n_classes), columns in the
         order of ``classes_`` (two columns for a binary or one-class model)."""
         binarizer, P = self._labels_and_outputs(X)
@@ -1340,13 +1693,13 @@ class MLPClassifier(_BaseMLP):
             return np.hstack([1 - P, P])
         return P
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> _Floats:
         """Logarithm of predict_proba."""
         P = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(P, out=P)
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy on (X, y) (every label right, for multilabel)."""
         binarizer, P = self._labels_and_outputs(X)
         predicted = binarizer.inverse_transform(P)
@@ -1377,36 +1730,32 @@ class MLPRegressor(_BaseMLP):
     _parameter_constraints = {**_BaseMLP._parameter_constraints,
                               "loss": [Options(("squared_error", "poisson"))]}
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         return sklearn_tags("regressor", multi_output=True, sparse=True)
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,),
-                 activation="relu", *, solver="adam", alpha=0.0001, batch_size="auto",
-                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4,
-                 verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False,
-                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                 n_iter_no_change=10, max_fun=15000, n_jobs=None, checkpoint_path=None,
-                 checkpoint_every=1):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation,
-            solver=solver, alpha=alpha, batch_size=batch_size,
-            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
-            power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle,
-            random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            n_jobs=n_jobs, checkpoint_path=checkpoint_path,
-            checkpoint_every=checkpoint_every)
+    def __init__(self, loss: str = "squared_error",
+                 hidden_layer_sizes: int | Sequence[int] = (100,),
+                 activation: str = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None,
+                 tol: float = 1e-4, verbose: bool | int = False, warm_start: bool = False,
+                 momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 n_iter_no_change: int | float = 10, max_fun: int = 15000,
+                 n_jobs: int | None = None,
+                 checkpoint_path: str | os.PathLike[str] | None = None,
+                 checkpoint_every: int = 1) -> None:
+        super().__init__(**self._base_arguments(locals()))
 
     @property
-    def _loss_name(self):
+    def _loss_name(self) -> str:
         return self.loss
 
-    def _prepare_targets(self, y, dtype, first_pass, incremental, classes=None):
+    def _prepare_targets(self, y: NDArray[Any], dtype: DTypeLike, first_pass: bool,
+                         incremental: bool, classes: Any = None) -> _Floats:
         y = check_array(y, name="y", dtype=dtype, ndim=y.ndim if y.ndim in (1, 2) else 1)
         if self.loss == "poisson" and (y < 0).any():
             row = int(np.flatnonzero((y < 0).reshape(len(y), -1).any(axis=1))[0])
@@ -1422,13 +1771,15 @@ class MLPRegressor(_BaseMLP):
                              f"with {self._layout.layer_units[-1]}.")
         return Y
 
-    def _targets_to_output(self, Y):
+    def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return Y
 
-    def _score_outputs(self, P, y, sample_weight=None):
+    def _score_outputs(self, P: _Floats, y: NDArray[Any],
+                       sample_weight: Any = None) -> float:
         return _r2_score(y, P, sample_weight)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> "MLPRegressor":
         """Fit the network to data X and targets y.
 
         Parameters
@@ -1445,7 +1796,8 @@ class MLPRegressor(_BaseMLP):
             return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_BaseMLP._check_solver)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: Any, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> "MLPRegressor":
         """One epoch over (X, y), continuing from the current weights
         (solvers 'sgd' and 'adam' only).
 
@@ -1456,12 +1808,12 @@ class MLPRegressor(_BaseMLP):
         with self._fitting():
             return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
         state, P = self._predict_outputs(X)
         return P.ravel() if state.n_outputs == 1 else P
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Coefficient of determination R^2 (averaged over outputs)."""
         state, P = self._predict_outputs(X)
         y = _as_array(y, "y")
@@ -1475,13 +1827,13 @@ class MLPRegressor(_BaseMLP):
         return _r2_score(Y, P, sw)
 
 
-def _as_array(y, name):
+def _as_array(y: Any, name: str) -> NDArray[Any]:
     """y as an ndarray (pandas objects and lists included), without yet
     converting its dtype."""
     return _to_numpy(y, name)
 
 
-def _r2_score(Y, P, sample_weight=None):
+def _r2_score(Y: NDArray[Any], P: NDArray[Any], sample_weight: Any = None) -> float:
     """R^2 of predictions P for targets Y (2-D), uniform over outputs, as
     scikit-learn's r2_score."""
     Y = np.asarray(Y, dtype=np.float64).reshape(len(P), -1)
@@ -1494,3 +1846,9 @@ def _r2_score(Y, P, sample_weight=None):
         r2 = np.where(total > 0, 1 - residual / total,
                       np.where(residual == 0, 1.0, 0.0))
     return float(r2.mean())
+
+
+# Where checkpoints go and how many threads train: the loading caller's choice.
+_LOCAL_PARAMS = ("checkpoint_path", "checkpoint_every", "n_jobs")
+model_file.register(MLPClassifier, local_params=_LOCAL_PARAMS)
+model_file.register(MLPRegressor, local_params=_LOCAL_PARAMS)

@@ -36,17 +36,42 @@ falls short:
 - SVC with ``break_ties=True``: the label is the argmax of the one-vs-rest
   values, where skl2onnx's SVMClassifier node votes.
 """
+from __future__ import annotations
+
 import copy
 import functools
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
 import scipy.sparse
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
 from ._svc import SVC
 from .exceptions import NotFittedError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import onnx
+
+#: skl2onnx's Scope, Operator, Variable and ModelComponentContainer
+#: (skl2onnx ships no type information).
+Scope: TypeAlias = Any
+Operator: TypeAlias = Any
+Variable: TypeAlias = Any
+Container: TypeAlias = Any
+#: A fitted fnn estimator as the views read it: its fitted attributes
+#: (``coefs_``, ``classes_``, ...) are set by fit and not declared on the
+#: classes, so they are read untyped.
+Fitted: TypeAlias = Any
+#: An activation we emit: (nodes, name of z) -> name of the result.
+Activation = Callable[["_Nodes", str], str]
+#: What to_onnx exports.
+Exportable = Union[MLPClassifier, MLPRegressor, Perceptron, SVC]
 
 #: Activations skl2onnx's MLP converter maps to ONNX operators.
 _SKL2ONNX_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu", "softmax"})
@@ -59,7 +84,7 @@ _SKL2ONNX_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu", "soft
 # kernels for Elu, LeakyRelu, Softplus and Erf take float32 only, so these
 # are built from operators it runs in float64 too.
 # ----------------------------------------------------------------------
-def _elu(nodes, z):
+def _elu(nodes: _Nodes, z: str) -> str:
     # alpha (exp(z) - 1) for z <= 0, alpha = 1; exp of min(z, 0) cannot
     # overflow.
     negative = nodes("Sub", [nodes("Exp", [nodes("Min", [z, nodes.constant(0.0)])]),
@@ -67,7 +92,7 @@ def _elu(nodes, z):
     return nodes("Where", [nodes("Greater", [z, nodes.constant(0.0)]), z, negative])
 
 
-def _gelu(nodes, z):
+def _gelu(nodes: _Nodes, z: str) -> str:
     # The exact form z Phi(z) = z (1 + erf(z / sqrt(2))) / 2, not the tanh
     # approximation.  onnxruntime computes Erf in float32 only.
     from onnx import TensorProto
@@ -81,14 +106,14 @@ def _gelu(nodes, z):
                          nodes.constant(0.5)])
 
 
-def _softplus(nodes, z):
+def _softplus(nodes: _Nodes, z: str) -> str:
     # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): no overflow for large |z|.
     tail = nodes("Log", [nodes("Add", [nodes("Exp", [nodes("Neg", [nodes("Abs", [z])])]),
                                        nodes.constant(1.0)])])
     return nodes("Add", [nodes("Relu", [z]), tail])
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Activation] = {
     "identity": lambda nodes, z: z,
     "logistic": lambda nodes, z: nodes("Sigmoid", [z]),
     "tanh": lambda nodes, z: nodes("Tanh", [z]),
@@ -111,7 +136,7 @@ _ACTIVATIONS = {
 # ----------------------------------------------------------------------
 # Views: what skl2onnx's converters read, under scikit-learn's names.
 # ----------------------------------------------------------------------
-def _onnx_classes(classes):
+def _onnx_classes(classes: ArrayLike) -> NDArray[np.str_] | NDArray[np.int64]:
     """``classes_`` as skl2onnx's converters take them: all strings, or
     integers that fit int32 (skl2onnx keeps numeric labels as int32 and
     outputs them as int64, so any other label would come out changed)."""
@@ -137,7 +162,7 @@ class _MLPView:
     """An fnn MLP's layers as skl2onnx's MLP converters read them, and how
     many of them (``own_layers``, from the first) we emit ourselves."""
 
-    def __init__(self, model):
+    def __init__(self, model: Fitted) -> None:
         self.activation = model.activation
         self.out_activation_ = model.out_activation_
         for name, where in ((self.activation, "hidden"),
@@ -156,7 +181,7 @@ class _MLPView:
         else:
             self.own_layers = 0
 
-    def _set_layers(self, coefs, intercepts):
+    def _set_layers(self, coefs: list[NDArray[Any]], intercepts: list[NDArray[Any]]) -> None:
         self.coefs_, self.intercepts_ = coefs, intercepts
         self.n_layers_ = len(coefs) + 1
         if len(coefs) == 1:
@@ -164,7 +189,7 @@ class _MLPView:
             # still name a node after it).
             self.activation = "identity"
 
-    def after(self, start):
+    def after(self, start: int) -> _MLPView:
         """The view of layers start, start + 1, ... (a network whose input
         is layer start's), all converted by skl2onnx."""
         view = copy.copy(self)
@@ -181,7 +206,7 @@ class _TargetType:
     """Stands for scikit-learn's private ``_label_binarizer``, of which
     skl2onnx's MLPClassifier converter reads the target type."""
 
-    def __init__(self, y_type):
+    def __init__(self, y_type: str) -> None:
         self.y_type_ = y_type
 
 
@@ -190,7 +215,7 @@ class _MLPClassifierView(_MLPView):
     kind of target, told apart by the output layer as in scikit-learn
     (softmax: multiclass; one sigmoid: binary; several: multilabel)."""
 
-    def __init__(self, model):
+    def __init__(self, model: Fitted) -> None:
         super().__init__(model)
         if self.out_activation_ not in ("logistic", "softmax"):
             raise NotImplementedError(
@@ -201,7 +226,7 @@ class _MLPClassifierView(_MLPView):
         self.own_layers = min(self.own_layers, len(self.coefs_) - 1)
         self.multilabel_ = self.out_activation_ == "logistic" and self.n_outputs_ > 1
         if self.multilabel_:
-            self.classes_ = np.arange(self.n_outputs_)
+            self.classes_: NDArray[Any] = np.arange(self.n_outputs_)
             y_type = "multilabel-indicator"
         else:
             self.classes_ = _onnx_classes(model.classes_)
@@ -215,7 +240,7 @@ class _PerceptronView:
 
     loss = "perceptron"
 
-    def __init__(self, model):
+    def __init__(self, model: Fitted) -> None:
         self.coef_ = np.array(model.coef_)
         self.intercept_ = np.array(model.intercept_)
         self.classes_ = _onnx_classes(model.classes_)
@@ -227,7 +252,7 @@ class _SVCView:
 
     probability = False
 
-    def __init__(self, model):
+    def __init__(self, model: Fitted) -> None:
         if model.break_ties and model.decision_function_shape == "ovo":
             # fnn's predict refuses this too.
             raise ValueError("break_ties must be False when decision_function_shape "
@@ -253,7 +278,7 @@ class _SVCView:
                                  and len(self.classes_) > 2)
 
 
-def _svc_gamma(model):
+def _svc_gamma(model: Fitted) -> float:
     """The gamma a fitted SVC computes with: ``_gamma`` when it has one
     (what 'scale' resolved to), else its numeric or 'auto' gamma."""
     fitted = getattr(model, "_gamma", None)
@@ -268,7 +293,7 @@ def _svc_gamma(model):
 
 
 #: fnn estimator -> its view.  Subclasses use their base's.
-_VIEWS = {
+_VIEWS: dict[type, Callable[[Any], Any]] = {
     MLPClassifier: _MLPClassifierView,
     MLPRegressor: _MLPRegressorView,
     Perceptron: _PerceptronView,
@@ -283,12 +308,13 @@ class _Nodes:
     """Adds nodes and initializers to the graph skl2onnx is building;
     float initializers take the graph's dtype."""
 
-    def __init__(self, scope, operator, container):
+    def __init__(self, scope: Scope, operator: Operator, container: Container) -> None:
         from skl2onnx.common.data_types import guess_proto_type
         self.scope, self.container = scope, container
         self.float_type = guess_proto_type(operator.inputs[0].type)
 
-    def __call__(self, op_type, inputs, output=None, **attributes):
+    def __call__(self, op_type: str, inputs: list[str], output: str | None = None,
+                 **attributes: Any) -> str:
         """One node; returns the name of its output."""
         output = output or self.scope.get_unique_variable_name(op_type.lower())
         self.container.add_node(op_type, inputs, output,
@@ -296,17 +322,20 @@ class _Nodes:
                                 **attributes)
         return output
 
-    def tensor(self, values, tensor_type=None):
+    def tensor(self, values: ArrayLike, tensor_type: int | None = None) -> str:
+        """An initializer holding `values` (by default of the graph's float
+        type); returns its name."""
         values = np.asarray(values)
         name = self.scope.get_unique_variable_name("constant")
         self.container.add_initializer(name, tensor_type or self.float_type,
                                        list(values.shape), values.ravel())
         return name
 
-    def constant(self, value):
+    def constant(self, value: float) -> str:
+        """A scalar of the graph's float type; returns its name."""
         return self.tensor(np.float64(value))
 
-    def labels(self, classes):
+    def labels(self, classes: NDArray[Any]) -> str:
         """The class labels as a tensor: int64, or strings (UTF-8)."""
         from onnx import TensorProto
         if classes.dtype.kind == "U":
@@ -315,7 +344,8 @@ class _Nodes:
         return self.tensor(classes, TensorProto.INT64)
 
 
-def _declare(scope, alias, view, inputs, types):
+def _declare(scope: Scope, alias: str, view: object, inputs: list[Variable],
+             types: list[Any]) -> list[str]:
     """skl2onnx's operator `alias` on `view`, reading the variables
     `inputs`; returns the names of its outputs, one per type in `types`.
     (skl2onnx converts it once the current converter has returned.)"""
@@ -326,7 +356,7 @@ def _declare(scope, alias, view, inputs, types):
     return [v.onnx_name for v in outputs]
 
 
-def _emit_layers(nodes, x, view, n_layers):
+def _emit_layers(nodes: _Nodes, x: str, view: _MLPView, n_layers: int) -> str:
     """The first n_layers dense layers of the MLP view on the tensor named
     x: x @ W + b, then the hidden activation (the output one after the
     last layer)."""
@@ -338,7 +368,8 @@ def _emit_layers(nodes, x, view, n_layers):
     return x
 
 
-def _skl2onnx_input(scope, operator, nodes):
+def _skl2onnx_input(scope: Scope, operator: Operator,
+                    nodes: _Nodes) -> tuple[Variable, _MLPView]:
     """The variable skl2onnx's MLP converter reads and the view of the
     layers it converts: the model's input and all its layers, or the output
     of the layers we emit and the layers after them."""
@@ -352,7 +383,7 @@ def _skl2onnx_input(scope, operator, nodes):
     return hidden, view.after(n)
 
 
-def _network_outputs(scope, operator, nodes):
+def _network_outputs(scope: Scope, operator: Operator, nodes: _Nodes) -> str:
     """The name of the MLP's (n_samples, n_outputs) outputs: our layers,
     then skl2onnx's MLPRegressor converter (its one-column result
     reshaped)."""
@@ -366,13 +397,14 @@ def _network_outputs(scope, operator, nodes):
                                                   TensorProto.INT64)])
 
 
-def _convert_mlp_regressor(scope, operator, container):
+def _convert_mlp_regressor(scope: Scope, operator: Operator, container: Container) -> None:
     nodes = _Nodes(scope, operator, container)
     nodes("Identity", [_network_outputs(scope, operator, nodes)],
           operator.outputs[0].full_name)
 
 
-def _convert_mlp_classifier(scope, operator, container):
+def _convert_mlp_classifier(scope: Scope, operator: Operator,
+                            container: Container) -> None:
     from onnx import TensorProto
     nodes = _Nodes(scope, operator, container)
     label, proba = operator.outputs
@@ -389,7 +421,7 @@ def _convert_mlp_classifier(scope, operator, container):
         nodes("Identity", [result], output.full_name)
 
 
-def _convert_svc(scope, operator, container):
+def _convert_svc(scope: Scope, operator: Operator, container: Container) -> None:
     nodes = _Nodes(scope, operator, container)
     view = operator.raw_operator
     label, scores = operator.outputs
@@ -402,14 +434,14 @@ def _convert_svc(scope, operator, container):
     nodes("Identity", [values], scores.full_name)
 
 
-def _regressor_shapes(operator):
+def _regressor_shapes(operator: Operator) -> None:
     """One output, (n_samples, n_outputs), of the input's float type."""
     x = operator.inputs[0]
     operator.outputs[0].type = type(x.type)([x.get_first_dimension(),
                                               operator.raw_operator.n_outputs_])
 
 
-def _svc_shapes(operator):
+def _svc_shapes(operator: Operator) -> None:
     """label (N,); decision values (N, 2) for two classes (as skl2onnx
     lays them out), else one column per class ('ovr') or class pair
     ('ovo')."""
@@ -425,7 +457,8 @@ def _svc_shapes(operator):
     operator.outputs[1].type = type(x.type)([n_rows, width])
 
 
-def _parse_classifier(scope, model, inputs, custom_parsers=None):
+def _parse_classifier(scope: Scope, model: object, inputs: list[Variable],
+                      custom_parsers: object = None) -> list[Variable]:
     """skl2onnx's parser for the classifier views: the outputs ``label`` and
     ``probabilities`` (the decision values for Perceptron and SVC), with no
     ZipMap (their types are set by the shape calculator)."""
@@ -440,7 +473,7 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
 
 
 @functools.cache
-def _skl2onnx():
+def _skl2onnx() -> ModuleType:
     """skl2onnx, with fnn's views registered in its converter registry
     (once: registering again would change nothing)."""
     try:
@@ -471,7 +504,8 @@ def _skl2onnx():
     return skl2onnx
 
 
-def to_onnx(model, X, *, target_opset=None):
+def to_onnx(model: Exportable, X: ArrayLike, *,
+            target_opset: int | dict[str, int] | None = None) -> onnx.ModelProto:
     """Export a fitted fnn estimator to ONNX.
 
     Parameters
@@ -511,24 +545,27 @@ def to_onnx(model, X, *, target_opset=None):
     if view_of is None:
         raise TypeError("fnn.to_onnx exports fnn's MLPClassifier, MLPRegressor, "
                         f"Perceptron and SVC; got {type(model).__name__}.")
-    if "n_features_in_" not in model.__dict__:
+    fitted: Fitted = model
+    if "n_features_in_" not in fitted.__dict__:
         raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet; "
                              "fit it before exporting it.")
     if scipy.sparse.issparse(X):
         raise TypeError("X must be a dense sample (its dtype and width define the "
                         "ONNX graph's input); got a sparse matrix.")
-    X = np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
+    sample = np.asarray(X)
+    if sample.dtype not in (np.float32, np.float64):
         raise TypeError("X must be float32 or float64 (its dtype is the ONNX graph's "
-                        f"input type); got {X.dtype}.")
-    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
-        raise ValueError(f"X must be 2-D with {model.n_features_in_} columns (the "
-                         f"model's features); got shape {X.shape}.")
-    return _convert(view_of(model), X.dtype, X.shape[1], target_opset,
+                        f"input type); got {sample.dtype}.")
+    if sample.ndim != 2 or sample.shape[1] != fitted.n_features_in_:
+        raise ValueError(f"X must be 2-D with {fitted.n_features_in_} columns (the "
+                         f"model's features); got shape {sample.shape}.")
+    return _convert(view_of(model), sample.dtype, sample.shape[1], target_opset,
                     type(model).__name__)
 
 
-def _convert(view, dtype, n_features, target_opset=None, name="fnn"):
+def _convert(view: object, dtype: DTypeLike, n_features: int,
+             target_opset: int | dict[str, int] | None = None,
+             name: str = "fnn") -> onnx.ModelProto:
     """The ONNX model of a view, with one input ``X`` (N, n_features) of
     dtype float32 or float64."""
     skl2onnx = _skl2onnx()

@@ -6,7 +6,12 @@ layout, the current learning rate, Adam's update count) and the per-epoch
 schedule logic, and describe the next step to the kernel as a small dict
 (fnncore's fnn_step struct).
 """
+from __future__ import annotations
+
+from typing import Any, Protocol, Union
+
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 # Rule codes of fnncore/_simd.h.
 _SGD, _MOMENTUM, _NESTEROV, _ADAM = 0, 1, 2, 3
@@ -21,13 +26,15 @@ class SGDOptimizer:
     rule fires, and stops once lr <= 1e-6.
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, lr_schedule,
-                 momentum, nesterov, power_t):
+    def __init__(self, n_params: int, dtype: DTypeLike, learning_rate_init: float,
+                 lr_schedule: str, momentum: float, nesterov: bool,
+                 power_t: float) -> None:
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.power_t = power_t
+        self.state: tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]
         if momentum == 0:
             # v = 0 v - lr g: both momentum rules reduce to plain SGD.
             self.kind = _SGD
@@ -37,17 +44,20 @@ class SGDOptimizer:
             self.state = (np.zeros(n_params, dtype), np.empty(0, dtype))
         self.n_updates = 0
 
-    def step(self):
+    def step(self) -> dict[str, float]:
+        """The next step's rule and constants, as fnncore's fnn_step."""
         return {"kind": self.kind, "learning_rate": self.learning_rate,
                 "momentum": self.momentum, "beta_1": 0.0, "beta_2": 0.0,
                 "epsilon": 0.0}
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, time_step: int) -> None:
+        """Update the learning rate after an epoch; `time_step` is the
+        number of samples seen so far."""
         if self.lr_schedule == "invscaling":
             self.learning_rate = (float(self.learning_rate_init)
                                   / (time_step + 1) ** self.power_t)
 
-    def trigger_stopping(self, msg):
+    def trigger_stopping(self, msg: str) -> tuple[bool, str]:
         """(stop, note): whether to stop now, and what to tell the user.
         With the adaptive schedule, shrink lr first."""
         if self.lr_schedule != "adaptive":
@@ -62,7 +72,8 @@ class AdamOptimizer:
     """Adam (Kingma and Ba, 2014) with scikit-learn's formulation: bias
     correction folded into the step size, epsilon added to sqrt(v)."""
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+    def __init__(self, n_params: int, dtype: DTypeLike, learning_rate_init: float,
+                 beta_1: float, beta_2: float, epsilon: float) -> None:
         self.learning_rate_init = learning_rate_init
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -71,25 +82,45 @@ class AdamOptimizer:
         self.state = (np.zeros(n_params, dtype), np.zeros(n_params, dtype))
         self.n_updates = 0
 
-    def step(self):
+    def step(self) -> dict[str, float]:
+        """The next step's rule and constants, as fnncore's fnn_step."""
         return {"kind": _ADAM, "learning_rate": self.learning_rate_init,
                 "momentum": 0.0, "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon}
 
-    def iteration_ends(self, time_step):
-        pass
+    def iteration_ends(self, time_step: int) -> None:
+        """Adam's step size needs no per-epoch schedule."""
 
-    def trigger_stopping(self, msg):
+    def trigger_stopping(self, msg: str) -> tuple[bool, str]:
+        """(True, note): Adam stops when the stopping rule fires."""
         return True, msg + " Stopping."
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
+        """The effective step size after bias correction (for reports)."""
         t = max(self.n_updates, 1)
         return (self.learning_rate_init * np.sqrt(1 - self.beta_2 ** t)
                 / (1 - self.beta_1 ** t))
 
 
-def make_optimizer(est, n_params, dtype):
+class _OptimizerParameters(Protocol):
+    """The hyper-parameters of an MLP estimator that configure its optimiser."""
+
+    solver: str
+    learning_rate_init: float
+    learning_rate: str
+    momentum: float
+    nesterovs_momentum: bool
+    power_t: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+
+Optimizer = Union[SGDOptimizer, AdamOptimizer]
+
+
+def make_optimizer(est: _OptimizerParameters, n_params: int, dtype: DTypeLike) -> Optimizer:
     """The optimiser est.solver names, configured from est's parameters."""
     if est.solver == "sgd":
         return SGDOptimizer(n_params, dtype, est.learning_rate_init, est.learning_rate,

@@ -5,11 +5,12 @@ this process may use, -1 all, -2 all but one, k means k.
 """
 import contextlib
 import os
+from typing import Any, ContextManager
 
-_controller = None
+_controller: Any = None
 
 
-def available_cores():
+def available_cores() -> int:
     """Cores this process may run on (its CPU affinity, else cpu_count)."""
     try:
         return len(os.sched_getaffinity(0))
@@ -17,7 +18,7 @@ def available_cores():
         return os.cpu_count() or 1
 
 
-def effective_n_jobs(n_jobs):
+def effective_n_jobs(n_jobs: int | None) -> int:
     """Threads to use for `n_jobs` (see the module docstring)."""
     cores = available_cores()
     if n_jobs is None:
@@ -27,7 +28,7 @@ def effective_n_jobs(n_jobs):
     return int(n_jobs)
 
 
-def blas_threads(limit):
+def blas_threads(limit: int | None) -> ContextManager[Any]:
     """Context in which BLAS (the one SciPy and NumPy load) uses at most
     `limit` threads; `None` leaves it alone.
 

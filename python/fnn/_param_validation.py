@@ -23,6 +23,8 @@ Only the kind of a value is checked here; rules between parameters
 """
 import numbers
 import os
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -34,13 +36,16 @@ class InvalidParameterError(ValueError, TypeError):
 class Interval:
     """Numbers of one kind between two bounds."""
 
-    def __init__(self, kind, low, high, *, closed):
+    def __init__(self, kind: type, low: float | None, high: float | None, *,
+                 closed: str) -> None:
         if closed not in ("left", "right", "both", "neither"):
             raise ValueError(f"closed must be 'left', 'right', 'both' or 'neither'; "
                              f"got {closed!r}.")
-        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+        # Any: isinstance(value, self.kind) must not narrow value to object.
+        self.kind: Any = kind
+        self.low, self.high, self.closed = low, high, closed
 
-    def accepts(self, value):
+    def accepts(self, value: Any) -> bool:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, self.kind):
             return False
         if value != value:  # NaN
@@ -53,7 +58,7 @@ class Interval:
                 return False
         return True
 
-    def __str__(self):
+    def __str__(self) -> str:
         kind = "an int" if self.kind is numbers.Integral else "a float"
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
@@ -68,7 +73,7 @@ class Interval:
 class Options:
     """One of a fixed set of values of one type (usually strings)."""
 
-    def __init__(self, values):
+    def __init__(self, values: Iterable[Any]) -> None:
         self.values = tuple(values)
         kinds = {type(v) for v in self.values}
         if len(kinds) != 1:
@@ -77,23 +82,23 @@ class Options:
         # is a Python float, so {inf} reads "a float among {inf}".
         self.kind = kinds.pop()
 
-    def accepts(self, value):
+    def accepts(self, value: Any) -> bool:
         # Strings only match strings (an array never compares equal to one).
         return isinstance(value, self.kind) and value in self.values
 
-    def __str__(self):
+    def __str__(self) -> str:
         listed = ", ".join(repr(v) for v in self.values)
         return f"a {self.kind.__name__} among {{{listed}}}"
 
 
-def _is_array_like(value):
+def _is_array_like(value: Any) -> bool:
     return hasattr(value, "__len__") or hasattr(value, "shape") or hasattr(value, "__array__")
 
 
 # The named kinds: how to recognise each and the names of what it accepts.
 # "boolean" is two kinds, as in scikit-learn (bool and numpy.bool), so a
 # message lists both.
-_NAMED = {
+_NAMED: dict[str, tuple[Any, tuple[str, ...]]] = {
     "boolean": (lambda v: isinstance(v, (bool, np.bool_)),
                 ("an instance of 'bool'", "an instance of 'numpy.bool'")),
     "random_state": (
@@ -109,7 +114,7 @@ _NAMED = {
 }
 
 
-def _accepts(constraint, value):
+def _accepts(constraint: Any, value: Any) -> bool:
     if constraint is None:
         return value is None
     if isinstance(constraint, str):
@@ -117,14 +122,14 @@ def _accepts(constraint, value):
     return constraint.accepts(value)
 
 
-def _describe(constraint):
+def _describe(constraint: Any) -> list[str]:
     """The names of the kinds `constraint` accepts (a list: "boolean" has two)."""
     if isinstance(constraint, str):
         return list(_NAMED[constraint][1])
     return [str(constraint)]
 
 
-def describe_constraints(constraints):
+def describe_constraints(constraints: Iterable[Any]) -> str:
     """'a float in the range [0.0, inf)', or 'A, B or C' for several kinds
     (None last)."""
     texts = [text for c in constraints if c is not None for text in _describe(c)]
@@ -135,7 +140,7 @@ def describe_constraints(constraints):
     return ", ".join(texts[:-1]) + " or " + texts[-1]
 
 
-def check_param(estimator_name, name, value, constraints):
+def check_param(estimator_name: str, name: str, value: Any, constraints: list[Any]) -> None:
     """Raise InvalidParameterError unless `value` meets one of `constraints`."""
     if any(_accepts(c, value) for c in constraints):
         return
@@ -144,7 +149,7 @@ def check_param(estimator_name, name, value, constraints):
         f"{describe_constraints(constraints)}. Got {value!r} instead.")
 
 
-def validate_params(estimator):
+def validate_params(estimator: Any) -> None:
     """Check every parameter of `estimator` against its class's table."""
     name = type(estimator).__name__
     for param, constraints in type(estimator)._parameter_constraints.items():

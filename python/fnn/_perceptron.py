@@ -11,13 +11,17 @@ import math
 import numbers
 import threading
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from fnncore import _perceptron
 
+from . import _persistence as model_file
 from ._base import N_JOBS, ParamsMixin
-from ._class_weight import class_weights
+from ._class_weight import class_weights, refuse_balanced_partial_fit
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
                             sources_of)
 from ._labels import accuracy, as_label_array, target_type, unique_labels
@@ -38,7 +42,8 @@ _FITTED = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_i
 _SOURCES = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_in_")
 
 
-def _approximate_mode(class_counts, n_draws, rng):
+def _approximate_mode(class_counts: NDArray[Any], n_draws: int,
+                      rng: np.random.RandomState) -> NDArray[Any]:
     """scikit-learn's approximate mode of the multivariate hypergeometric
     (sklearn.utils.extmath._approximate_mode), drawing what it draws."""
     continuous = class_counts / class_counts.sum() * n_draws
@@ -57,7 +62,8 @@ def _approximate_mode(class_counts, n_draws, rng):
     return floored.astype(int)
 
 
-def _validation_mask(y_index, fraction, random_state, sample_mask):
+def _validation_mask(y_index: NDArray[Any], fraction: float, random_state: Any,
+                     sample_mask: NDArray[Any]) -> NDArray[Any]:
     """The held-out examples of early stopping: scikit-learn's
     StratifiedShuffleSplit(test_size=fraction, random_state) split of
     y_index, draw for draw, with its errors."""
@@ -86,14 +92,15 @@ def _validation_mask(y_index, fraction, random_state, sample_mask):
     rng = check_random_state(random_state)
     n_i = _approximate_mode(class_counts, n_train, rng)
     t_i = _approximate_mode(class_counts - n_i, n_test, rng)
-    train, test = [], []
+    train_rows: list[Any] = []
+    test_rows: list[Any] = []
     for i in range(len(classes)):
         permutation = rng.permutation(class_counts[i])
         members = class_indices[i].take(permutation, mode="clip")
-        train.extend(members[:n_i[i]])
-        test.extend(members[n_i[i]:n_i[i] + t_i[i]])
-    train = rng.permutation(train)
-    test = rng.permutation(test)
+        train_rows.extend(members[:n_i[i]])
+        test_rows.extend(members[n_i[i]:n_i[i] + t_i[i]])
+    train = rng.permutation(train_rows)
+    test = rng.permutation(test_rows)
     if not np.any(sample_mask[test]):
         raise ValueError("The sample weights for validation set are all zero, consider "
                          "using a different random state.")
@@ -108,14 +115,14 @@ def _validation_mask(y_index, fraction, random_state, sample_mask):
     return mask
 
 
-def _frobenius(X):
+def _frobenius(X: Any) -> float:
     """sqrt of the sum of X's squares, a bound on the norm of every row,
     computed without a copy of X (a dot product of its values)."""
     values = X.data if is_sparse(X) else X.reshape(-1)
     return float(np.sqrt(np.dot(values, values)))
 
 
-def _scores(X, W, b):
+def _scores(X: Any, W: Any, b: NDArray[Any]) -> NDArray[Any]:
     """(n_samples, n_units) scores X W^T + b of dense or CSR X, summed as
     training sums them (overflow left to the caller to see)."""
     scores = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
@@ -127,7 +134,7 @@ def _scores(X, W, b):
     return scores
 
 
-def _n_threads(n_jobs, n_units):
+def _n_threads(n_jobs: int | None, n_units: int) -> int:
     """Threads for n_jobs as joblib counts them (None: 1; -1: all cores;
     -2: all but one), never more than the units or the cores."""
     if n_jobs is None:
@@ -272,6 +279,16 @@ class Perceptron(MetadataRequester, ParamsMixin):
     _estimator_type = "classifier"
     _fitted_marker = "coef_"
 
+    # Set by fit (see Attributes above).
+    coef_: Any  # ndarray, or a CSR matrix after sparsify()
+    intercept_: NDArray[Any]
+    classes_: NDArray[Any]
+    n_features_in_: int
+    feature_names_in_: NDArray[Any]
+    n_iter_: int
+    t_: int
+    mistakes_curve_: list[int]
+
     _parameter_constraints = {
         "penalty": [Options(("l2", "l1", "elasticnet")), None],
         "alpha": [Interval(numbers.Real, 0, np.inf, closed="left")],
@@ -291,16 +308,21 @@ class Perceptron(MetadataRequester, ParamsMixin):
         "warm_start": ["boolean"],
     }
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         return sklearn_tags("classifier", sparse=True)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         return drop_state(super().__getstate__())
 
-    def __init__(self, *, penalty=None, alpha=0.0001, l1_ratio=0.15, fit_intercept=True,
-                 max_iter=1000, tol=1e-3, shuffle=True, verbose=0, eta0=1.0, n_jobs=None,
-                 random_state=0, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=5, class_weight=None, warm_start=False):
+    def __init__(self, *, penalty: str | None = None, alpha: float = 0.0001,
+                 l1_ratio: float = 0.15, fit_intercept: bool = True,
+                 max_iter: int = 1000, tol: float | None = 1e-3, shuffle: bool = True,
+                 verbose: int = 0, eta0: float = 1.0, n_jobs: int | None = None,
+                 random_state: int | np.random.RandomState | None = 0,
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 5,
+                 class_weight: "dict[Any, float] | str | None" = None,
+                 warm_start: bool = False) -> None:
         self.penalty = penalty
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -318,7 +340,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
         self.class_weight = class_weight
         self.warm_start = warm_start
 
-    def _validate_params(self):
+    def _validate_params(self) -> None:
         """Check the parameters against the table (the model files' loader
         calls this too)."""
         validate_params(self)
@@ -326,7 +348,9 @@ class Perceptron(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+    def fit(self, X: Any, y: ArrayLike, coef_init: ArrayLike | None = None,
+            intercept_init: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> "Perceptron":
         """Train the units on (X, y) from zero weights (or the given ones).
 
         Parameters
@@ -359,7 +383,8 @@ class Perceptron(MetadataRequester, ParamsMixin):
             publish(self, attributes, _FITTED, state)
         return self
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X: Any, y: ArrayLike, classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> "Perceptron":
         """One epoch over (X, y), continuing from the current weights.
 
         Parameters
@@ -379,23 +404,16 @@ class Perceptron(MetadataRequester, ParamsMixin):
             if "classes_" not in self.__dict__:
                 if trainer.early_stopping:
                     raise ValueError("early_stopping should be False with partial_fit")
-                if isinstance(trainer.class_weight, str):
-                    raise ValueError(
-                        "class_weight 'balanced' is not supported for partial_fit. In "
-                        "order to use 'balanced' weights, use "
-                        "compute_class_weight('balanced', classes=classes, y=y). In "
-                        "place of y you can use a large enough sample of the full "
-                        "training set target to properly estimate the class frequency "
-                        "distributions. Pass the resulting weights as the class_weight "
-                        "parameter.")
+                refuse_balanced_partial_fit(trainer.class_weight)
             previous = dict(self.__dict__) if "coef_" in self.__dict__ else {}
             attributes, state = trainer._train(X, y, classes, None, None, sample_weight,
                                                previous=previous)
             publish(self, attributes, _FITTED, state)
         return self
 
-    def _train(self, X, y, classes, coef_init, intercept_init, sample_weight,
-               previous):
+    def _train(self, X: Any, y: Any, classes: Any, coef_init: Any, intercept_init: Any,
+               sample_weight: Any,
+               previous: dict[str, Any] | None) -> tuple[dict[str, Any], FittedState]:
         """The fitted attributes and their snapshot, built aside (self is
         the frozen copy that trains).  previous: None for fit; for
         partial_fit the estimator's attributes ({} before its first fit),
@@ -484,7 +502,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
                           interoperable(ConvergenceWarning), stacklevel=3)
         return attributes, self._state(attributes)
 
-    def _check_training_scores(self, X, W, b):
+    def _check_training_scores(self, X: Any, W: NDArray[Any], b: NDArray[Any]) -> None:
         """Refuse finite weights whose scores on the training data overflow
         the dtype (float32 features near 1e30): such a model could only
         answer with infinities.  |w . x + b| <= |w| |x| + |b| settles it
@@ -502,7 +520,8 @@ class Perceptron(MetadataRequester, ParamsMixin):
                              f"(now {self.eta0}).")
 
     @staticmethod
-    def _classes(y, classes, previous, incremental):
+    def _classes(y: NDArray[Any], classes: Any, previous: dict[str, Any] | None,
+                 incremental: bool) -> NDArray[Any]:
         """classes_ as scikit-learn sets it: y's labels in fit, `classes` on
         the first partial_fit (required), the same ones afterwards."""
         if previous is None:
@@ -519,7 +538,8 @@ class Perceptron(MetadataRequester, ParamsMixin):
         return previous["classes_"]
 
     @staticmethod
-    def _sample_weight(sample_weight, n_samples, dtype):
+    def _sample_weight(sample_weight: Any, n_samples: int,
+                       dtype: DTypeLike) -> NDArray[Any]:
         """scikit-learn's _check_sample_weight: ones for None, a number
         broadcast, else a finite 1-D array of n_samples (negative weights
         allowed); all zero is refused."""
@@ -544,7 +564,9 @@ class Perceptron(MetadataRequester, ParamsMixin):
             raise ValueError("Sample weights must contain at least one non-zero number.")
         return sw
 
-    def _initial_weights(self, n_units, n_features, dtype, coef_init, intercept_init):
+    def _initial_weights(self, n_units: int, n_features: int, dtype: DTypeLike,
+                         coef_init: Any,
+                         intercept_init: Any) -> tuple[NDArray[Any], NDArray[Any]]:
         """Zeros, or coef_init / intercept_init checked as scikit-learn's
         _allocate_parameter_mem checks them."""
         W = np.zeros((n_units, n_features), dtype=dtype)
@@ -570,13 +592,14 @@ class Perceptron(MetadataRequester, ParamsMixin):
             b[...] = intercept.reshape(b.shape)
         return W, b
 
-    def _draws(self, y_index, sw, binary, n_classes):
+    def _draws(self, y_index: NDArray[Any], sw: NDArray[Any], binary: bool,
+               n_classes: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """The early-stopping mask and the units' shuffle seeds, drawn from
         random_state in scikit-learn's order (its make_dataset draw, the
         stratified split, then the seeds; per class for one-vs-rest)."""
         n = len(y_index)
 
-        def split():
+        def split() -> NDArray[Any]:
             if not self.early_stopping:
                 return np.zeros(n, dtype=np.uint8)
             return _validation_mask(y_index, self.validation_fraction,
@@ -599,14 +622,14 @@ class Perceptron(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # The snapshot prediction reads
     # ------------------------------------------------------------------
-    def _state(self, attributes):
+    def _state(self, attributes: dict[str, Any]) -> FittedState:
         return FittedState(
             sources_of(attributes, _SOURCES), W=attributes["coef_"],
             b=attributes["intercept_"], classes=attributes["classes_"],
             n_features=attributes["n_features_in_"],
             feature_names=attributes.get("feature_names_in_"))
 
-    def _state_from_attributes(self):
+    def _state_from_attributes(self) -> FittedState:
         """A snapshot from the public attributes, validated: they may come
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
@@ -642,7 +665,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _decision(self, X):
+    def _decision(self, X: Any) -> tuple[NDArray[Any], Any]:
         """(n_samples, n_units) scores and the snapshot they come from."""
         state = current(self, self._state_from_attributes)
         check_feature_names(state.feature_names, X, type(self).__name__)
@@ -661,7 +684,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
                 "range). Scale the input as the training data was scaled.")
         return scores, state
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> NDArray[Any]:
         """Scores ``w . x + b`` of each unit.
 
         Parameters
@@ -681,7 +704,7 @@ class Perceptron(MetadataRequester, ParamsMixin):
         scores, _ = self._decision(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Predicted class labels, shape (n_samples,): the unit's step output
         for two classes, the highest-scoring unit's class otherwise."""
         scores, state = self._decision(X)
@@ -689,16 +712,16 @@ class Perceptron(MetadataRequester, ParamsMixin):
             return state.classes[(scores[:, 0] > 0).astype(np.intp)]
         return state.classes[np.argmax(scores, axis=1)]
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy of ``predict(X)`` against y (weighted if given)."""
         return accuracy(self.predict(X), y, sample_weight)
 
-    def densify(self):
+    def densify(self) -> "Perceptron":
         """Make ``coef_`` a dense array again (after :meth:`sparsify`);
         returns self."""
         return self._coef_as(lambda coef: coef.toarray() if is_sparse(coef) else coef)
 
-    def sparsify(self):
+    def sparsify(self) -> "Perceptron":
         """Store ``coef_`` as a scipy.sparse CSR matrix (worth it when most
         weights are 0, e.g. with penalty='l1'); predictions are unchanged.
         Returns self."""
@@ -706,8 +729,64 @@ class Perceptron(MetadataRequester, ParamsMixin):
 
         return self._coef_as(lambda coef: coef if is_sparse(coef) else sp.csr_matrix(coef))
 
-    def _coef_as(self, convert):
+    def _coef_as(self, convert: Callable[[Any], Any]) -> "Perceptron":
         with self._fitting():
             self._check_fitted()
             self.coef_ = convert(self.coef_)
         return self
+
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted attributes a file holds: name -> (kind, lower bound, may
+    #: be None).
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "n_iter_": ("int", 0, False),
+        "t_": ("int", 0, False),
+        "mistakes_curve_": ("numbers", None, False),
+    }
+
+    def _get_state(self) -> tuple[np.dtype[Any], dict[str, Any], dict[str, Any]]:
+        """(dtype, state, arrays) of this fitted Perceptron for a model file;
+        a sparse coef_ (after sparsify) is stored as CSR."""
+        state: dict[str, Any] = {
+            "attributes": {k: getattr(self, k) for k in self._FILE_ATTRIBUTES}}
+        arrays = {"intercept": self.intercept_}
+        state["sparse_coef"] = model_file.store_matrix(arrays, "coef", self.coef_)
+        model_file.store_classes(self.classes_, state, arrays)
+        model_file.store_feature_names(self, arrays)
+        return self.intercept_.dtype, state, arrays
+
+    def _set_state(self, dtype: np.dtype[Any], state: dict[str, Any],
+                   arrays: dict[str, Any]) -> None:
+        """Restore this fresh Perceptron from a model file's state, checking
+        every value (ValueError)."""
+        mf = model_file
+        # sparse_coef: absent from files written before sparsify() was saved.
+        mf.check_fields(state, ["attributes", "labels_object"], ["sparse_coef"])
+        attributes = mf.check_attributes(state, self._FILE_ATTRIBUTES)
+        if any(type(m) is not int or m < 0 for m in attributes["mistakes_curve_"]):
+            raise ValueError("mistakes_curve_ must hold counts.")
+        sparse = mf.check_value("sparse_coef", state.get("sparse_coef", False), "bool")
+        arrays = dict(arrays)
+        n_features = attributes["n_features_in_"]
+        expected = mf.matrix_members("coef", sparse) | {"intercept", "classes"}
+        if set(arrays) - {"feature_names_in"} != expected:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             "(and feature_names_in, optionally).")
+        classes = mf.restore_classes(state, arrays)
+        n_units = 1 if len(classes) == 2 else len(classes)
+        coef = mf.restore_matrix(arrays, "coef", sparse, dtype, (n_units, n_features))
+        intercept = mf.check_finite("intercept", mf.check_member_array(
+            "intercept", arrays.pop("intercept"), dtype, (n_units,)))
+        names = mf.restore_feature_names(arrays, n_features)
+        if names is not None:
+            self.feature_names_in_ = names
+        self.classes_ = classes
+        self.coef_, self.intercept_ = coef, intercept
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+
+model_file.register(Perceptron)

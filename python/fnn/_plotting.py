@@ -1,7 +1,9 @@
 """Learning curves with matplotlib (an optional dependency: ``fnn[plot]``)."""
+import os
+from typing import Any
 
 
-def plot_learning_curve(model, path=None):
+def plot_learning_curve(model: Any, path: "str | os.PathLike[str] | None" = None) -> Any:
     """Draw a fitted model's training loss per epoch and, if it used early
     stopping, its validation loss and score.
 

@@ -9,8 +9,11 @@
   written above the bar.
 - ``verbose=0`` or False: silent.
 """
+from __future__ import annotations
+
 import sys
 import time
+from typing import Any
 
 
 class EpochProgress:
@@ -26,11 +29,12 @@ class EpochProgress:
         The bar's label.
     """
 
-    def __init__(self, verbose, max_epochs, description="fit"):
+    def __init__(self, verbose: bool | int, max_epochs: int,
+                 description: str = "fit") -> None:
         self._lines = verbose >= 1
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar (tqdm ships no types)
         self._start = time.perf_counter()
-        self._stats = {}
+        self._stats: dict[str, str] = {}
         if verbose < 2:
             return
         try:
@@ -40,7 +44,7 @@ class EpochProgress:
         self._bar = tqdm(total=max_epochs, desc=description, unit="epoch",
                          file=sys.stderr, dynamic_ncols=True, leave=True)
 
-    def iteration(self, n_iter, loss, n_examples):
+    def iteration(self, n_iter: int, loss: float, n_examples: int) -> None:
         """Epoch number `n_iter` (1-based) ended with mean loss `loss` after
         training on `n_examples` examples."""
         self.message("Iteration %d, loss = %.8f" % (n_iter, loss))
@@ -52,14 +56,14 @@ class EpochProgress:
             self._bar.set_postfix(self._stats, refresh=False)
             self._bar.update(1)
 
-    def validation_score(self, score):
+    def validation_score(self, score: float) -> None:
         """The epoch's score on the held-out validation set."""
         self.message("Validation score: %f" % score)
         if self._bar is not None:
             self._stats["val_score"] = f"{score:.4f}"
             self._bar.set_postfix(self._stats)
 
-    def message(self, text):
+    def message(self, text: str) -> None:
         """A line on stdout (e.g. why training stopped), above the bar."""
         if not self._lines:
             return
@@ -68,7 +72,8 @@ class EpochProgress:
         else:
             print(text)
 
-    def close(self):
+    def close(self) -> None:
+        """Close the bar, if any; the lines need no closing."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -8,14 +8,16 @@ time, so both are built here, on demand, only when scikit-learn itself asks
 """
 import inspect
 import warnings
+from typing import Any
 
 import numpy as np
 
 from .exceptions import DataConversionWarning
 
 
-def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
-                 poor_score=False, pairwise=False, sparse=False):
+def sklearn_tags(estimator_type: str, *, multi_output: bool = False,
+                 multi_label: bool = False, poor_score: bool = False,
+                 pairwise: bool = False, sparse: bool = False) -> Any:
     """scikit-learn Tags for one of fnn's estimators.
 
     Parameters
@@ -52,10 +54,10 @@ def sklearn_tags(estimator_type, *, multi_output=False, multi_label=False,
     )
 
 
-_BOTH = {}
+_BOTH: dict[type, type] = {}
 
 
-def interoperable(fnn_class):
+def interoperable(fnn_class: type) -> Any:
     """The class to raise or warn with in place of `fnn_class`.
 
     Until scikit-learn is imported, that is `fnn_class` itself.  Once it is,
@@ -79,7 +81,7 @@ def interoperable(fnn_class):
     return _BOTH[fnn_class]
 
 
-def warn_column_vector(y):
+def warn_column_vector(y: Any) -> None:
     """Warn, as scikit-learn's single-output estimators do, when y has shape
     (n_samples, 1): such an estimator reads it as the 1-D y it stands for,
     and the caller may have meant something else (e.g. a multi-output y
@@ -108,7 +110,7 @@ _ROUTED_METHODS = ("fit", "partial_fit", "predict", "predict_proba",
 _DATA_ARGUMENTS = {"X", "y", "Y", "Xt", "yt"}
 
 
-def _metadata_of(cls, method):
+def _metadata_of(cls: type, method: str) -> list[str] | None:
     """Names of the metadata `cls.method` takes (e.g. sample_weight), or
     None when the class has no such method."""
     function = getattr(cls, method, None)
@@ -119,7 +121,7 @@ def _metadata_of(cls, method):
                   and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
 
-def _sklearn_requester():
+def _sklearn_requester() -> Any:
     try:
         from sklearn.utils.metadata_routing import _MetadataRequester
     except ImportError:
@@ -132,10 +134,10 @@ class _RequestMethod:
     """``set_{method}_request``: scikit-learn's RequestMethod, made when it
     is first used.  Without scikit-learn the attribute does not exist."""
 
-    def __init__(self, method, keys):
+    def __init__(self, method: str, keys: list[str]) -> None:
         self.method, self.keys = method, keys
 
-    def __get__(self, instance, owner=None):
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
         try:
             from sklearn.utils._metadata_requests import RequestMethod
         except ImportError:
@@ -158,7 +160,7 @@ class MetadataRequester:
     in an estimator's bases.
     """
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for method in _ROUTED_METHODS:
             keys = _metadata_of(cls, method)
@@ -166,16 +168,16 @@ class MetadataRequester:
                 setattr(cls, f"set_{method}_request", _RequestMethod(method, keys))
 
     @classmethod
-    def _get_class_level_metadata_request_values(cls, method_name, method=None,
-                                                 ignore_params=None):
+    def _get_class_level_metadata_request_values(cls, method_name: str, method: Any = None,
+                                                 ignore_params: Any = None) -> Any:
         requester = _sklearn_requester()
         return requester._get_class_level_metadata_request_values.__func__(
             cls, method_name, method, ignore_params)
 
-    def _get_metadata_request(self):
+    def _get_metadata_request(self) -> Any:
         return _sklearn_requester()._get_metadata_request(self)
 
-    def get_metadata_routing(self):
+    def get_metadata_routing(self) -> Any:
         """scikit-learn's MetadataRequest of this estimator: which metadata
         each method asks for (see scikit-learn's metadata routing guide)."""
         return self._get_metadata_request()

@@ -7,12 +7,16 @@ those must not decrease and the two arrays must be equally long (a matrix
 whose arrays were reassigned after it was made can break both); SVC's
 kernels also want sorted, duplicate-free rows; both want int32 indices.
 """
+from typing import Any
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ._validation import check_array, is_sparse
 
 
-def csr_rows(X, *, name="X", dtype=None, canonical=False, allow_empty=False):
+def csr_rows(X: Any, *, name: str = "X", dtype: DTypeLike | None = None,
+             canonical: bool = False, allow_empty: bool = False) -> Any:
     """X, dense or sparse, as check_array returns it; a sparse X also as
     the compiled loops read it (see the module docstring), converted on a
     copy when it is the caller's matrix and not canonical but must be.

@@ -18,12 +18,16 @@ compiled decision function trusts.
 import numbers
 import threading
 import warnings
+from collections.abc import Callable
 from itertools import combinations
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from fnncore import _smo
 
+from . import _persistence as model_file
 from ._base import ParamsMixin, available_if
 from ._class_weight import class_weights
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
@@ -54,13 +58,13 @@ _SOURCES = ("classes_", "support_", "support_vectors_", "n_support_", "_dual_coe
 _ALTERED = "The internal representation of SVC was altered"
 
 
-def _pairs(n_classes):
+def _pairs(n_classes: int) -> list[tuple[int, int, int]]:
     """(p, a, b) for every class pair a < b, p counting them in libsvm's
     order (0, 1), (0, 2), ..., (1, 2), ..."""
     return [(p, a, b) for p, (a, b) in enumerate(combinations(range(n_classes), 2))]
 
 
-def _votes(dec, n_classes, zero_votes_first):
+def _votes(dec: NDArray[Any], n_classes: int, zero_votes_first: bool) -> NDArray[Any]:
     """Each pair's vote from one-vs-one decision values: for its first class
     if the value is positive (or zero, with zero_votes_first), else for its
     second."""
@@ -72,7 +76,7 @@ def _votes(dec, n_classes, zero_votes_first):
     return votes
 
 
-def _ovr_from_ovo(dec, n_classes):
+def _ovr_from_ovo(dec: NDArray[Any], n_classes: int) -> NDArray[Any]:
     """scikit-learn's one-vs-rest view of one-vs-one decision values: each
     class's votes plus its summed confidence squashed into (-1/3, 1/3), so
     that confidences break ties between votes but never overturn one."""
@@ -86,7 +90,7 @@ def _ovr_from_ovo(dec, n_classes):
             + confidence / (3 * (np.abs(confidence) + 1)))
 
 
-def _pair_weights(dual_coef, n_support):
+def _pair_weights(dual_coef: Any, n_support: NDArray[Any]) -> NDArray[Any]:
     """(n_SV, n_pairs): pair (a, b)'s coefficients on its classes' support
     vectors, zero on the others (libsvm's layout of dual_coef, unflipped)."""
     n_classes = len(n_support)
@@ -100,7 +104,8 @@ def _pair_weights(dual_coef, n_support):
     return W
 
 
-def _kernel_decision(spec, X, vectors, W, intercept):
+def _kernel_decision(spec: Any, X: Any, vectors: Any, W: NDArray[Any],
+                     intercept: NDArray[Any]) -> NDArray[Any]:
     """out = K(X, vectors) W + intercept, shape (n_samples, W.shape[1]).
 
     spec : (kind, code, degree, gamma, coef0); kind is 'dense' or 'sparse'
@@ -135,16 +140,16 @@ class _LibsvmRandom:
     bounded integers (_smo.libsvm_permutation).  NumPy's RandomState(seed)
     is the same generator with the same seeding."""
 
-    def __init__(self, seed):
+    def __init__(self, seed: int) -> None:
         self._seed = seed
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         state = np.random.RandomState(self._seed).get_state(legacy=False)["state"]
         self._generator = np.random.MT19937()
         self._generator.state = {"bit_generator": "MT19937", "state": state}
 
-    def permutation(self, n):
+    def permutation(self, n: int) -> NDArray[Any]:
         start = self._generator.state
         size = n + 16
         while True:
@@ -279,6 +284,20 @@ class SVC(MetadataRequester, ParamsMixin):
     _estimator_type = "classifier"
     _fitted_marker = "support_"
 
+    # Set by fit (see Attributes above).
+    classes_: NDArray[Any]
+    support_: NDArray[np.int32]
+    support_vectors_: Any  # ndarray or CSR matrix
+    n_support_: NDArray[np.int32]
+    dual_coef_: Any  # ndarray or CSR matrix
+    intercept_: NDArray[np.float64]
+    fit_status_: int
+    n_iter_: NDArray[np.int32]
+    class_weight_: NDArray[np.float64]
+    n_features_in_: int
+    feature_names_in_: NDArray[Any]
+    shape_fit_: tuple[int, ...]
+
     # Bounds of np.inf where scikit-learn's have None: its open intervals
     # exclude infinity (C=np.inf is accepted, gamma=np.inf is not).
     _parameter_constraints = {
@@ -300,10 +319,14 @@ class SVC(MetadataRequester, ParamsMixin):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, C=1.0, kernel="rbf", degree=3, gamma="scale", coef0=0.0,
-                 shrinking=True, probability="deprecated", tol=1e-3, cache_size=200,
-                 class_weight=None, verbose=False, max_iter=-1,
-                 decision_function_shape="ovr", break_ties=False, random_state=None):
+    def __init__(self, *, C: float = 1.0, kernel: "str | Callable[..., Any]" = "rbf",
+                 degree: int = 3, gamma: "str | float" = "scale", coef0: float = 0.0,
+                 shrinking: bool = True, probability: "bool | str" = "deprecated",
+                 tol: float = 1e-3, cache_size: float = 200,
+                 class_weight: "dict[Any, float] | str | None" = None,
+                 verbose: "bool | int" = False, max_iter: int = -1,
+                 decision_function_shape: str = "ovr", break_ties: bool = False,
+                 random_state: "int | np.random.RandomState | None" = None) -> None:
         self.C = C
         self.kernel = kernel
         self.degree = degree
@@ -320,14 +343,14 @@ class SVC(MetadataRequester, ParamsMixin):
         self.break_ties = break_ties
         self.random_state = random_state
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         precomputed = isinstance(self.kernel, str) and self.kernel == "precomputed"
         return sklearn_tags("classifier", pairwise=precomputed, sparse=not precomputed)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         return drop_state(super().__getstate__())
 
-    def _validate_params(self):
+    def _validate_params(self) -> None:
         """Check the parameters against the table, and the degree against
         the core's C int (the model files' loader calls this too)."""
         validate_params(self)
@@ -337,7 +360,7 @@ class SVC(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> "SVC":
         """Train the one-vs-one SVMs on (X, y).
 
         Parameters
@@ -362,7 +385,8 @@ class SVC(MetadataRequester, ParamsMixin):
             publish(self, attributes, _FITTED, state)
         return self
 
-    def _train(self, X, y, sample_weight):
+    def _train(self, X: Any, y: Any,
+               sample_weight: Any) -> tuple[dict[str, Any], "_SVCState"]:
         """The fitted attributes and their snapshot, built aside (self is
         the frozen copy that trains)."""
         rng = check_random_state(self.random_state)
@@ -504,7 +528,7 @@ class SVC(MetadataRequester, ParamsMixin):
         return attributes, state
 
     @staticmethod
-    def _sample_weight(sample_weight, n_samples):
+    def _sample_weight(sample_weight: Any, n_samples: int) -> NDArray[Any] | None:
         """Finite sample weights of the right length, or None; negative ones
         are kept (they mean 'leave out', as 0 does)."""
         if sample_weight is None:
@@ -522,7 +546,8 @@ class SVC(MetadataRequester, ParamsMixin):
                              "weights.")
         return sw
 
-    def _solve(self, X, spec, order, start, C, check_signals=None):
+    def _solve(self, X: Any, spec: Any, order: NDArray[Any], start: NDArray[Any],
+               C: NDArray[Any], check_signals: Any = None) -> tuple[Any, ...]:
         """One call of the compiled solver on the samples `order` grouped by
         class (`start`): per-pair coefficients (zero-initialised, as the
         solver wants), offsets, objectives, iterations, status, and whether
@@ -553,7 +578,8 @@ class SVC(MetadataRequester, ParamsMixin):
             interrupted = True
         return coef[:(n_classes - 1) * len(order)], rho, obj, n_iter, status, interrupted
 
-    def _platt(self, X, spec, order, start, C, seed):
+    def _platt(self, X: Any, spec: Any, order: NDArray[Any], start: NDArray[Any],
+               C: NDArray[Any], seed: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """probA, probB: libsvm's probability model.  For each pair, the
         decision values of 5-fold cross-validation (the folds of libsvm's
         shuffle of the pair's samples; a fold's model trained on the other
@@ -603,7 +629,7 @@ class SVC(MetadataRequester, ParamsMixin):
         return probA, probB
 
     @staticmethod
-    def _check_gram(K, name):
+    def _check_gram(K: Any, name: str) -> None:
         """A training Gram matrix must be square and symmetric: SMO reads
         K[i, j] from row i and K[j, i] from row j, and on a matrix that is
         not symmetric it can cycle for ever."""
@@ -622,7 +648,7 @@ class SVC(MetadataRequester, ParamsMixin):
             raise ValueError(f"{name} must be a symmetric Gram matrix; |K - K.T| is "
                              f"up to {asymmetry:.3g}.")
 
-    def _gamma_value(self, X, precomputed, sparse):
+    def _gamma_value(self, X: Any, precomputed: bool, sparse: bool) -> float:
         if precomputed:
             return 0.0
         if isinstance(self.gamma, str):
@@ -639,7 +665,9 @@ class SVC(MetadataRequester, ParamsMixin):
         return float(self.gamma)
 
     @staticmethod
-    def _layout(X, order, start, coef, rho, n_classes, sparse, precomputed):
+    def _layout(X: Any, order: NDArray[Any], start: NDArray[Any], coef: NDArray[Any],
+                rho: NDArray[Any], n_classes: int, sparse: bool,
+                precomputed: bool) -> tuple[Any, Any, Any, Any]:
         """libsvm's model layout from the solver's per-pair coefficients:
         support_, n_support_, support_vectors_ and the (unflipped) dual
         coefficients."""
@@ -675,7 +703,8 @@ class SVC(MetadataRequester, ParamsMixin):
             vectors = X[support]
         return support, n_support, vectors, dual_coef
 
-    def _check_training_scores(self, state, X, order):
+    def _check_training_scores(self, state: "_SVCState", X: Any,
+                               order: NDArray[Any]) -> None:
         """Refuse a model whose decision values on its own training data
         overflow the training dtype (e.g. float32 kernel values near 1e38
         times a dual coefficient of 1000), though its solution is finite.
@@ -713,7 +742,9 @@ class SVC(MetadataRequester, ParamsMixin):
                 "with StandardScaler).")
 
     @staticmethod
-    def _print_summary(coef, rho, obj, n_iter, C, order, start):
+    def _print_summary(coef: NDArray[Any], rho: NDArray[Any], obj: NDArray[Any],
+                       n_iter: NDArray[Any], C: NDArray[Any], order: NDArray[Any],
+                       start: NDArray[Any]) -> None:
         """libsvm's verbose report of each pair, then the total."""
         offset = 0
         n_classes = len(start) - 1
@@ -729,7 +760,7 @@ class SVC(MetadataRequester, ParamsMixin):
         print(f"Total nSV = {int((coef != 0).sum())}")
 
     @staticmethod
-    def _gram(kernel, X, X_fit):
+    def _gram(kernel: Callable[..., Any], X: Any, X_fit: Any) -> NDArray[Any]:
         """The Gram matrix a callable kernel makes between X and the training
         samples, dense float64 (a sparse result is densified: it is
         n_samples x n_train)."""
@@ -747,7 +778,7 @@ class SVC(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # The snapshot prediction reads
     # ------------------------------------------------------------------
-    def _state(self, attributes, spec, kernel):
+    def _state(self, attributes: dict[str, Any], spec: Any, kernel: Any) -> "_SVCState":
         """The FittedState of `attributes` (a fit's, or the public ones)."""
         kind = spec[0]
         return _SVCState(
@@ -764,7 +795,7 @@ class SVC(MetadataRequester, ParamsMixin):
             feature_names=attributes.get("feature_names_in_"),
             X_fit=attributes.get("_X_fit"), estimator=type(self).__name__)
 
-    def _state_from_attributes(self):
+    def _state_from_attributes(self) -> "_SVCState":
         """A snapshot from the public attributes, validated: they may come
         from a model file, an unpickled object or a user's assignment."""
         attrs = self.__dict__
@@ -788,13 +819,13 @@ class SVC(MetadataRequester, ParamsMixin):
                 n_sv and (support.min() < 0 or support.max() >= shape_fit[0])):
             raise ValueError(f"{_ALTERED}: support_ does not match n_support_ and "
                              "the training set.")
-        dual_coef = attrs.get("_dual_coef_")
+        dual_coef: Any = attrs.get("_dual_coef_")
         dual_coef = dual_coef.toarray() if is_sparse(dual_coef) else dual_coef
         dual_coef = _finite_array("_dual_coef_", dual_coef, (n_classes - 1, n_sv))
         intercept = _finite_array("_intercept_", attrs.get("_intercept_"), (n_pairs,))
-        gamma = attrs.get("_gamma", 0.0)
+        gamma: Any = attrs.get("_gamma", 0.0)
         if (isinstance(gamma, bool) or not isinstance(gamma, numbers.Real)
-                or not np.isfinite(gamma) or gamma < 0):
+                or not np.isfinite(cast(Any, gamma)) or gamma < 0):
             raise ValueError(f"{_ALTERED}: _gamma must be a finite number >= 0.")
         dtype = np.dtype(attrs.get("_fit_dtype", np.float64))
         if dtype not in (np.float32, np.float64):
@@ -843,7 +874,7 @@ class SVC(MetadataRequester, ParamsMixin):
         state.__dict__["_sources"] = sources_of(attrs, _SOURCES)
         return state
 
-    def _current_state(self):
+    def _current_state(self) -> "_SVCState":
         state = current(self, self._state_from_attributes)
         # Layout arrays changed in place would misplace coefficients: the
         # objects this snapshot was built from must still hold its copies
@@ -857,13 +888,13 @@ class SVC(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _ovo_decision(self, X):
+    def _ovo_decision(self, X: Any) -> tuple[NDArray[Any], "_SVCState"]:
         """libsvm's (n_samples, n_pairs) decision values (positive favours
         the first class of the pair) and the snapshot they come from."""
         state = self._current_state()
         return state.decision(state.prepare(X)), state
 
-    def decision_function(self, X):
+    def decision_function(self, X: Any) -> NDArray[Any]:
         """Decision values.
 
         Parameters
@@ -894,7 +925,7 @@ class SVC(MetadataRequester, ParamsMixin):
             return _ovr_from_ovo(dec, n_classes).astype(dec.dtype, copy=False)
         return dec
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Class labels by one-vs-one voting (libsvm's: a pair's positive
         value votes for its first class, ties go to the lower class index).
 
@@ -918,18 +949,18 @@ class SVC(MetadataRequester, ParamsMixin):
         votes = _votes(dec, n_classes, zero_votes_first=False)
         return state.classes[np.argmax(votes, axis=1)]
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Mean accuracy of predict(X) against y (weighted by
         sample_weight if given)."""
         return accuracy(self.predict(X), y, sample_weight)
 
-    def _check_proba(self):
+    def _check_proba(self) -> bool:
         if isinstance(self.probability, str) or not self.probability:
             raise AttributeError("predict_proba is not available when probability=False")
         return True
 
     @available_if(_check_proba)
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> NDArray[Any]:
         """Class probabilities, (n_samples, n_classes) in the order of
         ``classes_``: libsvm's, from the pairs' sigmoids coupled by Wu, Lin
         and Weng's method (so they may disagree with :meth:`predict` on
@@ -949,11 +980,11 @@ class SVC(MetadataRequester, ParamsMixin):
         return self._predict_proba(X)
 
     @available_if(_check_proba)
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> NDArray[Any]:
         """``np.log(predict_proba(X))``; available as predict_proba is."""
         return np.log(self._predict_proba(X))
 
-    def _predict_proba(self, X):
+    def _predict_proba(self, X: Any) -> NDArray[Any]:
         state = self._current_state()
         if state.probA.size == 0:
             raise interoperable(NotFittedError)(
@@ -964,17 +995,17 @@ class SVC(MetadataRequester, ParamsMixin):
         return proba
 
     @property
-    def probA_(self):
+    def probA_(self) -> NDArray[Any]:
         """Deprecated (scikit-learn 1.9): the pairs' sigmoid slopes A of
         ``1 / (1 + exp(A f + B))``; empty without probability."""
         return self._deprecated_probability("probA_")
 
     @property
-    def probB_(self):
+    def probB_(self) -> NDArray[Any]:
         """Deprecated (scikit-learn 1.9): the pairs' sigmoid offsets B."""
         return self._deprecated_probability("probB_")
 
-    def _deprecated_probability(self, name):
+    def _deprecated_probability(self, name: str) -> NDArray[Any]:
         warnings.warn(f"Attribute `{name}` was deprecated in version 1.9 and will be "
                       "removed in 1.11 as the `probability=True` option for SVC and "
                       "NuSVC was deprecated and will be removed in 1.11.",
@@ -982,11 +1013,11 @@ class SVC(MetadataRequester, ParamsMixin):
         return self._attribute("_" + name[:-1])
 
     @property
-    def _n_support(self):
+    def _n_support(self) -> NDArray[Any]:
         """scikit-learn's private name of n_support_ (the same array)."""
         return self._attribute("n_support_")
 
-    def _attribute(self, name):
+    def _attribute(self, name: str) -> Any:
         try:
             return self.__dict__[name]
         except KeyError:
@@ -994,7 +1025,7 @@ class SVC(MetadataRequester, ParamsMixin):
                                  f"{name!r}") from None
 
     @property
-    def coef_(self):
+    def coef_(self) -> Any:
         """ndarray or sparse matrix (n_classes (n_classes - 1) / 2,
         n_features): primal weights of each pair, for kernel='linear' only
         (read-only; sparse when the model is)."""
@@ -1013,21 +1044,127 @@ class SVC(MetadataRequester, ParamsMixin):
             coef.flags.writeable = False
         return coef
 
+    # ------------------------------------------------------------------
+    # Model files (fnn._persistence; docs/model-format.md)
+    # ------------------------------------------------------------------
+    #: The fitted scalars a file holds: name -> (kind, lower bound, may be None).
+    _FILE_ATTRIBUTES = {
+        "n_features_in_": ("int", 1, False),
+        "fit_status_": ("int", 0, False),
+        "_gamma": ("number", 0, False),
+    }
 
-def _as_csr(A):
+    def _get_state(self) -> tuple[np.dtype[Any], dict[str, Any], dict[str, Any]]:
+        """(dtype, state, arrays) of this fitted SVC for a model file: libsvm's
+        internal signs (the public dual_coef_ and intercept_ are rebuilt on
+        load), support vectors as CSR when fitted on sparse data, the
+        probability model when there is one."""
+        state: dict[str, Any] = {
+            "attributes": {k: getattr(self, k) for k in self._FILE_ATTRIBUTES},
+            "shape_fit": list(self.shape_fit_)}
+        arrays = {"support": self.support_, "n_support": self.n_support_,
+                  "dual_coef": self._dual_coef_, "intercept": self._intercept_,
+                  "n_iter": self.n_iter_, "dual_objective": self._dual_objective,
+                  "class_weight": self.class_weight_}
+        state["sparse"] = model_file.store_matrix(arrays, "support_vectors",
+                                                  self.support_vectors_)
+        if self._probA.size:
+            arrays["probA"], arrays["probB"] = self._probA, self._probB
+        model_file.store_classes(self.classes_, state, arrays)
+        model_file.store_feature_names(self, arrays)
+        return self._fit_dtype, state, arrays
+
+    def _set_state(self, dtype: np.dtype[Any], state: dict[str, Any],
+                   arrays: dict[str, Any]) -> None:
+        """Restore this fresh SVC from a model file's state, checking every
+        value (ValueError)."""
+        mf = model_file
+        # sparse: absent from files written before sparse models were saved.
+        mf.check_fields(state, ["attributes", "shape_fit", "labels_object"], ["sparse"])
+        attributes = mf.check_attributes(state, self._FILE_ATTRIBUTES)
+        if not np.isfinite(attributes["_gamma"]) or attributes["fit_status_"] > 1:
+            raise ValueError("_gamma must be finite and fit_status_ 0 or 1.")
+        sparse = mf.check_value("sparse", state.get("sparse", False), "bool")
+        shape_fit = state["shape_fit"]
+        if not isinstance(shape_fit, list) or len(shape_fit) != 2:
+            raise ValueError(f"shape_fit must be [n_samples, n_columns]; got "
+                             f"{mf.short_repr(shape_fit)}.")
+        for n in shape_fit:
+            mf.check_value("shape_fit", n, "int", low=1)
+        arrays = dict(arrays)
+        expected = mf.matrix_members("support_vectors", sparse) | {
+            "support", "n_support", "dual_coef", "intercept", "n_iter", "dual_objective",
+            "class_weight", "classes"}
+        optional = {"feature_names_in", "probA", "probB"}
+        if not expected <= set(arrays) <= expected | optional:
+            raise ValueError(f"arrays {sorted(arrays)}; expected {sorted(expected)} "
+                             f"(and {', '.join(sorted(optional))}, optionally).")
+        classes = mf.restore_classes(state, arrays)
+        n_classes, n_features = len(classes), attributes["n_features_in_"]
+        n_pairs = n_classes * (n_classes - 1) // 2
+        precomputed = self.kernel == "precomputed"
+        if precomputed and (shape_fit[1] != shape_fit[0] or sparse):
+            raise ValueError("a precomputed kernel is fitted on a square dense Gram matrix.")
+        if shape_fit[1] != n_features:
+            raise ValueError(f"shape_fit {shape_fit} disagrees with n_features_in_="
+                             f"{n_features}.")
+
+        def member(name: str, member_dtype: DTypeLike,
+                   shape: tuple[Any, ...]) -> NDArray[Any]:
+            return mf.check_member_array(name, arrays.pop(name), member_dtype, shape)
+
+        n_support = member("n_support", np.int32, (n_classes,))
+        if (n_support < 0).any():
+            raise ValueError("n_support must be >= 0.")
+        n_sv = int(n_support.sum())
+        support = member("support", np.int32, (n_sv,))
+        if n_sv and (support.min() < 0 or support.max() >= shape_fit[0]):
+            raise ValueError("support indices lie outside the training set.")
+        # The decision kernel trusts these shapes (and a CSR matrix's indices).
+        vectors = mf.restore_matrix(arrays, "support_vectors", sparse, dtype,
+                                    (0, 0) if precomputed else (n_sv, n_features))
+        dual = mf.check_finite("dual_coef", member("dual_coef", np.float64,
+                                                   (n_classes - 1, n_sv)))
+        intercept = mf.check_finite("intercept", member("intercept", np.float64, (n_pairs,)))
+        probA = probB = np.empty(0)
+        if "probA" in arrays or "probB" in arrays:
+            probA, probB = (mf.check_finite(name, member(name, np.float64, (n_pairs,)))
+                            for name in ("probA", "probB"))
+        names = mf.restore_feature_names(arrays, n_features)
+        if names is not None:
+            self.feature_names_in_ = names
+        self.classes_ = classes
+        self.support_, self.n_support_, self.support_vectors_ = support, n_support, vectors
+        self._dual_coef_, self._intercept_ = dual, intercept
+        public_dual = -dual if n_classes == 2 else dual  # as SVC._train shows it
+        self.dual_coef_ = _as_csr(public_dual) if sparse else public_dual
+        self.intercept_ = -intercept if n_classes == 2 else intercept.copy()
+        self.n_iter_ = member("n_iter", np.int32, (n_pairs,))
+        self._dual_objective = member("dual_objective", np.float64, (n_pairs,))
+        self.class_weight_ = mf.check_finite("class_weight", member(
+            "class_weight", np.float64, (n_classes,)))
+        self._probA, self._probB = probA, probB
+        self._sparse = sparse
+        self.shape_fit_ = tuple(shape_fit)
+        self._fit_dtype = dtype
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+
+def _as_csr(A: Any) -> Any:
     import scipy.sparse as sp
 
     return sp.csr_matrix(A)
 
 
-def _row_sqnorms(X):
+def _row_sqnorms(X: Any) -> NDArray[np.float64]:
     """Squared norm of each row of a dense or CSR matrix, in float64."""
     if is_sparse(X):
         return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
     return np.einsum("ij,ij->i", X, X, dtype=np.float64)
 
 
-def _finite_array(name, value, shape):
+def _finite_array(name: str, value: Any, shape: tuple[int, ...]) -> NDArray[Any]:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -1045,7 +1182,24 @@ class _SVCState(FittedState):
     coefficients and intercepts, the layout arrays, the probability model
     and what the input must look like."""
 
-    def for_params(self, estimator):
+    spec: Any  # the kernel's compiled parameters (kind first)
+    kernel: Any
+    classes: NDArray[Any]
+    support: NDArray[np.intp]
+    n_support: NDArray[np.int32]
+    vectors: Any
+    dual_coef: NDArray[np.float64]
+    intercept: NDArray[np.float64]
+    probA: NDArray[np.float64]
+    probB: NDArray[np.float64]
+    dtype: np.dtype[Any]
+    n_train: int
+    n_features: Any  # int
+    feature_names: NDArray[Any] | None
+    X_fit: Any
+    estimator: str
+
+    def for_params(self, estimator: "SVC") -> "_SVCState":
         """This snapshot with the kernel parameters the estimator has now:
         scikit-learn reads kernel, degree and coef0 at every call, so a
         change after fit applies (checked here, once per call); a kernel of
@@ -1074,12 +1228,12 @@ class _SVCState(FittedState):
         raise ValueError(f"kernel={kernel!r} cannot predict with a model fitted with "
                          f"kernel={fitted!r}; fit it again.")
 
-    def _replace(self, **changes):
+    def _replace(self, **changes: Any) -> "_SVCState":
         fields = {k: v for k, v in self.__dict__.items() if k != "_sources"}
         fields.update(changes)
         return _SVCState(self._sources, **fields)
 
-    def prepare(self, X):
+    def prepare(self, X: Any) -> Any:
         """X checked against this model, in the form its kernel reads: the
         Gram matrix for a callable kernel; dense or canonical CSR rows of
         the training dtype otherwise."""
@@ -1102,7 +1256,7 @@ class _SVCState(FittedState):
         check_n_features(X, self.n_features, self.estimator)
         return X
 
-    def decision(self, X, check=True):
+    def decision(self, X: Any, check: bool = True) -> NDArray[Any]:
         """libsvm's (n_samples, n_pairs) decision values of prepared X; not
         finite ones raise ValueError unless check is False."""
         W = _pair_weights(self.dual_coef, self.n_support)
@@ -1115,3 +1269,7 @@ class _SVCState(FittedState):
                 f"model's {self.kernel!r} kernel). Scale the input as the training "
                 "data was scaled.")
         return out
+
+
+# The kernel cache's memory is the loading caller's choice.
+model_file.register(SVC, local_params=("cache_size",))

@@ -5,12 +5,23 @@ C-contiguous float32 or float64 array, checked for shape, emptiness and
 finiteness, with messages that say which argument, row or column is wrong.
 Kernels then trust their inputs.
 """
+from __future__ import annotations
+
 import numbers
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Union, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    #: What the estimators accept as sparse input (SciPy's matrices and arrays).
+    SparseInput = Union[sp.spmatrix, sp.sparray]
 
 
-def float_dtype_of(X):
+def float_dtype_of(X: Any) -> np.dtype[np.floating[Any]]:
     """The dtype training runs in: float32 stays float32, all else float64."""
     dtype = getattr(X, "dtype", None)
     if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize == 4:
@@ -18,12 +29,12 @@ def float_dtype_of(X):
     return np.dtype(np.float64)
 
 
-def is_sparse(X):
+def is_sparse(X: object) -> bool:
     """True for SciPy sparse matrices and arrays (any format)."""
     return hasattr(X, "tocsr") and hasattr(X, "nnz")
 
 
-def _to_numpy(X, name):
+def _to_numpy(X: Any, name: str) -> NDArray[Any]:
     if is_sparse(X):
         raise TypeError(
             f"{name} is a sparse matrix, which this estimator does not accept; "
@@ -37,7 +48,7 @@ def _to_numpy(X, name):
         raise ValueError(f"{name} could not be read as an array: {exc}") from None
 
 
-def _report_non_finite(arr, name):
+def _report_non_finite(arr: NDArray[Any], name: str) -> NoReturn:
     bad = np.argwhere(~np.isfinite(arr))[0]
     where = f"row {bad[0]}" + (f", column {bad[1]}" if arr.ndim == 2 else "")
     value = arr[tuple(bad)]
@@ -47,8 +58,20 @@ def _report_non_finite(arr, name):
     )
 
 
-def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False,
-                accept_sparse=False):
+@overload
+def check_array(X: ArrayLike, *, name: str = ..., dtype: DTypeLike | None = ...,
+                ndim: int = ..., allow_empty: bool = ...,
+                accept_sparse: Literal[False] = ...) -> NDArray[np.floating[Any]]: ...
+@overload
+def check_array(X: ArrayLike | SparseInput, *, name: str = ...,
+                dtype: DTypeLike | None = ..., ndim: int = ..., allow_empty: bool = ...,
+                accept_sparse: bool) -> NDArray[np.floating[Any]] | sp.csr_matrix: ...
+
+
+def check_array(X: ArrayLike | SparseInput, *, name: str = "X",
+                dtype: DTypeLike | None = None, ndim: int = 2,
+                allow_empty: bool = False,
+                accept_sparse: bool = False) -> NDArray[np.floating[Any]] | sp.csr_matrix:
     """Return X as a C-contiguous float array, or raise a clear error.
 
     Parameters
@@ -58,14 +81,23 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False,
         are accepted; SciPy sparse matrices and arrays when `accept_sparse`.
     name : str
         Used in error messages.
-    dtype : numpy dtype or None
+    dtype : dtype-like or None
         float32 or float64; None keeps float32 and turns everything else
         into float64.
     ndim : int
         Required number of dimensions (1 or 2).
+    allow_empty : bool
+        Accept zero samples (and, for 2-D, zero features).
     accept_sparse : bool
         Return sparse input as a CSR matrix (see `check_csr`) instead of
         refusing it.
+
+    Returns
+    -------
+    ndarray or scipy.sparse.csr_matrix
+        A C-contiguous float32 or float64 array of `ndim` dimensions with
+        finite values; a CSR matrix only when `accept_sparse` and X is
+        sparse.
     """
     if accept_sparse and is_sparse(X):
         return check_csr(X, name=name, dtype=dtype, allow_empty=allow_empty)
@@ -107,7 +139,8 @@ def check_array(X, *, name="X", dtype=None, ndim=2, allow_empty=False,
     return arr
 
 
-def check_csr(X, *, name="X", dtype=None, allow_empty=False):
+def check_csr(X: Any, *, name: str = "X", dtype: DTypeLike | None = None,
+              allow_empty: bool = False) -> sp.csr_matrix:
     """Return sparse `X` as a CSR matrix the kernels can read, or raise.
 
     The result is a ``scipy.sparse.csr_matrix`` with float32 or float64
@@ -172,7 +205,7 @@ def check_csr(X, *, name="X", dtype=None, allow_empty=False):
     return X
 
 
-def _all_finite(arr, block=1 << 20):
+def _all_finite(arr: NDArray[Any], block: int = 1 << 20) -> bool:
     """np.isfinite(arr).all(), without a boolean array as large as X.
 
     A NaN or an infinity makes the sum NaN or infinite, so a finite sum
@@ -188,7 +221,7 @@ def _all_finite(arr, block=1 << 20):
                for start in range(0, flat.size, block))
 
 
-def feature_names_of(X):
+def feature_names_of(X: object) -> NDArray[np.object_] | None:
     """Column names of a DataFrame as an object array when they are all
     strings, else None (scikit-learn's rule: mixed or non-string names
     count as no names)."""
@@ -201,7 +234,8 @@ def feature_names_of(X):
     return names
 
 
-def check_feature_names(fitted_names, X, estimator_name):
+def check_feature_names(fitted_names: NDArray[np.object_] | None, X: object,
+                        estimator_name: str) -> None:
     """Compare the column names of `X` with those seen in fit, with
     scikit-learn's warnings (names on one side only) and error (different
     names or order). `fitted_names` is None when fit saw no names."""
@@ -234,7 +268,7 @@ def check_feature_names(fitted_names, X, estimator_name):
     raise ValueError(message)
 
 
-def check_n_features(X, n_features_in, estimator_name="the model"):
+def check_n_features(X: Any, n_features_in: int, estimator_name: str = "the model") -> None:
     if X.shape[1] != n_features_in:
         raise ValueError(
             f"X has {X.shape[1]} features, but {estimator_name} is expecting "
@@ -242,7 +276,7 @@ def check_n_features(X, n_features_in, estimator_name="the model"):
         )
 
 
-def check_consistent_length(X, y, y_name="y"):
+def check_consistent_length(X: Any, y: Any, y_name: str = "y") -> None:
     n_y = y.shape[0] if hasattr(y, "shape") else len(y)
     if X.shape[0] != n_y:
         raise ValueError(
@@ -251,7 +285,8 @@ def check_consistent_length(X, y, y_name="y"):
         )
 
 
-def check_sample_weight(sample_weight, n_samples, dtype):
+def check_sample_weight(sample_weight: ArrayLike | float | None, n_samples: int,
+                        dtype: DTypeLike) -> NDArray[np.floating[Any]] | None:
     """None stays None; otherwise a finite, non-negative 1-D array."""
     if sample_weight is None:
         return None
@@ -270,15 +305,18 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     return sw
 
 
-def check_random_state(seed):
+def check_random_state(
+        seed: int | np.integer[Any] | np.random.RandomState | None,
+) -> np.random.RandomState:
     """np.random.RandomState from None, an int or a RandomState, as
     scikit-learn does, so the same seed draws the same initial weights."""
     if seed is None or seed is np.random:
         return np.random.mtrand._rand
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        if not 0 <= seed < 2 ** 32:
+        value = int(seed)
+        if not 0 <= value < 2 ** 32:
             raise ValueError(f"random_state must be between 0 and 2**32 - 1; got {seed}.")
-        return np.random.RandomState(seed)
+        return np.random.RandomState(value)
     if isinstance(seed, np.random.RandomState):
         return seed
     raise ValueError(
@@ -286,15 +324,19 @@ def check_random_state(seed):
     )
 
 
-
-def check_number(name, value, low=None, high=None, low_open=False, high_open=False,
-                 integer=False, finite=True):
+def check_number(name: str, value: object, low: float | None = None,
+                 high: float | None = None, low_open: bool = False,
+                 high_open: bool = False, integer: bool = False,
+                 finite: bool = True) -> None:
     """A hyper-parameter that must be a (finite) number within bounds; the
     error names the parameter."""
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
         raise TypeError(f"{name} must be {'an int' if integer else 'a number'}; "
                         f"got {value!r}.")
+    # numbers.Real declares no comparison operators; every registered real
+    # (int, float, NumPy scalars, Fraction, Decimal) compares with a float.
+    value = cast(float, value)
     if value != value:
         raise ValueError(f"{name} must not be NaN.")
     if finite and not integer and value in (float("inf"), float("-inf")):
@@ -305,13 +347,13 @@ def check_number(name, value, low=None, high=None, low_open=False, high_open=Fal
         raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}.")
 
 
-def check_choice(name, value, choices):
+def check_choice(name: str, value: object, choices: Collection[str]) -> None:
     """A hyper-parameter that must be one of the strings `choices`."""
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
 
 
-def check_bool(name, value):
+def check_bool(name: str, value: object) -> None:
     """A hyper-parameter that must be True or False."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}.")

@@ -24,8 +24,19 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Sequence
+from typing import IO, Any, NoReturn
 
 import numpy as np
+
+from . import MLPClassifier, MLPRegressor, data
+from ._atomic_write import check_output_path, write_atomically
+from ._parallel import available_cores, effective_n_jobs
+from ._persistence import SCALINGS, ModelInput, check_writable_model_path, \
+    load_with_input, save
+from ._version import __version__
+from .datasets import load_digits
+from .exceptions import ConvergenceWarning
 
 #: Classification when the target is not numeric, or has integer values
 #: only and at most this many distinct ones; regression otherwise.
@@ -43,14 +54,14 @@ class CommandError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors as one line (no usage block)."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"fnn: error: {message} (see '{self.prog} --help')\n")
 
 
 # ----------------------------------------------------------------------
 # Reading data files
 # ----------------------------------------------------------------------
-def _guess_format(path):
+def _guess_format(path: str) -> str:
     name = os.path.basename(path).lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -76,10 +87,8 @@ def _guess_format(path):
     return "csv"
 
 
-def _csv_target(path, spec, delimiter):
+def _csv_target(path: str, spec: str | None, delimiter: str) -> tuple[Any, Any]:
     """read_csv with --target as a column name, or else as an index."""
-    from . import data
-
     if spec is None:
         return data.read_csv(path, target=-1, delimiter=delimiter)
     try:
@@ -95,8 +104,98 @@ def _csv_target(path, spec, delimiter):
             raise name_error from None
 
 
-def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
-              n_features=None):
+def _format_of(path: str, fmt: str) -> str:
+    return _guess_format(path) if fmt == "auto" else fmt
+
+
+def _csv_columns(path: str, fmt: str) -> list[str] | None:
+    """The names in the header row of a CSV/TSV file (fnn.data.read_csv_header),
+    or None when it has none or is not CSV.  A file read_csv would refuse
+    gives None here; read_csv says why."""
+    if fmt not in ("csv", "tsv"):
+        return None
+    try:
+        return data.read_csv_header(path, delimiter="\t" if fmt == "tsv" else ",")
+    except (OSError, ValueError):
+        return None
+
+
+def _target_column(columns: list[str], spec: str | None) -> str | None:
+    """The name of the target column --target names (a name, else an index;
+    None: the last column), as load_data picks it; None if there is none."""
+    if spec is None:
+        return columns[-1]
+    if spec in columns:
+        return spec
+    try:
+        return columns[int(spec)]
+    except (ValueError, IndexError):
+        return None
+
+
+def _model_input(args: argparse.Namespace, X: Any) -> ModelInput:
+    """The input description of a model trained by `fnn train` on X (the
+    training rows): the CSV's feature and target names, and the scaling
+    statistics (a constant feature is left unscaled: its factor is 1)."""
+    columns = _csv_columns(args.data, _format_of(args.data, args.format))
+    names = target = None
+    if columns is not None:
+        target = _target_column(columns, args.target)
+        names = tuple(c for c in columns if c != target)
+        if len(names) != X.shape[1]:  # a name used twice: columns by position
+            names = None
+    if args.scale == "none":
+        return ModelInput(names, target, "none")
+    X = np.asarray(X, dtype=np.float64)
+    if args.scale == "standard":
+        offset, factor = X.mean(axis=0), X.std(axis=0)
+    else:
+        offset = X.min(axis=0)
+        factor = X.max(axis=0) - offset
+    # 0 (a constant column) and what underflows stay unscaled, never NaN.
+    factor = np.where(factor > np.finfo(np.float64).tiny, factor, 1.0)
+    if not (np.isfinite(offset).all() and np.isfinite(factor).all()):
+        raise CommandError("the features' statistics overflow (values near the "
+                           "float64 range); use --scale none")
+    return ModelInput(names, target, args.scale, offset, factor)
+
+
+def _read_named_columns(args: argparse.Namespace, model_input: ModelInput | None,
+                        need_target: bool) -> tuple[Any, Any] | None:
+    """(X, y) of a CSV file whose header names the model's features (in any
+    order, the target column optional unless need_target), by name; None
+    when the file or the model has no column names (columns by position)."""
+    fmt = _format_of(args.data, args.format)
+    columns = _csv_columns(args.data, fmt)
+    if columns is None or model_input is None or model_input.feature_names is None:
+        return None
+    features = list(model_input.feature_names)
+    target = model_input.target
+    if args.target is not None:  # a name, else an index
+        target = _target_column(columns, args.target)
+        if target is None:
+            raise CommandError(f"{args.data} has no target column {args.target!r}")
+    elif target is not None and target not in columns:
+        if need_target:
+            raise CommandError(f"{args.data} has no target column {target!r}")
+        target = None
+    missing = [c for c in features if c not in columns]
+    unexpected = [c for c in columns if c not in features and c != target]
+    if missing or unexpected or len(set(columns)) != len(columns):
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+            ([f"unexpected {', '.join(unexpected)}"] if unexpected else []) + \
+            ([] if len(set(columns)) == len(columns) else ["a repeated column name"])
+        raise CommandError(f"the columns of {args.data} do not match the model's "
+                           f"features: {'; '.join(parts)}")
+    delimiter = "\t" if fmt == "tsv" else ","
+    X, y = data.read_csv(args.data, target=target, delimiter=delimiter)
+    order = [c for c in columns if c != target]
+    return X[:, [order.index(c) for c in features]], y
+
+
+def load_data(path: str, fmt: str = "auto", target: str | None = None,
+              labels: str | None = None, need_target: bool = True,
+              n_features: int | None = None) -> tuple[Any, Any, str]:
     """Read DATA for a command: returns (X, y, description).
 
     For CSV, target is the target column (name or index; default the last);
@@ -104,8 +203,6 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
     targets from a --labels file.  With need_target=False (predict), a CSV
     keeps every column unless target is given.
     """
-    from . import data
-
     if not os.path.exists(path):
         raise CommandError(f"no such file: {path}")
     if os.path.isdir(path):
@@ -156,12 +253,10 @@ def load_data(path, fmt="auto", target=None, labels=None, need_target=True,
     return X, y, f"{path} ({fmt}): {X.shape[0]} samples, {X.shape[1]} features"
 
 
-def _dense(X, dtype=None, model_bytes=0):
+def _dense(X: Any, dtype: Any = None, model_bytes: int = 0) -> Any:
     """X dense (an svmlight file's X is sparse), refused with a clear error
     when it and model_bytes more would not fit in memory: a small file can
     name feature 1,000,000,000."""
-    from . import data
-
     try:
         return data.to_dense(X, dtype, reserve=model_bytes)
     except ValueError as exc:
@@ -169,7 +264,8 @@ def _dense(X, dtype=None, model_bytes=0):
                            "features, or a smaller network)") from None
 
 
-def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
+def _model_bytes(n_features: int, hidden: Sequence[int], n_outputs: int, dtype: Any,
+                 n_jobs: int | None) -> int:
     """About the memory an MLP of these sizes takes to train: the parameters,
     the best parameters, the gradient and two optimiser vectors, and with
     several threads a copy of the parameters per thread."""
@@ -177,18 +273,15 @@ def _model_bytes(n_features, hidden, n_outputs, dtype, n_jobs):
     n_params = sum((a + 1) * b for a, b in zip(units, units[1:]))
     threads = 0
     if n_jobs is not None:
-        from ._parallel import effective_n_jobs
         threads = effective_n_jobs(n_jobs)
     return n_params * np.dtype(dtype).itemsize * (5 + threads)
 
 
-def _check_output(out, inputs, model):
+def _check_output(out: str | None, inputs: Sequence[str | None], model: bool) -> None:
     """Before any work: refuse to write --out onto one of the inputs (the same
     file by device and inode, whatever its name), onto anything but a regular
     file, into a missing folder or one that accepts no new file, or, for a
     model, over a file that is not an fnn model."""
-    from ._persistence import check_output_path, check_writable_model_path
-
     if out is None:
         return
     for name in inputs:
@@ -202,11 +295,11 @@ def _check_output(out, inputs, model):
     (check_writable_model_path if model else check_output_path)(out)
 
 
-def _is_classifier(model):
+def _is_classifier(model: Any) -> bool:
     return hasattr(model, "classes_")
 
 
-def _describe_model(model):
+def _describe_model(model: Any) -> str:
     """Kind and size of a fitted model, from its public attributes."""
     name = type(model).__name__
     if hasattr(model, "coefs_"):
@@ -218,7 +311,7 @@ def _describe_model(model):
     return f"{name}, {model.n_features_in_} features, {len(model.classes_)} classes"
 
 
-def choose_task(y):
+def choose_task(y: Any) -> tuple[str, str]:
     """'classify' or 'regress' for target y, and the reason, by the rule: not
     numeric, or integers with at most MAX_CLASSES distinct values, is
     classification."""
@@ -237,11 +330,9 @@ def choose_task(y):
 # ----------------------------------------------------------------------
 # Commands
 # ----------------------------------------------------------------------
-def _collect_warnings(caught):
+def _collect_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     notes = []
     for w in caught:
-        from .exceptions import ConvergenceWarning
-
         if issubclass(w.category, ConvergenceWarning):
             notes.append("stopped at --max-iter before the loss settled")
         else:
@@ -249,16 +340,14 @@ def _collect_warnings(caught):
     return notes
 
 
-def _score_line(model, X, y, what):
+def _score_line(model: Any, X: Any, y: Any, what: str) -> str:
     score = model.score(X, y)
     name = "accuracy" if _is_classifier(model) else "R^2"
     return f"{what} {name}: {score:.4f} ({len(X)} samples)"
 
 
-def train(args):
+def train(args: argparse.Namespace) -> int:
     """Train an MLP on DATA; print what was done and the scores."""
-    from . import MLPClassifier, MLPRegressor
-
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
     print(f"data: {description}")
@@ -270,7 +359,8 @@ def train(args):
                            "non-integer values (use --task regress)")
     n_outputs = len(np.unique(y)) if task == "classify" else \
         (y.shape[1] if y.ndim == 2 else 1)
-    X = _dense(X, args.dtype, _model_bytes(X.shape[1], args.hidden, n_outputs,
+    # float64 until scaled: the statistics are those of the data as written.
+    X = _dense(X, np.float64, _model_bytes(X.shape[1], args.hidden, n_outputs,
                                            args.dtype, args.n_jobs))
     X_test = y_test = None
     if args.test_fraction is not None:
@@ -282,6 +372,11 @@ def train(args):
         order = np.random.RandomState(args.random_state).permutation(len(X))
         X_test, y_test = X[order[:n_test]], y[order[:n_test]]
         X, y = X[order[n_test:]], y[order[n_test:]]
+    # Scaled by the training rows' statistics, which the model file keeps.
+    model_input = _model_input(args, X)
+    X = model_input.transform(X).astype(args.dtype)
+    if X_test is not None:
+        X_test = model_input.transform(X_test).astype(args.dtype)
     estimator = MLPClassifier if task == "classify" else MLPRegressor
     model = estimator(hidden_layer_sizes=tuple(args.hidden), activation=args.activation,
                       solver=args.solver, batch_size=args.batch_size,
@@ -292,6 +387,9 @@ def train(args):
     what = (f"classification, {len(np.unique(y))} classes" if task == "classify"
             else "regression")
     print(f"task: {what} ({reason})")
+    if args.scale != "none":
+        print(f"scaling: {args.scale}, statistics of the {len(X)} training samples "
+              "(kept in the model file)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -310,24 +408,27 @@ def train(args):
     if X_test is not None:
         print(_score_line(model, X_test, y_test, "held-out"))
     if args.out:
-        model.save(args.out)
+        save(model, args.out, input=model_input)
         print(f"saved: {args.out}")
     return 0
 
 
-def _load_model(path):
-    from . import load
-    from ._persistence import is_fitted
-
+def _load_model(path: str) -> tuple[Any, ModelInput | None]:
     if not os.path.exists(path):
         raise CommandError(f"no such model file: {path}")
-    model = load(path)
-    if not is_fitted(model):
+    model, model_input = load_with_input(path)
+    if not model.__sklearn_is_fitted__():
         raise CommandError(f"{path} holds an unfitted {type(model).__name__}")
-    return model
+    return model, model_input
 
 
-def _match_label_types(model, y):
+def _input_of(model_input: ModelInput | None, X: Any) -> Any:
+    """Raw features X as the model's input: scaled as at training time when
+    the model file says so."""
+    return X if model_input is None else model_input.transform(X)
+
+
+def _match_label_types(model: Any, y: Any) -> Any:
     """y with the dtype kind of the model's classes where that is possible
     (a CSV of digits read as ints, for a model trained on string labels)."""
     classes = getattr(model, "classes_", None)
@@ -343,7 +444,7 @@ def _match_label_types(model, y):
     return y
 
 
-def _n_features_hint(model, X, args):
+def _n_features_hint(model: Any, X: Any, args: argparse.Namespace) -> None:
     if X.shape[1] == model.n_features_in_ + 1 and args.target is None:
         raise CommandError(
             f"{args.data} has {X.shape[1]} columns but the model takes "
@@ -354,31 +455,33 @@ def _n_features_hint(model, X, args):
                            f"model takes {model.n_features_in_}")
 
 
-def _count(n, noun):
+def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _format_value(value):
+def _format_value(value: Any) -> str:
     return str(value.item() if isinstance(value, np.generic) and value.dtype.kind in
                "biuU" else value)
 
 
-def predict(args):
+def predict(args: argparse.Namespace) -> int:
     """Print or write the predictions of a saved model for DATA."""
-    from ._persistence import write_atomically
-
     _check_output(args.out, (args.model, args.data), model=False)
-    model = _load_model(args.model)
-    try:
-        X, _, _ = load_data(args.data, args.format, args.target, None,
-                            need_target=False, n_features=model.n_features_in_)
-    except ValueError as exc:
-        if args.target is not None or "not a number" not in str(exc):
-            raise
-        raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out with "
-                           "--target COL") from None
-    _n_features_hint(model, X, args)
-    X = _dense(X)
+    model, model_input = _load_model(args.model)
+    named = _read_named_columns(args, model_input, need_target=False)
+    if named is not None:
+        X = named[0]
+    else:
+        try:
+            X, _, _ = load_data(args.data, args.format, args.target, None,
+                                need_target=False, n_features=model.n_features_in_)
+        except ValueError as exc:
+            if args.target is not None or "not a number" not in str(exc):
+                raise
+            raise CommandError(f"{str(exc).rstrip('.')}; leave a target column out "
+                               "with --target COL") from None
+        _n_features_hint(model, X, args)
+    X = _input_of(model_input, _dense(X))
     if args.proba:
         if not hasattr(model, "predict_proba"):
             raise CommandError(f"--proba needs a classifier; {args.model} holds a "
@@ -391,7 +494,7 @@ def predict(args):
                  [f"prediction_{j}" for j in range(P.shape[1])])
     rows = P.reshape(len(P), -1)
     if args.out:
-        def write(f):
+        def write(f: IO[bytes]) -> None:
             text = io.TextIOWrapper(f, encoding="utf-8", newline="")
             writer = csv.writer(text)
             writer.writerow(names)
@@ -408,7 +511,7 @@ def predict(args):
     return 0
 
 
-def confusion_matrix_text(y_true, y_pred, labels):
+def confusion_matrix_text(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> str:
     """A confusion matrix as aligned text: rows are true labels, columns the
     predicted ones."""
     index = {label: i for i, label in enumerate(labels)}
@@ -424,15 +527,24 @@ def confusion_matrix_text(y_true, y_pred, labels):
     return "\n".join(lines)
 
 
-def evaluate(args):
+def evaluate(args: argparse.Namespace) -> int:
     """Score a saved model on DATA: accuracy and confusion matrix, or R^2."""
-    model = _load_model(args.model)
-    X, y, description = load_data(args.data, args.format, args.target, args.labels,
-                                  n_features=model.n_features_in_)
+    model, model_input = _load_model(args.model)
+    named = _read_named_columns(args, model_input, need_target=True)
+    if named is not None:
+        X, y = named
+        description = (f"{args.data} ({_format_of(args.data, args.format)}): "
+                       f"{X.shape[0]} samples, {X.shape[1]} features")
+    else:
+        target = args.target
+        if target is None and model_input is not None:
+            target = model_input.target
+        X, y, description = load_data(args.data, args.format, target, args.labels,
+                                      n_features=model.n_features_in_)
     if X.shape[1] != model.n_features_in_:
         raise CommandError(f"{args.data} has {_count(X.shape[1], 'feature')} but the "
                            f"model takes {model.n_features_in_}")
-    X = _dense(X)
+    X = _input_of(model_input, _dense(X))
     print(f"data: {description}")
     print(f"model: {args.model}: {_describe_model(model)}")
     if not _is_classifier(model):
@@ -458,11 +570,8 @@ def evaluate(args):
     return 0
 
 
-def demo(args):
+def demo(args: argparse.Namespace) -> int:
     """Train an MLP on the bundled UCI digits; print accuracy and speed."""
-    from . import MLPClassifier
-    from .datasets import load_digits
-
     X, y = load_digits()
     X = (X / 16.0).astype(np.float32)
     rng = np.random.RandomState(0)
@@ -492,23 +601,25 @@ def demo(args):
 # ----------------------------------------------------------------------
 # Options
 # ----------------------------------------------------------------------
-def _positive_int(text):
+def _parsed(text: str, kind: type[int] | type[float]) -> Any:
+    """text as an int or a float (an argparse type error naming it when it is
+    not one)."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        noun = "an integer" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+
+
+def _positive_int(text: str) -> int:
+    value: int = _parsed(text, int)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
-def _n_jobs(text):
-    from ._parallel import available_cores
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+def _n_jobs(text: str) -> int | None:
+    value: int = _parsed(text, int)
     cores = available_cores()
     if not (1 <= value <= cores or -cores <= value <= -1):
         raise argparse.ArgumentTypeError(
@@ -517,48 +628,39 @@ def _n_jobs(text):
     return value
 
 
-def _batch_size(text):
+def _batch_size(text: str) -> int | str:
     return "auto" if text == "auto" else _positive_int(text)
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+def _positive_float(text: str) -> float:
+    value: float = _parsed(text, float)
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+def _non_negative_float(text: str) -> float:
+    value: float = _parsed(text, float)
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
-def _fraction(text):
+def _fraction(text: str) -> float:
     value = _positive_float(text)
     if value >= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+def _seed(text: str) -> int:
+    value: int = _parsed(text, int)
     if not 0 <= value < 2 ** 32:
         raise argparse.ArgumentTypeError(f"must be between 0 and 2**32 - 1, got {value}")
     return value
 
 
-def _add_data_options(parser, target_help):
+def _add_data_options(parser: argparse.ArgumentParser, target_help: str) -> None:
     parser.add_argument("data", metavar="DATA", help="data file")
     parser.add_argument("--target", metavar="COL", help=target_help)
     parser.add_argument("--labels", metavar="FILE",
@@ -567,10 +669,8 @@ def _add_data_options(parser, target_help):
                         help="data format (default: from the file name)")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `fnn` command."""
-    from . import __version__
-
     parser = _Parser(prog="fnn", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fnn {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -607,6 +707,10 @@ def build_parser():
                    help="hold out this fraction of DATA and print its score")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="precision of training (default: float32)")
+    p.add_argument("--scale", choices=SCALINGS, default="standard",
+                   help="feature scaling, whose statistics the model file keeps and "
+                   "predict and evaluate apply: standard (mean 0, variance 1), "
+                   "minmax (to [0, 1]) or none (default: standard)")
     p.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                    help="training threads: 1 to the number of cores, or -1 for all "
                    "(default: all cores, but one for --batch-size 1)")
@@ -638,7 +742,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the `fnn` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -666,7 +770,7 @@ def main(argv=None):
             else 1
 
 
-def _describe(exc):
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.filename is not None:
         text = f"{exc.strerror or exc}: {exc.filename}"
     else:

@@ -22,8 +22,11 @@ are read straight into their final buffer, and text is read line by line
 with lines of at most ``_MAX_LINE`` characters, so an input without line
 ends (``/dev/zero``) or a decompression bomb ends in a ValueError.
 """
+from __future__ import annotations
+
 import csv
 import gzip
+import io
 import math
 import numbers
 import os
@@ -33,13 +36,48 @@ import struct
 import zipfile
 import zlib
 from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, TypeVar, Union, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+if TYPE_CHECKING:
+    import inspect
+
+    import scipy.sparse as sp
+
+#: A file name, as str or path-like.
+PathLike = Union[str, "os.PathLike[str]"]
+#: A batch of rows and its targets (None without targets).
+Batch = tuple[NDArray[Any], Union[NDArray[Any], None]]
+_Model = TypeVar("_Model")
+
+
+class _Reader(Protocol):
+    """A binary stream the array readers fill buffers from: a file, a gzip
+    stream or a zip member."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def readinto(self, buffer: memoryview, /) -> int: ...
+
+
+class _Rows(Protocol):
+    """What the streaming functions read rows from: an array, a memory map
+    or an :class:`NpyFile`."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: slice) -> Any: ...
 
 #: Where Debian's `dataset-fashion-mnist` package puts the files.
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
+_IDX_TYPES: dict[int, DTypeLike] = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
               0x0E: ">f8"}
 
 #: Characters in one line of a text file: far more than a row of data needs,
@@ -70,19 +108,20 @@ _DAMAGE = (OSError, EOFError, zlib.error, zipfile.BadZipFile, struct.error,
 # ----------------------------------------------------------------------
 # Bounded reading: sizes checked before memory is taken
 # ----------------------------------------------------------------------
-def _reason(exc):
+def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if len(text) < 200 else text[:197] + "..."
 
 
-def _size(n):
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:.3g} {unit}"
         n /= 1000
+    return f"{n:.3g} TB"
 
 
-def _meminfo(*fields):
+def _meminfo(*fields: str) -> int | None:
     """Sum of /proc/meminfo fields, in bytes (None off Linux)."""
     try:
         with open("/proc/meminfo") as f:
@@ -92,7 +131,7 @@ def _meminfo(*fields):
         return None
 
 
-def _address_space_left():
+def _address_space_left() -> int | None:
     """Bytes this process may still map under its address-space limit
     (RLIMIT_AS), or None when it has none."""
     try:
@@ -108,7 +147,7 @@ def _address_space_left():
         return None
 
 
-def _cgroup_memory_left():
+def _cgroup_memory_left() -> int | None:
     """Bytes left under the memory limit of this process's control group (a
     container's limit; cgroup v2, else v1), or None when it has none."""
     for limit, usage in (("memory.max", "memory.current"),
@@ -127,7 +166,7 @@ def _cgroup_memory_left():
     return None
 
 
-def _memory_available():
+def _memory_available() -> int | None:
     """Bytes this process can allocate without exhausting the machine: what
     the system reports available (Linux: MemAvailable + SwapFree; elsewhere
     the physical memory), or less under a container's memory limit or an
@@ -144,7 +183,7 @@ def _memory_available():
     return available
 
 
-def _check_memory(nbytes, what):
+def _check_memory(nbytes: int, what: str) -> None:
     """Raise ValueError when nbytes more would not fit in the memory available."""
     available = _memory_available()
     if available is not None and nbytes > available:
@@ -152,7 +191,8 @@ def _check_memory(nbytes, what):
                          f"{_size(max(available, 0))} of memory available")
 
 
-def _allocate(shape, dtype, fortran=False):
+def _allocate(shape: Sequence[int], dtype: np.dtype[Any],
+              fortran: bool = False) -> NDArray[Any]:
     """np.empty(shape, dtype), or a ValueError (never a MemoryError) when it
     would not fit in the memory available."""
     what = f"an array of shape {tuple(shape)} and dtype {dtype}"
@@ -163,11 +203,11 @@ def _allocate(shape, dtype, fortran=False):
         raise ValueError(f"{what} could not be allocated (out of memory)") from None
 
 
-def _fill(f, out):
+def _fill(f: _Reader, out: NDArray[Any]) -> int:
     """Read out's bytes from file object f straight into out (C-contiguous),
     a chunk at a time; returns the bytes read, fewer than out.nbytes when f
     ends first."""
-    view = memoryview(out.reshape(-1).view(np.uint8))
+    view = out.reshape(-1).view(np.uint8).data
     done = 0
     while done < len(view):
         n = f.readinto(view[done:done + _READ_CHUNK])
@@ -177,9 +217,10 @@ def _fill(f, out):
     return done
 
 
-def _read_exactly(f, n):
+def _read_exactly(f: _Reader, n: int) -> bytes:
     """n bytes of f, fewer only at its end."""
-    parts, got = [], 0
+    parts: list[bytes] = []
+    got = 0
     while got < n:
         part = f.read(n - got)
         if not part:
@@ -189,7 +230,7 @@ def _read_exactly(f, n):
     return b"".join(parts)
 
 
-def _npy_header(f):
+def _npy_header(f: _Reader) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
     """(shape, fortran_order, dtype) from the .npy header at f's position.
 
     numpy's parser evaluates no code and bounds the header's length; object
@@ -218,7 +259,7 @@ def _npy_header(f):
     return tuple(shape), bool(fortran), dtype
 
 
-def _check_zip_directory(f, size):
+def _check_zip_directory(f: io.BufferedReader, size: int) -> None:
     """Refuse (ValueError) an archive whose central directory is larger than
     _MAX_ZIP_DIRECTORY, reading its size where zipfile will (the end record,
     or the zip64 one just before it), before zipfile reads it whole."""
@@ -244,7 +285,7 @@ def _check_zip_directory(f, size):
                          f"of arrays needs at most {_size(_MAX_ZIP_DIRECTORY)}")
 
 
-def _open_zip(f, methods):
+def _open_zip(f: io.BufferedReader, methods: Iterable[int]) -> zipfile.ZipFile:
     """zipfile.ZipFile over the open binary file f, with every member checked
     before any is read: compression among `methods` (zipfile constants), no
     encryption, no name twice, sizes that fit in the file.  Raises
@@ -257,7 +298,7 @@ def _open_zip(f, methods):
     except (ValueError, *_DAMAGE) as exc:
         raise ValueError(f"not a readable zip archive ({_reason(exc)})") from None
     try:
-        seen = set()
+        seen: set[str] = set()
         for info in archive.infolist():
             name = info.filename
             if name in seen:
@@ -284,7 +325,10 @@ def _open_zip(f, methods):
     return archive
 
 
-def _read_npy_member(archive, info, accept=None):
+def _read_npy_member(
+        archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+        accept: Callable[[np.dtype[Any], tuple[int, ...], bool], object] | None = None,
+) -> NDArray[Any]:
     """The array in zip member `info` (an .npy file) of `archive`.
 
     Its header is read first; ``accept(dtype, shape, fortran)``, when given,
@@ -294,7 +338,8 @@ def _read_npy_member(archive, info, accept=None):
     its buffer (the zip's CRC is checked at the end).  Raises ValueError.
     """
     try:
-        with archive.open(info) as member:
+        # A ZipExtFile, which has readinto (typeshed says only IO[bytes]).
+        with cast("zipfile.ZipExtFile", archive.open(info)) as member:
             shape, fortran, dtype = _npy_header(member)
             if accept is not None:
                 accept(dtype, shape, fortran)
@@ -319,7 +364,7 @@ def _read_npy_member(archive, info, accept=None):
 # ----------------------------------------------------------------------
 # IDX
 # ----------------------------------------------------------------------
-def read_idx(path):
+def read_idx(path: PathLike) -> NDArray[Any]:
     """Read an IDX file (the MNIST format) into a NumPy array.
 
     The header is checked before the body is read: the size it announces
@@ -389,12 +434,14 @@ def read_idx(path):
     return array
 
 
-def load_fashion_mnist(path=None):
+def load_fashion_mnist(
+        path: PathLike | None = None,
+) -> tuple[NDArray[np.float32], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]:
     """Load Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017).
 
     Parameters
     ----------
-    path : str or None
+    path : str, path-like or None
         Folder with the four IDX files (gzipped or not); by default where
         Debian's ``dataset-fashion-mnist`` package installs them.
 
@@ -407,7 +454,7 @@ def load_fashion_mnist(path=None):
     """
     folder = FASHION_MNIST_DIR if path is None else os.fspath(path)
 
-    def find(stem):
+    def find(stem: str) -> str:
         for name in (stem + ".gz", stem):
             candidate = os.path.join(folder, name)
             if os.path.exists(candidate):
@@ -418,11 +465,11 @@ def load_fashion_mnist(path=None):
             "four IDX files from the Fashion-MNIST repository and pass their folder "
             "as path=.")
 
-    def images(stem):
+    def images(stem: str) -> NDArray[np.float32]:
         raw = read_idx(find(stem))
         return (raw.reshape(len(raw), -1) / np.float32(255)).astype(np.float32)
 
-    def labels(stem):
+    def labels(stem: str) -> NDArray[np.int64]:
         return read_idx(find(stem)).astype(np.int64)
 
     return (images("train-images-idx3-ubyte"), labels("train-labels-idx1-ubyte"),
@@ -432,7 +479,7 @@ def load_fashion_mnist(path=None):
 # ----------------------------------------------------------------------
 # Text formats
 # ----------------------------------------------------------------------
-def _open_text(path):
+def _open_text(path: PathLike) -> IO[str]:
     """path as text for _Lines: bytes that are not UTF-8 come through as lone
     surrogates, so that _Lines can name their line (a decoding error would
     surface a whole read-ahead block early)."""
@@ -452,14 +499,14 @@ class _Lines:
     parser: counted, each at most _MAX_LINE characters, with decoding and
     decompression errors as ValueErrors that name the file and the line."""
 
-    def __init__(self, f, path):
+    def __init__(self, f: IO[str], path: str) -> None:
         self.f, self.path, self.number = f, path, 0
         self._next_check = 64 << 20
 
-    def __iter__(self):
+    def __iter__(self) -> _Lines:
         return self
 
-    def __next__(self):
+    def __next__(self) -> str:
         try:
             line = self.f.readline(_MAX_LINE + 1)
         except _DAMAGE as exc:
@@ -478,13 +525,13 @@ class _Lines:
                                  f"{ord(escaped.group()) - 0xDC00:#04x})")
         return line
 
-    def error(self, message, line=None):
+    def error(self, message: str, line: int | None = None) -> ValueError:
         """ValueError(message) naming the file and the line (the current one
         by default)."""
         return ValueError(f"{self.path}, line {self.number if line is None else line}: "
                           f"{message}.")
 
-    def check_growth(self, nbytes):
+    def check_growth(self, nbytes: int) -> None:
         """Refuse (ValueError) rows that outgrow memory: each time the rows
         read so far (nbytes) double past 64 MB, the memory available must
         still hold as much again."""
@@ -497,7 +544,7 @@ class _Lines:
                 raise self.error(str(exc)) from None
 
 
-def _parse_number(text):
+def _parse_number(text: str) -> float | None:
     """float(text), or None when text is not a plain number."""
     if "_" in text:  # float() takes "1_000"; CSV readers elsewhere do not
         return None
@@ -507,7 +554,7 @@ def _parse_number(text):
         return None
 
 
-def _labels(values, path):
+def _labels(values: Sequence[str], path: str) -> NDArray[Any]:
     """Target values as int64 when all are integers, float64 when all are
     numbers, and unicode strings otherwise."""
     distinct = set(values)
@@ -523,18 +570,20 @@ def _labels(values, path):
         return np.array([numbers_[v] for v in values], dtype=np.float64)
 
 
-def _check_memory_for(path, nbytes, what):
+def _check_memory_for(path: str, nbytes: int, what: str) -> None:
     try:
         _check_memory(nbytes, what)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}.") from None
 
 
-def _clip(text, limit=40):
+def _clip(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit - 3] + "...")
 
 
-def read_csv(path, target=None, *, header="auto", delimiter=",", dtype=np.float64):
+def read_csv(path: PathLike, target: str | int | None = None, *,
+             header: Literal["auto"] | bool = "auto", delimiter: str = ",",
+             dtype: DTypeLike = np.float64) -> tuple[NDArray[np.floating[Any]], NDArray[Any] | None]:
     """Read a CSV file of numeric features and an optional target column.
 
     Rows are parsed as they are read, into one buffer of floats; a line may
@@ -586,16 +635,61 @@ def read_csv(path, target=None, *, header="auto", delimiter=",", dtype=np.float6
     return X.astype(dtype, copy=False), None if values is None else _labels(values, path)
 
 
-def _read_csv_rows(reader, lines, target, header):
+def read_csv_header(path: PathLike, *, delimiter: str = ",") -> list[str] | None:
+    """The column names of a CSV file, as :func:`read_csv` with header='auto'
+    reads them: the fields of the first row that is not blank (stripped),
+    when any of them is not a number; otherwise the file has no header.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; a name ending in ``.gz`` is decompressed.
+    delimiter : str, default=','
+
+    Returns
+    -------
+    list of str or None
+        None for a file without a header row (or without any row).
+
+    Raises
+    ------
+    ValueError
+        For text that is not UTF-8, a line that is too long or a damaged
+        gzip stream; the message names the file and the line.
+    """
+    path = os.fspath(path)
+    with _open_text(path) as f:
+        lines = _Lines(f, path)
+        try:
+            first = next(_csv_rows(csv.reader(lines, delimiter=delimiter)), None)
+        except csv.Error as exc:
+            raise lines.error(str(exc)) from None
+    return first if first is not None and _is_header(first) else None
+
+
+def _csv_rows(reader: Iterable[list[str]]) -> Iterator[list[str]]:
+    """The rows that are not blank, their fields stripped."""
+    return (row for row in ([field.strip() for field in row] for row in reader)
+            if any(row))
+
+
+def _is_header(row: list[str]) -> bool:
+    """header='auto': a first row names the columns when any of its fields is
+    not a number."""
+    return any(_parse_number(field) is None for field in row)
+
+
+def _read_csv_rows(reader: Iterable[list[str]], lines: _Lines, target: str | int | None,
+                   header: Literal["auto"] | bool,
+                   ) -> tuple[NDArray[np.float64], list[str] | None]:
     """X as float64 and the target column's text (or None), row by row."""
     path = lines.path
-    rows = (row for row in ([field.strip() for field in row] for row in reader)
-            if any(row))
+    rows = _csv_rows(reader)
     first = next(rows, None)
     if first is None:
         raise ValueError(f"{path} holds no data.")
     if header == "auto":
-        header = any(_parse_number(field) is None for field in first)
+        header = _is_header(first)
     names = first if header else None
     width = len(first)
     column = None if target is None else _column_index(target, names, width, path)
@@ -604,7 +698,8 @@ def _read_csv_rows(reader, lines, target, header):
         raise ValueError(f"{path}: no feature columns besides the target.")
     values = array("d")
     # One string object per distinct target value, not per row.
-    targets, distinct = ([], {}) if column is not None else (None, None)
+    targets: list[str] = []
+    distinct: dict[str, str] = {}
     if not header:
         rows = _chain_first(first, rows)
     n_rows = 0
@@ -619,8 +714,8 @@ def _read_csv_rows(reader, lines, target, header):
             where = f"column {j}" + (f" ({names[j]!r})" if names else "")
             what = "is empty" if not row[j] else f"has {_clip(row[j])}, not a number"
             raise ValueError(f"{path}, line {lines.number}, {where} {what}.")
-        values.extend(parsed)
-        if targets is not None:
+        values.extend(cast("list[float]", parsed))  # no None, checked above
+        if column is not None:
             if not row[column]:
                 raise lines.error(f"the target ({_describe_column(column, names)}) is "
                                   "empty")
@@ -630,19 +725,19 @@ def _read_csv_rows(reader, lines, target, header):
     if not n_rows:
         raise ValueError(f"{path} has a header row but no data.")
     return np.frombuffer(values, dtype=np.float64).reshape(n_rows, len(features)), \
-        targets
+        None if column is None else targets
 
 
-def _chain_first(first, rest):
+def _chain_first(first: list[str], rest: Iterable[list[str]]) -> Iterator[list[str]]:
     yield first
     yield from rest
 
 
-def _describe_column(column, names):
+def _describe_column(column: int, names: list[str] | None) -> str:
     return f"column {column}" + (f", {names[column]!r}" if names else "")
 
 
-def _column_index(target, names, width, path):
+def _column_index(target: object, names: list[str] | None, width: int, path: str) -> int:
     if isinstance(target, str):
         if names is None:
             raise ValueError(f"{path} has no header row, so target={target!r} cannot "
@@ -657,21 +752,24 @@ def _column_index(target, names, width, path):
                              f"{target!r}; give the target's index instead.")
         return names.index(target)
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):
-        if not -width <= target < width:
+        index = int(target)
+        if not -width <= index < width:
             raise ValueError(f"target column {target} is out of range: {path} has "
                              f"{width} columns.")
-        return int(target) % width
+        return index % width
     raise TypeError(f"target must be a column name, an index or None; got {target!r}.")
 
 
-def _float_dtype(dtype):
+def _float_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
     return dtype
 
 
-def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64):
+def read_svmlight(path: PathLike, n_features: int | None = None, *,
+                  zero_based: Literal["auto"] | bool = "auto",
+                  dtype: DTypeLike = np.float64) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
     """Read a libsvm / svmlight file into a sparse CSR matrix.
 
     Each line is ``label index:value index:value ...`` with increasing
@@ -748,7 +846,8 @@ def read_svmlight(path, n_features=None, *, zero_based="auto", dtype=np.float64)
     return X, np.frombuffer(labels, dtype=np.float64).copy()
 
 
-def _read_svmlight_lines(lines):
+def _read_svmlight_lines(
+        lines: _Lines) -> tuple[array[float], array[int], array[int], array[float]]:
     """Labels, CSR row pointers, raw (file) indices and values, line by line."""
     labels, indptr, indices, values = array("d"), array("q", [0]), array("q"), array("d")
     add_index, add_value = indices.append, values.append
@@ -772,7 +871,7 @@ def _read_svmlight_lines(lines):
                 if not (sep and len(index) <= 10 and index.isascii() and
                         index.isdigit()) or "_" in value:
                     raise ValueError
-                index, number = int(index), float(value)
+                column, number = int(index), float(value)
             except ValueError:
                 if index == "qid":
                     continue
@@ -781,19 +880,20 @@ def _read_svmlight_lines(lines):
                     raise lines.error(f"feature index {_clip(index)} is beyond "
                                       "2**31 - 1") from None
                 raise lines.error(f"{_clip(field)} is not index:value") from None
-            if index <= previous or index > _MAX_FEATURES:
-                raise lines.error(f"feature indices must increase; {index} follows "
-                                  f"{previous}" if index <= previous else
-                                  f"feature index {index} is beyond 2**31 - 1")
-            previous = index
-            add_index(index)
+            if column <= previous or column > _MAX_FEATURES:
+                raise lines.error(f"feature indices must increase; {column} follows "
+                                  f"{previous}" if column <= previous else
+                                  f"feature index {column} is beyond 2**31 - 1")
+            previous = column
+            add_index(column)
             add_value(number)
         indptr.append(len(indices))
         lines.check_growth(16 * len(indices) + 16 * len(labels))
     return labels, indptr, indices, values
 
 
-def to_dense(X, dtype=None, *, reserve=0):
+def to_dense(X: ArrayLike | sp.spmatrix | sp.sparray, dtype: DTypeLike | None = None, *,
+             reserve: int = 0) -> NDArray[Any]:
     """X as a dense C-ordered ndarray, if it fits in memory.
 
     Parameters
@@ -820,6 +920,8 @@ def to_dense(X, dtype=None, *, reserve=0):
 
     if not sparse.issparse(X):
         X = np.asarray(X)
+    # An ndarray or a SciPy sparse matrix (untyped) from here on.
+    X = cast(Any, X)
     dtype = np.dtype(X.dtype if dtype is None else dtype)
     new = not (isinstance(X, np.ndarray) and X.dtype == dtype and X.flags.c_contiguous)
     what = f"X of shape {X.shape} as a dense {dtype} array" if new else "X's model"
@@ -839,7 +941,7 @@ def to_dense(X, dtype=None, *, reserve=0):
 # ----------------------------------------------------------------------
 # NumPy files
 # ----------------------------------------------------------------------
-def _open_regular(path):
+def _open_regular(path: str) -> tuple[io.BufferedReader, int]:
     """path opened for binary reading, with its size; ValueError unless it is
     a regular file (the readers seek, and trust st_size)."""
     f = open(path, "rb")
@@ -850,7 +952,7 @@ def _open_regular(path):
     return f, info.st_size
 
 
-def read_npy(path, mmap_mode=None):
+def read_npy(path: PathLike, mmap_mode: Literal["r", "c"] | None = None) -> NDArray[Any]:
     """Load a .npy array without ever unpickling, and without writing.
 
     The header is checked before the data are read: object dtypes are
@@ -907,7 +1009,8 @@ def read_npy(path, mmap_mode=None):
     return out
 
 
-def read_npz(path, x="X", y="y"):
+def read_npz(path: PathLike, x: str = "X",
+             y: str = "y") -> tuple[NDArray[Any], NDArray[Any] | None]:
     """Load features and targets from an .npz archive, never unpickling.
 
     Members may be stored (``np.savez``) or deflated
@@ -950,7 +1053,7 @@ def read_npz(path, x="X", y="y"):
             if x not in members:
                 raise ValueError(f"{path} has no array {x!r}; it holds "
                                  f"{sorted(members)}.")
-            read = {}
+            read: dict[str, NDArray[Any]] = {}
             for name in (x, y):
                 if name in members and name not in read:
                     try:
@@ -983,7 +1086,7 @@ class NpyFile:
 
     Attributes
     ----------
-    shape : tuple
+    shape : tuple of int
     dtype : numpy dtype (native byte order; big-endian data is converted)
 
     Examples
@@ -992,7 +1095,7 @@ class NpyFile:
     >>> first = rows[:1000]                  # an ndarray of 1000 rows
     """
 
-    def __init__(self, path):
+    def __init__(self, path: PathLike) -> None:
         self.path = os.fspath(path)
         f, size = _open_regular(self.path)
         with f:
@@ -1019,14 +1122,15 @@ class NpyFile:
             raise ValueError(f"{self.path} is truncated: {size} bytes, but its header "
                              f"announces shape {self.shape} ({expected} bytes).")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.shape[0]
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
+        """Number of dimensions, as for an ndarray."""
         return len(self.shape)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> NDArray[Any]:
         """Rows ``index`` (a slice with step 1, or an int) as a new ndarray."""
         if isinstance(index, numbers.Integral):
             n = len(self)
@@ -1046,7 +1150,7 @@ class NpyFile:
             raise ValueError(f"{self.path} ended early (truncated while reading?).")
         return rows.astype(self.dtype, copy=False).reshape((n_rows,) + self.shape[1:])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NpyFile({self.path!r}, shape={self.shape}, dtype={self.dtype})"
 
 
@@ -1055,7 +1159,7 @@ class NpyFile:
 # ----------------------------------------------------------------------
 # Streaming
 # ----------------------------------------------------------------------
-def _as_rows(data, name):
+def _as_rows(data: object, name: str) -> _Rows | None:
     """Something that has len() and gives contiguous rows by slicing."""
     if isinstance(data, (str, os.PathLike)):
         return NpyFile(data)
@@ -1063,16 +1167,19 @@ def _as_rows(data, name):
                                      hasattr(data, "__getitem__")):
         if len(data.shape) == 0:
             raise ValueError(f"{name} must have rows; got a scalar.")
-        return data
+        return cast(_Rows, data)
     if hasattr(data, "to_numpy"):  # pandas
-        return data.to_numpy()
+        return cast(_Rows, data.to_numpy())
     if isinstance(data, (list, tuple)):  # data, as everywhere in fnn
         return np.asarray(data)
     return None
 
 
-def iter_batches(X, y=None, batch_size=10_000, *, shuffle=True, shuffle_buffer=8,
-                 random_state=None):
+def iter_batches(X: ArrayLike | PathLike | NpyFile | Iterable[Any],
+                 y: ArrayLike | PathLike | NpyFile | None = None, batch_size: int = 10_000,
+                 *, shuffle: bool = True, shuffle_buffer: int = 8,
+                 random_state: int | np.random.RandomState | None = None,
+                 ) -> Iterator[Batch]:
     """Yield ``(X_batch, y_batch)`` pairs of in-memory arrays, for partial_fit.
 
     Only about ``shuffle_buffer * batch_size`` rows are in memory at once, so
@@ -1130,13 +1237,15 @@ def iter_batches(X, y=None, batch_size=10_000, *, shuffle=True, shuffle_buffer=8
     return _iter_blocks(rows, targets, batch_size, shuffle, shuffle_buffer, rng)
 
 
-def _iter_blocks(rows, targets, batch_size, shuffle, shuffle_buffer, rng):
+def _iter_blocks(rows: _Rows, targets: _Rows | None, batch_size: int, shuffle: bool,
+                 shuffle_buffer: int, rng: np.random.RandomState) -> Iterator[Batch]:
     n = len(rows)
     starts = np.arange(0, n, batch_size)
     group = shuffle_buffer if shuffle else 1
     if shuffle:
         starts = starts[rng.permutation(len(starts))]
-    X_buf = y_buf = None
+    X_buf: NDArray[Any] | None
+    y_buf: NDArray[Any] | None
     for g in range(0, len(starts), group):
         blocks = [(int(s), min(int(s) + batch_size, n)) for s in starts[g:g + group]]
         total = sum(b - a for a, b in blocks)
@@ -1155,7 +1264,7 @@ def _iter_blocks(rows, targets, batch_size, shuffle, shuffle_buffer, rng):
             yield X_buf, y_buf
 
 
-def _gather(rows, blocks, total):
+def _gather(rows: _Rows, blocks: list[tuple[int, int]], total: int) -> NDArray[Any]:
     """Rows of the blocks, one after the other, in one new array."""
     first = np.asarray(rows[blocks[0][0]:blocks[0][1]])
     if len(blocks) == 1:
@@ -1170,13 +1279,14 @@ def _gather(rows, blocks, total):
     return out
 
 
-def _iter_chunks(chunks, batch_size, shuffle, rng):
+def _iter_chunks(chunks: Iterable[Any], batch_size: int, shuffle: bool,
+                 rng: np.random.RandomState) -> Iterator[Batch]:
     try:
-        chunks = iter(chunks)
+        stream = iter(chunks)
     except TypeError:
         raise TypeError("X must be an array, a .npy path or an iterable of "
                         f"chunks; got {type(chunks).__name__}.") from None
-    for number, chunk in enumerate(chunks):
+    for number, chunk in enumerate(stream):
         if isinstance(chunk, tuple):
             if len(chunk) != 2:
                 raise ValueError(f"chunk {number} is a tuple of {len(chunk)}; expected "
@@ -1196,8 +1306,13 @@ def _iter_chunks(chunks, batch_size, shuffle, rng):
                    None if yc is None else yc[a:a + batch_size])
 
 
-def partial_fit_stream(model, X, y=None, *, batch_size=10_000, epochs=1, classes=None,
-                       shuffle=True, shuffle_buffer=8, random_state=None):
+def partial_fit_stream(
+        model: _Model,
+        X: ArrayLike | PathLike | NpyFile | Iterable[Any] | Callable[[], Iterable[Any]],
+        y: ArrayLike | PathLike | NpyFile | None = None, *, batch_size: int = 10_000,
+        epochs: int = 1, classes: ArrayLike | None = None, shuffle: bool = True,
+        shuffle_buffer: int = 8, random_state: int | np.random.RandomState | None = None,
+) -> _Model:
     """Train ``model`` with ``partial_fit`` on batches of X, for some epochs.
 
     Parameters
@@ -1250,7 +1365,7 @@ def partial_fit_stream(model, X, y=None, *, batch_size=10_000, epochs=1, classes
     return model
 
 
-def _parameters(function):
+def _parameters(function: Callable[..., Any]) -> Mapping[str, inspect.Parameter]:
     import inspect
 
     try:

@@ -21,15 +21,19 @@ communication cost and measurements.
 
 Dask (``pip install "fnn[dask]"``) is needed for this module only.
 """
+from __future__ import annotations
+
 import contextlib
 import copy
 import math
 import numbers
 import uuid
-import warnings
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from typing import Any, TypeVar, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 try:
     import dask
@@ -44,24 +48,33 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
     ) from exc
 
 from . import _distributed_worker as _worker
+from ._class_weight import balanced_weights
 from ._labels import LabelBinarizer
-from ._multilayer_perceptron import _BaseMLP
-from ._optimizers import make_optimizer
+from ._distributed_worker import MLP, ReplicaResult, RoundSpec
+from ._multilayer_perceptron import (MLPClassifier, PassResult, _BaseMLP, diverged_message,
+                                     run_passes)
 from ._progress import EpochProgress
-from ._sklearn_compat import interoperable
 from ._validation import check_random_state, float_dtype_of, is_sparse
-from .exceptions import ConvergenceWarning
 
 __all__ = ["fit", "local_cluster", "predict", "predict_proba"]
 
 _OPTIMIZER_STATES = ("average", "reset")
 
+_Estimator = TypeVar("_Estimator", bound=MLP)
+#: A dask array or DataFrame, or data sent to the cluster as one (NumPy,
+#: pandas, SciPy sparse); dask's collections are typed loosely.
+Data = Any
+#: A replica: its worker's address and the indices of its partitions.
+Group = tuple[str, list[int]]
+
 
 # ----------------------------------------------------------------------
 # Public functions
 # ----------------------------------------------------------------------
-def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, rounds=None,
-        round_epochs=1, optimizer_state="average", retries=2):
+def fit(estimator: _Estimator, X: Data, y: Data, *, sample_weight: Data | None = None,
+        classes: ArrayLike | None = None, client: distributed.Client | None = None,
+        rounds: int | None = None, round_epochs: float = 1,
+        optimizer_state: str = "average", retries: int = 2) -> _Estimator:
     """Train `estimator` on a Dask cluster by averaging replicas' parameters.
 
     Parameters
@@ -126,9 +139,9 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
     if estimator.early_stopping:
         raise ValueError("early_stopping=True is not supported by fnn.distributed.fit; "
                          "hold out a validation set and score the model after fit.")
-    round_epochs = _check_round_epochs(round_epochs)
+    epochs_per_round = _check_round_epochs(round_epochs)
     if rounds is None:
-        rounds = math.ceil(Fraction(estimator.max_iter) / round_epochs)
+        rounds = math.ceil(Fraction(estimator.max_iter) / epochs_per_round)
     _check_int("rounds", rounds, 1)
     _check_int("retries", retries, 0)
     if optimizer_state not in _OPTIMIZER_STATES:
@@ -143,7 +156,7 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
             slots = _worker_slots(client)
             data = _DaskData(X, y, sample_weight, min_partitions=len(slots))
             seed, class_weight = _start_model(run, client, data, classes)
-            trainer = _Trainer(run, client, data, slots, round_epochs,
+            trainer = _Trainer(run, client, data, slots, epochs_per_round,
                                optimizer_state, retries, seed, class_weight)
             try:
                 trainer.run(rounds)
@@ -157,7 +170,7 @@ def fit(estimator, X, y, *, sample_weight=None, classes=None, client=None, round
     return estimator
 
 
-def predict(estimator, X):
+def predict(estimator: Any, X: Data) -> da.Array:
     """Predictions of a fitted model for each partition of X.
 
     Parameters
@@ -174,7 +187,7 @@ def predict(estimator, X):
     return _map_method("predict", estimator, X)
 
 
-def predict_proba(estimator, X):
+def predict_proba(estimator: Any, X: Data) -> da.Array:
     """Class probabilities of a fitted classifier for each partition of X,
     as a lazy dask array of shape (n_samples, n_classes)."""
     if not hasattr(estimator, "predict_proba"):
@@ -185,7 +198,7 @@ def predict_proba(estimator, X):
 # ----------------------------------------------------------------------
 # Checks and the client
 # ----------------------------------------------------------------------
-def local_cluster(n_workers=None, **kwargs):
+def local_cluster(n_workers: int | None = None, **kwargs: Any) -> distributed.LocalCluster:
     """A Dask LocalCluster set up for training on this machine, as ``fit``
     starts one when there is no client.
 
@@ -238,22 +251,24 @@ def local_cluster(n_workers=None, **kwargs):
         return distributed.LocalCluster(**options)
 
 
-def _check_estimator(estimator):
+def _check_estimator(estimator: object) -> None:
     if not isinstance(estimator, _BaseMLP):
         raise TypeError("estimator must be an fnn.MLPClassifier or fnn.MLPRegressor; "
                         f"got {type(estimator).__name__}.")
 
 
-def _check_int(name, value, low):
+def _check_int(name: str, value: object, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int; got {value!r}.")
-    if value < low:
+    if int(value) < low:
         raise ValueError(f"{name} must be >= {low}; got {value!r}.")
 
 
-def _check_round_epochs(value):
+def _check_round_epochs(value: object) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"round_epochs must be a number; got {value!r}.")
+    # numbers.Real is not typed as a number; every real converts like a float.
+    value = cast(float, value)
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"round_epochs must be > 0; got {value!r}.")
     # A fraction, so that rounds tile epochs exactly (see round_order).
@@ -261,7 +276,7 @@ def _check_round_epochs(value):
 
 
 @contextlib.contextmanager
-def _session(client):
+def _session(client: distributed.Client | None) -> Iterator[distributed.Client]:
     """The client to use; a LocalCluster started (and closed) here when
     there is none."""
     if client is not None:
@@ -286,7 +301,7 @@ def _session(client):
         cluster.close()
 
 
-def _worker_slots(client):
+def _worker_slots(client: distributed.Client) -> list[str]:
     """One entry per worker thread (the worker's address): the replicas."""
     nthreads = client.nthreads()
     if not nthreads:
@@ -298,7 +313,7 @@ def _worker_slots(client):
 # ----------------------------------------------------------------------
 # Data: partitions as delayed blocks, rows aligned
 # ----------------------------------------------------------------------
-def _is_dask_dataframe(obj):
+def _is_dask_dataframe(obj: object) -> bool:
     """A dask DataFrame or Series (without importing dask.dataframe, which
     needs pandas and pyarrow)."""
     return (dask.is_dask_collection(obj) and not isinstance(obj, da.Array)
@@ -312,7 +327,8 @@ class _DaskData:
     y_ndim, y_columns, rows (rows of each block, or None when unknown).
     """
 
-    def __init__(self, X, y, sample_weight, min_partitions):
+    def __init__(self, X: Data, y: Data, sample_weight: Data | None,
+                 min_partitions: int) -> None:
         X = self._as_collection(X, "X", min_partitions)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D; got {X.ndim} dimensions.")
@@ -352,7 +368,7 @@ class _DaskData:
             self._check_same_partitions(self.w_blocks, "sample_weight")
 
     @staticmethod
-    def _as_collection(obj, name, n_chunks):
+    def _as_collection(obj: Data, name: str, n_chunks: int) -> Any:
         if dask.is_dask_collection(obj):
             if not (isinstance(obj, da.Array) or _is_dask_dataframe(obj)):
                 raise TypeError(f"{name} must be a dask array or dask DataFrame; got "
@@ -374,7 +390,7 @@ class _DaskData:
         return da.from_array(arr, chunks=(rows,) + arr.shape[1:])
 
     @staticmethod
-    def _split_rows(X, n_parts):
+    def _split_rows(X: da.Array, n_parts: int) -> da.Array:
         """Rows in at least n_parts blocks (when the sizes are known), so that
         every worker thread gets data."""
         if X.numblocks[0] >= n_parts or np.isnan(X.shape[0]):
@@ -383,7 +399,7 @@ class _DaskData:
         return X.rechunk({0: rows})
 
     @staticmethod
-    def _align(v, X, name):
+    def _align(v: Any, X: da.Array, name: str) -> da.Array:
         if not isinstance(v, da.Array):
             raise TypeError(f"{name} must be a dask array when X is one; got "
                             f"{type(v).__name__}.")
@@ -400,20 +416,20 @@ class _DaskData:
                              "they must have the same length.")
         return v.rechunk({0: X.chunks[0]})
 
-    def _check_same_partitions(self, blocks, name):
+    def _check_same_partitions(self, blocks: list[Any], name: str) -> None:
         if len(blocks) != len(self.x_blocks):
             raise ValueError(f"X has {len(self.x_blocks)} row partitions but {name} has "
                              f"{len(blocks)}; partition them alike.")
 
 
-def _frame_dtype(frame):
+def _frame_dtype(frame: Any) -> np.dtype[np.floating[Any]]:
     dtypes = set(np.dtype(d) if not hasattr(d, "numpy_dtype") else d.numpy_dtype
                  for d in frame.dtypes)
     return np.dtype(np.float32) if dtypes == {np.dtype(np.float32)} else np.dtype(
         np.float64)
 
 
-def _row_blocks(collection):
+def _row_blocks(collection: Any) -> list[Any]:
     """The delayed row partitions of a dask array (whose columns are one
     block) or dask DataFrame/Series."""
     blocks = collection.to_delayed()
@@ -425,7 +441,8 @@ def _row_blocks(collection):
 # ----------------------------------------------------------------------
 # The model on the driver
 # ----------------------------------------------------------------------
-def _label_counts(client, y_blocks):
+def _label_counts(client: distributed.Client,
+                  y_blocks: list[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
     """(sorted distinct labels, counts) of y, computed on the workers; only
     the distinct labels reach the driver."""
     parts = [dask.delayed(_worker.label_counts, pure=True)(b) for b in y_blocks]
@@ -435,40 +452,34 @@ def _label_counts(client, y_blocks):
     return client.compute(parts[0]).result()
 
 
-def _start_model(est, client, data, classes):
+def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
+                 classes: ArrayLike | None) -> tuple[int, Any]:
     """Set up est for training: labels, layout, weights, optimiser.
 
     Returns the seed of the rounds' shuffles and the class weights the
     replicas use ('balanced' turned into a dict from the counts of all of y).
     """
     warm = est.warm_start and "_params" in est.__dict__
-    if warm:
-        if data.n_features != est._layout.layer_units[0]:
-            raise ValueError(f"X has {data.n_features} features, but "
-                             f"{type(est).__name__} is expecting "
-                             f"{est._layout.layer_units[0]} features as input.")
-        if est._layout.layer_units[1:-1] != tuple(est._hidden_sizes()):
-            raise ValueError("hidden_layer_sizes changed since the model was fitted; "
-                             "warm_start needs the same architecture.")
+    if warm and data.n_features != est.n_features_in_:
+        raise ValueError(f"X has {data.n_features} features, but "
+                         f"{type(est).__name__} is expecting "
+                         f"{est.n_features_in_} features as input.")
     class_weight = None
-    if est._is_classifier:
+    if isinstance(est, MLPClassifier):
         n_outputs, class_weight = _start_labels(est, client, data, classes, warm)
     else:
         if classes is not None:
             raise ValueError("classes is for classifiers; got a regressor.")
         n_outputs = data.y_columns
-        if warm and n_outputs != est._layout.layer_units[-1]:
+        if warm and n_outputs != est.n_outputs_:
             raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
-                             f"{est._layout.layer_units[-1]}.")
+                             f"{est.n_outputs_}.")
         if not warm:
             est._y_was_1d = data.y_ndim == 1
     rng = check_random_state(est.random_state)
-    if not warm:
-        # The same draws as est.fit: a seed gives fit's initial weights.
-        est._initialize([int(data.n_features), *est._hidden_sizes(), int(n_outputs)],
-                        data.dtype, rng)
-    if not warm or "_optimizer" not in est.__dict__:
-        est._optimizer = make_optimizer(est, est._layout.n_params, est._params.dtype)
+    # The same draws as est.fit: a seed gives fit's initial weights.
+    est._start_training(int(data.n_features), int(n_outputs), data.dtype, rng,
+                        fresh=not warm, optimizer="keep" if warm else "new")
     # Seeds of the rounds' shuffles: from random_state, and from how far the
     # model has trained, so that a warm start does not replay the same order.
     seed = int(np.random.SeedSequence(
@@ -477,7 +488,8 @@ def _start_model(est, client, data, classes):
     return seed, class_weight
 
 
-def _start_labels(est, client, data, classes, warm):
+def _start_labels(est: MLPClassifier, client: distributed.Client, data: _DaskData,
+                  classes: ArrayLike | None, warm: bool) -> tuple[int, Any]:
     """Set the classifier's label binarizer; returns the number of outputs
     and the class weights."""
     balanced = isinstance(est.class_weight, str) and est.class_weight == "balanced"
@@ -510,20 +522,22 @@ def _start_labels(est, client, data, classes, warm):
     if balanced:
         if multilabel:
             raise ValueError("class_weight is not supported for multilabel targets.")
+        assert counts is not None  # counted above whenever balanced
         class_weight = _balanced_weights(binarizer.classes_, values, counts)
     return binarizer.n_outputs, class_weight
 
 
-def _balanced_weights(classes, values, counts):
+def _balanced_weights(classes: NDArray[Any], values: NDArray[Any],
+                      counts: NDArray[np.integer[Any]]) -> dict[Any, float]:
     """class_weight='balanced' as a dict computed from the counts of the
     whole y (a replica sees only part of it): n / (n_classes * count)."""
     present = dict(zip(values.tolist(), counts.tolist()))
-    n = sum(present.values())
-    return {c: n / (len(present) * present[c]) if c in present else 0.0
-            for c in classes.tolist()}
+    labels = classes.tolist()
+    weights = balanced_weights([present.get(c, 0) for c in labels])
+    return dict(zip(labels, weights.tolist()))
 
 
-def _skeleton(est, class_weight):
+def _skeleton(est: _Estimator, class_weight: Any) -> _Estimator:
     """A copy of est without its weights and training history: what every
     replica needs besides the parameters.  Workers train with one thread per
     task (a worker's threads run replicas side by side), silently, and never
@@ -540,7 +554,7 @@ def _skeleton(est, class_weight):
     skeleton.n_jobs = 1
     skeleton.verbose = False
     skeleton.checkpoint_path = None
-    if est._is_classifier:
+    if isinstance(skeleton, MLPClassifier):
         skeleton.class_weight = class_weight
     return skeleton
 
@@ -552,8 +566,9 @@ class _Trainer:
     """Partitions held on the workers, their grouping into replicas, and the
     round loop with averaging on the driver."""
 
-    def __init__(self, est, client, data, slots, round_epochs, optimizer_state, retries,
-                 seed, class_weight):
+    def __init__(self, est: MLP, client: distributed.Client, data: _DaskData,
+                 slots: list[str], round_epochs: Fraction, optimizer_state: str,
+                 retries: int, seed: int, class_weight: Any) -> None:
         self.est = est
         self.seed = seed
         self.client = client
@@ -562,7 +577,7 @@ class _Trainer:
         self.retries = retries
         self.tag = uuid.uuid4().hex[:8]
         self.skeleton = _skeleton(est, class_weight)
-        self._futures = []
+        self._futures: list[distributed.Future] = []
         dtype = est._params.dtype
         prepare = dask.delayed(_worker.prepare_partition, pure=False)
         w_blocks = data.w_blocks or [None] * len(data.x_blocks)
@@ -588,34 +603,28 @@ class _Trainer:
         self.groups = _group_partitions(
             self.sizes, [set(who_has.get(f.key, ())) for f in self.parts], slots)
 
-    def run(self, rounds):
+    def run(self, rounds: int) -> None:
+        """Train for at most `rounds` rounds, stopping as fit does."""
         est = self.est
         batch_size = est._batch_size_for(self.n_samples)
-        est.n_iter_ = 0
-        progress = EpochProgress(est.verbose, rounds, f"{type(est).__name__} on Dask")
-        stopped = False
-        try:
-            for r in range(rounds):
-                spec = {"round": r, "round_epochs": self.round_epochs,
-                        "seed": self.seed, "shuffle": bool(est.shuffle),
-                        "batch_size": batch_size}
-                results = self._round(r, spec)
-                n_seen = self._average(results)
-                loss = sum(res["loss_sum"] for res in results) / n_seen
-                if est._end_epoch(loss, n_seen, progress, unit="rounds"):
-                    stopped = True
-                    break
-            if not stopped:
-                warnings.warn(f"fnn.distributed.fit: the {rounds} rounds ran and the "
-                              "optimization hasn't converged yet.",
-                              interoperable(ConvergenceWarning))
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user; the model has the weights of "
-                          "the last finished round.")
-        finally:
-            progress.close()
 
-    def _round(self, r, spec):
+        def train_round(r: int, progress: EpochProgress) -> PassResult:
+            spec: RoundSpec = {"round": r, "round_epochs": self.round_epochs,
+                               "seed": self.seed, "shuffle": bool(est.shuffle),
+                               "batch_size": batch_size}
+            results = self._round(r, spec)
+            n_seen = self._average(results)
+            return sum(res["loss_sum"] for res in results) / n_seen, n_seen, None
+
+        est.n_iter_ = 0
+        run_passes(est, train_round, rounds, name=f"{type(est).__name__} on Dask",
+                   unit="rounds", only_one=False,
+                   not_converged=f"fnn.distributed.fit: the {rounds} rounds ran and the "
+                   "optimization hasn't converged yet.",
+                   interrupted="Training interrupted by user; the model has the weights "
+                   "of the last finished round.")
+
+    def _round(self, r: int, spec: RoundSpec) -> list[ReplicaResult]:
         """Submit one round's tasks and return their results, resubmitting
         the round when workers are lost in a way Dask does not repair
         itself (e.g. every holder of the broadcast weights died)."""
@@ -623,7 +632,7 @@ class _Trainer:
         est = self.est
         live = None
         for attempt in range(self.retries + 1):
-            opt = est._optimizer
+            opt: Any = est._optimizer
             if not self.average_state:
                 # Schedule and step count, without the state vectors.
                 opt = copy.copy(opt)
@@ -659,7 +668,7 @@ class _Trainer:
         raise RuntimeError(f"round {r + 1} failed {self.retries + 1} times; the last "
                            f"error: {error!r}") from error
 
-    def _average(self, results):
+    def _average(self, results: list[ReplicaResult]) -> int:
         """Average the replicas' vectors into the model, weighted by the
         examples each trained on; returns the examples of the round."""
         est = self.est
@@ -670,23 +679,24 @@ class _Trainer:
         # Each replica checks its own epoch; a sum of finite float32 vectors
         # can still overflow.
         if not np.isfinite(params.astype(est._params.dtype)).all():
-            raise _worker.RoundDiverged(
-                f"Training diverged in round {est.n_iter_ + 1}: the averaged "
-                "parameters are not finite. The weights of the last finished round "
-                f"were kept. Try a smaller learning_rate_init (now "
-                f"{est.learning_rate_init}) or scale the input features.")
+            raise _worker.RoundDiverged(diverged_message(
+                f"round {est.n_iter_ + 1}", "the averaged parameters are not finite",
+                "The weights of the last finished round were kept",
+                est.learning_rate_init))
         est._params[...] = params
         opt = est._optimizer
         if self.average_state:
+            # Replicas return their state whenever it is averaged.
+            states = [cast("tuple[NDArray[np.floating[Any]], ...]", res["state"])
+                      for res in results]
             for i, state in enumerate(opt.state):
                 if state.size:
-                    state[...] = _weighted_mean([res["state"][i] for res in results],
-                                                weights)
+                    state[...] = _weighted_mean([s[i] for s in states], weights)
         steps = sum(w * res["n_updates"] for w, res in zip(weights, results)) / total
         opt.n_updates += int(round(steps))
         return int(total)
 
-    def release(self):
+    def release(self) -> None:
         """Free what this fit keeps on the workers."""
         futures = self._futures
         try:
@@ -695,7 +705,8 @@ class _Trainer:
             pass
 
 
-def _weighted_mean(vectors, weights):
+def _weighted_mean(vectors: Sequence[NDArray[np.floating[Any]]],
+                   weights: Sequence[float]) -> NDArray[np.float64]:
     """sum_k w_k v_k / sum_k w_k, accumulated in float64 in the given order."""
     acc = np.zeros(vectors[0].shape, dtype=np.float64)
     for w, v in zip(weights, vectors):
@@ -704,7 +715,8 @@ def _weighted_mean(vectors, weights):
     return acc
 
 
-def _group_partitions(sizes, locations, slots):
+def _group_partitions(sizes: list[int], locations: list[set[str]],
+                      slots: list[str]) -> list[Group]:
     """Partitions of each replica: [(worker address, [partition indices])].
 
     sizes[p] and locations[p] (the workers holding it) describe partition p;
@@ -716,7 +728,7 @@ def _group_partitions(sizes, locations, slots):
     more rows slows every round, while a partition moved once stays moved.
     """
     loads = [0] * len(slots)
-    members = [[] for _ in slots]
+    members: list[list[int]] = [[] for _ in slots]
     for p in sorted(range(len(sizes)), key=lambda p: (-sizes[p], p)):
         if sizes[p] == 0:
             continue
@@ -733,7 +745,7 @@ def _group_partitions(sizes, locations, slots):
 # ----------------------------------------------------------------------
 # Prediction
 # ----------------------------------------------------------------------
-def _map_method(method, estimator, X):
+def _map_method(method: str, estimator: Any, X: Data) -> da.Array:
     if not hasattr(estimator, method):
         raise TypeError(f"estimator must be a fitted fnn estimator; got "
                         f"{type(estimator).__name__}.")
@@ -757,13 +769,13 @@ def _map_method(method, estimator, X):
                         meta=np.empty(meta_shape, dtype=dtype), **kwargs)
 
 
-def _output_shape(method, est):
+def _output_shape(method: str, est: Any) -> tuple[int | None, np.dtype[Any]]:
     """(columns or None for 1-D, dtype) of est.<method>'s output."""
     if isinstance(est, _BaseMLP):
         return _mlp_output_shape(method, est._state())
     if method == "predict_proba":
         return len(est.classes_), getattr(est, "_params", np.empty(0)).dtype
-    classes = getattr(est, "classes_", None)
+    classes: Any = getattr(est, "classes_", None)
     binarizer = getattr(est, "_label_binarizer", None)
     if binarizer is not None and binarizer.y_type_ == "multilabel-indicator":
         return len(classes), np.dtype(int)
@@ -774,7 +786,7 @@ def _output_shape(method, est):
     return (None if n_outputs == 1 else n_outputs), dtype
 
 
-def _mlp_output_shape(method, state):
+def _mlp_output_shape(method: str, state: Any) -> tuple[int | None, np.dtype[Any]]:
     """_output_shape of an MLP, from the fitted state its methods use."""
     binarizer = state.binarizer
     if binarizer is None:

@@ -31,10 +31,16 @@ Example
 >>> round(float(x.grad), 6)
 5.307988
 """
+from __future__ import annotations
+
+import os
 import pathlib
 import shutil
+from collections.abc import Callable
+from typing import Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
            "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy",
@@ -42,8 +48,16 @@ __all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
 
 _RENDER_FORMATS = ("png", "svg", "pdf")
 
+#: A float64 array: every value and gradient in a graph.
+Array = NDArray[np.float64]
+#: What the operations accept: a Variable, or a number or array taken as a
+#: constant.
+Operand = Union["Variable", ArrayLike]
+#: An axis argument of sum and mean.
+Axis = Union[int, tuple[int, ...], None]
 
-def _as_float_array(value, what):
+
+def _as_float_array(value: ArrayLike, what: str) -> Array:
     """``value`` as a new float64 array, or a TypeError naming ``what``."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf":
@@ -52,26 +66,26 @@ def _as_float_array(value, what):
     return np.array(arr, dtype=np.float64)
 
 
-def _lift(x):
+def _lift(x: Operand) -> Variable:
     """A Variable as it is; a plain number or array as a constant leaf."""
     if isinstance(x, Variable):
         return x
     return Variable(x, _op="constant")
 
 
-def _where(mask):
+def _where(mask: NDArray[np.bool_]) -> str:
     """' at index (i, j)' for the first True entry of ``mask``; '' for 0-d."""
     if mask.ndim == 0:
         return ""
     return f" at index {tuple(int(i) for i in np.argwhere(mask)[0])}"
 
 
-def _first(values, mask):
+def _first(values: Array, mask: NDArray[np.bool_]) -> float:
     """The first entry of ``values`` (broadcast to ``mask``) where ``mask`` holds."""
     return float(np.broadcast_to(values, mask.shape)[mask][0])
 
 
-def _sum_to_shape(grad, shape):
+def _sum_to_shape(grad: Array, shape: tuple[int, ...]) -> Array:
     """Undo broadcasting: add ``grad`` up over the axes that were stretched."""
     extra = grad.ndim - len(shape)
     if extra:
@@ -82,12 +96,12 @@ def _sum_to_shape(grad, shape):
     return grad
 
 
-def _accumulate(node, grad):
+def _accumulate(node: Variable, grad: ArrayLike) -> None:
     """``node.grad += grad``, summed back to the node's shape."""
     node.grad += _sum_to_shape(np.asarray(grad), node.value.shape)
 
 
-def _check_broadcast(op, a, b):
+def _check_broadcast(op: str, a: Variable, b: Variable) -> None:
     try:
         np.broadcast_shapes(a.value.shape, b.value.shape)
     except ValueError:
@@ -133,7 +147,8 @@ class Variable:
     # broadcasting over the Variable as an object.
     __array_ufunc__ = None
 
-    def __init__(self, value, name="", *, _op="", _parents=()):
+    def __init__(self, value: ArrayLike, name: str = "", *, _op: str = "",
+                 _parents: tuple[Variable, ...] = ()) -> None:
         if isinstance(value, Variable):
             raise TypeError("value is already a Variable; use it directly")
         if not isinstance(name, str):
@@ -144,54 +159,54 @@ class Variable:
         self.op = _op
         self.parents = tuple(_parents)
         # Leaves pass nothing on; operations replace this with their rule.
-        self._backward = lambda: None
+        self._backward: Callable[[], None] = lambda: None
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         """Shape of ``value``."""
         return self.value.shape
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         op = f", op={self.op!r}" if self.op else ""
         name = f", name={self.name!r}" if self.name else ""
         return f"Variable({_format(self.value)}, grad={_format(self.grad)}{op}{name})"
 
     # -- primitives: forward value and local derivative together ----------
 
-    def __add__(self, other):
+    def __add__(self, other: Operand) -> Variable:
         other = _lift(other)
         _check_broadcast("+", self, other)
         out = Variable(self.value + other.value, _op="+", _parents=(self, other))
 
-        def backward():
+        def backward() -> None:
             _accumulate(self, out.grad)
             _accumulate(other, out.grad)
         out._backward = backward
         return out
 
-    def __sub__(self, other):
+    def __sub__(self, other: Operand) -> Variable:
         other = _lift(other)
         _check_broadcast("-", self, other)
         out = Variable(self.value - other.value, _op="-", _parents=(self, other))
 
-        def backward():
+        def backward() -> None:
             _accumulate(self, out.grad)
             _accumulate(other, -out.grad)
         out._backward = backward
         return out
 
-    def __mul__(self, other):
+    def __mul__(self, other: Operand) -> Variable:
         other = _lift(other)
         _check_broadcast("*", self, other)
         out = Variable(self.value * other.value, _op="*", _parents=(self, other))
 
-        def backward():
+        def backward() -> None:
             _accumulate(self, out.grad * other.value)
             _accumulate(other, out.grad * self.value)
         out._backward = backward
         return out
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Operand) -> Variable:
         other = _lift(other)
         _check_broadcast("/", self, other)
         zero = other.value == 0
@@ -199,22 +214,22 @@ class Variable:
             raise ValueError(f"division by zero: the denominator is 0{_where(zero)}")
         out = Variable(self.value / other.value, _op="/", _parents=(self, other))
 
-        def backward():
+        def backward() -> None:
             _accumulate(self, out.grad / other.value)
             # d(a/b)/db = -a / b**2 = -(a/b) / b
             _accumulate(other, -out.grad * out.value / other.value)
         out._backward = backward
         return out
 
-    def __neg__(self):
+    def __neg__(self) -> Variable:
         out = Variable(-self.value, _op="neg", _parents=(self,))
 
-        def backward():
+        def backward() -> None:
             _accumulate(self, -out.grad)
         out._backward = backward
         return out
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Operand) -> Variable:
         if isinstance(exponent, Variable):
             return exp(exponent * log(self))
         p = _as_float_array(exponent, "the exponent")
@@ -234,45 +249,46 @@ class Variable:
         op = f"** {float(p):g}" if p.ndim == 0 else "** array"
         out = Variable(base ** p, _op=op, _parents=(self,))
 
-        def backward():
+        def backward() -> None:
             # x**0 is constant; p * x**(p-1) would give 0 * inf at x = 0.
             local = np.where(p == 0, 0.0, p * base ** np.where(p == 0, 1.0, p - 1))
             _accumulate(self, out.grad * local)
         out._backward = backward
         return out
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Operand) -> Variable:
         return matmul(self, other)
 
     # -- reflected operators: a plain number or array on the left ---------
 
-    def __radd__(self, other):
+    def __radd__(self, other: Operand) -> Variable:
         return _lift(other) + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Operand) -> Variable:
         return _lift(other) - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Operand) -> Variable:
         return _lift(other) * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Operand) -> Variable:
         return _lift(other) / self
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: Operand) -> Variable:
         return _lift(other) ** self
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Operand) -> Variable:
         return matmul(other, self)
 
     # -- the backward pass -------------------------------------------------
 
-    def _topological_order(self):
+    def _topological_order(self) -> list[Variable]:
         """Every node this one depends on, each after all of its parents.
 
         Depth-first with an explicit stack instead of recursion, so a chain
         of thousands of operations is fine.
         """
-        order, seen = [], set()
+        order: list[Variable] = []
+        seen: set[Variable] = set()
         stack = [(self, False)]
         while stack:
             node, parents_done = stack.pop()
@@ -286,7 +302,7 @@ class Variable:
             stack.extend((p, False) for p in node.parents if p not in seen)
         return order
 
-    def backward(self, grad=None):
+    def backward(self, grad: ArrayLike | None = None) -> None:
         """Fill ``.grad`` of every node this one depends on.
 
         After the call, ``node.grad`` holds d(self)/d(node).  Gradients from
@@ -321,7 +337,7 @@ class Variable:
 
     # -- drawing -----------------------------------------------------------
 
-    def to_dot(self):
+    def to_dot(self) -> str:
         """The graph as Graphviz DOT text.
 
         One box per node, showing its name and operation, its value and its
@@ -344,7 +360,7 @@ class Variable:
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def render(self, path, format="png"):
+    def render(self, path: str | os.PathLike[str], format: str = "png") -> pathlib.Path:
         """Draw the graph (see :meth:`to_dot`) to an image file.
 
         Needs the ``graphviz`` Python package and Graphviz's ``dot`` program.
@@ -385,12 +401,12 @@ class Variable:
             image = graphviz.Source(self.to_dot()).pipe(format=format)
         except graphviz.ExecutableNotFound:
             raise RuntimeError(f"render() needs Graphviz: {no_dot}") from None
-        path = pathlib.Path(path)
-        path.write_bytes(image)
-        return path
+        out = pathlib.Path(path)
+        out.write_bytes(image)
+        return out
 
 
-def _format(arr):
+def _format(arr: Array) -> str:
     if arr.ndim == 0:
         return f"{float(arr):.6g}"
     text = np.array2string(arr, threshold=8, edgeitems=1, separator=", ",
@@ -401,7 +417,7 @@ def _format(arr):
     return f"{arr.shape} {text}" if arr.size > 8 else text
 
 
-def _title(node):
+def _title(node: Variable) -> str:
     if node.op in ("", "constant"):
         return node.name or node.op or "input"
     return f"{node.name} = {node.op}" if node.name else node.op
@@ -410,7 +426,8 @@ def _title(node):
 # -- elementwise primitives --------------------------------------------------
 # Each takes a Variable, a number or an array and returns a Variable.
 
-def _elementwise(x, op, value, local_derivative):
+def _elementwise(x: Operand, op: str, value: Callable[[Array], Array],
+                 local_derivative: Callable[[Array, Array], Any]) -> Variable:
     """A node computing ``value(x)`` entry by entry.
 
     ``local_derivative(x, out)`` gives d out / d x from the input and output
@@ -420,18 +437,18 @@ def _elementwise(x, op, value, local_derivative):
     x = _lift(x)
     out = Variable(value(x.value), _op=op, _parents=(x,))
 
-    def backward():
+    def backward() -> None:
         _accumulate(x, out.grad * local_derivative(x.value, out.value))
     out._backward = backward
     return out
 
 
-def exp(x):
+def exp(x: Operand) -> Variable:
     """Elementwise e**x; its derivative is itself."""
     return _elementwise(x, "exp", np.exp, lambda x, e: e)
 
 
-def log(x):
+def log(x: Operand) -> Variable:
     """Elementwise natural logarithm, d/dx = 1/x; every value must be positive."""
     x = _lift(x)
     bad = ~(x.value > 0)
@@ -441,33 +458,33 @@ def log(x):
     return _elementwise(x, "log", np.log, lambda x, _: 1 / x)
 
 
-def sin(x):
+def sin(x: Operand) -> Variable:
     """Elementwise sine (radians), d/dx = cos x."""
     return _elementwise(x, "sin", np.sin, lambda x, _: np.cos(x))
 
 
-def cos(x):
+def cos(x: Operand) -> Variable:
     """Elementwise cosine (radians), d/dx = -sin x."""
     return _elementwise(x, "cos", np.cos, lambda x, _: -np.sin(x))
 
 
-def tanh(x):
+def tanh(x: Operand) -> Variable:
     """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2."""
     return _elementwise(x, "tanh", np.tanh, lambda _, t: 1 - t ** 2)
 
 
-def _logistic(x):
+def _logistic(x: Array) -> Array:
     # e**-|x| never overflows; the two branches are the same function.
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid(x):
+def sigmoid(x: Operand) -> Variable:
     """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s)."""
     return _elementwise(x, "sigmoid", _logistic, lambda _, s: s * (1 - s))
 
 
-def relu(x):
+def relu(x: Operand) -> Variable:
     """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0)."""
     return _elementwise(x, "relu", lambda x: np.maximum(x, 0),
                         lambda x, _: (x > 0).astype(np.float64))
@@ -475,7 +492,7 @@ def relu(x):
 
 # -- primitives that change shape --------------------------------------------
 
-def matmul(a, b):
+def matmul(a: Operand, b: Operand) -> Variable:
     """Matrix product ``a @ b`` of 1-D or 2-D operands, as ``numpy.matmul``.
 
     Parameters
@@ -497,7 +514,7 @@ def matmul(a, b):
                          f"match ({a.value.shape[-1]} != {b.value.shape[0]})")
     out = Variable(a.value @ b.value, _op="@", _parents=(a, b))
 
-    def backward():
+    def backward() -> None:
         # Treat vectors as a row (a) or a column (b) so the 2-D rules
         # dA = G B^T and dB = A^T G cover every case, then drop the axis again.
         A = a.value.reshape(-1, a.value.shape[-1])
@@ -509,7 +526,7 @@ def matmul(a, b):
     return out
 
 
-def sum(x, axis=None, keepdims=False):
+def sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Sum of the entries, over all axes or the given ones.
 
     Parameters
@@ -526,7 +543,7 @@ def sum(x, axis=None, keepdims=False):
     out = Variable(np.sum(x.value, axis=axis, keepdims=keepdims), _op="sum",
                    _parents=(x,))
 
-    def backward():
+    def backward() -> None:
         grad = out.grad
         if axis is not None and not keepdims:
             grad = np.expand_dims(grad, axis)
@@ -538,14 +555,14 @@ def sum(x, axis=None, keepdims=False):
 
 # -- operations built from the primitives ------------------------------------
 
-def mean(x, axis=None, keepdims=False):
+def mean(x: Operand, axis: Axis = None, keepdims: bool = False) -> Variable:
     """Mean of the entries: :func:`sum` (same arguments) over their count."""
     x = _lift(x)
     total = sum(x, axis=axis, keepdims=keepdims)
     return total / (x.value.size // max(total.value.size, 1))
 
 
-def softmax(x, axis=-1):
+def softmax(x: Operand, axis: int = -1) -> Variable:
     """exp(x) / sum(exp(x)) along ``axis``.
 
     Parameters
@@ -564,7 +581,7 @@ def softmax(x, axis=-1):
     return e / sum(e, axis=axis, keepdims=True)
 
 
-def squared_error(prediction, target):
+def squared_error(prediction: Operand, target: Operand) -> Variable:
     """Sum of squared differences, ``sum((prediction - target) ** 2)``.
 
     For one output this is the notes' loss l = (y - t)**2; divide by the
@@ -582,7 +599,7 @@ def squared_error(prediction, target):
     return sum((_lift(prediction) - target) ** 2)
 
 
-def cross_entropy(probabilities, target):
+def cross_entropy(probabilities: Operand, target: Operand) -> Variable:
     """Cross-entropy ``-sum(target * log(probabilities))``.
 
     Parameters
@@ -601,7 +618,7 @@ def cross_entropy(probabilities, target):
     return -sum(_lift(target) * log(probabilities))
 
 
-def poisson_deviance(prediction, target):
+def poisson_deviance(prediction: Operand, target: Operand) -> Variable:
     """Half the Poisson deviance, ``sum(xlogy(t, t / p) - t + p)``.
 
     scikit-learn's ``MLPRegressor(loss="poisson")`` loss (summed here over

@@ -36,6 +36,15 @@
 
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
+/* clang ignores GCC's optimize pragma and contracts a * b + c within an
+ * expression by default (-ffp-contract=on), in its FMA builds (aarch64,
+ * x86-64-v3 and up); the standard pragma turns that off, here to the end of
+ * the translation unit, so the module's own per-example step
+ * (_perceptron.pyx: w + x k) is not fused either.  GCC would warn that it
+ * ignores it. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 /* Only the vector types and fnn_hsum of _simd.h are used here. */
 #pragma GCC diagnostic push

@@ -106,6 +106,16 @@ static inline void fnn_barrier_wait(fnn_barrier *b)
 
 typedef void (*fnn_worker)(void *ctx, int tid, int n_threads);
 
+/* The next task of a shared queue (0, 1, 2, ...: *counter's value before
+ * the increment).  Threads that take fixed tasks from it, instead of a fixed
+ * share of them each, finish together when one of them is slowed down (a
+ * busy machine deschedules threads for milliseconds); results do not depend
+ * on which thread ran a task. */
+static inline long fnn_next_task(long *counter)
+{
+    return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
 #if FNN_HAVE_PTHREADS
 typedef struct {
     fnn_worker fn;
