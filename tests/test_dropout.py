@@ -198,3 +198,61 @@ def test_identity_output_layer_only_network_takes_no_rates():
                     dropout=np.empty(0), dropout_seed=1)
     assert_array_equal(got, fnn_epoch("relu", "sgd", layout, params, X, Y, [0, 1, 2]))
     assert Activation.RELU == ACTIVATIONS["relu"]
+
+
+# -- mini-batches ------------------------------------------------------------
+
+from test_new_activations import minibatch_epoch, torch_batches, batch_problem  # noqa: E402
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("name", ["gelu", "elu"])
+def test_minibatch_dropout_matches_pytorch(name, kind, dtype):
+    layout, params, X, Y, order = batch_problem(dtype)
+    rates, seed = np.array([0.3, 0.2]), 1234
+    got = minibatch_epoch(name, kind, layout, params, X, Y, order, 4, dropout=rates,
+                          dropout_seed=seed)
+    expected = torch_batches(name, kind, layout, params, X, Y, order, 4,
+                             masks=masks(seed, rates, len(order)))
+    assert_allclose(got, expected, **PARITY_TOL[dtype])
+
+
+def test_minibatch_of_one_draws_the_per_example_masks():
+    """Masks follow the position in the order, not the batch: batches of
+    one row give per-example SGD's weights."""
+    layout, params, X, Y, order = batch_problem(np.float64)
+    extra = dict(dropout=np.array([0.4, 0.1]), dropout_seed=77)
+    assert_allclose(minibatch_epoch("silu", "adam", layout, params, X, Y, order, 1, **extra),
+                    fnn_epoch("silu", "adam", layout, params, X, Y, order, **extra),
+                    rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("name", ["relu", "tanh", "gelu"])
+def test_minibatch_rate_zero_changes_nothing_bit_for_bit(name, n_threads):
+    layout, params, X, Y, order = epoch_args(name, "adam", np.float32, n=512)
+    plain = minibatch_epoch(name, "adam", layout, params, X, Y, order, 64,
+                            n_threads=n_threads, alpha=1e-4)
+    zero = minibatch_epoch(name, "adam", layout, params, X, Y, order, 64,
+                           n_threads=n_threads, alpha=1e-4, dropout=np.zeros(2),
+                           dropout_seed=5)
+    assert_array_equal(zero, plain)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_minibatch_dropout_is_reproducible(n_threads):
+    layout, params, X, Y, order = epoch_args("relu", "adam", np.float64, n=512)
+    fit = [minibatch_epoch("relu", "adam", layout, params, X, Y, order, 64,
+                           n_threads=n_threads, dropout=np.array([0.5, 0.5]),
+                           dropout_seed=seed) for seed in (3, 3, 4)]
+    assert_array_equal(fit[0], fit[1])
+    assert not np.array_equal(fit[0], fit[2])
+
+
+def test_minibatch_refuses_bad_rates():
+    layout, params, X, Y, order = batch_problem(np.float64)
+    for rates in ([0.5], [1.0, 0.0]):
+        with pytest.raises(ValueError, match="dropout"):
+            minibatch_epoch("relu", "sgd", layout, params, X, Y, order, 4,
+                            dropout=np.array(rates))

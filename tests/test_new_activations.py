@@ -304,3 +304,112 @@ def log_loss(name, layout, params, X, Y):
         if l < layout.n_layers - 1:
             a = VALUE[name](a)
     return -np.mean(np.sum(Y * scipy.special.log_softmax(a, axis=1), axis=1))
+
+
+# -- mini-batches and the full-batch gradient ----------------------------------
+
+def minibatch_epoch(name, kind, layout, params, X, Y, order, batch_size, n_threads=1,
+                    alpha=0.0, **extra):
+    """One call of the mini-batch kernel over X[order]; returns the
+    parameters after it."""
+    from fnncore import _minibatch
+    dtype, n = params.dtype, layout.n_params
+    params = params.copy()
+    state1 = np.zeros(n, dtype) if kind != "sgd" else np.empty(0, dtype)
+    state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
+    loss_code, out_name = LOSSES["log_loss"]
+    hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
+    _minibatch.minibatch_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp),
+                               batch_size, layout.table, params, state1, state2, hidden,
+                               ACTIVATIONS[out_name], loss_code, alpha, step_dict(kind), 0,
+                               n_threads=n_threads, **extra)
+    return params
+
+
+def torch_batches(name, kind, layout, params, X, Y, order, batch_size, masks=None):
+    """torch_epoch on batches: the mean cross-entropy of each batch (as
+    scikit-learn's gradient), masks[k] for the example at position k."""
+    torch = pytest.importorskip("torch")
+    order = list(order)
+    batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
+    X64, p64 = X.astype(np.float64), params.astype(np.float64)
+    layers = []
+    for W, b in zip(layout.coefs(p64), layout.intercepts(p64)):
+        lin = torch.nn.Linear(*W.shape).to(torch.float64)
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(W.T.copy()))
+            lin.bias.copy_(torch.from_numpy(b.copy()))
+        layers.append(lin)
+    act = getattr(torch.nn, TORCH_ACTIVATION[name])()
+    weights = [p for lin in layers for p in lin.parameters()]
+    if kind == "adam":
+        opt = torch.optim.Adam(weights, lr=LR, betas=(0.9, 0.999), eps=1e-30)
+    else:
+        opt = torch.optim.SGD(weights, lr=LR, momentum=0.0 if kind == "sgd" else 0.9,
+                              nesterov=kind == "nesterov")
+    position = 0
+    for batch in batches:
+        opt.zero_grad()
+        a = torch.from_numpy(X64[batch])
+        for l, lin in enumerate(layers):
+            a = lin(a)
+            if l < len(layers) - 1:
+                a = act(a)
+                if masks is not None:
+                    m = np.stack([masks[position + r][l] for r in range(len(batch))])
+                    a = a * torch.from_numpy(m.astype(np.float64))
+        target = torch.from_numpy(np.argmax(Y[batch], axis=1))
+        torch.nn.functional.cross_entropy(a, target, reduction="mean").backward()
+        opt.step()
+        position += len(batch)
+    flat = np.empty_like(p64)
+    for lin, (_, o, w, b) in zip(layers, layout.table):
+        flat[w:b] = lin.weight.detach().numpy().T.ravel()
+        flat[b:b + o] = lin.bias.detach().numpy()
+    return flat
+
+
+def batch_problem(dtype):
+    layout, params, _, _ = starting_point(dtype)
+    rng = np.random.RandomState(5)
+    X = (rng.randn(10, SIZES[0]) * 1.5).astype(dtype)
+    Y = np.eye(SIZES[-1], dtype=dtype)[rng.randint(0, SIZES[-1], 10)]
+    return layout, params, X, Y, rng.permutation(10)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("name", NEW)
+def test_minibatch_steps_match_pytorch(name, kind, dtype):
+    layout, params, X, Y, order = batch_problem(dtype)
+    got = minibatch_epoch(name, kind, layout, params, X, Y, order, 4)
+    expected = torch_batches(name, kind, layout, params, X, Y, order, 4)
+    assert_allclose(got, expected, **PARITY_TOL[dtype])
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_full_batch_gradient_matches_the_graph(name):
+    """L-BFGS's objective and gradient (loss_gradient) against the same
+    network written with fnn.graph, L2 penalty included."""
+    from fnncore import _minibatch
+    layout, params, X, Y, _ = batch_problem(np.float64)
+    alpha = 0.01
+    grad = np.empty_like(params)
+    loss_code, out_name = LOSSES["log_loss"]
+    value = _minibatch.loss_gradient(X, Y, np.empty(0), layout.table, params, grad,
+                                     CODE[name], ACTIVATIONS[out_name], loss_code, alpha)
+    coefs = [Variable(W) for W in layout.coefs(params)]
+    intercepts = [Variable(b) for b in layout.intercepts(params)]
+    a = X
+    for l, (W, b) in enumerate(zip(coefs, intercepts)):
+        a = a @ W + b
+        if l < layout.n_layers - 1:
+            a = GRAPH[name](a)
+    n = len(X)
+    objective = (graph.cross_entropy(graph.softmax(a), Y) / n
+                 + 0.5 * alpha * sum(graph.sum(W * W) for W in coefs) / n)
+    objective.backward()
+    assert value == pytest.approx(float(objective.value), rel=1e-12)
+    expected = np.concatenate([np.concatenate([W.grad.ravel(), b.grad])
+                               for W, b in zip(coefs, intercepts)])
+    assert_allclose(grad, expected, rtol=1e-10, atol=1e-13)
