@@ -202,7 +202,7 @@ def test_identity_output_layer_only_network_takes_no_rates():
 
 # -- mini-batches ------------------------------------------------------------
 
-from test_new_activations import minibatch_epoch, torch_batches, batch_problem  # noqa: E402
+from test_new_activations import minibatch_epoch, batch_problem  # noqa: E402
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -213,8 +213,8 @@ def test_minibatch_dropout_matches_pytorch(name, kind, dtype):
     rates, seed = np.array([0.3, 0.2]), 1234
     got = minibatch_epoch(name, kind, layout, params, X, Y, order, 4, dropout=rates,
                           dropout_seed=seed)
-    expected = torch_batches(name, kind, layout, params, X, Y, order, 4,
-                             masks=masks(seed, rates, len(order)))
+    expected = torch_epoch(name, kind, layout, params, X, Y, order, batch_size=4,
+                           masks=masks(seed, rates, len(order)))
     assert_allclose(got, expected, **PARITY_TOL[dtype])
 
 

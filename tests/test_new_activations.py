@@ -13,17 +13,13 @@ from fnn.graph import Variable
 from fnncore import _activations, _sgd
 from fnncore._activations import Activation
 
+from reference import ACT
+
 NEW = ["leaky_relu", "elu", "gelu", "silu", "softplus"]
 CODE = {name: Activation[name.upper()] for name in NEW}
 
 # float64 references (SciPy / NumPy), written from the definitions.
-VALUE = {
-    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
-    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-    "gelu": lambda z: z * scipy.special.ndtr(z),
-    "silu": lambda z: z * scipy.special.expit(z),
-    "softplus": lambda z: np.logaddexp(0, z),
-}
+VALUE = {name: ACT[name] for name in NEW}
 DERIVATIVE = {
     "leaky_relu": lambda z: np.where(z > 0, 1, 0.01),
     "elu": lambda z: np.where(z > 0, 1, np.exp(np.minimum(z, 0))),
@@ -185,10 +181,12 @@ def fnn_epoch(name, kind, layout, params, X, Y, order, n_threads=1, alpha=0.0, *
     return params
 
 
-def torch_epoch(name, kind, layout, params, X, Y, order, masks=None):
-    """The same network in PyTorch, one example per step, with torch's own
-    optimisers; masks[k][l] multiplies hidden layer l of the k-th example
-    (inverted dropout, already divided by 1 - rate)."""
+def torch_epoch(name, kind, layout, params, X, Y, order, masks=None, batch_size=1):
+    """The same network in PyTorch, with torch's own optimisers, stepping
+    once per batch of `batch_size` examples of `order` on the batch's mean
+    cross-entropy (scikit-learn's gradient); masks[k][l] multiplies hidden
+    layer l of the example at position k (inverted dropout, already divided
+    by 1 - rate)."""
     torch = pytest.importorskip("torch")
     # In float64 whatever fnn's dtype: PyTorch's float32 gelu' takes Phi as
     # 1 + erf, which cancels in the left tail, and Adam turns a gradient's
@@ -217,17 +215,20 @@ def torch_epoch(name, kind, layout, params, X, Y, order, masks=None):
         # likewise for Nesterov's look-ahead.
         opt = torch.optim.SGD(weights, lr=LR, momentum=0.0 if kind == "sgd" else 0.9,
                               nesterov=kind == "nesterov")
-    for k, i in enumerate(order):
+    order = list(order)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
         opt.zero_grad()
-        a = torch.from_numpy(X[i:i + 1])
+        a = torch.from_numpy(X[batch])
         for l, lin in enumerate(layers):
             a = lin(a)
             if l < len(layers) - 1:
                 a = act(a)
                 if masks is not None:
-                    a = a * torch.from_numpy(masks[k][l][None, :])
-        target = torch.from_numpy(np.array([int(np.argmax(Y[i]))]))
-        torch.nn.functional.cross_entropy(a, target, reduction="sum").backward()
+                    a = a * torch.from_numpy(np.stack([masks[start + r][l]
+                                                       for r in range(len(batch))]))
+        target = torch.from_numpy(np.argmax(Y[batch], axis=1))
+        torch.nn.functional.cross_entropy(a, target, reduction="mean").backward()
         opt.step()
     flat = np.empty_like(params)  # float64
     for lin, (_, o, w, b) in zip(layers, layout.table):
@@ -326,49 +327,6 @@ def minibatch_epoch(name, kind, layout, params, X, Y, order, batch_size, n_threa
     return params
 
 
-def torch_batches(name, kind, layout, params, X, Y, order, batch_size, masks=None):
-    """torch_epoch on batches: the mean cross-entropy of each batch (as
-    scikit-learn's gradient), masks[k] for the example at position k."""
-    torch = pytest.importorskip("torch")
-    order = list(order)
-    batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
-    X64, p64 = X.astype(np.float64), params.astype(np.float64)
-    layers = []
-    for W, b in zip(layout.coefs(p64), layout.intercepts(p64)):
-        lin = torch.nn.Linear(*W.shape).to(torch.float64)
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(W.T.copy()))
-            lin.bias.copy_(torch.from_numpy(b.copy()))
-        layers.append(lin)
-    act = getattr(torch.nn, TORCH_ACTIVATION[name])()
-    weights = [p for lin in layers for p in lin.parameters()]
-    if kind == "adam":
-        opt = torch.optim.Adam(weights, lr=LR, betas=(0.9, 0.999), eps=1e-30)
-    else:
-        opt = torch.optim.SGD(weights, lr=LR, momentum=0.0 if kind == "sgd" else 0.9,
-                              nesterov=kind == "nesterov")
-    position = 0
-    for batch in batches:
-        opt.zero_grad()
-        a = torch.from_numpy(X64[batch])
-        for l, lin in enumerate(layers):
-            a = lin(a)
-            if l < len(layers) - 1:
-                a = act(a)
-                if masks is not None:
-                    m = np.stack([masks[position + r][l] for r in range(len(batch))])
-                    a = a * torch.from_numpy(m.astype(np.float64))
-        target = torch.from_numpy(np.argmax(Y[batch], axis=1))
-        torch.nn.functional.cross_entropy(a, target, reduction="mean").backward()
-        opt.step()
-        position += len(batch)
-    flat = np.empty_like(p64)
-    for lin, (_, o, w, b) in zip(layers, layout.table):
-        flat[w:b] = lin.weight.detach().numpy().T.ravel()
-        flat[b:b + o] = lin.bias.detach().numpy()
-    return flat
-
-
 def batch_problem(dtype):
     layout, params, _, _ = starting_point(dtype)
     rng = np.random.RandomState(5)
@@ -383,7 +341,7 @@ def batch_problem(dtype):
 def test_minibatch_steps_match_pytorch(name, kind, dtype):
     layout, params, X, Y, order = batch_problem(dtype)
     got = minibatch_epoch(name, kind, layout, params, X, Y, order, 4)
-    expected = torch_batches(name, kind, layout, params, X, Y, order, 4)
+    expected = torch_epoch(name, kind, layout, params, X, Y, order, batch_size=4)
     assert_allclose(got, expected, **PARITY_TOL[dtype])
 
 

@@ -69,3 +69,20 @@ cdef inline void activate_hidden_row(int kind, floating *z, floating *gain, Py_s
     activate_row_gain(kind, z, gain, n)
     if rate > 0:
         dropout_row(z, gain, n, rate, seed, first_unit)
+
+
+cdef inline bint check_rates(const double[::1] dropout, Py_ssize_t n_hidden) except -1:
+    """For the kernels' entry points: ValueError unless `dropout` (or None)
+    holds one rate in [0, 1) per hidden layer; returns whether one is > 0."""
+    cdef Py_ssize_t l
+    cdef bint any_rate = False
+    if dropout is None:
+        return False
+    if dropout.shape[0] != n_hidden:
+        raise ValueError(f"dropout needs one rate per hidden layer ({n_hidden}), "
+                         f"got {dropout.shape[0]}.")
+    for l in range(n_hidden):
+        if not 0 <= dropout[l] < 1:
+            raise ValueError(f"dropout rates must be in [0, 1), got {dropout[l]}.")
+        any_rate = any_rate or dropout[l] > 0
+    return any_rate

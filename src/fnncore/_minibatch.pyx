@@ -76,7 +76,7 @@ from libc.string cimport memcpy
 
 from fnncore._activations cimport (activate_rows, multiply_derivative, multiply_gain,
                                    derivative_needs_input)
-from fnncore._dropout cimport activate_hidden_row
+from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
@@ -543,17 +543,10 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
                       uint64_t dropout_seed):
     """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
     the input are set."""
-    cdef Py_ssize_t l, n_layers = e.n_layers
-    if dropout is not None:
-        if dropout.shape[0] != n_layers - 1:
-            raise ValueError(f"dropout needs one rate per hidden layer ({n_layers - 1}), "
-                             f"got {dropout.shape[0]}.")
-        for l in range(n_layers - 1):
-            if not 0 <= dropout[l] < 1:
-                raise ValueError(f"dropout rates must be in [0, 1), got {dropout[l]}.")
-            if dropout[l] > 0:
-                e.dropout = &dropout[0]
-                e.keep_gain = True
+    cdef Py_ssize_t n_layers = e.n_layers
+    if check_rates(dropout, n_layers - 1):
+        e.dropout = &dropout[0]
+        e.keep_gain = True
     e.dropout_seed = dropout_seed
     cdef int threads = <int> max(1, min(n_threads, batch_size // MIN_ROWS_PER_THREAD))
     e.order = &order[0] if order.shape[0] > 0 else NULL

@@ -120,7 +120,7 @@ from libc.stdint cimport uint64_t
 
 from fnncore._activations cimport (activate_row, multiply_derivative, multiply_gain,
                                    derivative_needs_input)
-from fnncore._dropout cimport activate_hidden_row
+from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
@@ -952,17 +952,10 @@ cdef object train(
     cdef double loss_sum = 0
     cdef long long n_trained = 0
     cdef bint diverged = False
-    cdef bint any_dropout = False
+    cdef bint any_dropout
     if examples_per_merge < 1:
         raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
-    if dropout is not None:
-        if dropout.shape[0] != n_layers - 1:
-            raise ValueError(f"dropout needs one rate per hidden layer ({n_layers - 1}), "
-                             f"got {dropout.shape[0]}.")
-        for l in range(n_layers - 1):
-            if not 0 <= dropout[l] < 1:
-                raise ValueError(f"dropout rates must be in [0, 1), got {dropout[l]}.")
-            any_dropout = any_dropout or dropout[l] > 0
+    any_dropout = check_rates(dropout, n_layers - 1)
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
