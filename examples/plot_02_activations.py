@@ -8,13 +8,16 @@ factor that backpropagation multiplies by when it passes through the unit.
 
 The curves below are the hidden-layer activations fnn's networks offer
 (``activation=`` of :class:`fnn.MLPClassifier` and
-:class:`fnn.MLPRegressor`), plus the perceptron's step. Their derivatives
+:class:`fnn.MLPRegressor`): scikit-learn's four, then five it does not offer
+(leaky ReLU, ELU, GELU, SiLU and softplus, with PyTorch's definitions),
+plus the perceptron's step. Their derivatives
 are not typed in by hand: :mod:`fnn.graph` computes them by
 backpropagation, and the script checks them against the textbook formulas.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.special import ndtr
 
 from fnn import graph
 
@@ -31,6 +34,11 @@ ACTIVATIONS = {
     "logistic": graph.sigmoid,
     "tanh": graph.tanh,
     "relu": graph.relu,
+    "leaky_relu": graph.leaky_relu,
+    "elu": graph.elu,
+    "gelu": graph.gelu,
+    "silu": graph.silu,
+    "softplus": graph.softplus,
 }
 
 curves = {}
@@ -51,6 +59,16 @@ expected = {
     "logistic": (sigma, sigma * (1 - sigma)),
     "tanh": (np.tanh(x), 1 - np.tanh(x) ** 2),
     "relu": (np.maximum(x, 0), (x > 0).astype(float)),
+    # leaky ReLU's slope is 0.01 below 0 (and at 0, as in PyTorch).
+    "leaky_relu": (np.where(x > 0, x, 0.01 * x), np.where(x > 0, 1.0, 0.01)),
+    "elu": (np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+            np.where(x > 0, 1.0, np.exp(np.minimum(x, 0)))),
+    # GELU is x Phi(x), Phi the normal CDF; its derivative Phi + x phi is not
+    # a function of the output (GELU dips below 0 and comes back), so the
+    # compiled core computes it in the forward pass, from x.
+    "gelu": (x * ndtr(x), ndtr(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
+    "silu": (x * sigma, sigma * (1 + x * (1 - sigma))),
+    "softplus": (np.logaddexp(0, x), sigma),
 }
 for name, (value, derivative) in expected.items():
     np.testing.assert_allclose(curves[name][0], value, atol=1e-12)
@@ -65,15 +83,21 @@ print("fnn.graph's derivatives match the formulas for", ", ".join(expected))
 # update rule.
 curves["step (perceptron)"] = (x > 0).astype(float), np.zeros_like(x)
 
-fig, axes = plt.subplots(2, 5, figsize=(14, 5.5), sharex=True, layout="constrained")
-for column, (name, (value, derivative)) in enumerate(curves.items()):
-    axes[0, column].plot(x, value, color="tab:blue")
-    axes[0, column].set_title(name)
-    axes[1, column].plot(x, derivative, color="tab:orange")
-    axes[1, column].set_xlabel("x")
-    for ax in axes[:, column]:
+# Each function above its derivative, six per pair of rows.
+fig, axes = plt.subplots(4, 6, figsize=(15, 9), sharex=True, layout="constrained")
+for k, (name, (value, derivative)) in enumerate(curves.items()):
+    top, column = 2 * (k // 6), k % 6
+    axes[top, column].plot(x, value, color="tab:blue")
+    axes[top, column].set_title(name)
+    axes[top + 1, column].plot(x, derivative, color="tab:orange")
+    for ax in axes[top:top + 2, column]:
         ax.axhline(0, color="0.8", lw=0.8, zorder=0)
         ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-axes[0, 0].set_ylabel("f(x)")
-axes[1, 0].set_ylabel("f'(x)")
+for ax in axes[2:, 5]:
+    ax.set_visible(False)  # 11 curves in 12 places
+for top in (0, 2):
+    axes[top, 0].set_ylabel("f(x)")
+    axes[top + 1, 0].set_ylabel("f'(x)")
+for ax in axes[3]:
+    ax.set_xlabel("x")
 plt.show()

@@ -5,14 +5,21 @@ derivatives, scikit-learn's optimiser formulas), independently of fnn's code.
 float64 throughout.
 """
 import numpy as np
+import scipy.special
 
 ACT = {
     "identity": lambda z: z,
     "logistic": lambda z: 1 / (1 + np.exp(-z)),
     "tanh": np.tanh,
     "relu": lambda z: np.maximum(z, 0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+    "gelu": lambda z: z * scipy.special.ndtr(z),
+    "silu": lambda z: z * scipy.special.expit(z),
+    "softplus": lambda z: np.logaddexp(0, z),
 }
-# Derivative expressed through the activation's output h.
+# Derivative expressed through the activation's output h (gelu and silu
+# have none: their outputs do not determine their inputs).
 DACT = {
     "identity": lambda h: np.ones_like(h),
     "logistic": lambda h: h * (1 - h),

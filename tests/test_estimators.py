@@ -36,7 +36,8 @@ def test_defaults_match_scikit_learn(cls):
     sklearn_nn = pytest.importorskip("sklearn.neural_network")
     theirs = getattr(sklearn_nn, cls.__name__)().get_params()
     ours = cls().get_params()
-    extras = {"n_jobs": None, "checkpoint_path": None, "checkpoint_every": 1}
+    extras = {"n_jobs": None, "checkpoint_path": None, "checkpoint_every": 1,
+              "dropout": 0.0}
     if cls is fnn.MLPClassifier:
         extras["class_weight"] = None
     for name, default in extras.items():  # fnn's additions

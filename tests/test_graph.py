@@ -327,7 +327,8 @@ def test_notes_network_matches_hand_derived_gradients(seed):
 # -- the graph as the oracle for the compiled kernels --------------------------
 
 HIDDEN = {"identity": lambda z: z, "logistic": graph.sigmoid, "tanh": graph.tanh,
-          "relu": graph.relu}
+          "relu": graph.relu, "leaky_relu": graph.leaky_relu, "elu": graph.elu,
+          "gelu": graph.gelu, "silu": graph.silu, "softplus": graph.softplus}
 
 
 def graph_objective(Ws, bs, X, Y, activation, loss, alpha):

@@ -69,6 +69,11 @@ def fit_quietly(model, X, y):
         return model.fit(X, y)
 
 
+def mlp_rtol(activation, dtype):
+    """onnxruntime has Erf in float32 only: gelu is that precise in float64."""
+    return 1e-6 if activation == "gelu" and dtype == np.float64 else None
+
+
 def mlp(cls, activation, dtype, X, y):
     return fit_quietly(cls(hidden_layer_sizes=(6, 5), activation=activation,
                            max_iter=40, random_state=0), X.astype(dtype), y)
@@ -86,7 +91,7 @@ def test_mlp_classifier(kind, activation, dtype):
     X_test = data(200, seed=1).astype(dtype)
     label, proba = run(to_onnx(model, X_test[:1]), X_test)
     np.testing.assert_array_equal(label, model.predict(X_test))
-    assert_close(proba, model.predict_proba(X_test), dtype)
+    assert_close(proba, model.predict_proba(X_test), dtype, mlp_rtol(activation, dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -98,7 +103,8 @@ def test_mlp_regressor(n_outputs, activation, dtype):
     model = mlp(MLPRegressor, activation, dtype, X, y[:, 0] if n_outputs == 1 else y)
     X_test = data(200, seed=1).astype(dtype)
     (prediction,) = run(to_onnx(model, X_test[:1]), X_test)
-    assert_close(prediction, model.predict(X_test).reshape(-1, n_outputs), dtype)
+    assert_close(prediction, model.predict(X_test).reshape(-1, n_outputs), dtype,
+                 mlp_rtol(activation, dtype))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -116,13 +122,13 @@ def test_mlp_own_layers(kind, activation, dtype, monkeypatch):
         model = mlp(MLPRegressor, activation, dtype, X, X[:, :2] - X[:, 2:])
         assert _onnx._MLPRegressorView(model).own_layers == 3
         (prediction,) = run(to_onnx(model, X_test[:1]), X_test)
-        assert_close(prediction, model.predict(X_test), dtype)
+        assert_close(prediction, model.predict(X_test), dtype, mlp_rtol(activation, dtype))
         return
     model = mlp(MLPClassifier, activation, dtype, X, targets(X, kind))
     assert _onnx._MLPClassifierView(model).own_layers == 2
     label, proba = run(to_onnx(model, X_test[:1]), X_test)
     np.testing.assert_array_equal(label, model.predict(X_test))
-    assert_close(proba, model.predict_proba(X_test), dtype)
+    assert_close(proba, model.predict_proba(X_test), dtype, mlp_rtol(activation, dtype))
 
 
 @pytest.mark.parametrize("known", [_onnx._SKL2ONNX_ACTIVATIONS, frozenset()])

@@ -37,11 +37,14 @@ BAD_VALUES = dict(hidden_layer_sizes=None, activation="softmax", solver="newton"
                   epsilon=0.0, max_fun=0, shuffle=None, warm_start=None,
                   nesterovs_momentum=None, early_stopping=None, n_iter_no_change=0)
 # Where fnn's message differs, and why: fnn refuses infinite alpha and
-# learning_rate_init ("finite"). Every other message (booleans, the
+# learning_rate_init ("finite"), and offers five activations scikit-learn
+# does not. Every other message (booleans, the
 # {inf} of n_iter_no_change, verbose) is scikit-learn's, word for word.
 FNN_WORDING = {
     "alpha": "a finite float in the range [0.0, inf)",
     "learning_rate_init": "a finite float in the range (0.0, inf)",
+    "activation": ("a str among {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', "
+                   "'elu', 'gelu', 'silu', 'softplus'}"),
 }
 
 

@@ -112,7 +112,8 @@ SHAPE_PARAMS = [
     (dict(hidden_layer_sizes="10"), TypeError, "hidden_layer_sizes"),
 ]
 BAD_PARAMS = [
-    (dict(activation="softplus"), "a str among {'identity', 'logistic', 'tanh', 'relu'}"),
+    (dict(activation="swish"), "a str among {'identity', 'logistic', 'tanh', 'relu', "
+                               "'leaky_relu', 'elu', 'gelu', 'silu', 'softplus'}"),
     (dict(solver="rmsprop"), "a str among {'lbfgs', 'sgd', 'adam'}"),
     (dict(alpha=-1.0), "a finite float in the range [0.0, inf)"),
     (dict(batch_size=0), "a str among {'auto'} or an int in the range [1, inf)"),

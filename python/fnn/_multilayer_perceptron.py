@@ -300,7 +300,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None,
                                                       closed="left")],
-        "activation": [Options(("identity", "logistic", "tanh", "relu"))],
+        "activation": [Options(tuple(HIDDEN_ACTIVATIONS))],
         "solver": [Options(("lbfgs", "sgd", "adam"))],
         "alpha": [FiniteInterval(numbers.Real, 0, None, closed="left")],
         "batch_size": [Options(("auto",)), Interval(numbers.Integral, 1, None,
@@ -328,6 +328,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         "n_jobs": N_JOBS,
         "checkpoint_path": [None, "path"],
         "checkpoint_every": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left"), "array-like"],
     }
 
     def __init__(self, hidden_layer_sizes: Any, activation: str, solver: str,
@@ -338,7 +339,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                  early_stopping: bool, validation_fraction: float, beta_1: float,
                  beta_2: float, epsilon: float, n_iter_no_change: Any, max_fun: int,
                  n_jobs: int | None, checkpoint_path: Any,
-                 checkpoint_every: int) -> None:
+                 checkpoint_every: int, dropout: Any = 0.0) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -366,6 +367,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         self.n_jobs = n_jobs
         self.checkpoint_path = checkpoint_path
         self.checkpoint_every = checkpoint_every
+        self.dropout = dropout
 
     @classmethod
     def _base_arguments(cls, given: dict[str, Any]) -> dict[str, Any]:
@@ -382,6 +384,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         messages.  fit, model files and fnn.distributed call it."""
         validate_params(self)
         self._hidden_sizes()
+        self._dropout_rates()
 
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
@@ -399,6 +402,32 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         if any(size <= 0 for size in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
+
+    def _dropout_rates(self) -> NDArray[np.float64] | None:
+        """One dropout rate per hidden layer, for the kernels; None when
+        every rate is 0, so that no mask is drawn and the fit is exactly the
+        fit without dropout."""
+        n_hidden = len(self._hidden_sizes())
+        value = self.dropout
+        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+            rates = np.full(n_hidden, float(value))
+        else:
+            try:
+                rates = np.array(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"dropout must be a float or one float per hidden layer; "
+                                f"got {value!r}.") from None
+            if rates.shape != (n_hidden,):
+                raise ValueError(f"dropout must be a float or a sequence of one rate per "
+                                 f"hidden layer ({n_hidden}); got {value!r}.")
+        if not ((rates >= 0) & (rates < 1)).all():
+            raise ValueError(f"dropout rates must be in [0, 1); got {value!r}.")
+        if not rates.any():
+            return None
+        if self.solver == "lbfgs":
+            raise ValueError("dropout needs solver='sgd' or 'adam': L-BFGS minimises "
+                             "one fixed objective, and dropout makes it random.")
+        return rates
 
     def _check_solver(self) -> bool:
         """partial_fit exists for the stochastic solvers only (scikit-learn's
@@ -894,8 +923,12 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 rng.shuffle(perm)
                 order = order[perm]
             restore_point = self._restore_point()
+            # Masks from random_state; without dropout rng is not drawn from,
+            # so such a fit is the same as before dropout existed.
+            seed = (int(rng.randint(np.iinfo(np.int64).max))
+                    if self._dropout_rates() is not None else None)
             loss, diverged = self._run_epoch(X, Y, sample_weight, class_scale, order,
-                                             batch_size, restore_point)
+                                             batch_size, restore_point, seed)
             if diverged:
                 if from_scratch and self.n_iter_ == 0 and not early_stopping:
                     self._refuse_untrained("epoch 1")
@@ -1069,14 +1102,21 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             z = norm_1 * float(np.abs(W).max()) + float(np.abs(b).max())
             if not z < (np.log(limit) if exp_output and last == 0 else limit):
                 return False
-            norm_1 = W.shape[1] * (1.0 if bounded else z)
+            # Every unbounded activation has |f(z)| <= |z| + 1 (softplus's
+            # f(0) is log 2; the others |f(z)| <= |z|).
+            norm_1 = W.shape[1] * (1.0 if bounded else z + 1.0)
         return True
 
     def _run_epoch(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
                    class_scale: _Floats | None, order: NDArray[np.intp], batch_size: int,
-                   restore_point: _RestorePoint) -> tuple[float, bool]:
+                   restore_point: _RestorePoint,
+                   dropout_seed: int | None = None) -> tuple[float, bool]:
         """One pass over the rows of X in `order`: (mean loss over those
         rows, whether the epoch diverged).
+
+        With dropout, `dropout_seed` picks the pass's masks (see
+        fnncore/_dropout.pxd); by default the optimiser's update count
+        does, which differs from pass to pass.
 
         If the loss turns non-finite, the epoch is undone from
         `restore_point` (the parameters and optimiser state from before it).
@@ -1094,6 +1134,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                       loss=loss_code, alpha=float(self.alpha), step=opt.step(),
                       n_updates=opt.n_updates, check_signals=check_signals,
                       class_scale=class_scale)
+        rates = self._dropout_rates()
+        if rates is not None:  # else the kernels' defaults: no dropout
+            common.update(dropout=rates, dropout_seed=(
+                opt.n_updates if dropout_seed is None else dropout_seed))
         try:
             if batch_size == 1:
                 if sample_weight is not None:
@@ -1452,8 +1496,13 @@ class MLPClassifier(_BaseMLP):
     ----------
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Units in each hidden layer.
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Hidden-layer activation.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+'gelu', 'silu', 'softplus'}, default='relu'
+        Hidden-layer activation.  The last five are beyond scikit-learn,
+        with PyTorch's definitions: 'leaky_relu' max(z, 0.01 z), 'elu'
+        z for z > 0 else e^z - 1, 'gelu' z Phi(z) with the normal CDF
+        Phi (exact, not the tanh approximation), 'silu' z sigmoid(z),
+        'softplus' log(1 + e^z).
     solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
         'lbfgs' minimises the full-batch loss with scipy's L-BFGS-B, as
         scikit-learn's does; ``partial_fit`` exists only for 'sgd' and
@@ -1517,6 +1566,15 @@ class MLPClassifier(_BaseMLP):
         must exist and accept files, and an existing file there must be an
         fnn model file (a checkpoint never replaces anything else).
     checkpoint_every : int, default=1
+    dropout : float or sequence of float, default=0.0
+        Inverted dropout of the hidden units while training with 'sgd' or
+        'adam' (per-example and mini-batch): each hidden unit's output is
+        set to 0 with this probability, and the kept ones are divided by
+        1 - rate, so prediction uses the network as it is.  One rate for
+        every hidden layer, or one per hidden layer; each in [0, 1).  The
+        masks come from ``random_state``: a fit is reproducible for a
+        fixed ``n_jobs``.  0 (the default) trains exactly as without
+        dropout.  Not with 'lbfgs'.  Not in scikit-learn's MLP.
 
     Attributes
     ----------
@@ -1569,7 +1627,8 @@ class MLPClassifier(_BaseMLP):
                  n_jobs: int | None = None,
                  class_weight: dict[Any, float] | str | None = None,
                  checkpoint_path: str | os.PathLike[str] | None = None,
-                 checkpoint_every: int = 1) -> None:
+                 checkpoint_every: int = 1,
+                 dropout: float | Sequence[float] = 0.0) -> None:
         self.class_weight = class_weight
         super().__init__(loss="log_loss", **self._base_arguments(locals()))
 
@@ -1853,7 +1912,8 @@ class MLPRegressor(_BaseMLP):
                  n_iter_no_change: int | float = 10, max_fun: int = 15000,
                  n_jobs: int | None = None,
                  checkpoint_path: str | os.PathLike[str] | None = None,
-                 checkpoint_every: int = 1) -> None:
+                 checkpoint_every: int = 1,
+                 dropout: float | Sequence[float] = 0.0) -> None:
         super().__init__(**self._base_arguments(locals()))
 
     @property

@@ -6,12 +6,18 @@ integer codes.  These tables are the only place the two meet.
 from fnncore._activations import Activation
 from fnncore._losses import Loss
 
-#: Hidden-layer activations a user may choose, as in scikit-learn's MLP.
+#: Hidden-layer activations a user may choose: scikit-learn's MLP's, then
+#: the ones it declined (PyTorch's definitions and defaults).
 HIDDEN_ACTIVATIONS = {
     "identity": Activation.IDENTITY,
     "logistic": Activation.LOGISTIC,
     "tanh": Activation.TANH,
     "relu": Activation.RELU,
+    "leaky_relu": Activation.LEAKY_RELU,
+    "elu": Activation.ELU,
+    "gelu": Activation.GELU,
+    "silu": Activation.SILU,
+    "softplus": Activation.SOFTPLUS,
 }
 
 #: Every activation the core implements (outputs included).

@@ -32,6 +32,7 @@ import numpy as np
 from . import MLPClassifier, MLPRegressor, data
 from ._atomic_write import check_output_path, write_atomically
 from ._parallel import available_cores, effective_n_jobs
+from ._registry import HIDDEN_ACTIVATIONS
 from ._persistence import SCALINGS, ModelInput, check_writable_model_path, \
     load_with_input, save
 from ._version import __version__
@@ -438,6 +439,8 @@ def train(args: argparse.Namespace) -> int:
         X_test = model_input.transform(X_test).astype(args.dtype)
     estimator = MLPClassifier if task == "classify" else MLPRegressor
     model = estimator(hidden_layer_sizes=tuple(args.hidden), activation=args.activation,
+                      dropout=(args.dropout[0] if len(args.dropout) == 1
+                               else tuple(args.dropout)),
                       solver=args.solver, batch_size=args.batch_size,
                       learning_rate_init=args.learning_rate, alpha=args.alpha,
                       max_iter=args.max_iter, random_state=args.random_state,
@@ -767,6 +770,13 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _dropout_rate(text: str) -> float:
+    value = _non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def _seed(text: str) -> int:
     value: int = _parsed(text, int)
     if not 0 <= value < 2 ** 32:
@@ -807,8 +817,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classification or regression (default: from the target)")
     p.add_argument("--hidden", type=_positive_int, nargs="+", default=[100],
                    metavar="N", help="units of each hidden layer (default: 100)")
-    p.add_argument("--activation", choices=("relu", "tanh", "logistic", "identity"),
+    p.add_argument("--activation", choices=tuple(HIDDEN_ACTIVATIONS),
                    default="relu", help="hidden activation (default: relu)")
+    p.add_argument("--dropout", type=_dropout_rate, nargs="+", default=[0.0],
+                   metavar="RATE", help="dropout rate of the hidden units while "
+                   "training: one for every hidden layer, or one per layer of --hidden "
+                   "(default: 0, none)")
     p.add_argument("--solver", choices=("adam", "sgd"), default="adam",
                    help="optimiser (default: adam)")
     p.add_argument("--batch-size", type=_batch_size, default="auto", metavar="N",
@@ -887,6 +901,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "epochs", 1) < 1:
         parser.error("--epochs must be at least 1")
+    if len(getattr(args, "dropout", [0])) not in (1, len(getattr(args, "hidden", []))):
+        parser.error(f"--dropout takes one rate, or one per hidden layer "
+                     f"({len(args.hidden)}); got {len(args.dropout)}")
     try:
         return args.run(args)
     except KeyboardInterrupt:

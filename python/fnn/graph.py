@@ -753,3 +753,52 @@ def poisson_deviance(prediction: Operand, target: Operand) -> Variable:
     # product t log t is 0 and so is its gradient.
     t_log_t = target * log(target + (target.value == 0))
     return sum(t_log_t - target * log(prediction) - target + prediction)
+
+
+# -- the hidden activations beyond scikit-learn's (issue 20) -----------------
+# PyTorch's definitions and defaults, as the compiled core's.  silu is built
+# from the primitives; the others are primitives of their own, so that none
+# overflows (softplus and elu at large |x|) or cancels (gelu's left tail).
+
+__all__ += ["leaky_relu", "elu", "gelu", "silu", "softplus"]
+
+_Operand = Variable | float | np.ndarray
+
+
+def leaky_relu(x: _Operand, negative_slope: float = 0.01) -> Variable:
+    """Elementwise x where x > 0, else ``negative_slope * x``; d/dx = 1
+    where x > 0, else ``negative_slope`` (also at 0, as PyTorch)."""
+    return _elementwise(x, "leaky_relu",
+                        lambda x: np.where(x > 0, x, negative_slope * x),
+                        lambda x, _: np.where(x > 0, 1.0, negative_slope))
+
+
+def elu(x: _Operand) -> Variable:
+    """Elementwise x where x > 0, else e**x - 1 (alpha 1); d/dx = 1 where
+    x > 0, else e**x."""
+    return _elementwise(x, "elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+                        lambda x, _: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))))
+
+
+def gelu(x: _Operand) -> Variable:
+    """Elementwise x Phi(x), Phi the standard normal CDF (the exact form,
+    not the tanh approximation); d/dx = Phi(x) + x phi(x)."""
+    from scipy.special import ndtr
+
+    def derivative(x: np.ndarray, _: np.ndarray) -> np.ndarray:
+        return ndtr(x) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return _elementwise(x, "gelu", lambda x: x * ndtr(x), derivative)
+
+
+def silu(x: _Operand) -> Variable:
+    """Elementwise x sigmoid(x) (also called swish), built from
+    :func:`sigmoid` and ``*``."""
+    x = _lift(x)
+    return x * sigmoid(x)
+
+
+def softplus(x: _Operand) -> Variable:
+    """Elementwise log(1 + e**x), computed as max(x, 0) + log1p(e**-|x|) so
+    that nothing overflows; d/dx = sigmoid(x)."""
+    return _elementwise(x, "softplus", lambda x: np.logaddexp(0.0, x),
+                        lambda x, _: _logistic(x))

@@ -19,3 +19,15 @@ def derivative(int kind, const floating[:, ::1] H, floating[:, ::1] delta):
     with nogil:
         for i in range(H.shape[0]):
             multiply_derivative(kind, &H[i, 0], &delta[i, 0], n_cols)
+
+
+def activate_gain(int kind, floating[:, ::1] Z, floating[:, ::1] gain):
+    """Z <- f(Z) and gain <- f'(Z) in place (OUT: Z, gain): the forward pass
+    of a hidden row whose backward pass reads the derivative from `gain`
+    (every kind but softmax, step and exp, the outputs)."""
+    cdef Py_ssize_t i, n_cols = Z.shape[1]
+    if gain.shape[0] != Z.shape[0] or gain.shape[1] != n_cols:
+        raise ValueError("gain must have Z's shape")
+    with nogil:
+        for i in range(Z.shape[0]):
+            activate_row_gain(kind, &Z[i, 0], &gain[i, 0], n_cols)

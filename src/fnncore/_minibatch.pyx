@@ -45,6 +45,13 @@ Design:
   batches of 32 and 48 on one thread, 64 and more on two.  The choice
   depends on batch_size and n_jobs only, so results stay reproducible.
 - Scratch buffers are allocated once per call, before the loop.
+- Hidden activations whose derivative is no function of their output
+  (gelu, silu), and dropout, keep a block of gains beside H: the forward
+  pass writes f'(z) (times the dropout mask over 1 - rate) and the backward
+  pass multiplies it in instead of deriving f' from H (_activations.pxd,
+  _dropout.pxd).  Without them the block is not allocated and the loops are
+  the ones they always were.  A row's masks depend on its position in the
+  epoch's order, not on its batch or thread, as in per-example SGD.
 - A non-finite batch loss stops the epoch before that batch's step; every
   thread computes the same batch loss from the shared partial sums, so all
   stop together without another barrier.
@@ -64,9 +71,12 @@ Design:
 from cython cimport floating
 from libc.math cimport isfinite
 from libc.stdlib cimport malloc, calloc, free
+from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
-from fnncore._activations cimport activate_rows, multiply_derivative
+from fnncore._activations cimport (activate_rows, multiply_derivative, multiply_gain,
+                                   derivative_needs_input)
+from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
@@ -125,6 +135,10 @@ ctypedef struct Epoch:
     Py_ssize_t total_units
     Py_ssize_t row_width          # values per row in the batch buffer: 0 for CSR
     int hidden, output, loss
+    bint keep_gain                # hidden rows carry gains (see Design)
+    const double *dropout         # (n_layers - 1,) rates, NULL for none
+    uint64_t dropout_seed
+    Py_ssize_t n_hidden_units     # units of all hidden layers, per row
     double alpha
     fnn_step step
     long long n_updates_before
@@ -135,7 +149,7 @@ ctypedef struct Epoch:
     void *state1
     void *state2
     # scratch
-    void *scratch                 # per thread: batch rows, H, D, gradient
+    void *scratch                 # per thread: batch rows, H, D, gains, gradient
     Py_ssize_t scratch_per_thread # elements
     Py_ssize_t *units
     double *partial               # per thread, PAD apart: [data loss, weight, sumsq]
@@ -163,9 +177,18 @@ cdef void share(Py_ssize_t n, int t, int n_threads, Py_ssize_t *p0,
     p1[0] = min((t + 1) * chunk, n)
 
 
+cdef Py_ssize_t scratch_elements(const Epoch *e) noexcept nogil:
+    """Elements of one thread's scratch: batch rows, H, D, the gains when
+    e.keep_gain, then the gradient (last, see reduce_and_step)."""
+    return (e.batch_size * (e.row_width + (3 if e.keep_gain else 2) * e.total_units)
+            + e.n_params)
+
+
 cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t *idx,
-                                Py_ssize_t m, double *partial) noexcept nogil:
-    """Forward and backward passes of m rows (indices idx) into this thread's
+                                Py_ssize_t m, Py_ssize_t position,
+                                double *partial) noexcept nogil:
+    """Forward and backward passes of m rows (indices idx, at positions
+    position, position + 1, ... of the epoch's order) into this thread's
     scratch `mine`; the gradient sums over the rows land in its G block.
     partial[0], partial[1] get the rows' weighted loss and total weight."""
     cdef const floating *X = <const floating *> e.X
@@ -178,7 +201,8 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     cdef floating *batch = mine
     cdef floating *H = batch + bs * e.row_width
     cdef floating *Dall = H + bs * e.total_units
-    cdef floating *G = Dall + bs * e.total_units
+    cdef floating *gains = Dall + bs * e.total_units   # when e.keep_gain
+    cdef floating *G = mine + e.scratch_per_thread - e.n_params
     cdef Py_ssize_t r, j, l, i, fan_in, fan_out, w_off, b_off
     cdef floating *A_in
     cdef floating *Z
@@ -214,7 +238,14 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
                        fan_out * sizeof(floating))
             gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
                  P + L[l * 4 + W_OFFSET], fan_out, 1, Z, fan_out)
-        activate_rows(e.output if l == n_layers - 1 else e.hidden, Z, m, fan_out)
+        if l < n_layers - 1 and e.keep_gain:
+            for r in range(m):
+                activate_hidden_row(
+                    e.hidden, Z + r * fan_out, gains + e.units[l] * bs + r * fan_out,
+                    fan_out, e.dropout[l] if e.dropout != NULL else 0, e.dropout_seed,
+                    <uint64_t> (position + r) * e.n_hidden_units + e.units[l])
+        else:
+            activate_rows(e.output if l == n_layers - 1 else e.hidden, Z, m, fan_out)
         A_in = Z
 
     # Loss and output delta (p - y) * weight.
@@ -257,9 +288,13 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
             # D_{l-1} = (D W^T) * f'(H_{l-1}).
             gemm(False, True, m, fan_in, fan_out, 1, D, fan_out, P + w_off,
                  fan_out, 0, Dall + e.units[l - 1] * bs, fan_in)
-            for r in range(m):
-                multiply_derivative(e.hidden, A_in + r * fan_in,
-                                    Dall + e.units[l - 1] * bs + r * fan_in, fan_in)
+            if e.keep_gain:
+                multiply_gain(gains + e.units[l - 1] * bs, Dall + e.units[l - 1] * bs,
+                              m * fan_in)
+            else:
+                for r in range(m):
+                    multiply_derivative(e.hidden, A_in + r * fan_in,
+                                        Dall + e.units[l - 1] * bs + r * fan_in, fan_in)
 
 
 cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
@@ -327,7 +362,8 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         n_batches += 1
         m = min(e.batch_size, e.n_samples - start)
         batch_rows(m, t, n_threads, &r0, &r1)
-        rows_forward_backward(e, mine, e.order + start + r0, r1 - r0, partial)
+        rows_forward_backward(e, mine, e.order + start + r0, r1 - r0, start + r0,
+                              partial)
         start += m
         fnn_barrier_wait(&e.barrier)  # all gradients, partial sums and flags
         if e.interrupted:
@@ -381,6 +417,10 @@ cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sampl
     e.n_outputs = layout[layout.shape[0] - 1, FAN_OUT]
     e.n_params = params.shape[0]
     e.hidden = hidden
+    # Dropout, where asked for, is set by run_epoch.
+    e.keep_gain = e.n_layers > 1 and derivative_needs_input(hidden)
+    e.dropout = NULL
+    e.dropout_seed = 0
     e.output = output
     e.loss = loss
     e.params = <void *> &params[0]
@@ -435,11 +475,14 @@ def minibatch_epoch(
     bint check_signals=False,
     const floating[::1] class_scale=None,
     int n_threads=1,
+    const double[::1] dropout=None,
+    uint64_t dropout_seed=0,
 ):
     """Train on the batches order[0:b], order[b:2b], ...
 
     Parameters are those of fnncore._sgd.sgd_epoch, plus batch_size (the last
-    batch may be smaller).  BLAS must be limited to one thread while this
+    batch may be smaller), dropout and dropout_seed as sgd_epoch's: a row's
+    masks depend on its position in `order`.  BLAS must be limited to one thread while this
     runs with n_threads > 1 (threadpoolctl), or the two kinds of threads
     compete for the cores.  Returns (loss_sum, n_updates, diverged) where
     loss_sum adds each batch's mean loss (with its L2 penalty) times the
@@ -450,7 +493,8 @@ def minibatch_epoch(
              output_activation, loss)
     dense_input(&e, X)
     return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
-                     n_updates, check_signals, n_threads, work_per_row(&e, X.shape[0]))
+                     n_updates, check_signals, n_threads, work_per_row(&e, X.shape[0]),
+                     dropout, dropout_seed)
 
 
 def minibatch_epoch_csr(
@@ -474,6 +518,8 @@ def minibatch_epoch_csr(
     bint check_signals=False,
     const floating[::1] class_scale=None,
     int n_threads=1,
+    const double[::1] dropout=None,
+    uint64_t dropout_seed=0,
 ):
     """minibatch_epoch on a CSR matrix X given as its arrays (data, indices,
     indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
@@ -485,17 +531,23 @@ def minibatch_epoch_csr(
              output_activation, loss)
     n_rows = csr_input(&e, data, indices, indptr, layout)
     return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
-                     n_updates, check_signals, n_threads, work_per_row(&e, n_rows))
+                     n_updates, check_signals, n_threads, work_per_row(&e, n_rows),
+                     dropout, dropout_seed)
 
 
 cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_size,
                       const Py_ssize_t[:, ::1] layout, floating[::1] params,
                       floating[::1] state1, floating[::1] state2, double alpha,
                       fnn_step step, long long n_updates, bint check_signals,
-                      int n_threads, Py_ssize_t row_work):
+                      int n_threads, Py_ssize_t row_work, const double[::1] dropout,
+                      uint64_t dropout_seed):
     """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
     the input are set."""
     cdef Py_ssize_t n_layers = e.n_layers
+    if check_rates(dropout, n_layers - 1):
+        e.dropout = &dropout[0]
+        e.keep_gain = True
+    e.dropout_seed = dropout_seed
     cdef int threads = <int> max(1, min(n_threads, batch_size // MIN_ROWS_PER_THREAD))
     e.order = &order[0] if order.shape[0] > 0 else NULL
     e.n_samples = order.shape[0]
@@ -521,8 +573,8 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
     # Each thread's rows of a batch: its buffers are sized for a whole batch
     # (a thread may get all rows when the batch is small).
     e.batch_size = batch_size
-    e.scratch_per_thread = (batch_size * (e.row_width + 2 * e.total_units)
-                            + e.n_params)
+    e.n_hidden_units = e.units[n_layers - 1]
+    e.scratch_per_thread = scratch_elements(e)
     e.scratch = malloc(threads * e.scratch_per_thread * sizeof(floating))
     if e.scratch == NULL:
         free(e.units)
@@ -620,8 +672,8 @@ cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] 
         free(rows)
         raise MemoryError()
     e.total_units = unit_offsets(layout, e.units)
-    e.scratch_per_thread = (e.batch_size * (e.row_width + 2 * e.total_units)
-                            + e.n_params)
+    e.n_hidden_units = e.units[n_layers - 1]
+    e.scratch_per_thread = scratch_elements(e)
     e.scratch = malloc(e.scratch_per_thread * sizeof(floating))
     if e.scratch == NULL:
         free(e.units)
@@ -637,7 +689,7 @@ cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] 
             m = min(e.batch_size, n_samples - start)
             for k in range(m):
                 rows[k] = start + k
-            rows_forward_backward(e, <floating *> e.scratch, rows, m, partial)
+            rows_forward_backward(e, <floating *> e.scratch, rows, m, start, partial)
             data_loss += partial[0]
             weight += partial[1]
             for k in range(e.n_params):

@@ -55,6 +55,15 @@ Design:
   pass.
 - A non-finite loss stops the epoch at that example (flag `diverged`); the
   caller restores its weights.  Checking each example costs one comparison.
+- Hidden activations whose derivative is no function of their output
+  (gelu, silu), and dropout, keep a `gain` row per hidden layer: the
+  forward pass writes f'(z) (times the dropout mask over 1 - rate) there
+  and the backward pass multiplies it in (see _activations.pxd and
+  _dropout.pxd).  Every other activation without dropout runs the loop it
+  always ran: the choice is one flag (`keep_gain`) per layer and example,
+  and the gain row is never touched.  Dropout masks are a function of the
+  seed, the example's position in the order and the unit, so they do not
+  depend on the number of threads; the weights still do (see above).
 - Ctrl-C: thread 0 looks for signals every few milliseconds (_interrupt.pxd)
   and stops after a complete update; other threads stop at the end of the
   round, whose changes are merged, so no finished update is lost.
@@ -107,7 +116,11 @@ from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memset
 from posix.stdlib cimport posix_memalign
 
-from fnncore._activations cimport activate_row, multiply_derivative
+from libc.stdint cimport uint64_t
+
+from fnncore._activations cimport (activate_row, multiply_derivative, multiply_gain,
+                                   derivative_needs_input)
+from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
                                step_for_update)
@@ -159,6 +172,8 @@ ctypedef struct Thread:
     void *h                       # every layer's activations
     void *d                       # their deltas
     void *out                     # output activations, then output delta after
+    void *gain                    # every hidden layer's f'(z) (times the
+                                  # dropout mask), when e.keep_gain
     double sumsq                  # ||W||^2 of params, for the next penalty
     double loss_sum
     long long n_trained           # updates made
@@ -189,6 +204,10 @@ ctypedef struct Epoch:
     const Py_ssize_t *layout      # (n_layers, 4), see _network.pxd
     Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params
     int hidden, output, loss
+    bint keep_gain                # hidden rows carry a gain row (see Design)
+    const double *dropout         # (n_layers - 1,) rates, NULL for none
+    uint64_t dropout_seed
+    Py_ssize_t n_hidden_units     # units of all hidden layers, per example
     double alpha
     fnn_step step
     long long n_updates_before
@@ -357,6 +376,7 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     cdef floating *h = <floating *> me.h
     cdef floating *d = <floating *> me.d
     cdef floating *out = <floating *> me.out
+    cdef floating *gain = <floating *> me.gain
     cdef floating *delta_out = out + e.n_outputs
     cdef const Py_ssize_t *L = e.layout
     cdef const Py_ssize_t *units = e.units
@@ -387,7 +407,13 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
         for l in range(1, n_layers):
             fan_in = L[l * 4 + FAN_IN]
             fan_out = L[l * 4 + FAN_OUT]
-            activate_row(e.hidden, h + units[l - 1], fan_in)
+            if e.keep_gain:
+                activate_hidden_row(
+                    e.hidden, h + units[l - 1], gain + units[l - 1], fan_in,
+                    e.dropout[l - 1] if e.dropout != NULL else 0, e.dropout_seed,
+                    <uint64_t> k * e.n_hidden_units + units[l - 1])
+            else:
+                activate_row(e.hidden, h + units[l - 1], fan_in)
             dense_forward_one(fan_in, fan_out, fan_out, h + units[l - 1],
                               P + L[l * 4 + W_OFFSET], P + L[l * 4 + B_OFFSET],
                               h + units[l] if l < last else out)
@@ -425,7 +451,10 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
                 d + units[l - 1], &step, l2,
                 S1 + w_off if S1 != NULL else NULL, S2 + w_off if S2 != NULL else NULL,
                 S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL)
-            multiply_derivative(e.hidden, h + units[l - 1], d + units[l - 1], fan_in)
+            if e.keep_gain:
+                multiply_gain(gain + units[l - 1], d + units[l - 1], fan_in)
+            else:
+                multiply_derivative(e.hidden, h + units[l - 1], d + units[l - 1], fan_in)
             delta_src = d + units[l - 1]
         # First layer: step, then the next example's forward pass.
         new_sumsq += first_step(e, me, i, e.order[k + 1] if k + 1 < k1 else -1,
@@ -724,11 +753,12 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
         total_units += e.layout[t * 4 + FAN_OUT]
     for t in range(n_threads):
         th = &e.threads[t]
-        th.h = alloc_aligned((2 * total_units + 2 * e.n_outputs) * itemsize)
+        th.h = alloc_aligned((3 * total_units + 2 * e.n_outputs) * itemsize)
         if th.h == NULL:
             return False
         th.d = <char *> th.h + total_units * itemsize
         th.out = <char *> th.h + 2 * total_units * itemsize
+        th.gain = <char *> th.out + 2 * e.n_outputs * itemsize
         if n_rows > 0:
             # Zero rows of n_features (expand_row adds into them), then z_raw.
             th.sparse_scratch = calloc(n_rows * e.n_features + e.layout[FAN_OUT],
@@ -780,6 +810,8 @@ def sgd_epoch(
     bint check_signals=False,
     const floating[::1] class_scale=None,
     Py_ssize_t examples_per_merge=EXAMPLES_PER_MERGE,
+    const double[::1] dropout=None,
+    uint64_t dropout_seed=0,
 ):
     """Train on X[order[0]], X[order[1]], ... one example at a time.
 
@@ -806,6 +838,11 @@ def sgd_epoch(
         gradient (class weights), unlike sample_weight not normalised away.
     examples_per_merge : examples each thread trains between two merges
         when there are several threads.
+    dropout : IN, (n_layers - 1,) dropout rates in [0, 1), one per hidden
+        layer, or None for none.  Rates of 0 leave the computation exactly
+        as without dropout.
+    dropout_seed : the masks' stream (see _dropout.pxd); draw a new one for
+        every epoch.
 
     Returns
     -------
@@ -819,7 +856,7 @@ def sgd_epoch(
     return train(&e, Y, sample_weight, order, layout, params, state1, state2,
                  hidden_activation, output_activation, loss, alpha, step, n_updates,
                  n_threads, check_signals, class_scale, examples_per_merge,
-                 params.shape[0])
+                 params.shape[0], dropout, dropout_seed)
 
 
 def sgd_epoch_csr(
@@ -843,6 +880,8 @@ def sgd_epoch_csr(
     bint check_signals=False,
     const floating[::1] class_scale=None,
     Py_ssize_t examples_per_merge=EXAMPLES_PER_MERGE,
+    const double[::1] dropout=None,
+    uint64_t dropout_seed=0,
 ):
     """sgd_epoch on a CSR matrix X, given as its arrays (data, indices,
     indptr); X is never made dense.
@@ -878,7 +917,8 @@ def sgd_epoch_csr(
         e.first_layer = FIRST_EXPANDED
     return train(&e, Y, sample_weight, order, layout, params, state1, state2,
                  hidden_activation, output_activation, loss, alpha, step, n_updates,
-                 n_threads, check_signals, class_scale, examples_per_merge, work)
+                 n_threads, check_signals, class_scale, examples_per_merge, work,
+                 dropout, dropout_seed)
 
 
 cdef object train(
@@ -901,6 +941,8 @@ cdef object train(
     const floating[::1] class_scale,
     Py_ssize_t examples_per_merge,
     Py_ssize_t work_per_example,
+    const double[::1] dropout,
+    uint64_t dropout_seed,
 ):
     """The epoch of sgd_epoch and sgd_epoch_csr once e describes the input
     (X or csr, first_layer, n_features)."""
@@ -910,8 +952,10 @@ cdef object train(
     cdef double loss_sum = 0
     cdef long long n_trained = 0
     cdef bint diverged = False
+    cdef bint any_dropout
     if examples_per_merge < 1:
         raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
+    any_dropout = check_rates(dropout, n_layers - 1)
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
@@ -922,6 +966,13 @@ cdef object train(
     e.n_outputs = layout[n_layers - 1, FAN_OUT]
     e.n_params = params.shape[0]
     e.hidden = hidden_activation
+    e.keep_gain = n_layers > 1 and (derivative_needs_input(hidden_activation)
+                                    or any_dropout)
+    e.dropout = &dropout[0] if any_dropout else NULL
+    e.dropout_seed = dropout_seed
+    e.n_hidden_units = 0
+    for l in range(n_layers - 1):
+        e.n_hidden_units += layout[l, FAN_OUT]
     e.output = output_activation
     e.loss = loss
     e.alpha = alpha
