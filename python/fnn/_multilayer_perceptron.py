@@ -1875,7 +1875,7 @@ class MLPRegressor(_BaseMLP):
         (:meth:`score`) instead of accuracy.
     beta_1, beta_2, epsilon, n_iter_no_change, max_fun, n_jobs
         As in :class:`MLPClassifier`.
-    checkpoint_path, checkpoint_every
+    checkpoint_path, checkpoint_every, dropout
         As in :class:`MLPClassifier`.
 
     Notes

@@ -41,10 +41,11 @@ from typing import Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr
 
 __all__ = ["Variable", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
-           "softmax", "matmul", "sum", "mean", "squared_error", "cross_entropy",
-           "poisson_deviance"]
+           "leaky_relu", "elu", "gelu", "silu", "softplus", "softmax", "matmul", "sum",
+           "mean", "squared_error", "cross_entropy", "poisson_deviance"]
 
 _RENDER_FORMATS = ("png", "svg", "pdf")
 
@@ -755,50 +756,100 @@ def poisson_deviance(prediction: Operand, target: Operand) -> Variable:
     return sum(t_log_t - target * log(prediction) - target + prediction)
 
 
-# -- the hidden activations beyond scikit-learn's (issue 20) -----------------
+# -- hidden activations beyond scikit-learn's ---------------------------------
 # PyTorch's definitions and defaults, as the compiled core's.  silu is built
 # from the primitives; the others are primitives of their own, so that none
 # overflows (softplus and elu at large |x|) or cancels (gelu's left tail).
 
-__all__ += ["leaky_relu", "elu", "gelu", "silu", "softplus"]
-
-_Operand = Variable | float | np.ndarray
-
-
-def leaky_relu(x: _Operand, negative_slope: float = 0.01) -> Variable:
+def leaky_relu(x: Operand, negative_slope: float = 0.01) -> Variable:
     """Elementwise x where x > 0, else ``negative_slope * x``; d/dx = 1
-    where x > 0, else ``negative_slope`` (also at 0, as PyTorch)."""
+    where x > 0, else ``negative_slope`` (also at 0, as PyTorch).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+    negative_slope : float, default=0.01
+        The slope for x <= 0 (PyTorch's default, and the compiled core's).
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "leaky_relu",
                         lambda x: np.where(x > 0, x, negative_slope * x),
                         lambda x, _: np.where(x > 0, 1.0, negative_slope))
 
 
-def elu(x: _Operand) -> Variable:
+def elu(x: Operand) -> Variable:
     """Elementwise x where x > 0, else e**x - 1 (alpha 1); d/dx = 1 where
-    x > 0, else e**x."""
+    x > 0, else e**x.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
                         lambda x, _: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))))
 
 
-def gelu(x: _Operand) -> Variable:
+def gelu(x: Operand) -> Variable:
     """Elementwise x Phi(x), Phi the standard normal CDF (the exact form,
-    not the tanh approximation); d/dx = Phi(x) + x phi(x)."""
-    from scipy.special import ndtr
+    not the tanh approximation); d/dx = Phi(x) + x phi(x).
 
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     def derivative(x: np.ndarray, _: np.ndarray) -> np.ndarray:
         return ndtr(x) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
     return _elementwise(x, "gelu", lambda x: x * ndtr(x), derivative)
 
 
-def silu(x: _Operand) -> Variable:
+def silu(x: Operand) -> Variable:
     """Elementwise x sigmoid(x) (also called swish), built from
-    :func:`sigmoid` and ``*``."""
+    :func:`sigmoid` and ``*``, so its graph shows both nodes.
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     x = _lift(x)
     return x * sigmoid(x)
 
 
-def softplus(x: _Operand) -> Variable:
+def softplus(x: Operand) -> Variable:
     """Elementwise log(1 + e**x), computed as max(x, 0) + log1p(e**-|x|) so
-    that nothing overflows; d/dx = sigmoid(x)."""
+    that nothing overflows; d/dx = sigmoid(x).
+
+    Parameters
+    ----------
+    x : Variable, number or array
+        The operand; a number or an array becomes a constant node.
+
+    Returns
+    -------
+    Variable
+        A new node of x's shape (float64 values), with x as its input.
+    """
     return _elementwise(x, "softplus", lambda x: np.logaddexp(0.0, x),
                         lambda x, _: _logistic(x))
