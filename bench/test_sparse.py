@@ -8,7 +8,9 @@ thread (BLAS pinned to one).  Two workloads, each with its own rows:
 - minibatch_adam: one epoch of batches of 200 with Adam (alpha 1e-4),
   fnncore._minibatch.minibatch_epoch_csr against minibatch_epoch on
   X.toarray(); sklearn_minibatch_adam is scikit-learn's MLPClassifier fit
-  for one epoch with the same settings (its whole fit).
+  for one epoch with the same settings (its whole fit), against
+  fnn_estimator_minibatch_adam, fnn's estimator with those settings; both
+  record their training accuracy after the epoch.
 - per_example_sgd: plain SGD one example at a time (alpha 1e-4),
   fnncore._sgd.sgd_epoch_csr against sgd_epoch on X.toarray() (on the first
   1,000 examples only: a dense step moves all 3 million weights).
@@ -135,6 +137,7 @@ def test_sklearn_minibatch_adam(benchmark, text_like):
                           random_state=0)
     with threadpool_limits(1):
         benchmark.pedantic(model.fit, args=(X, y), rounds=3, warmup_rounds=1)
+        benchmark.extra_info["accuracy"] = model.score(X, y)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = model.loss_
 
@@ -171,6 +174,7 @@ def test_fnn_estimator_minibatch_adam(benchmark, text_like):
         benchmark.pedantic(model.fit, args=(X, y), rounds=5, warmup_rounds=1)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = model.loss_
+    benchmark.extra_info["accuracy"] = model.score(X, y)
 
 
 def _stored_bytes(X):
