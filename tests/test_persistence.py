@@ -251,6 +251,16 @@ def test_unfitted_model_round_trips_its_parameters(tmp_path):
     assert not hasattr(loaded, "_params")
 
 
+def test_a_parameter_given_as_a_numpy_vector_is_stored_as_its_list(tmp_path, rng):
+    X, y = _blobs(rng)
+    model = MLPClassifier(np.array([4, 3]), dropout=np.array([0.2, 0.1]), max_iter=3,
+                          random_state=0).fit(X, y)
+    model.save(tmp_path / "m.fnn")
+    loaded = fnn.load(tmp_path / "m.fnn")
+    assert loaded.hidden_layer_sizes == [4, 3] and loaded.dropout == [0.2, 0.1]
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
     class MyMLP(MLPClassifier):
         pass
@@ -260,7 +270,7 @@ def test_saving_refuses_what_it_cannot_store(tmp_path, rng):
     with pytest.raises(ValueError, match="random_state"):
         MLPClassifier(random_state=np.random.default_rng(0)).save(tmp_path / "g.fnn")
     with pytest.raises(TypeError, match="cannot be stored"):
-        MLPClassifier(hidden_layer_sizes=np.array([3])).save(tmp_path / "a.fnn")
+        MLPClassifier(hidden_layer_sizes=np.array([3], dtype=object)).save(tmp_path / "a.fnn")
     model = MLPClassifier((3,), max_iter=2).fit(*_blobs(rng))
     model.alpha = -1.0  # a file load() would refuse is never written
     with pytest.raises(ValueError,

@@ -278,6 +278,11 @@ def _encode(value: Any, where: str) -> Any:
         return {"$tuple": [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
     if isinstance(value, list):
         return [_encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "biuf":
+        # A parameter given as a short NumPy vector (dropout rates per layer,
+        # hidden_layer_sizes): stored as the list of its numbers, which every
+        # parameter that takes such a vector also takes.
+        return [_encode(v, f"{where}[{i}]") for i, v in enumerate(value.tolist())]
     if isinstance(value, dict):
         if all(isinstance(k, str) for k in value):
             return {"$dict": {k: _encode(v, f"{where}[{k!r}]")
