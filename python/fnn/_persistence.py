@@ -300,7 +300,8 @@ def _encode(value: Any, where: str) -> Any:
                                   "cached_gaussian": float(cached)}}
     raise TypeError(
         f"{where}={value!r} cannot be stored in a model file; model files hold "
-        "None, bools, numbers, strings, lists, tuples and dicts of those. "
+        "None, bools, numbers, strings, lists, tuples and dicts of those, and "
+        "1-D numeric NumPy vectors (stored as lists). "
         "Set it to such a value (e.g. random_state=0) before saving.")
 
 
