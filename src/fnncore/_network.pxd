@@ -8,7 +8,8 @@
 # parameters' layout, so the same offsets address a weight's velocity or
 # moments.
 from libc.math cimport sqrt, pow
-from fnncore._simd cimport fnn_step, FNN_OPT_ADAM
+from fnncore._optimizers cimport Rule
+from fnncore._simd cimport fnn_step
 
 ctypedef struct Layer:
     # One row of the layout, read in place: four Py_ssize_t, so the struct
@@ -42,7 +43,7 @@ cdef inline fnn_step step_for_update(const fnn_step *base, long long t) noexcept
     bias correction lr sqrt(1 - beta_2^t) / (1 - beta_1^t); the SGD rules use
     the learning rate as it is."""
     cdef fnn_step step = base[0]
-    if step.kind == FNN_OPT_ADAM:
+    if step.kind == Rule.ADAM:
         step.learning_rate = (base.learning_rate * sqrt(1 - pow(base.beta_2, t))
                               / (1 - pow(base.beta_1, t)))
     return step

@@ -123,7 +123,8 @@ from fnncore._activations cimport (activate_row, multiply_derivative, multiply_g
 from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport Layer, layers_of, step_for_update
-from fnncore._simd cimport (fnn_step, FNN_OPT_SGD, FNN_OPT_ADAM, dense_forward_one,
+from fnncore._optimizers cimport Rule
+from fnncore._simd cimport (fnn_step, dense_forward_one,
                             dense_backward_step_one, dense_step_forward_one, step_slice,
                             sumsq, merge_changes, merge_mean)
 from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
@@ -493,7 +494,7 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
             b = offset + share_start(n, t + 1, n_threads)
             if a == b:
                 continue
-            if e.step.kind == FNN_OPT_ADAM:
+            if e.step.kind == Rule.ADAM:
                 merge_mean(a, b, n_threads, <floating *> e.params,
                            <floating **> e.param_copies)
                 merged_sumsq = sumsq(b - a, <floating *> e.params + a) if is_weight else 0
@@ -505,7 +506,7 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
             if e.state1 != NULL:
                 merge_mean(a, b, n_threads, <floating *> e.state1,
                            <floating **> e.state1_copies)
-                if e.step.kind != FNN_OPT_ADAM:
+                if e.step.kind != Rule.ADAM:
                     # Only thread 0 carries the velocity into the next round
                     # (see the Design notes).
                     for u in range(1, n_threads):
@@ -647,7 +648,7 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     # caller).
     memcpy(me.params, e.params, e.n_params * sizeof(floating))
     if e.state1 != NULL:
-        if t > 0 and e.step.kind != FNN_OPT_ADAM:
+        if t > 0 and e.step.kind != Rule.ADAM:
             memset(me.state1, 0, e.n_params * sizeof(floating))
         else:
             memcpy(me.state1, e.state1, e.n_params * sizeof(floating))
@@ -909,7 +910,7 @@ def sgd_epoch_csr(
     e.X = NULL
     e.csr = csr_arrays(data, indices, indptr)
     e.n_features = layers[0].fan_in
-    if step.kind == FNN_OPT_SGD:
+    if step.kind == Rule.SGD:
         e.first_layer = FIRST_SCALED
         # Signals are looked for every CHECK_WORK weights touched.
         work += n_stored(&e.csr, n_rows) * layers[0].fan_out // max(1, n_rows) - n_w

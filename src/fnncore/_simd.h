@@ -132,8 +132,9 @@
     default: { const int kind = FNN_OPT_ADAM; BODY; break; }              \
     }
 
-/* Optimiser rules, with scikit-learn's update formulas (see fnn_step_apply). */
-enum {
+/* Optimiser rules, with scikit-learn's update formulas (see fnn_step_apply).
+ * Python reads these codes as fnncore._optimizers.Rule (_optimizers.pxd). */
+enum fnn_rule {
     FNN_OPT_SGD = 0,       /* w -= lr * g                                   */
     FNN_OPT_MOMENTUM = 1,  /* v = mu v - lr g;  w += v                       */
     FNN_OPT_NESTEROV = 2,  /* v = mu v - lr g;  w += mu v - lr g              */

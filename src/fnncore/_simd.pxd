@@ -4,12 +4,6 @@
 from cython cimport floating
 
 cdef extern from "_simd.h" nogil:
-    enum:
-        FNN_OPT_SGD
-        FNN_OPT_MOMENTUM
-        FNN_OPT_NESTEROV
-        FNN_OPT_ADAM
-
     ctypedef struct fnn_step:
         int kind
         double learning_rate
