@@ -43,7 +43,7 @@ from fnncore._blas cimport gemm
 from fnncore._cache cimport fnn_l2_cache_bytes
 from fnncore._network cimport Layer, layers_of
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times
-from fnncore._threads cimport fnn_barrier, fnn_next_task, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_next_task, run_parallel
 
 # Multiply-adds a thread must have to be worth starting (about 100 us).
 cdef Py_ssize_t MIN_WORK_PER_THREAD = 4000000
@@ -112,20 +112,14 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
         A_in = Z
 
 
-cdef void worker(Forward *f, int t, floating dtype_tag) noexcept nogil:
+cdef void worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    """Thread t takes blocks from the queue until it is empty."""
+    cdef Forward *f = <Forward *> ctx
     cdef floating *scratch = <floating *> f.scratch + 2 * t * f.block * f.widest
     cdef Py_ssize_t k = fnn_next_task(&f.next_block)
     while k < f.n_blocks:
         forward_block(f, k * f.block, min(f.block, f.n_samples - k * f.block), scratch)
         k = fnn_next_task(&f.next_block)
-
-
-cdef void worker_float(void *f, int t, int n_threads) noexcept nogil:
-    worker(<Forward *> f, t, <float> 0)
-
-
-cdef void worker_double(void *f, int t, int n_threads) noexcept nogil:
-    worker(<Forward *> f, t, <double> 0)
 
 
 def forward(
@@ -219,9 +213,7 @@ cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
         raise MemoryError()
     with nogil:
         if f.n_samples > 0:
-            if floating is float:
-                fnn_run_parallel(threads, worker_float, f, &f.barrier)
-            else:
-                fnn_run_parallel(threads, worker_double, f, &f.barrier)
+            run_parallel(threads, worker[float], worker[double], f, &f.barrier,
+                         <floating> 0)
     free(f.scratch)
     return 0

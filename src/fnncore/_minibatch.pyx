@@ -83,7 +83,7 @@ from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport Layer, layers_of, unit_offsets, step_for_update
 from fnncore._simd cimport fnn_step, step_slice, sumsq
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
-from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 cdef extern from *:
     """
@@ -337,7 +337,8 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
     return sq
 
 
-cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
+cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    cdef Epoch *e = <Epoch *> ctx
     cdef floating *mine = <floating *> e.scratch + t * e.scratch_per_thread
     cdef const floating *P = <const floating *> e.params
     cdef const Layer *L = e.layers
@@ -393,14 +394,6 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         partial[2] = sq
     if t == 0:
         e.n_updates = n_updates
-
-
-cdef void worker_float(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <float> 0)
-
-
-cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
 cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sample_weight,
@@ -582,10 +575,8 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
 
     with nogil:
         if e.n_samples > 0:
-            if floating is float:
-                fnn_run_parallel(threads, worker_float, e, &e.barrier)
-            else:
-                fnn_run_parallel(threads, worker_double, e, &e.barrier)
+            run_parallel(threads, epoch_worker[float], epoch_worker[double], e,
+                         &e.barrier, <floating> 0)
     free(e.scratch)
     free(e.units)
     free(e.partial)

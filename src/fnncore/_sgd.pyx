@@ -131,7 +131,7 @@ from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_sto
                               row_times, add_outer, expand_row, clear_row, row_sumsq,
                               fnn_prefetch, FNN_SPARSE_AHEAD)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
-from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 # Examples each thread trains between two merges.  A merge reads and writes
 # T + 1 parameter copies, a few examples' worth of memory traffic, plus two
@@ -629,8 +629,9 @@ cdef void start_scaled_round(Epoch *e, Thread *me, int n_threads, double S,
     me.sumsq += me.scale * me.scale * vsq
 
 
-cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
+cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
     """Thread t's share of the epoch (see the Design notes above)."""
+    cdef Epoch *e = <Epoch *> ctx
     cdef Thread *me = &e.threads[t]
     cdef Py_ssize_t l, u, start, span, n = e.n_samples
     cdef Py_ssize_t round_size = e.examples_per_merge * n_threads
@@ -682,14 +683,6 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         if stop:
             break
         start += round_size
-
-
-cdef void worker_float(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <float> 0)
-
-
-cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
 cdef void *alloc_aligned(size_t size) noexcept nogil:
@@ -1003,10 +996,8 @@ cdef object train(
             e.threads[t].scale = e.threads[t].round_scale = 1
             e.threads[t].vsq = e.threads[t].round_vsq = first_sumsq
         if e.n_samples > 0:
-            if floating is float:
-                threads = fnn_run_parallel(threads, worker_float, e, &e.barrier)
-            else:
-                threads = fnn_run_parallel(threads, worker_double, e, &e.barrier)
+            threads = run_parallel(threads, epoch_worker[float], epoch_worker[double],
+                                   e, &e.barrier, <floating> 0)
         if e.first_layer == FIRST_SCALED and e.threads[0].scale != 1:
             # W = scale V, into the caller's parameters (after a merge, every
             # thread holds the merged scale).
