@@ -80,8 +80,9 @@ from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport Layer, layers_of, unit_offsets, step_for_update
-from fnncore._simd cimport fnn_step, step_slice, sumsq
+from fnncore._network cimport Layer, layers_of, unit_offsets
+from fnncore._optimizers cimport fnn_step, step_for_update
+from fnncore._simd cimport step_slice, sumsq
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 

@@ -1,5 +1,4 @@
-# How the kernels find a network's layers inside its flat parameter vector,
-# and per-update optimiser bookkeeping shared by the training loops.
+# How the kernels find a network's layers inside its flat parameter vector.
 #
 # The Python side (fnn._layout) decides the layout and passes it down as an
 # integer array with one row per dense layer:
@@ -7,9 +6,6 @@
 # W_l is row-major (fan_in, fan_out).  Optimiser state vectors share the
 # parameters' layout, so the same offsets address a weight's velocity or
 # moments.
-from libc.math cimport sqrt, pow
-from fnncore._optimizers cimport Rule
-from fnncore._simd cimport fnn_step
 
 ctypedef struct Layer:
     # One row of the layout, read in place: four Py_ssize_t, so the struct
@@ -36,16 +32,3 @@ cdef inline Py_ssize_t unit_offsets(
         offsets[l] = total
         total += layers[l].fan_out
     return total
-
-
-cdef inline fnn_step step_for_update(const fnn_step *base, long long t) noexcept nogil:
-    """The step of update number t (1-based).  Adam's step size carries the
-    bias correction lr sqrt(1 - beta_2^t) / (1 - beta_1^t); the SGD rules use
-    the learning rate as it is."""
-    cdef fnn_step step = base[0]
-    if step.kind == Rule.ADAM:
-        step.learning_rate = (base.learning_rate * sqrt(1 - pow(base.beta_2, t))
-                              / (1 - pow(base.beta_1, t)))
-    return step
-
-

@@ -122,11 +122,11 @@ from fnncore._activations cimport (activate_row, multiply_derivative, multiply_g
                                    derivative_needs_input)
 from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport Layer, layers_of, step_for_update
-from fnncore._optimizers cimport Rule
-from fnncore._simd cimport (fnn_step, dense_forward_one,
-                            dense_backward_step_one, dense_step_forward_one, step_slice,
-                            sumsq, merge_changes, merge_mean)
+from fnncore._network cimport Layer, layers_of
+from fnncore._optimizers cimport Rule, fnn_step, step_for_update
+from fnncore._simd cimport (dense_forward_one, dense_backward_step_one,
+                            dense_step_forward_one, step_slice, sumsq, merge_changes,
+                            merge_mean)
 from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
                               row_times, add_outer, expand_row, clear_row, row_sumsq,
                               fnn_prefetch, FNN_SPARSE_AHEAD)

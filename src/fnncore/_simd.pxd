@@ -3,15 +3,9 @@
 # dtype.  This is the only place that picks between the _s and _d variants.
 from cython cimport floating
 
-cdef extern from "_simd.h" nogil:
-    ctypedef struct fnn_step:
-        int kind
-        double learning_rate
-        double momentum
-        double beta_1
-        double beta_2
-        double epsilon
+from fnncore._optimizers cimport fnn_step
 
+cdef extern from "_simd.h" nogil:
     void fnn_dense_forward_one_s(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw,
                                  const float *x, const float *W, const float *b,
                                  float *z)
