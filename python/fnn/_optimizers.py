@@ -13,8 +13,11 @@ from typing import Any, Protocol, Union
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-# Rule codes of fnncore/_simd.h.
-_SGD, _MOMENTUM, _NESTEROV, _ADAM = 0, 1, 2, 3
+from fnncore._optimizers import Rule
+
+# The kernels' rule codes (fnn_step.kind), as plain ints.
+_SGD, _MOMENTUM, _NESTEROV, _ADAM = (int(rule) for rule in (
+    Rule.SGD, Rule.MOMENTUM, Rule.NESTEROV, Rule.ADAM))
 
 
 class SGDOptimizer:

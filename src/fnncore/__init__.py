@@ -10,6 +10,7 @@ _losses      : per-example losses and the fused output delta (Loss codes)
 _forward     : batched forward pass for prediction
 _sgd         : per-example SGD epoch
 _minibatch   : mini-batch epoch (SGD, momentum, Nesterov, Adam)
+_optimizers  : the optimiser rule codes of _optimizers.h, for Python (Rule)
 _perceptron  : perceptron-rule epoch and scores (fnn.Perceptron)
 _smo         : SMO solver for kernel SVMs (fnn.SVC)
 
@@ -49,8 +50,11 @@ dl/dw_ij = dl/dk_i x_j            (per example: backward and update in one
                                   ``rows_forward_backward`` (a batch)
 w <- w - eta dl/dw (SGD),         _simd_impl.h ``fnn_rule_vec`` /
 momentum, Nesterov, Adam          ``fnn_rule_scalar`` (rule codes
-                                  FNN_OPT_* in _simd.h); Adam's bias
-                                  correction in _network.pxd
+                                  FNN_OPT_* and ``fnn_step`` in
+                                  _optimizers.h, read by Python as
+                                  _optimizers.pyx ``Rule``)
+Adam's bias correction            _optimizers.pxd ``step_for_update``
+lr sqrt(1 - b2^t) / (1 - b1^t)
 per-example SGD (one epoch)       _sgd.pyx ``sgd_epoch`` / ``sgd_epoch_csr``
 mini-batch epoch, L-BFGS          _minibatch.pyx ``minibatch_epoch``,
 objective and gradient            ``loss_gradient``

@@ -41,9 +41,9 @@ from libc.stdlib cimport malloc, free
 from fnncore._activations cimport activate_row
 from fnncore._blas cimport gemm
 from fnncore._cache cimport fnn_l2_cache_bytes
-from fnncore._network cimport FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET
+from fnncore._network cimport Layer, layers_of
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times
-from fnncore._threads cimport fnn_barrier, fnn_next_task, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_next_task, run_parallel
 
 # Multiply-adds a thread must have to be worth starting (about 100 us).
 cdef Py_ssize_t MIN_WORK_PER_THREAD = 4000000
@@ -53,7 +53,7 @@ ctypedef struct Forward:
     const void *X                 # dense rows; NULL when the input is `csr`
     CSR csr
     const Py_ssize_t *rows        # CSR: out[r] is for X[rows[r]]; NULL for X[r]
-    const Py_ssize_t *layout
+    const Layer *layers
     const void *params
     void *out
     void *scratch                 # per thread: 2 * block * widest values
@@ -80,7 +80,7 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
     cdef const floating *X = <const floating *> f.X
     cdef const floating *P = <const floating *> f.params
     cdef floating *out = <floating *> f.out
-    cdef const Py_ssize_t *L = f.layout
+    cdef const Layer *L = f.layers
     cdef Py_ssize_t l, r, j, fan_in, fan_out
     cdef const floating *A_in = X + start * f.n_features if X != NULL else NULL
     cdef const floating *b
@@ -88,9 +88,9 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
     cdef floating *z
     cdef int kind
     for l in range(f.n_layers):
-        fan_in = L[l * 4 + FAN_IN]
-        fan_out = L[l * 4 + FAN_OUT]
-        b = P + L[l * 4 + B_OFFSET]
+        fan_in = L[l].fan_in
+        fan_out = L[l].fan_out
+        b = P + L[l].b_offset
         kind = f.output if l == f.n_layers - 1 else f.hidden
         if l == f.n_layers - 1:
             Z = out + start * f.n_outputs
@@ -98,12 +98,12 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
             Z = scratch + (l % 2) * f.block * f.widest
         if l == 0 and X == NULL:
             rows_times(&f.csr, f.rows + start if f.rows != NULL else NULL, start,
-                       m, fan_out, P + L[W_OFFSET], b, Z)
+                       m, fan_out, P + L[0].w_offset, b, Z)
             for r in range(m):
                 activate_row(kind, Z + r * fan_out, fan_out)
         else:
             gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                 P + L[l * 4 + W_OFFSET], fan_out, 0, Z, fan_out)
+                 P + L[l].w_offset, fan_out, 0, Z, fan_out)
             for r in range(m):
                 z = Z + r * fan_out
                 for j in range(fan_out):
@@ -112,20 +112,14 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
         A_in = Z
 
 
-cdef void worker(Forward *f, int t, floating dtype_tag) noexcept nogil:
+cdef void worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    """Thread t takes blocks from the queue until it is empty."""
+    cdef Forward *f = <Forward *> ctx
     cdef floating *scratch = <floating *> f.scratch + 2 * t * f.block * f.widest
     cdef Py_ssize_t k = fnn_next_task(&f.next_block)
     while k < f.n_blocks:
         forward_block(f, k * f.block, min(f.block, f.n_samples - k * f.block), scratch)
         k = fnn_next_task(&f.next_block)
-
-
-cdef void worker_float(void *f, int t, int n_threads) noexcept nogil:
-    worker(<Forward *> f, t, <float> 0)
-
-
-cdef void worker_double(void *f, int t, int n_threads) noexcept nogil:
-    worker(<Forward *> f, t, <double> 0)
 
 
 def forward(
@@ -144,10 +138,11 @@ def forward(
     (another value is for measuring).  Results do not depend on
     n_threads."""
     cdef Forward f
+    cdef const Layer *layers = layers_of(layout)
     f.X = &X[0, 0] if X.shape[0] > 0 else NULL
     f.rows = NULL
     f.n_features = X.shape[1]
-    run(&f, X.shape[0], layout[0, FAN_IN] * layout[0, FAN_OUT], layout, params,
+    run(&f, X.shape[0], layers[0].fan_in * layers[0].fan_out, layout, params,
         hidden_activation, output_activation, out, n_threads, block)
 
 
@@ -173,15 +168,16 @@ def forward_csr(
         such as a validation split, without copying its rows.
     """
     cdef Forward f
+    cdef const Layer *layers = layers_of(layout)
     cdef Py_ssize_t n_rows = indptr.shape[0] - 1
     f.X = NULL
     f.csr = csr_arrays(data, indices, indptr)
-    f.n_features = layout[0, FAN_IN]
+    f.n_features = layers[0].fan_in
     f.rows = NULL
     if rows is not None:
         f.rows = &rows[0] if rows.shape[0] > 0 else NULL
     run(&f, n_rows if rows is None else rows.shape[0],
-        n_stored(&f.csr, n_rows) * layout[0, FAN_OUT] // max(1, n_rows),
+        n_stored(&f.csr, n_rows) * layers[0].fan_out // max(1, n_rows),
         layout, params, hidden_activation, output_activation, out, n_threads, block)
 
 
@@ -193,7 +189,7 @@ cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
     first_layer_work is the first layer's multiply-adds per row."""
     cdef Py_ssize_t l, work = first_layer_work
     cdef int threads
-    f.layout = &layout[0, 0]
+    f.layers = layers_of(layout)
     f.params = &params[0]
     f.out = &out[0, 0] if out.shape[0] > 0 else NULL
     f.n_samples = n_samples
@@ -203,9 +199,9 @@ cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
     f.output = output_activation
     f.widest = 0
     for l in range(f.n_layers):
-        f.widest = max(f.widest, layout[l, FAN_OUT])
+        f.widest = max(f.widest, f.layers[l].fan_out)
         if l > 0:
-            work += layout[l, FAN_IN] * layout[l, FAN_OUT]
+            work += f.layers[l].fan_in * f.layers[l].fan_out
     work *= f.n_samples
     f.block = block if block > 0 else block_rows(f.widest, sizeof(floating))
     f.block = max(1, min(f.block, f.n_samples))
@@ -217,9 +213,7 @@ cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
         raise MemoryError()
     with nogil:
         if f.n_samples > 0:
-            if floating is float:
-                fnn_run_parallel(threads, worker_float, f, &f.barrier)
-            else:
-                fnn_run_parallel(threads, worker_double, f, &f.barrier)
+            run_parallel(threads, worker[float], worker[double], f, &f.barrier,
+                         <floating> 0)
     free(f.scratch)
     return 0

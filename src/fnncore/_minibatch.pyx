@@ -80,11 +80,11 @@ from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._blas cimport gemm
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
-                               step_for_update)
-from fnncore._simd cimport fnn_step, step_slice, sumsq
+from fnncore._network cimport Layer, layers_of, unit_offsets
+from fnncore._optimizers cimport fnn_step, step_for_update
+from fnncore._simd cimport step_slice, sumsq
 from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
-from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 cdef extern from *:
     """
@@ -130,7 +130,7 @@ ctypedef struct Epoch:
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
     const Py_ssize_t *order
-    const Py_ssize_t *layout
+    const Layer *layers
     Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params, batch_size
     Py_ssize_t total_units
     Py_ssize_t row_width          # values per row in the batch buffer: 0 for CSR
@@ -196,7 +196,7 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     cdef const floating *SW = <const floating *> e.sample_weight
     cdef const floating *CS = <const floating *> e.class_scale
     cdef const floating *P = <const floating *> e.params
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     cdef Py_ssize_t bs = e.batch_size, n_layers = e.n_layers, n_out = e.n_outputs
     cdef floating *batch = mine
     cdef floating *H = batch + bs * e.row_width
@@ -227,17 +227,17 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
     A_in = batch
     for l in range(n_layers):
-        fan_in = L[l * 4 + FAN_IN]
-        fan_out = L[l * 4 + FAN_OUT]
+        fan_in = L[l].fan_in
+        fan_out = L[l].fan_out
         Z = H + e.units[l] * bs
         if l == 0 and X == NULL:
-            rows_times(&e.csr, idx, 0, m, fan_out, P + L[W_OFFSET], P + L[B_OFFSET], Z)
+            rows_times(&e.csr, idx, 0, m, fan_out, P + L[0].w_offset, P + L[0].b_offset, Z)
         else:
             for r in range(m):
-                memcpy(Z + r * fan_out, P + L[l * 4 + B_OFFSET],
+                memcpy(Z + r * fan_out, P + L[l].b_offset,
                        fan_out * sizeof(floating))
             gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                 P + L[l * 4 + W_OFFSET], fan_out, 1, Z, fan_out)
+                 P + L[l].w_offset, fan_out, 1, Z, fan_out)
         if l < n_layers - 1 and e.keep_gain:
             for r in range(m):
                 activate_hidden_row(
@@ -266,10 +266,10 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
 
     # Backward: gradients of every layer from the old weights.
     for l in range(n_layers - 1, -1, -1):
-        fan_in = L[l * 4 + FAN_IN]
-        fan_out = L[l * 4 + FAN_OUT]
-        w_off = L[l * 4 + W_OFFSET]
-        b_off = L[l * 4 + B_OFFSET]
+        fan_in = L[l].fan_in
+        fan_out = L[l].fan_out
+        w_off = L[l].w_offset
+        b_off = L[l].b_offset
         D = Dall + e.units[l] * bs
         A_in = batch if l == 0 else H + e.units[l - 1] * bs
         # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
@@ -307,18 +307,18 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
     cdef floating *scratch = <floating *> e.scratch
     cdef floating *G = scratch + t * e.scratch_per_thread + e.scratch_per_thread - e.n_params
     cdef floating *other
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     cdef Py_ssize_t l, u, k, p0, p1, base, n, part
     cdef double sq = 0, step_sq
     cdef floating a = <floating> (1 / weight)
     for l in range(e.n_layers):
         for part in range(2):  # coefficients (with L2), then intercepts
             if part == 0:
-                base = L[l * 4 + W_OFFSET]
-                n = L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT]
+                base = L[l].w_offset
+                n = L[l].fan_in * L[l].fan_out
             else:
-                base = L[l * 4 + B_OFFSET]
-                n = L[l * 4 + FAN_OUT]
+                base = L[l].b_offset
+                n = L[l].fan_out
             share(n, t, n_threads, &p0, &p1)
             if p1 <= p0:
                 continue
@@ -338,10 +338,11 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
     return sq
 
 
-cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
+cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
+    cdef Epoch *e = <Epoch *> ctx
     cdef floating *mine = <floating *> e.scratch + t * e.scratch_per_thread
     cdef const floating *P = <const floating *> e.params
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     cdef Py_ssize_t start = 0, m, r0, r1, l, u, n_batches = 0
     cdef double data_loss, weight, sq, penalty_sumsq = 0, batch_loss
     cdef long long n_updates = e.n_updates_before
@@ -352,8 +353,8 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     # batch); before the first step, thread 0 holds all of it.
     if t == 0:
         for l in range(e.n_layers):
-            penalty_sumsq += sumsq(L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT],
-                                   P + L[l * 4 + W_OFFSET])
+            penalty_sumsq += sumsq(L[l].fan_in * L[l].fan_out,
+                                   P + L[l].w_offset)
     partial[2] = penalty_sumsq
     while start < e.n_samples:
         if t == 0 and e.check_signals and n_batches % e.check_every == 0 \
@@ -396,14 +397,6 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         e.n_updates = n_updates
 
 
-cdef void worker_float(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <float> 0)
-
-
-cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
-
-
 cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sample_weight,
                    const floating[::1] class_scale, const Py_ssize_t[:, ::1] layout,
                    const floating[::1] params, int hidden, int output, int loss) noexcept:
@@ -412,9 +405,9 @@ cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sampl
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
-    e.layout = &layout[0, 0]
+    e.layers = layers_of(layout)
     e.n_layers = layout.shape[0]
-    e.n_outputs = layout[layout.shape[0] - 1, FAN_OUT]
+    e.n_outputs = e.layers[e.n_layers - 1].fan_out
     e.n_params = params.shape[0]
     e.hidden = hidden
     # Dropout, where asked for, is set by run_epoch.
@@ -441,7 +434,7 @@ cdef Py_ssize_t csr_input(Epoch *e, const floating[::1] data, const index_t[::1]
     of rows."""
     e.X = NULL
     e.csr = csr_arrays(data, indices, indptr)
-    e.n_features = layout[0, FAN_IN]
+    e.n_features = layers_of(layout)[0].fan_in
     e.row_width = 0
     return indptr.shape[0] - 1
 
@@ -451,8 +444,8 @@ cdef Py_ssize_t work_per_row(const Epoch *e, Py_ssize_t n_rows) noexcept:
     nnz * units for CSR rows (on average), not n_features * units."""
     cdef Py_ssize_t work = e.n_params
     if e.X == NULL and n_rows > 0:
-        work += (n_stored(&e.csr, n_rows) * e.layout[FAN_OUT] // n_rows
-                 - e.layout[FAN_IN] * e.layout[FAN_OUT])
+        work += (n_stored(&e.csr, n_rows) * e.layers[0].fan_out // n_rows
+                 - e.layers[0].fan_in * e.layers[0].fan_out)
     return max(1, work)
 
 
@@ -583,10 +576,8 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
 
     with nogil:
         if e.n_samples > 0:
-            if floating is float:
-                fnn_run_parallel(threads, worker_float, e, &e.barrier)
-            else:
-                fnn_run_parallel(threads, worker_double, e, &e.barrier)
+            run_parallel(threads, epoch_worker[float], epoch_worker[double], e,
+                         &e.barrier, <floating> 0)
     free(e.scratch)
     free(e.units)
     free(e.partial)
@@ -663,7 +654,7 @@ cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] 
     cdef double data_loss = 0, weight = 0, penalty = 0
     cdef floating *G
     cdef Py_ssize_t *rows
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     e.batch_size = max(1, min(chunk, n_samples))
     e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
     rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
@@ -696,8 +687,8 @@ cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] 
                 grad[k] += G[k]
             start += m
         for l in range(n_layers):
-            w_off = L[l * 4 + W_OFFSET]
-            n_w = L[l * 4 + FAN_IN] * L[l * 4 + FAN_OUT]
+            w_off = L[l].w_offset
+            n_w = L[l].fan_in * L[l].fan_out
             penalty += sumsq(n_w, &params[w_off])
             for k in range(w_off, w_off + n_w):
                 grad[k] += alpha * params[k]

@@ -52,7 +52,7 @@ from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 
 from fnncore._interrupt cimport CHECK_WORK, _raise_pending, signal_raised
-from fnncore._threads cimport fnn_barrier, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, run_parallel
 
 
 cdef extern from "_perceptron.h" nogil:
@@ -544,16 +544,10 @@ cdef inline bint all_finite(const floating *w, Py_ssize_t n) noexcept nogil:
     return True
 
 
-cdef void worker_s(void *ctx, int tid, int n_threads) noexcept nogil:
-    run_groups(<Problem *> ctx, <float *> NULL, tid, n_threads)
-
-
-cdef void worker_d(void *ctx, int tid, int n_threads) noexcept nogil:
-    run_groups(<Problem *> ctx, <double *> NULL, tid, n_threads)
-
-
-cdef void run_groups(Problem *P, const floating *dummy, int tid, int n_threads) noexcept nogil:
+cdef void run_groups(void *ctx, int tid, int n_threads, floating dtype_tag) noexcept nogil:
     """Thread tid's share of the groups: tid, tid + n_threads, ..."""
+    cdef Problem *P = <Problem *> ctx
+    cdef const floating *dummy = NULL
     cdef Py_ssize_t g
     cdef Py_ssize_t n_units_max = 0
     for g in range(P.n_groups):
@@ -754,10 +748,8 @@ def fit_units(
     P.t_start = time.time()
     try:
         with nogil:
-            if floating is float:
-                fnn_run_parallel(n_threads, worker_s, &P, &barrier)
-            else:
-                fnn_run_parallel(n_threads, worker_d, &P, &barrier)
+            run_parallel(n_threads, run_groups[float], run_groups[double], &P, &barrier,
+                         <floating> 0)
         if P.interrupted:
             # The signal handler's exception is pending: Ctrl-C's is the
             # caller's to report (with the weights kept); any other

@@ -122,16 +122,16 @@ from fnncore._activations cimport (activate_row, multiply_derivative, multiply_g
                                    derivative_needs_input)
 from fnncore._dropout cimport activate_hidden_row, check_rates
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport (FAN_IN, FAN_OUT, W_OFFSET, B_OFFSET, unit_offsets,
-                               step_for_update)
-from fnncore._simd cimport (fnn_step, FNN_OPT_SGD, FNN_OPT_ADAM, dense_forward_one,
-                            dense_backward_step_one, dense_step_forward_one, step_slice,
-                            sumsq, merge_changes, merge_mean)
+from fnncore._network cimport Layer, layers_of
+from fnncore._optimizers cimport Rule, fnn_step, step_for_update
+from fnncore._simd cimport (dense_forward_one, dense_backward_step_one,
+                            dense_step_forward_one, step_slice, sumsq, merge_changes,
+                            merge_mean)
 from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
                               row_times, add_outer, expand_row, clear_row, row_sumsq,
                               fnn_prefetch, FNN_SPARSE_AHEAD)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
-from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, fnn_run_parallel
+from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 # Examples each thread trains between two merges.  A merge reads and writes
 # T + 1 parameter copies, a few examples' worth of memory traffic, plus two
@@ -201,7 +201,7 @@ ctypedef struct Epoch:
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
     const Py_ssize_t *order
-    const Py_ssize_t *layout      # (n_layers, 4), see _network.pxd
+    const Layer *layers           # (n_layers,), see _network.pxd
     Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params
     int hidden, output, loss
     bint keep_gain                # hidden rows carry a gain row (see Design)
@@ -246,11 +246,11 @@ cdef void scaled_forward(const Epoch *e, Thread *me, Py_ssize_t i,
     step's ||V||^2 update."""
     cdef const floating *P = <const floating *> me.params
     cdef floating *z_raw = <floating *> me.z_raw
-    cdef const floating *b = P + e.layout[B_OFFSET]
-    cdef Py_ssize_t j, n_out = e.layout[FAN_OUT]
+    cdef const floating *b = P + e.layers[0].b_offset
+    cdef Py_ssize_t j, n_out = e.layers[0].fan_out
     cdef floating scale = <floating> me.scale
     memset(z_raw, 0, n_out * sizeof(floating))
-    row_times(&e.csr, i, n_out, n_out, P + e.layout[W_OFFSET], z_raw)
+    row_times(&e.csr, i, n_out, n_out, P + e.layers[0].w_offset, z_raw)
     for j in range(n_out):
         z[j] = scale * z_raw[j] + b[j]
 
@@ -262,9 +262,9 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
     as scale * V (see the Design notes); returns ||W||^2 after the step
     when alpha > 0, else 0."""
     cdef floating *P = <floating *> me.params
-    cdef floating *V = P + e.layout[W_OFFSET]
+    cdef floating *V = P + e.layers[0].w_offset
     cdef const floating *z_raw = <const floating *> me.z_raw
-    cdef Py_ssize_t j, n_out = e.layout[FAN_OUT], n_w = e.layout[FAN_IN] * n_out
+    cdef Py_ssize_t j, n_out = e.layers[0].fan_out, n_w = e.layers[0].fan_in * n_out
     cdef double lr = step.learning_rate
     cdef double scale = me.scale * (1 - lr * l2)
     cdef double c, zd = 0, dd = 0
@@ -276,7 +276,7 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
     me.scale = scale
     c = -lr / scale
     add_outer(&e.csr, i, <floating> c, n_out, n_out, delta, V)
-    step_slice(n_out, P + e.layout[B_OFFSET], delta, <floating> 1, <floating> 0, step,
+    step_slice(n_out, P + e.layers[0].b_offset, delta, <floating> 1, <floating> 0, step,
                <floating *> NULL, <floating *> NULL)
     if e.alpha == 0:
         return 0
@@ -295,7 +295,7 @@ cdef void first_forward(const Epoch *e, Thread *me, Py_ssize_t i,
                         floating *z) noexcept nogil:
     """z = x_i W + b, the first layer's pre-activations for example i."""
     cdef const floating *P = <const floating *> me.params
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     cdef const floating *x
     if e.first_layer == FIRST_SCALED:
         scaled_forward(e, me, i, z)
@@ -305,8 +305,8 @@ cdef void first_forward(const Epoch *e, Thread *me, Py_ssize_t i,
         x = <const floating *> me.x_row
     else:
         x = <const floating *> e.X + i * e.n_features
-    dense_forward_one(L[FAN_IN], L[FAN_OUT], L[FAN_OUT], x, P + L[W_OFFSET],
-                      P + L[B_OFFSET], z)
+    dense_forward_one(L[0].fan_in, L[0].fan_out, L[0].fan_out, x, P + L[0].w_offset,
+                      P + L[0].b_offset, z)
 
 
 cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_next,
@@ -318,8 +318,8 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
     cdef floating *P = <floating *> me.params
     cdef floating *S1 = <floating *> me.state1
     cdef floating *S2 = <floating *> me.state2
-    cdef const Py_ssize_t *L = e.layout
-    cdef Py_ssize_t w_off = L[W_OFFSET], b_off = L[B_OFFSET]
+    cdef const Layer *L = e.layers
+    cdef Py_ssize_t w_off = L[0].w_offset, b_off = L[0].b_offset
     cdef const floating *x
     cdef const floating *x_next
     cdef void *swap
@@ -341,7 +341,7 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
     # After the last example (i_next < 0) the forward pass is wasted work,
     # once per call.
     sq = dense_step_forward_one(
-        L[FAN_IN], L[FAN_OUT], L[FAN_OUT], x, delta, P + w_off, P + b_off, step, l2,
+        L[0].fan_in, L[0].fan_out, L[0].fan_out, x, delta, P + w_off, P + b_off, step, l2,
         S1 + w_off if S1 != NULL else NULL, S2 + w_off if S2 != NULL else NULL,
         S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL,
         x_next, z_next)
@@ -378,7 +378,7 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     cdef floating *out = <floating *> me.out
     cdef floating *gain = <floating *> me.gain
     cdef floating *delta_out = out + e.n_outputs
-    cdef const Py_ssize_t *L = e.layout
+    cdef const Layer *L = e.layers
     cdef const Py_ssize_t *units = e.units
     cdef Py_ssize_t n_layers = e.n_layers, n_outputs = e.n_outputs
     cdef Py_ssize_t last = n_layers - 1
@@ -405,8 +405,8 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
             for u in range(n_outputs):
                 out[u] = h[u]
         for l in range(1, n_layers):
-            fan_in = L[l * 4 + FAN_IN]
-            fan_out = L[l * 4 + FAN_OUT]
+            fan_in = L[l].fan_in
+            fan_out = L[l].fan_out
             if e.keep_gain:
                 activate_hidden_row(
                     e.hidden, h + units[l - 1], gain + units[l - 1], fan_in,
@@ -415,7 +415,7 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
             else:
                 activate_row(e.hidden, h + units[l - 1], fan_in)
             dense_forward_one(fan_in, fan_out, fan_out, h + units[l - 1],
-                              P + L[l * 4 + W_OFFSET], P + L[l * 4 + B_OFFSET],
+                              P + L[l].w_offset, P + L[l].b_offset,
                               h + units[l] if l < last else out)
         activate_row(e.output, out, n_outputs)
 
@@ -442,10 +442,10 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
         new_sumsq = 0
         delta_src = delta_out
         for l in range(last, 0, -1):
-            fan_in = L[l * 4 + FAN_IN]
-            fan_out = L[l * 4 + FAN_OUT]
-            w_off = L[l * 4 + W_OFFSET]
-            b_off = L[l * 4 + B_OFFSET]
+            fan_in = L[l].fan_in
+            fan_out = L[l].fan_out
+            w_off = L[l].w_offset
+            b_off = L[l].b_offset
             new_sumsq += dense_backward_step_one(
                 fan_in, fan_out, h + units[l - 1], delta_src, P + w_off, P + b_off,
                 d + units[l - 1], &step, l2,
@@ -485,16 +485,16 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
             if l == 0 and is_weight and e.first_layer == FIRST_SCALED:
                 continue  # merge_scaled_rows
             if is_weight:
-                offset = e.layout[l * 4 + W_OFFSET]
-                n = e.layout[l * 4 + FAN_IN] * e.layout[l * 4 + FAN_OUT]
+                offset = e.layers[l].w_offset
+                n = e.layers[l].fan_in * e.layers[l].fan_out
             else:
-                offset = e.layout[l * 4 + B_OFFSET]
-                n = e.layout[l * 4 + FAN_OUT]
+                offset = e.layers[l].b_offset
+                n = e.layers[l].fan_out
             a = offset + share_start(n, t, n_threads)
             b = offset + share_start(n, t + 1, n_threads)
             if a == b:
                 continue
-            if e.step.kind == FNN_OPT_ADAM:
+            if e.step.kind == Rule.ADAM:
                 merge_mean(a, b, n_threads, <floating *> e.params,
                            <floating **> e.param_copies)
                 merged_sumsq = sumsq(b - a, <floating *> e.params + a) if is_weight else 0
@@ -506,7 +506,7 @@ cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexce
             if e.state1 != NULL:
                 merge_mean(a, b, n_threads, <floating *> e.state1,
                            <floating **> e.state1_copies)
-                if e.step.kind != FNN_OPT_ADAM:
+                if e.step.kind != Rule.ADAM:
                     # Only thread 0 carries the velocity into the next round
                     # (see the Design notes).
                     for u in range(1, n_threads):
@@ -538,7 +538,7 @@ cdef double merge_scaled_row(Epoch *e, Thread *me, Py_ssize_t j, int n_threads, 
     """V[j] = V0[j] + sum_t (s_t / S) (V_t[j] - V0[j]) for row j of the first
     layer, into e.params and every copy; returns the change of ||V||^2 when
     alpha > 0."""
-    cdef Py_ssize_t n_out = e.layout[FAN_OUT], offset = e.layout[W_OFFSET] + j * n_out
+    cdef Py_ssize_t n_out = e.layers[0].fan_out, offset = e.layers[0].w_offset + j * n_out
     cdef floating *row = <floating *> e.params + offset
     cdef floating *merged = <floating *> me.z_raw  # free between rounds
     cdef floating *copy
@@ -566,8 +566,8 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
     every_row from merged_scale.  Its part of ||V||^2 (all of it when every
     row is merged, else the change) goes to e.partial_sumsq[t * PAD + 1]."""
     cdef Thread *me = &e.threads[t]
-    cdef Py_ssize_t n_in = e.layout[FAN_IN], n_w = n_in * e.layout[FAN_OUT]
-    cdef Py_ssize_t w_off = e.layout[W_OFFSET]
+    cdef Py_ssize_t n_in = e.layers[0].fan_in, n_w = n_in * e.layers[0].fan_out
+    cdef Py_ssize_t w_off = e.layers[0].w_offset
     cdef Py_ssize_t a, b, r0, r1, pos, k, j, i, n_rows, row_bytes
     cdef double sq = 0
     cdef int u
@@ -603,10 +603,10 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
                 e.merge_stamp[j] = start + 1
                 me.merge_rows[n_rows] = j
                 n_rows += 1
-    row_bytes = e.layout[FAN_OUT] * sizeof(floating)
+    row_bytes = e.layers[0].fan_out * sizeof(floating)
     for k in range(n_rows):
         if k + FNN_SPARSE_AHEAD < n_rows:
-            j = w_off + me.merge_rows[k + FNN_SPARSE_AHEAD] * e.layout[FAN_OUT]
+            j = w_off + me.merge_rows[k + FNN_SPARSE_AHEAD] * e.layers[0].fan_out
             fnn_prefetch(<floating *> e.params + j, row_bytes)
             for u in range(n_threads):
                 fnn_prefetch(<floating *> e.param_copies[u] + j, row_bytes)
@@ -629,8 +629,9 @@ cdef void start_scaled_round(Epoch *e, Thread *me, int n_threads, double S,
     me.sumsq += me.scale * me.scale * vsq
 
 
-cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
+cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
     """Thread t's share of the epoch (see the Design notes above)."""
+    cdef Epoch *e = <Epoch *> ctx
     cdef Thread *me = &e.threads[t]
     cdef Py_ssize_t l, u, start, span, n = e.n_samples
     cdef Py_ssize_t round_size = e.examples_per_merge * n_threads
@@ -648,7 +649,7 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
     # caller).
     memcpy(me.params, e.params, e.n_params * sizeof(floating))
     if e.state1 != NULL:
-        if t > 0 and e.step.kind != FNN_OPT_ADAM:
+        if t > 0 and e.step.kind != Rule.ADAM:
             memset(me.state1, 0, e.n_params * sizeof(floating))
         else:
             memcpy(me.state1, e.state1, e.n_params * sizeof(floating))
@@ -682,14 +683,6 @@ cdef void epoch_worker(Epoch *e, int t, int n_threads, floating dtype_tag) noexc
         if stop:
             break
         start += round_size
-
-
-cdef void worker_float(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <float> 0)
-
-
-cdef void worker_double(void *e, int t, int n_threads) noexcept nogil:
-    epoch_worker(<Epoch *> e, t, n_threads, <double> 0)
 
 
 cdef void *alloc_aligned(size_t size) noexcept nogil:
@@ -750,7 +743,7 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
     total_units = 0
     for t in range(e.n_layers):
         e.units[t] = total_units
-        total_units += e.layout[t * 4 + FAN_OUT]
+        total_units += e.layers[t].fan_out
     for t in range(n_threads):
         th = &e.threads[t]
         th.h = alloc_aligned((3 * total_units + 2 * e.n_outputs) * itemsize)
@@ -761,7 +754,7 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
         th.gain = <char *> th.out + 2 * e.n_outputs * itemsize
         if n_rows > 0:
             # Zero rows of n_features (expand_row adds into them), then z_raw.
-            th.sparse_scratch = calloc(n_rows * e.n_features + e.layout[FAN_OUT],
+            th.sparse_scratch = calloc(n_rows * e.n_features + e.layers[0].fan_out,
                                        itemsize)
             if th.sparse_scratch == NULL:
                 return False
@@ -903,16 +896,17 @@ def sgd_epoch_csr(
     first layer scaled, and how the other rules expand one row at a time).
     """
     cdef Epoch e
+    cdef const Layer *layers = layers_of(layout)
     cdef Py_ssize_t n_rows = indptr.shape[0] - 1
-    cdef Py_ssize_t n_w = layout[0, FAN_IN] * layout[0, FAN_OUT]
+    cdef Py_ssize_t n_w = layers[0].fan_in * layers[0].fan_out
     cdef Py_ssize_t work = params.shape[0]
     e.X = NULL
     e.csr = csr_arrays(data, indices, indptr)
-    e.n_features = layout[0, FAN_IN]
-    if step.kind == FNN_OPT_SGD:
+    e.n_features = layers[0].fan_in
+    if step.kind == Rule.SGD:
         e.first_layer = FIRST_SCALED
         # Signals are looked for every CHECK_WORK weights touched.
-        work += n_stored(&e.csr, n_rows) * layout[0, FAN_OUT] // max(1, n_rows) - n_w
+        work += n_stored(&e.csr, n_rows) * layers[0].fan_out // max(1, n_rows) - n_w
     else:
         e.first_layer = FIRST_EXPANDED
     return train(&e, Y, sample_weight, order, layout, params, state1, state2,
@@ -960,10 +954,10 @@ cdef object train(
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
     e.order = &order[0] if order.shape[0] > 0 else NULL
-    e.layout = &layout[0, 0]
+    e.layers = layers_of(layout)
     e.n_samples = order.shape[0]
     e.n_layers = n_layers
-    e.n_outputs = layout[n_layers - 1, FAN_OUT]
+    e.n_outputs = e.layers[n_layers - 1].fan_out
     e.n_params = params.shape[0]
     e.hidden = hidden_activation
     e.keep_gain = n_layers > 1 and (derivative_needs_input(hidden_activation)
@@ -972,7 +966,7 @@ cdef object train(
     e.dropout_seed = dropout_seed
     e.n_hidden_units = 0
     for l in range(n_layers - 1):
-        e.n_hidden_units += layout[l, FAN_OUT]
+        e.n_hidden_units += e.layers[l].fan_out
     e.output = output_activation
     e.loss = loss
     e.alpha = alpha
@@ -992,8 +986,8 @@ cdef object train(
     with nogil:
         # The L2 penalty of the first example: one pass.
         for l in range(n_layers):
-            start_sumsq += sumsq(layout[l, FAN_IN] * layout[l, FAN_OUT],
-                                 &params[0] + layout[l, W_OFFSET])
+            start_sumsq += sumsq(e.layers[l].fan_in * e.layers[l].fan_out,
+                                 &params[0] + e.layers[l].w_offset)
             if l == 0:
                 first_sumsq = start_sumsq
         for t in range(threads):
@@ -1002,15 +996,13 @@ cdef object train(
             e.threads[t].scale = e.threads[t].round_scale = 1
             e.threads[t].vsq = e.threads[t].round_vsq = first_sumsq
         if e.n_samples > 0:
-            if floating is float:
-                threads = fnn_run_parallel(threads, worker_float, e, &e.barrier)
-            else:
-                threads = fnn_run_parallel(threads, worker_double, e, &e.barrier)
+            threads = run_parallel(threads, epoch_worker[float], epoch_worker[double],
+                                   e, &e.barrier, <floating> 0)
         if e.first_layer == FIRST_SCALED and e.threads[0].scale != 1:
             # W = scale V, into the caller's parameters (after a merge, every
             # thread holds the merged scale).
-            multiply(layout[0, FAN_IN] * layout[0, FAN_OUT],
-                     &params[0] + layout[0, W_OFFSET], e.threads[0].scale)
+            multiply(e.layers[0].fan_in * e.layers[0].fan_out,
+                     &params[0] + e.layers[0].w_offset, e.threads[0].scale)
         for t in range(threads):
             loss_sum += e.threads[t].loss_sum
             n_trained += e.threads[t].n_trained

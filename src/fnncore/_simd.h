@@ -70,6 +70,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_optimizers.h"  /* the rule codes and fnn_step the kernels take */
+
 /* Run-time dispatch for the small kernels of other headers (_perceptron.h,
  * _svm_kernels.h): GCC's target_clones, resolved when the module loads. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
@@ -132,24 +134,6 @@
     default: { const int kind = FNN_OPT_ADAM; BODY; break; }              \
     }
 
-/* Optimiser rules, with scikit-learn's update formulas (see fnn_step_apply). */
-enum {
-    FNN_OPT_SGD = 0,       /* w -= lr * g                                   */
-    FNN_OPT_MOMENTUM = 1,  /* v = mu v - lr g;  w += v                       */
-    FNN_OPT_NESTEROV = 2,  /* v = mu v - lr g;  w += mu v - lr g              */
-    FNN_OPT_ADAM = 3       /* m, v moments;     w -= lr_t m / (sqrt(v) + eps) */
-};
-
-/* Hyper-parameters of one optimiser step.  For Adam, `learning_rate` is the
- * bias-corrected step size of this update, lr_init sqrt(1-b2^t) / (1-b1^t). */
-typedef struct {
-    int kind;
-    double learning_rate;
-    double momentum;
-    double beta_1;
-    double beta_2;
-    double epsilon;
-} fnn_step;
 
 /* The vector types and inlined helpers, compiled into whatever calls them. */
 #define FNN_T float

@@ -3,21 +3,9 @@
 # dtype.  This is the only place that picks between the _s and _d variants.
 from cython cimport floating
 
+from fnncore._optimizers cimport fnn_step
+
 cdef extern from "_simd.h" nogil:
-    enum:
-        FNN_OPT_SGD
-        FNN_OPT_MOMENTUM
-        FNN_OPT_NESTEROV
-        FNN_OPT_ADAM
-
-    ctypedef struct fnn_step:
-        int kind
-        double learning_rate
-        double momentum
-        double beta_1
-        double beta_2
-        double epsilon
-
     void fnn_dense_forward_one_s(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t ldw,
                                  const float *x, const float *W, const float *b,
                                  float *z)
