@@ -125,6 +125,11 @@ class ParallelBuildExt(build_ext):
         extra = gcc_args(self.compiler)
         for ext in self.extensions:
             ext.extra_compile_args = [*ext.extra_compile_args, *extra]
+            if extra and ext.name == "fnncore._perceptron":  # extra: GCC, release
+                # The perceptron rounds as scikit-learn's loop does: no fused
+                # multiply-add in the module's own code either (its header's
+                # pragma covers its kernels; clang gets the standard pragma).
+                ext.extra_compile_args.append("-ffp-contract=off")
         super().build_extensions()
 
 
