@@ -33,11 +33,12 @@ Example
 """
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
 import shutil
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any, TypeVar, Union, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -54,6 +55,40 @@ Array = NDArray[np.float64]
 #: What the operations accept: a Variable, or a number or array taken as a
 #: constant.
 Operand = Union["Variable", ArrayLike]
+
+
+# The Parameters and Returns sections every one-operand function shares,
+# written once and added to each docstring by @_one_operand.
+_OPERAND_SECTIONS = """
+
+Parameters
+----------
+x : Variable, number or array
+    The operand; a number or an array becomes a constant node.{more}
+
+Returns
+-------
+Variable
+    A new node of x's shape (float64 values), with x as its input.
+"""
+_Function = TypeVar("_Function", bound=Callable[..., "Variable"])
+
+
+@overload
+def _one_operand(function: _Function) -> _Function: ...
+@overload
+def _one_operand(*, more: str) -> Callable[[_Function], _Function]: ...
+def _one_operand(function: Any = None, *, more: str = "") -> Any:
+    """Give a one-operand function's docstring the shared Parameters and
+    Returns sections (`more`: numpydoc entries of further parameters)."""
+    def decorate(function: _Function) -> _Function:
+        if function.__doc__ is not None:  # None under python -OO
+            function.__doc__ = inspect.cleandoc(function.__doc__) + _OPERAND_SECTIONS.format(
+                more="\n" + more if more else "")
+        return function
+    return decorate(function) if function is not None else decorate
+
+
 #: An axis argument of sum and mean.
 Axis = Union[int, tuple[int, ...], None]
 
@@ -445,19 +480,9 @@ def _elementwise(x: Operand, op: str, value: Callable[[Array], Array],
     return out
 
 
+@_one_operand
 def exp(x: Operand) -> Variable:
-    """Elementwise e**x; its derivative is itself.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise e**x; its derivative is itself."""
     return _elementwise(x, "exp", np.exp, lambda x, e: e)
 
 
@@ -488,51 +513,21 @@ def log(x: Operand) -> Variable:
     return _elementwise(x, "log", np.log, lambda x, _: 1 / x)
 
 
+@_one_operand
 def sin(x: Operand) -> Variable:
-    """Elementwise sine (radians), d/dx = cos x.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise sine (radians), d/dx = cos x."""
     return _elementwise(x, "sin", np.sin, lambda x, _: np.cos(x))
 
 
+@_one_operand
 def cos(x: Operand) -> Variable:
-    """Elementwise cosine (radians), d/dx = -sin x.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise cosine (radians), d/dx = -sin x."""
     return _elementwise(x, "cos", np.cos, lambda x, _: -np.sin(x))
 
 
+@_one_operand
 def tanh(x: Operand) -> Variable:
-    """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise hyperbolic tangent, d/dx = 1 - tanh(x)**2."""
     return _elementwise(x, "tanh", np.tanh, lambda _, t: 1 - t ** 2)
 
 
@@ -542,35 +537,15 @@ def _logistic(x: Array) -> Array:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+@_one_operand
 def sigmoid(x: Operand) -> Variable:
-    """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise logistic sigmoid s = 1 / (1 + e**-x), d/dx = s (1 - s)."""
     return _elementwise(x, "sigmoid", _logistic, lambda _, s: s * (1 - s))
 
 
+@_one_operand
 def relu(x: Operand) -> Variable:
-    """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    """Elementwise max(x, 0), d/dx = 1 where x > 0, else 0 (also at 0)."""
     return _elementwise(x, "relu", lambda x: np.maximum(x, 0),
                         lambda x, _: (x > 0).astype(np.float64))
 
@@ -761,95 +736,44 @@ def poisson_deviance(prediction: Operand, target: Operand) -> Variable:
 # from the primitives; the others are primitives of their own, so that none
 # overflows (softplus and elu at large |x|) or cancels (gelu's left tail).
 
+@_one_operand(more="""negative_slope : float, default=0.01
+    The slope for x <= 0 (PyTorch's default, and the compiled core's).""")
 def leaky_relu(x: Operand, negative_slope: float = 0.01) -> Variable:
     """Elementwise x where x > 0, else ``negative_slope * x``; d/dx = 1
-    where x > 0, else ``negative_slope`` (also at 0, as PyTorch).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-    negative_slope : float, default=0.01
-        The slope for x <= 0 (PyTorch's default, and the compiled core's).
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    where x > 0, else ``negative_slope`` (also at 0, as PyTorch)."""
     return _elementwise(x, "leaky_relu",
                         lambda x: np.where(x > 0, x, negative_slope * x),
                         lambda x, _: np.where(x > 0, 1.0, negative_slope))
 
 
+@_one_operand
 def elu(x: Operand) -> Variable:
     """Elementwise x where x > 0, else e**x - 1 (alpha 1); d/dx = 1 where
-    x > 0, else e**x.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    x > 0, else e**x."""
     return _elementwise(x, "elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
                         lambda x, _: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))))
 
 
+@_one_operand
 def gelu(x: Operand) -> Variable:
     """Elementwise x Phi(x), Phi the standard normal CDF (the exact form,
-    not the tanh approximation); d/dx = Phi(x) + x phi(x).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    not the tanh approximation); d/dx = Phi(x) + x phi(x)."""
     def derivative(x: np.ndarray, _: np.ndarray) -> np.ndarray:
         return ndtr(x) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
     return _elementwise(x, "gelu", lambda x: x * ndtr(x), derivative)
 
 
+@_one_operand
 def silu(x: Operand) -> Variable:
     """Elementwise x sigmoid(x) (also called swish), built from
-    :func:`sigmoid` and ``*``, so its graph shows both nodes.
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    :func:`sigmoid` and ``*``, so its graph shows both nodes."""
     x = _lift(x)
     return x * sigmoid(x)
 
 
+@_one_operand
 def softplus(x: Operand) -> Variable:
     """Elementwise log(1 + e**x), computed as max(x, 0) + log1p(e**-|x|) so
-    that nothing overflows; d/dx = sigmoid(x).
-
-    Parameters
-    ----------
-    x : Variable, number or array
-        The operand; a number or an array becomes a constant node.
-
-    Returns
-    -------
-    Variable
-        A new node of x's shape (float64 values), with x as its input.
-    """
+    that nothing overflows; d/dx = sigmoid(x)."""
     return _elementwise(x, "softplus", lambda x: np.logaddexp(0.0, x),
                         lambda x, _: _logistic(x))
