@@ -347,14 +347,14 @@ def test_minibatch_steps_match_pytorch(name, kind, dtype):
 
 @pytest.mark.parametrize("name", NEW)
 def test_full_batch_gradient_matches_the_graph(name):
-    """L-BFGS's objective and gradient (loss_gradient) against the same
+    """L-BFGS's objective and gradient (full_batch_loss_gradient) against the same
     network written with fnn.graph, L2 penalty included."""
     from fnncore import _minibatch
     layout, params, X, Y, _ = batch_problem(np.float64)
     alpha = 0.01
     grad = np.empty_like(params)
     loss_code, out_name = LOSSES["log_loss"]
-    value = _minibatch.loss_gradient(X, Y, np.empty(0), layout.table, params, grad,
+    value = _minibatch.full_batch_loss_gradient(X, Y, np.empty(0), layout.table, params, grad,
                                      CODE[name], ACTIVATIONS[out_name], loss_code, alpha)
     coefs = [Variable(W) for W in layout.coefs(params)]
     intercepts = [Variable(b) for b in layout.intercepts(params)]

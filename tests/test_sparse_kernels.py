@@ -2,7 +2,7 @@
 X.toarray(), and never make X dense.
 
 Each _csr entry point of fnncore (sgd_epoch_csr, minibatch_epoch_csr,
-loss_gradient_csr, forward_csr) is run beside its dense twin on the same
+full_batch_loss_gradient_csr, forward_csr) is run beside its dense twin on the same
 network, data and optimiser state.  Where the two compute the same
 operations in the same order (per-example momentum, Nesterov and Adam, which
 expand one row at a time and run the dense kernels) the results must be
@@ -110,9 +110,10 @@ class Problem:
                        self.out, self.loss_code, self.alpha, self.step, 0, **kwargs)
         return params, states, result
 
-    def loss_gradient(self, sparse, **kwargs):
+    def full_batch_loss_gradient(self, sparse, **kwargs):
         grad = np.full_like(self.params, np.nan)
-        entry = _minibatch.loss_gradient_csr if sparse else _minibatch.loss_gradient
+        entry = (_minibatch.full_batch_loss_gradient_csr if sparse
+                 else _minibatch.full_batch_loss_gradient)
         value = entry(*self.inputs(sparse), self.Y, self.sample_weight,
                       self.layout.table, self.params, grad, self.hidden, self.out,
                       self.loss_code, self.alpha, **kwargs)
@@ -210,8 +211,8 @@ def test_minibatch_epoch_equals_dense(dtype, rule, n_threads, alpha, batch_size,
 def test_loss_gradient_equals_dense(dtype, activation, loss, alpha, chunk):
     problem = Problem((40, 9, 3), dtype, activation=activation, loss=loss, alpha=alpha,
                       weights=chunk == 7)
-    grad_dense, value_dense = problem.loss_gradient(False, chunk=chunk)
-    grad_sparse, value_sparse = problem.loss_gradient(True, chunk=chunk)
+    grad_dense, value_dense = problem.full_batch_loss_gradient(False, chunk=chunk)
+    grad_sparse, value_sparse = problem.full_batch_loss_gradient(True, chunk=chunk)
     assert_allclose(grad_sparse, grad_dense, **TOL[dtype])
     assert_allclose(value_sparse, value_dense, rtol=TOL[dtype]["rtol"])
 
@@ -249,7 +250,7 @@ ENTRIES = {
     "sgd_sgd": lambda p, sparse: p.sgd(sparse, n_threads=2, examples_per_merge=3),
     "sgd_adam": lambda p, sparse: p.sgd(sparse),
     "minibatch": lambda p, sparse: p.minibatch(sparse, 9, n_threads=2),
-    "loss_gradient": lambda p, sparse: p.loss_gradient(sparse, chunk=11),
+    "full_batch_loss_gradient": lambda p, sparse: p.full_batch_loss_gradient(sparse, chunk=11),
     "forward": lambda p, sparse: p.forward(sparse),
 }
 
@@ -359,7 +360,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
     _minibatch.minibatch_epoch_csr(*csr, Y, none, order, 200, layout, params,
                                    zeros.copy(), zeros.copy(), 2, 4, 1, 1e-4, adam, 0,
                                    n_threads=2)
-    _minibatch.loss_gradient_csr(*csr, Y, none, layout, params, np.empty_like(params),
+    _minibatch.full_batch_loss_gradient_csr(*csr, Y, none, layout, params, np.empty_like(params),
                                  2, 4, 1, 1e-4)
     _forward.forward_csr(*csr, layout, params, 2, 4, np.empty((n, 2)), n_threads=2)
     growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024

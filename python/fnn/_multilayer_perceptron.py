@@ -130,7 +130,8 @@ _RestorePoint = tuple["NDArray[Any]", list["NDArray[Any]"], int]
 _KERNELS = {
     "sgd": (_sgd.sgd_epoch, _sgd.sgd_epoch_csr),
     "minibatch": (_minibatch.minibatch_epoch, _minibatch.minibatch_epoch_csr),
-    "loss_gradient": (_minibatch.loss_gradient, _minibatch.loss_gradient_csr),
+    "full_batch_loss_gradient": (_minibatch.full_batch_loss_gradient,
+                                 _minibatch.full_batch_loss_gradient_csr),
     "forward": (_forward.forward, _forward.forward_csr),
 }
 
@@ -760,11 +761,11 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         start = self._restore_point()
         first: list[float] = []
 
-        loss_gradient, X_args = _kernel("loss_gradient", X)
+        full_batch_loss_gradient, X_args = _kernel("full_batch_loss_gradient", X)
 
         def objective(flat: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             self._params[...] = flat  # SciPy works in float64; the model may not
-            value = loss_gradient(
+            value = full_batch_loss_gradient(
                 *X_args, Y, sw, self._layout.table, self._params, grad,
                 HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
                 loss_code, float(self.alpha), class_scale)
@@ -982,8 +983,8 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         """Bookkeeping after a pass over the data that trained on n_seen
         examples with mean loss `loss`: counters, curves, validation score
         (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
-        when early stopping: see _record_validation), progress, learning-rate schedule, checkpoint and the
-        stopping rules.  Returns True when training should stop.  Shared by
+        when early stopping: see _record_validation), progress, learning-rate
+        schedule, checkpoint and the stopping rules.  Returns True when training should stop.  Shared by
         fit/partial_fit and fnn.distributed, whose passes are rounds."""
         self.loss_ = loss
         self.n_iter_ += 1

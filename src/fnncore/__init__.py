@@ -57,7 +57,7 @@ Adam's bias correction            _optimizers.pxd ``step_for_update``
 lr sqrt(1 - b2^t) / (1 - b1^t)
 per-example SGD (one epoch)       _sgd.pyx ``sgd_epoch`` / ``sgd_epoch_csr``
 mini-batch epoch, L-BFGS          _minibatch.pyx ``minibatch_epoch``,
-objective and gradient            ``loss_gradient``
+objective and gradient            ``full_batch_loss_gradient``
 inverted dropout mask             _dropout.pxd
 kernel k(x_i, x_j): linear,       _svm_kernels.h ``svm_from_dot`` (from a dot
 polynomial, RBF, sigmoid          product and squared norms)

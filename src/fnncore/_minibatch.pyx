@@ -1,5 +1,7 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Mini-batch gradient descent: one epoch in one nogil call.
+"""Mini-batch gradient descent: one epoch in one nogil call; and, with the same
+forward and backward passes over all rows, the full-batch objective and
+gradient that L-BFGS minimises (full_batch_loss_gradient).
 
 Design:
 - Batches are consecutive slices of `order`; each batch's rows of X are
@@ -586,7 +588,7 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
     return e.loss_sum, e.n_updates, e.diverged
 
 
-def loss_gradient(
+def full_batch_loss_gradient(
     const floating[:, ::1] X,
     const floating[:, ::1] Y,
     const floating[::1] sample_weight,
@@ -615,7 +617,7 @@ def loss_gradient(
     return full_batch(&e, X.shape[0], layout, params, grad, alpha, chunk)
 
 
-def loss_gradient_csr(
+def full_batch_loss_gradient_csr(
     const floating[::1] data,
     const index_t[::1] indices,
     const index_t[::1] indptr,
@@ -631,10 +633,10 @@ def loss_gradient_csr(
     const floating[::1] class_scale=None,
     Py_ssize_t chunk=4096,
 ):
-    """loss_gradient on a CSR matrix X given as its arrays (data, indices,
-    indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
-    made dense.  The result equals loss_gradient's on X.toarray() up to
-    rounding."""
+    """full_batch_loss_gradient on a CSR matrix X given as its arrays (data,
+    indices, indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is
+    never made dense.  The result equals full_batch_loss_gradient's on
+    X.toarray() up to rounding."""
     cdef Epoch e
     cdef Py_ssize_t n_rows
     describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
@@ -646,7 +648,7 @@ def loss_gradient_csr(
 cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] layout,
                        const floating[::1] params,
                        floating[::1] grad, double alpha, Py_ssize_t chunk) except? -1:
-    """The objective and gradient of loss_gradient and loss_gradient_csr over
+    """The objective and gradient of full_batch_loss_gradient(_csr) over
     rows 0 <= i < n_samples once describe and the input are set."""
     cdef Py_ssize_t n_layers = e.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w
