@@ -290,6 +290,23 @@ def _wine_csv(path):
     return wine.data, wine.target
 
 
+def test_a_pipe_is_read_once_and_whole(tmp_path):
+    """A CSV from a pipe (stdin, a FIFO) cannot be read twice: its columns go
+    by position, and no row is lost to a separate read of its header."""
+    X, y = _wine_csv(tmp_path / "wine.csv")
+    trained = fnn_cli("train", "wine.csv", "--target", "kind", "--out", "model.fnn",
+                      cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    from_file = fnn_cli("predict", "model.fnn", "wine.csv", "--target", "kind", cwd=tmp_path)
+    with open(tmp_path / "wine.csv") as f:
+        piped = subprocess.run([FNN, "predict", "model.fnn", "/dev/stdin", "--format", "csv",
+                                "--target", "kind"], stdin=f, capture_output=True, text=True,
+                               cwd=tmp_path, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.split() == from_file.stdout.split()
+    assert len(piped.stdout.split()) == len(y)
+
+
 def test_train_scales_by_default_and_predict_takes_the_training_file(tmp_path):
     X, y = _wine_csv(tmp_path / "wine.csv")
     trained = fnn_cli("train", "wine.csv", "--target", "kind", "--out", "model.fnn",

@@ -793,7 +793,7 @@ def test_sparse_flag_without_its_members_is_refused(tmp_path, rng):
 @pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
 @pytest.mark.parametrize("edit, message", [
     (lambda h, a: a.update(probB=a["probB"][:-1]), "probB"),
-    (lambda h, a: a.pop("probB"), "probB"),
+    (lambda h, a: a.pop("probB"), "probA and probB are stored together"),
     (lambda h, a: a.update(probA=np.full_like(a["probA"], np.inf)), "non-finite"),
 ])
 def test_damaged_probability_model_is_refused(tmp_path, rng, edit, message):
@@ -904,7 +904,8 @@ def _input(h):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda h, a: a.update(input_factor=np.zeros(5)), "input_factor must be positive"),
+    (lambda h, a: a.update(input_factor=np.zeros(5)), "input_factor must be at least"),
+    (lambda h, a: a.update(input_factor=np.full(5, 1e-310)), "input_factor must be at least"),
     (lambda h, a: a.update(input_offset=np.full(5, np.nan)), "non-finite"),
     (lambda h, a: a.update(input_offset=np.zeros(4)), "input_offset"),
     (lambda h, a: a.update(input_factor=np.ones(5, np.float32)), "input_factor"),
@@ -912,7 +913,11 @@ def _input(h):
     (lambda h, a: _input(h).update(scale="log"), "scale must be one of"),
     (lambda h, a: _input(h).update(feature_names=["a"]), "feature_names must list 5"),
     (lambda h, a: _input(h).update(feature_names=[1, 2, 3, 4, 5]), "feature_names"),
-    (lambda h, a: _input(h).update(target=7), "target must be a string"),
+    (lambda h, a: _input(h).update(feature_names=list("abcda")), "distinct"),
+    (lambda h, a: _input(h).update(feature_names=["", "b", "c", "d", "e"]), "non-empty"),
+    (lambda h, a: _input(h).update(target=7), "target must be null or"),
+    (lambda h, a: _input(h).update(target="c"), "not a feature's name"),
+    (lambda h, a: _input(h).update(target="t" * 300), "at most 256"),
     (lambda h, a: _input(h).update(extra=1), "unknown"),
     (lambda h, a: h.update(input=None), "belong to no input description"),
     (lambda h, a: h.update(input="standard"), "input must be a dict"),
@@ -923,6 +928,13 @@ def test_damaged_input_description_is_refused(tmp_path, rng, edit, message):
     _tamper(tmp_path / "m.fnn", edit)
     with pytest.raises(_persistence.ModelFileError, match=message):
         _persistence.load_with_input(tmp_path / "m.fnn")
+
+
+def test_scaling_that_overflows_says_so(tmp_path, rng):
+    model_input = _persistence.ModelInput(tuple("ab"), None, "standard",
+                                          np.array([-1e308, 0.0]), np.array([1e-300, 1.0]))
+    with pytest.raises(ValueError, match="overflows float64"):
+        model_input.transform(np.ones((3, 2)))
 
 
 def test_unfitted_model_takes_no_input_description(tmp_path):

@@ -49,13 +49,6 @@ class Layout:
         """Views of ``params`` holding each layer's b."""
         return [params[b:b + o] for _, o, _, b in self.table]
 
-    def coef_mask(self) -> NDArray[np.bool_]:
-        """Boolean mask of the entries of the flat vector that are weights."""
-        mask = np.zeros(self.n_params, dtype=bool)
-        for i, o, w, _ in self.table:
-            mask[w:w + i * o] = True
-        return mask
-
 
 class LayerList(list["NDArray[Any]"]):
     """A list of views into a flat parameter vector.

@@ -219,7 +219,12 @@ class ModelInput:
         X = np.asarray(X, dtype=np.float64)
         if self.scale == "none":
             return X
-        return (X - self.offset) / self.factor
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = (X - self.offset) / self.factor
+        if not np.isfinite(scaled).all() and np.isfinite(X).all():
+            raise ValueError("scaling these features by the model's statistics "
+                             "(input_offset, input_factor) overflows float64.")
+        return scaled
 
     def _header(self) -> dict[str, Any]:
         return {"feature_names": None if self.feature_names is None
@@ -242,19 +247,25 @@ def _check_input(fields: dict[str, Any], arrays: dict[str, Any],
         raise ValueError(f"input: scale must be one of {SCALINGS}; got {short_repr(scale)}.")
     if names is not None:
         if (not isinstance(names, list) or len(names) != n_features
-                or not all(isinstance(n, str) and len(n) <= _MAX_LABEL for n in names)):
-            raise ValueError(f"input: feature_names must list {n_features} strings of "
-                             f"at most {_MAX_LABEL} characters.")
+                or not all(isinstance(n, str) and 0 < len(n) <= _MAX_LABEL for n in names)
+                or len(set(names)) != len(names)):
+            raise ValueError(f"input: feature_names must list {n_features} distinct, "
+                             f"non-empty strings of at most {_MAX_LABEL} characters.")
         names = tuple(names)
-    if target is not None and not isinstance(target, str):
-        raise ValueError(f"input: target must be a string or null; got {short_repr(target)}.")
+    if target is not None and (not isinstance(target, str) or not 0 < len(target) <= _MAX_LABEL
+                               or (names is not None and target in names)):
+        raise ValueError(f"input: target must be null or a non-empty string of at most "
+                         f"{_MAX_LABEL} characters that is not a feature's name; got "
+                         f"{short_repr(target)}.")
     offset = factor = None
     if scale != "none":
         offset, factor = (check_finite(name, check_member_array(
             name, take_member(arrays, name), np.float64, (n_features,)))
             for name in ("input_offset", "input_factor"))
-        if not (factor > 0).all():
-            raise ValueError("input_factor must be positive.")
+        # As `fnn train` writes them: a factor is a spread above the
+        # smallest normal float64 (a smaller one is stored as 1).
+        if not (factor >= np.finfo(np.float64).tiny).all():
+            raise ValueError("input_factor must be at least the smallest normal float64.")
     return ModelInput(names, target, scale, offset, factor)
 
 
@@ -976,6 +987,9 @@ def restore_matrix(arrays: dict[str, Any], name: str, sparse: bool, dtype: DType
         return check_finite(name, check_member_array(
             name, take_member(arrays, name), dtype, shape))
     n_rows, n_cols = shape
+    if n_cols >= 2 ** 31:  # the kernels' CSR indices are 32-bit
+        raise ValueError(f"{name}: a sparse matrix has fewer than 2**31 columns; "
+                         f"got {n_cols}.")
     data = check_finite(name, check_member_array(
         f"{name}_data", take_member(arrays, f"{name}_data"), dtype, (None,)))
     nnz = len(data)

@@ -1164,7 +1164,9 @@ class SVC(MetadataRequester, ParamsMixin):
                                                    (n_classes - 1, n_sv)))
         intercept = mf.check_finite("intercept", member("intercept", np.float64, (n_pairs,)))
         probA = probB = np.empty(0)
-        if "probA" in arrays or "probB" in arrays:
+        if ("probA" in arrays) != ("probB" in arrays):
+            raise ValueError("probA and probB are stored together or not at all.")
+        if "probA" in arrays:
             probA, probB = (mf.check_finite(name, member(name, np.float64, (n_pairs,)))
                             for name in ("probA", "probB"))
         names = mf.restore_feature_names(arrays, n_features)

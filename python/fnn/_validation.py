@@ -8,8 +8,7 @@ Kernels then trust their inputs.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Union, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -322,38 +321,3 @@ def check_random_state(
     raise ValueError(
         f"random_state must be None, an int or a numpy RandomState; got {seed!r}."
     )
-
-
-def check_number(name: str, value: object, low: float | None = None,
-                 high: float | None = None, low_open: bool = False,
-                 high_open: bool = False, integer: bool = False,
-                 finite: bool = True) -> None:
-    """A hyper-parameter that must be a (finite) number within bounds; the
-    error names the parameter."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}; "
-                        f"got {value!r}.")
-    # numbers.Real declares no comparison operators; every registered real
-    # (int, float, NumPy scalars, Fraction, Decimal) compares with a float.
-    value = cast(float, value)
-    if value != value:
-        raise ValueError(f"{name} must not be NaN.")
-    if finite and not integer and value in (float("inf"), float("-inf")):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value!r}.")
-
-
-def check_choice(name: str, value: object, choices: Collection[str]) -> None:
-    """A hyper-parameter that must be one of the strings `choices`."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-
-
-def check_bool(name: str, value: object) -> None:
-    """A hyper-parameter that must be True or False."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}.")

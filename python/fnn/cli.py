@@ -21,6 +21,7 @@ import argparse
 import csv
 import io
 import os
+import stat
 import sys
 import time
 import warnings
@@ -112,10 +113,14 @@ def _format_of(path: str, fmt: str) -> str:
 def _csv_columns(path: str, fmt: str) -> list[str] | None:
     """The names in the header row of a CSV/TSV file (fnn.data.read_csv_header),
     or None when it has none or is not CSV.  A file read_csv would refuse
-    gives None here; read_csv says why."""
+    gives None here; read_csv says why.  Only a regular file is read twice
+    (header here, rows by read_csv): a pipe or FIFO would lose its first
+    rows to this read, or block, so its columns go by position."""
     if fmt not in ("csv", "tsv"):
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         return data.read_csv_header(path, delimiter="\t" if fmt == "tsv" else ",")
     except (OSError, ValueError):
         return None
@@ -180,18 +185,20 @@ def _read_named_columns(args: argparse.Namespace, model_input: ModelInput | None
         if need_target:
             raise CommandError(f"{args.data} has no target column {target!r}")
         target = None
-    missing = [c for c in features if c not in columns]
-    unexpected = [c for c in columns if c not in features and c != target]
-    if missing or unexpected or len(set(columns)) != len(columns):
+    # Sets and a name -> position map: a file may have 100,000 columns.
+    present, wanted = set(columns), set(features)
+    missing = [c for c in features if c not in present]
+    unexpected = [c for c in columns if c not in wanted and c != target]
+    if missing or unexpected or len(present) != len(columns):
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
             ([f"unexpected {', '.join(unexpected)}"] if unexpected else []) + \
-            ([] if len(set(columns)) == len(columns) else ["a repeated column name"])
+            ([] if len(present) == len(columns) else ["a repeated column name"])
         raise CommandError(f"the columns of {args.data} do not match the model's "
                            f"features: {'; '.join(parts)}")
     delimiter = "\t" if fmt == "tsv" else ","
     X, y = data.read_csv(args.data, target=target, delimiter=delimiter)
-    order = [c for c in columns if c != target]
-    return X[:, [order.index(c) for c in features]], y
+    position = {c: i for i, c in enumerate(c for c in columns if c != target)}
+    return X[:, [position[c] for c in features]], y
 
 
 def load_data(path: str, fmt: str = "auto", target: str | None = None,
