@@ -295,6 +295,23 @@ def test_dask_dataframe_gives_the_same_model_as_the_array(client):
     np.testing.assert_array_equal(from_frame._params, from_array._params)
 
 
+def test_dropout_is_reproducible_with_masks_of_their_own_per_partition(client):
+    from fnn._distributed_worker import dropout_seed
+
+    spec = {"seed": 7, "round": 3}
+    seeds = [dropout_seed(p, spec) for p in range(4)]
+    assert len(set(seeds)) == 4 and seeds == [dropout_seed(p, spec) for p in range(4)]
+    assert dropout_seed(0, {"seed": 7, "round": 4}) != seeds[0]
+    X, y = make_data(400, 200)
+    params = dict(hidden_layer_sizes=(6,), max_iter=2, random_state=0, dropout=0.5,
+                  batch_size=50)
+    first = fd.fit(fnn.MLPClassifier(**params), X, y, client=client)
+    again = fd.fit(fnn.MLPClassifier(**params), X, y, client=client)
+    np.testing.assert_array_equal(first._params, again._params)
+    plain = fd.fit(fnn.MLPClassifier(**{**params, "dropout": 0.0}), X, y, client=client)
+    assert not np.array_equal(first._params, plain._params)
+
+
 def test_multilabel_targets(client):
     X, _ = make_data(800, 200)
     Y = da.stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0], axis=1).astype(np.int64)

@@ -22,8 +22,10 @@ from ._multilayer_perceptron import MLPClassifier, MLPRegressor, diverged_messag
 from ._optimizers import Optimizer
 
 # Separate random streams, drawn from (seed, stream, ...): the order of rows
-# within a partition's epoch, and the order of a replica's partitions.
-_ROWS, _PARTITIONS = 0, 1
+# within a partition's epoch, the order of a replica's partitions, and the
+# dropout masks of a partition's pass (distinct for every partition: the
+# replicas' optimisers all count updates from the same number).
+_ROWS, _PARTITIONS, _DROPOUT = 0, 1, 2
 # Rows run forward after a round to check that the outputs are finite.
 _PROBE_ROWS = 256
 
@@ -110,6 +112,15 @@ def merge_label_counts(
                                minlength=len(merged)).astype(np.int64)
 
 
+def dropout_seed(partition_index: int, spec: RoundSpec) -> int:
+    """The seed of a partition's dropout masks in round ``spec['round']``:
+    drawn from (seed, round, partition index), so that replicas, whose
+    optimisers all start a round at the same update count, never share
+    masks, and a redone round draws the same ones."""
+    return int(np.random.default_rng(
+        [spec["seed"], _DROPOUT, spec["round"], partition_index]).integers(2 ** 63))
+
+
 def round_order(n_rows: int, partition_index: int, spec: RoundSpec) -> NDArray[np.intp]:
     """Row indices a partition contributes to round ``spec['round']``.
 
@@ -184,7 +195,8 @@ def train_replica(skeleton: MLP, payload: tuple[NDArray[np.floating[Any]], Optim
         order = round_order(X.shape[0], partition_indices[i], spec)
         if len(order):
             passes.append((X, Y, sample_weight, class_scale, order,
-                           min(spec["batch_size"], len(order))))
+                           min(spec["batch_size"], len(order)),
+                           dropout_seed(partition_indices[i], spec)))
     params, optimizer, n_seen, loss_sum, diverged = skeleton._train_replica(
         params, optimizer, passes, _PROBE_ROWS)
     if diverged is not None:

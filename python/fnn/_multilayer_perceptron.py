@@ -1251,8 +1251,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         """Train a copy of this model from `params` and `optimizer` (copied;
         an optimiser whose ``state`` is None restarts from zero state and
         step count, keeping its schedule) over `passes`, one after the other:
-        each ``(X, Y, sample_weight, class_scale, order, batch_size)``, with
-        prepared arrays (see _batch_arrays) and the rows to visit.  Then the
+        each ``(X, Y, sample_weight, class_scale, order, batch_size,
+        dropout_seed)``, with prepared arrays (see _batch_arrays), the rows to
+        visit and the seed of the pass's dropout masks.  Then the
         last `probe_rows` rows of the last pass run forward: the kernels see
         an update's effect only at the next example, so weights that
         overflow in the last updates pass them (as fit checks its outputs).
@@ -1270,9 +1271,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         model._optimizer = optimizer
         loss_sum = 0.0
         n_seen = 0
-        for X, Y, sample_weight, class_scale, order, batch_size in passes:
+        for X, Y, sample_weight, class_scale, order, batch_size, dropout_seed in passes:
             loss, diverged = model._run_epoch(X, Y, sample_weight, class_scale, order,
-                                              batch_size, model._restore_point())
+                                              batch_size, model._restore_point(),
+                                              dropout_seed)
             if diverged:
                 return model._params, optimizer, n_seen, loss_sum, \
                     "the loss became non-finite"
