@@ -298,13 +298,18 @@ def test_a_pipe_is_read_once_and_whole(tmp_path):
                       cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
     from_file = fnn_cli("predict", "model.fnn", "wine.csv", "--target", "kind", cwd=tmp_path)
-    with open(tmp_path / "wine.csv") as f:
-        piped = subprocess.run([FNN, "predict", "model.fnn", "/dev/stdin", "--format", "csv",
-                                "--target", "kind"], stdin=f, capture_output=True, text=True,
-                               cwd=tmp_path, timeout=120)
+    text = (tmp_path / "wine.csv").read_text()  # given through a pipe (input=)
+    piped = subprocess.run([FNN, "predict", "model.fnn", "/dev/stdin", "--format", "csv",
+                            "--target", "kind"], input=text, capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout.split() == from_file.stdout.split()
     assert len(piped.stdout.split()) == len(y)
+    # Without --format its first bytes are not sniffed (they would be lost).
+    unnamed = subprocess.run([FNN, "predict", "model.fnn", "/dev/stdin"], input=text,
+                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert unnamed.returncode != 0
+    assert "give it with --format" in unnamed.stderr
 
 
 def test_train_scales_by_default_and_predict_takes_the_training_file(tmp_path):

@@ -72,7 +72,15 @@ def _guess_format(path: str) -> str:
         return _EXTENSIONS[ext]
     if "-ubyte" in name or "idx" in ext:
         return "idx"
-    # Unknown name: look at the first bytes.
+    # Unknown name: look at the first bytes, of a regular file only (a pipe
+    # or FIFO would lose them to this look, before the reader's).
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # open() below reports what is wrong
+    if not regular:
+        raise CommandError(f"cannot tell the format of {path} from its name; "
+                           "give it with --format")
     with open(path, "rb") as f:
         head = f.read(512)
     if head.startswith(b"PK"):
