@@ -669,8 +669,12 @@ def _cases():
              Raises(ValueError, "mmap_mode"), memory=CAP),
 
         # The command line: bounded, and never overwriting its inputs.
-        Case("fnn train /dev/zero", lambda w: _cli_error("train", "/dev/zero"),
+        Case("fnn train /dev/zero --format csv",
+             lambda w: _cli_error("train", "/dev/zero", "--format", "csv"),
              named("/dev/zero", "line 1: longer than"), memory=CAP),
+        Case("fnn train /dev/zero", lambda w: _cli_error("train", "/dev/zero"),
+             Raises(ValueError, "cannot tell the format of /dev/zero .* give it with --format"),
+             memory=CAP),
         Case("fnn train on feature 1,000,000,000",
              lambda w: _cli_error("train", P(w, "wide.svm")),
              Raises(ValueError, "memory available; fnn's networks need dense input"),
