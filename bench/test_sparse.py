@@ -6,13 +6,13 @@ Data: 10,000 text-like documents (term counts drawn from a Zipf law over a
 rows L2-normalised), float32; network 30000-100-10, ReLU, softmax, one
 thread (BLAS pinned to one).  Two workloads, each with its own rows:
 - minibatch_adam: one epoch of batches of 200 with Adam (alpha 1e-4),
-  fnncore._minibatch.minibatch_epoch_csr against minibatch_epoch on
-  X.toarray(); sklearn_minibatch_adam is scikit-learn's MLPClassifier fit
+  fnncore._minibatch.minibatch_epoch on the CSR matrix against the same
+  kernel on X.toarray(); sklearn_minibatch_adam is scikit-learn's MLPClassifier fit
   for one epoch with the same settings (its whole fit), against
   fnn_estimator_minibatch_adam, fnn's estimator with those settings; both
   record their training accuracy after the epoch.
 - per_example_sgd: plain SGD one example at a time (alpha 1e-4),
-  fnncore._sgd.sgd_epoch_csr against sgd_epoch on X.toarray() (on the first
+  fnncore._sgd.sgd_epoch on the CSR matrix against it on X.toarray() (on the first
   1,000 examples only: a dense step moves all 3 million weights).
 Compare each fnn_csr row with the rows of its own workload.
 
@@ -67,7 +67,7 @@ def dense_rows(text_like):
     return text_like[0].toarray()
 
 
-def _minibatch_epoch(X, y, layout, params0, csr):
+def _minibatch_epoch(X, y, layout, params0):
     from threadpoolctl import threadpool_limits
 
     from fnncore import _minibatch
@@ -82,17 +82,13 @@ def _minibatch_epoch(X, y, layout, params0, csr):
         params = params0.copy()
         state = np.zeros_like(params), np.zeros_like(params)
         with threadpool_limits(1):
-            if csr:
-                return _minibatch.minibatch_epoch_csr(
-                    X.data, X.indices, X.indptr, Y, none, order, 200, layout, params,
-                    *state, RELU, SOFTMAX, LOG_LOSS, 1e-4, adam, 0)
             return _minibatch.minibatch_epoch(X, Y, none, order, 200, layout, params,
                                               *state, RELU, SOFTMAX, LOG_LOSS, 1e-4,
                                               adam, 0)
     return epoch
 
 
-def _per_example_epoch(X, y, layout, params0, csr, n):
+def _per_example_epoch(X, y, layout, params0, n):
     from fnncore import _sgd
 
     Y = np.eye(CLASSES, dtype=np.float32)[y]
@@ -103,10 +99,6 @@ def _per_example_epoch(X, y, layout, params0, csr, n):
 
     def epoch():
         params = params0.copy()
-        if csr:
-            return _sgd.sgd_epoch_csr(X.data, X.indices, X.indptr, Y, none, order, layout,
-                                      params, none, none, RELU, SOFTMAX, LOG_LOSS, 1e-4,
-                                      sgd, 0)
         return _sgd.sgd_epoch(X, Y, none, order, layout, params, none, none, RELU,
                               SOFTMAX, LOG_LOSS, 1e-4, sgd, 0)
     return epoch
@@ -114,7 +106,7 @@ def _per_example_epoch(X, y, layout, params0, csr, n):
 
 def test_fnn_csr_minibatch_adam(benchmark, text_like):
     X, y, layout, params = text_like
-    result = benchmark.pedantic(_minibatch_epoch(X, y, layout, params, True), rounds=5,
+    result = benchmark.pedantic(_minibatch_epoch(X, y, layout, params), rounds=5,
                                 warmup_rounds=1)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = result[0] / N
@@ -122,7 +114,7 @@ def test_fnn_csr_minibatch_adam(benchmark, text_like):
 
 def test_dense_kernels_minibatch_adam(benchmark, text_like, dense_rows):
     _, y, layout, params = text_like
-    result = benchmark.pedantic(_minibatch_epoch(dense_rows, y, layout, params, False),
+    result = benchmark.pedantic(_minibatch_epoch(dense_rows, y, layout, params),
                                 rounds=3, warmup_rounds=1)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = result[0] / N
@@ -144,7 +136,7 @@ def test_sklearn_minibatch_adam(benchmark, text_like):
 
 def test_fnn_csr_per_example_sgd(benchmark, text_like):
     X, y, layout, params = text_like
-    result = benchmark.pedantic(_per_example_epoch(X, y, layout, params, True, N),
+    result = benchmark.pedantic(_per_example_epoch(X, y, layout, params, N),
                                 rounds=5, warmup_rounds=1)
     record_throughput(benchmark, N)
     benchmark.extra_info["mean_loss"] = result[0] / N
@@ -152,7 +144,7 @@ def test_fnn_csr_per_example_sgd(benchmark, text_like):
 
 def test_dense_kernels_per_example_sgd(benchmark, text_like, dense_rows):
     _, y, layout, params = text_like
-    epoch = _per_example_epoch(dense_rows, y, layout, params, False, N_DENSE_PER_EXAMPLE)
+    epoch = _per_example_epoch(dense_rows, y, layout, params, N_DENSE_PER_EXAMPLE)
     result = benchmark.pedantic(epoch, rounds=3, warmup_rounds=1)
     record_throughput(benchmark, N_DENSE_PER_EXAMPLE)
     benchmark.extra_info["mean_loss"] = result[0] / N_DENSE_PER_EXAMPLE

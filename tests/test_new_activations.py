@@ -271,9 +271,9 @@ def test_sgd_on_csr_rows_matches_dense(name):
         state1 = np.zeros(n) if kind != "sgd" else np.empty(0)
         state2 = np.zeros(n) if kind == "adam" else np.empty(0)
         loss_code, out_name = LOSSES["log_loss"]
-        _sgd.sgd_epoch_csr(Xs.data, Xs.indices, Xs.indptr, Y, np.empty(0), order,
-                           layout.table, csr, state1, state2, CODE[name],
-                           ACTIVATIONS[out_name], loss_code, 0.0, step_dict(kind), 0)
+        _sgd.sgd_epoch(Xs, Y, np.empty(0), order, layout.table, csr, state1, state2,
+                       CODE[name], ACTIVATIONS[out_name], loss_code, 0.0,
+                       step_dict(kind), 0)
         assert_allclose(csr, dense, rtol=1e-12, atol=1e-13)
 
 

@@ -1,17 +1,18 @@
 """The compiled kernels on CSR input give the dense kernels' results on
 X.toarray(), and never make X dense.
 
-Each _csr entry point of fnncore (sgd_epoch_csr, minibatch_epoch_csr,
-full_batch_loss_gradient_csr, forward_csr) is run beside its dense twin on the same
-network, data and optimiser state.  Where the two compute the same
-operations in the same order (per-example momentum, Nesterov and Adam, which
-expand one row at a time and run the dense kernels) the results must be
-equal; elsewhere (gathered sums instead of BLAS, plain SGD's scaled first
+Each entry point of fnncore that trains or predicts (sgd_epoch,
+minibatch_epoch, full_batch_loss_gradient, forward) takes X dense or CSR; it
+is run on a CSR matrix and on its toarray() with the same network, data and
+optimiser state.  Where the two compute the same operations in the same order
+(per-example momentum, Nesterov and Adam, which expand one row at a time and
+run the dense kernels) the results must be equal; elsewhere (gathered sums instead of BLAS, plain SGD's scaled first
 layer) equal up to rounding: 1e-12 relative in float64, 1e-5 in float32.
 """
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -89,41 +90,37 @@ class Problem:
                 np.zeros_like(p) if self.rule == "adam" else np.empty(0, self.dtype))
 
     def inputs(self, sparse):
-        """The first positional arguments of an entry point: X, or X's arrays."""
-        if sparse:
-            return (self.X.data, self.X.indices, self.X.indptr)
-        return (self.X.toarray(),)
+        """The X of an entry point: the CSR matrix, or its dense copy."""
+        return self.X if sparse else self.X.toarray()
 
     def sgd(self, sparse, **kwargs):
         params, states = self.params.copy(), self.states()
-        entry = _sgd.sgd_epoch_csr if sparse else _sgd.sgd_epoch
-        result = entry(*self.inputs(sparse), self.Y, self.sample_weight, self.order,
-                       self.layout.table, params, *states, self.hidden, self.out,
-                       self.loss_code, self.alpha, self.step, 0, **kwargs)
+        result = _sgd.sgd_epoch(self.inputs(sparse), self.Y, self.sample_weight,
+                                self.order, self.layout.table, params, *states,
+                                self.hidden, self.out, self.loss_code, self.alpha,
+                                self.step, 0, **kwargs)
         return params, states, result
 
     def minibatch(self, sparse, batch_size, **kwargs):
         params, states = self.params.copy(), self.states()
-        entry = _minibatch.minibatch_epoch_csr if sparse else _minibatch.minibatch_epoch
-        result = entry(*self.inputs(sparse), self.Y, self.sample_weight, self.order,
-                       batch_size, self.layout.table, params, *states, self.hidden,
-                       self.out, self.loss_code, self.alpha, self.step, 0, **kwargs)
+        result = _minibatch.minibatch_epoch(
+            self.inputs(sparse), self.Y, self.sample_weight, self.order, batch_size,
+            self.layout.table, params, *states, self.hidden, self.out, self.loss_code,
+            self.alpha, self.step, 0, **kwargs)
         return params, states, result
 
     def full_batch_loss_gradient(self, sparse, **kwargs):
         grad = np.full_like(self.params, np.nan)
-        entry = (_minibatch.full_batch_loss_gradient_csr if sparse
-                 else _minibatch.full_batch_loss_gradient)
-        value = entry(*self.inputs(sparse), self.Y, self.sample_weight,
-                      self.layout.table, self.params, grad, self.hidden, self.out,
-                      self.loss_code, self.alpha, **kwargs)
+        value = _minibatch.full_batch_loss_gradient(
+            self.inputs(sparse), self.Y, self.sample_weight, self.layout.table,
+            self.params, grad, self.hidden, self.out, self.loss_code, self.alpha,
+            **kwargs)
         return grad, value
 
     def forward(self, sparse, n_threads=1):
         out = np.full((self.X.shape[0], self.layout.layer_units[-1]), np.nan, self.dtype)
-        entry = _forward.forward_csr if sparse else _forward.forward
-        entry(*self.inputs(sparse), self.layout.table, self.params, self.hidden, self.out,
-              out, n_threads=n_threads)
+        _forward.forward(self.inputs(sparse), self.layout.table, self.params, self.hidden,
+                         self.out, out, n_threads=n_threads)
         return out
 
 
@@ -229,21 +226,26 @@ def test_forward_equals_dense(dtype, activation, n_threads):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_forward_of_chosen_rows_equals_dense_on_those_rows(dtype):
+def test_forward_of_chosen_rows_equals_forward_on_those_rows(dtype):
+    """rows= reads a subset in place: from a CSR matrix to rounding of the
+    dense product, from a dense array bit for bit (its rows are copied one
+    block at a time, blocks of 64 here so that several threads share them)."""
     problem = Problem((300, 50, 5), dtype, n=3000, density=0.1)
     rows = np.random.RandomState(2).choice(3000, 900).astype(np.intp)  # repeats too
     X = problem.X
-    out = np.full((len(rows), 5), np.nan, dtype)
-    _forward.forward_csr(X.data, X.indices, X.indptr, problem.layout.table,
-                         problem.params, problem.hidden, problem.out, out, rows=rows)
-    want = np.empty_like(out)
-    _forward.forward(X[rows].toarray(), problem.layout.table, problem.params,
-                     problem.hidden, problem.out, want)
-    assert_allclose(out, want, **TOL[dtype])
-    none = np.empty((0, 5), dtype)
-    _forward.forward_csr(X.data, X.indices, X.indptr, problem.layout.table,
-                         problem.params, problem.hidden, problem.out, none,
-                         rows=rows[:0])
+
+    def forward(X, rows=None, n_threads=1):
+        out = np.full((X.shape[0] if rows is None else len(rows), 5), np.nan, dtype)
+        _forward.forward(X, problem.layout.table, problem.params, problem.hidden,
+                         problem.out, out, n_threads=n_threads, block=64, rows=rows)
+        return out
+
+    want = forward(X[rows].toarray())
+    assert_allclose(forward(X, rows), want, **TOL[dtype])
+    for n_threads in (1, 2):
+        assert_array_equal(forward(X.toarray(), rows, n_threads), want)
+    for data in (X, X.toarray()):
+        assert forward(data, rows[:0]).shape == (0, 5)
 
 
 ENTRIES = {
@@ -319,14 +321,26 @@ def test_index_arrays_of_two_types_or_values_of_another_dtype_are_refused():
     problem = Problem((10, 4, 2), np.float64)
     X = problem.X
     out = np.empty((X.shape[0], 2))
-    with pytest.raises((TypeError, ValueError)):
-        _forward.forward_csr(X.data, X.indices.astype(np.int32),
-                             X.indptr.astype(np.int64), problem.layout.table,
-                             problem.params, problem.hidden, problem.out, out)
-    with pytest.raises((TypeError, ValueError)):
-        _forward.forward_csr(X.data.astype(np.float32), X.indices, X.indptr,
-                             problem.layout.table, problem.params, problem.hidden,
+    refused = [
+        SimpleNamespace(data=X.data, indices=X.indices.astype(np.int32),
+                        indptr=X.indptr.astype(np.int64)),
+        SimpleNamespace(data=X.data, indices=X.indices.astype(np.int64),
+                        indptr=X.indptr.astype(np.int32)),
+        SimpleNamespace(data=X.data.astype(np.float32), indices=X.indices,
+                        indptr=X.indptr),
+        X.toarray().astype(np.float32),  # dense, of another dtype
+        X.toarray()[:, :3].copy(),  # dense, too few columns
+        np.asfortranarray(X.toarray()),
+    ]
+    for bad in refused:
+        with pytest.raises((TypeError, ValueError)):
+            _forward.forward(bad, problem.layout.table, problem.params, problem.hidden,
                              problem.out, out)
+    # Any object with the three arrays is a CSR matrix to the core.
+    _forward.forward(SimpleNamespace(data=X.data, indices=X.indices, indptr=X.indptr),
+                     problem.layout.table, problem.params, problem.hidden, problem.out,
+                     out)
+    assert_array_equal(out, problem.forward(True))
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
@@ -351,18 +365,17 @@ MEMORY_SCRIPT = textwrap.dedent("""
     sgd = dict(kind=0, learning_rate=0.01, momentum=0.0, beta_1=0.9, beta_2=0.999,
                epsilon=1e-8)
     adam = dict(sgd, kind=3)
-    csr = (X.data, X.indices, X.indptr)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _sgd.sgd_epoch_csr(*csr, Y, none, order, layout, params, none, none, 2, 4, 1, 1e-4,
-                       sgd, 0, n_threads=2)
-    _sgd.sgd_epoch_csr(*csr, Y, none, order[:20], layout, params, zeros.copy(),
-                       zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
-    _minibatch.minibatch_epoch_csr(*csr, Y, none, order, 200, layout, params,
-                                   zeros.copy(), zeros.copy(), 2, 4, 1, 1e-4, adam, 0,
-                                   n_threads=2)
-    _minibatch.full_batch_loss_gradient_csr(*csr, Y, none, layout, params, np.empty_like(params),
-                                 2, 4, 1, 1e-4)
-    _forward.forward_csr(*csr, layout, params, 2, 4, np.empty((n, 2)), n_threads=2)
+    _sgd.sgd_epoch(X, Y, none, order, layout, params, none, none, 2, 4, 1, 1e-4,
+                   sgd, 0, n_threads=2)
+    _sgd.sgd_epoch(X, Y, none, order[:20], layout, params, zeros.copy(),
+                   zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
+    _minibatch.minibatch_epoch(X, Y, none, order, 200, layout, params,
+                               zeros.copy(), zeros.copy(), 2, 4, 1, 1e-4, adam, 0,
+                               n_threads=2)
+    _minibatch.full_batch_loss_gradient(X, Y, none, layout, params, np.empty_like(params),
+                                        2, 4, 1, 1e-4)
+    _forward.forward(X, layout, params, 2, 4, np.empty((n, 2)), n_threads=2)
     growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(growth_mb)
 """)

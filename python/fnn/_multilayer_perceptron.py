@@ -126,24 +126,6 @@ _RestorePoint = tuple["NDArray[Any]", list["NDArray[Any]"], int]
 
 # What a fit publishes besides the _FittedState (the names a model file reads
 # and writes are among them).
-# The compiled entry point of each computation, for dense X and for CSR X.
-_KERNELS = {
-    "sgd": (_sgd.sgd_epoch, _sgd.sgd_epoch_csr),
-    "minibatch": (_minibatch.minibatch_epoch, _minibatch.minibatch_epoch_csr),
-    "full_batch_loss_gradient": (_minibatch.full_batch_loss_gradient,
-                                 _minibatch.full_batch_loss_gradient_csr),
-    "forward": (_forward.forward, _forward.forward_csr),
-}
-
-
-def _kernel(name: str, X: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-    """(the kernel `name` for X, X as its leading arguments): X itself for a
-    dense array; (data, indices, indptr) for a CSR matrix from _validate_X."""
-    if is_sparse(X):
-        return _KERNELS[name][1], (X.data, X.indices, X.indptr)
-    return _KERNELS[name][0], (X,)
-
-
 def kernel_input(X: Any, dtype: DTypeLike) -> Any:
     """X as the kernels take it, checked: a C-ordered finite array of
     `dtype`, or for sparse input of any format a CSR matrix (see
@@ -761,12 +743,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         start = self._restore_point()
         first: list[float] = []
 
-        full_batch_loss_gradient, X_args = _kernel("full_batch_loss_gradient", X)
-
         def objective(flat: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
             self._params[...] = flat  # SciPy works in float64; the model may not
-            value = full_batch_loss_gradient(
-                *X_args, Y, sw, self._layout.table, self._params, grad,
+            value = _minibatch.full_batch_loss_gradient(
+                X, Y, sw, self._layout.table, self._params, grad,
                 HIDDEN_ACTIVATIONS[self.activation], ACTIVATIONS[out_name],
                 loss_code, float(self.alpha), class_scale)
             if not first:
@@ -1145,16 +1125,14 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                     # The per-example kernel takes positive weights only; a
                     # zero-weight example changes nothing, as a skipped one.
                     order = order[sample_weight[order] > 0]
-                sgd_epoch, X_args = _kernel("sgd", X)
-                loss_sum, opt.n_updates, diverged = sgd_epoch(
-                    *X_args, Y, sw, order, **common,
+                loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
+                    X, Y, sw, order, **common,
                     n_threads=self._per_example_threads())
             else:
                 # Our threads split each batch; BLAS runs one thread in each.
-                minibatch_epoch, X_args = _kernel("minibatch", X)
                 with blas_threads(1):
-                    loss_sum, opt.n_updates, diverged = minibatch_epoch(
-                        *X_args, Y, sw, order, batch_size, **common,
+                    loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
+                        X, Y, sw, order, batch_size, **common,
                         n_threads=self._train_threads())
         except BaseException as exc:
             # Ctrl-C (or another signal handler's exception): the kernel
@@ -1297,21 +1275,15 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         """The network's outputs on X (validated for `state`), or on its
         rows `rows` (intp indices; read in place from a CSR matrix): the one
         place a prediction reaches the compiled core."""
-        forward, X_args = _kernel("forward", X)
-        extra = {}
         if rows is not None:
             rows = np.ascontiguousarray(rows, dtype=np.intp)
-            if is_sparse(X):
-                extra["rows"] = rows
-            else:
-                X_args = (np.ascontiguousarray(X[rows]),)
         n_rows = X.shape[0] if rows is None else len(rows)
         out = np.empty((n_rows, state.n_outputs), dtype=state.dtype)
         # Our threads split the rows; BLAS runs one thread in each.
         with blas_threads(1):
-            forward(*X_args, state.layout.table, state.params,
-                    HIDDEN_ACTIVATIONS[state.hidden], ACTIVATIONS[state.output],
-                    out, n_threads=n_threads, **extra)
+            _forward.forward(X, state.layout.table, state.params,
+                             HIDDEN_ACTIVATIONS[state.hidden], ACTIVATIONS[state.output],
+                             out, n_threads=n_threads, rows=rows)
         return out
 
     def _predict_outputs(self, X: Any) -> tuple[_FittedState, _Floats]:

@@ -55,7 +55,7 @@ momentum, Nesterov, Adam          ``fnn_rule_scalar`` (rule codes
                                   _optimizers.pyx ``Rule``)
 Adam's bias correction            _optimizers.pxd ``step_for_update``
 lr sqrt(1 - b2^t) / (1 - b1^t)
-per-example SGD (one epoch)       _sgd.pyx ``sgd_epoch`` / ``sgd_epoch_csr``
+per-example SGD (one epoch)       _sgd.pyx ``sgd_epoch`` (X dense or CSR)
 mini-batch epoch, L-BFGS          _minibatch.pyx ``minibatch_epoch``,
 objective and gradient            ``full_batch_loss_gradient``
 inverted dropout mask             _dropout.pxd

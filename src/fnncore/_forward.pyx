@@ -18,9 +18,13 @@ Design:
   thread: on a shared machine one thread is often descheduled for
   milliseconds, and a fixed split left the other waiting at the end.
 - Small inputs run on one thread (starting one costs tens of microseconds).
-- Sparse input (forward_csr): the first layer of a block is X_block W + b,
-  each CSR row gathering the rows of W its stored values select
-  (_sparse.pxd), O(nnz * units); the other layers are the dense code.
+- One entry point, forward, for dense and CSR input (_sparse.pxd's
+  input_rows makes the kernels' view of X).  Sparse input: the first layer
+  of a block is X_block W + b, each CSR row gathering the rows of W its
+  stored values select (_sparse.pxd), O(nnz * units); the other layers are
+  the dense code.  A subset of the rows (`rows`) is read in place from CSR
+  input; dense rows of a subset are first copied into a block of scratch
+  (the product needs them contiguous).
 
 Measured (784-100-10 relu, float32, the 10,000 Fashion-MNIST test images,
 2-core Zen 4 with OpenBLAS 0.3.30 SkylakeX kernels, load average about 3
@@ -37,12 +41,13 @@ softmax took 32.2 ms in the same run, its X W1 alone 24.7 ms.
 """
 from cython cimport floating
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 
 from fnncore._activations cimport activate_row
 from fnncore._blas cimport gemm
 from fnncore._cache cimport fnn_l2_cache_bytes
 from fnncore._network cimport Layer, layers_of
-from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times
+from fnncore._sparse cimport Input, input_rows, n_stored, rows_times
 from fnncore._threads cimport fnn_barrier, fnn_next_task, run_parallel
 
 # Multiply-adds a thread must have to be worth starting (about 100 us).
@@ -50,14 +55,15 @@ cdef Py_ssize_t MIN_WORK_PER_THREAD = 4000000
 
 
 ctypedef struct Forward:
-    const void *X                 # dense rows; NULL when the input is `csr`
-    CSR csr
-    const Py_ssize_t *rows        # CSR: out[r] is for X[rows[r]]; NULL for X[r]
+    Input X
+    const Py_ssize_t *rows        # out[r] is for X[rows[r]]; NULL for X[r]
     const Layer *layers
     const void *params
     void *out
-    void *scratch                 # per thread: 2 * block * widest values
-    Py_ssize_t n_samples, n_features, n_layers, n_outputs, widest
+    void *scratch                 # per thread: 2 * block * widest values, then
+                                  # block * n_features for dense rows of a subset
+    Py_ssize_t per_thread         # scratch values per thread
+    Py_ssize_t n_samples, n_layers, n_outputs, widest
     Py_ssize_t block, n_blocks    # rows per block; blocks of the queue
     long next_block               # the queue (fnn_next_task)
     int hidden, output
@@ -77,16 +83,23 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
         noexcept nogil:
     """out[start:start + m] = network(X[start:start + m]): one product per
     layer, then bias and activation row by row while the block is in cache."""
-    cdef const floating *X = <const floating *> f.X
+    cdef const floating *X = <const floating *> f.X.dense
     cdef const floating *P = <const floating *> f.params
     cdef floating *out = <floating *> f.out
     cdef const Layer *L = f.layers
-    cdef Py_ssize_t l, r, j, fan_in, fan_out
-    cdef const floating *A_in = X + start * f.n_features if X != NULL else NULL
+    cdef Py_ssize_t l, r, j, fan_in, fan_out, n_features = f.X.n_features
+    cdef const floating *A_in = NULL if f.X.sparse else X + start * n_features
+    cdef floating *gathered
     cdef const floating *b
     cdef floating *Z
     cdef floating *z
     cdef int kind
+    if not f.X.sparse and f.rows != NULL:
+        gathered = scratch + 2 * f.block * f.widest
+        for r in range(m):
+            memcpy(gathered + r * n_features, X + f.rows[start + r] * n_features,
+                   n_features * sizeof(floating))
+        A_in = gathered
     for l in range(f.n_layers):
         fan_in = L[l].fan_in
         fan_out = L[l].fan_out
@@ -96,8 +109,8 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
             Z = out + start * f.n_outputs
         else:
             Z = scratch + (l % 2) * f.block * f.widest
-        if l == 0 and X == NULL:
-            rows_times(&f.csr, f.rows + start if f.rows != NULL else NULL, start,
+        if l == 0 and f.X.sparse:
+            rows_times(&f.X.csr, f.rows + start if f.rows != NULL else NULL, start,
                        m, fan_out, P + L[0].w_offset, b, Z)
             for r in range(m):
                 activate_row(kind, Z + r * fan_out, fan_out)
@@ -115,7 +128,7 @@ cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *sc
 cdef void worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
     """Thread t takes blocks from the queue until it is empty."""
     cdef Forward *f = <Forward *> ctx
-    cdef floating *scratch = <floating *> f.scratch + 2 * t * f.block * f.widest
+    cdef floating *scratch = <floating *> f.scratch + t * f.per_thread
     cdef Py_ssize_t k = fnn_next_task(&f.next_block)
     while k < f.n_blocks:
         forward_block(f, k * f.block, min(f.block, f.n_samples - k * f.block), scratch)
@@ -123,7 +136,7 @@ cdef void worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept n
 
 
 def forward(
-    const floating[:, ::1] X,
+    X,
     const Py_ssize_t[:, ::1] layout,
     const floating[::1] params,
     int hidden_activation,
@@ -131,65 +144,51 @@ def forward(
     floating[:, ::1] out,
     int n_threads=1,
     Py_ssize_t block=0,
+    const Py_ssize_t[::1] rows=None,
 ):
     """out = network(X) (OUT: out, shape (n_samples, n_outputs)), on up to
     n_threads threads; BLAS should be limited to one thread by the caller
-    when n_threads > 1.  block: rows per block, 0 for block_rows' choice
-    (another value is for measuring).  Results do not depend on
-    n_threads."""
-    cdef Forward f
-    cdef const Layer *layers = layers_of(layout)
-    f.X = &X[0, 0] if X.shape[0] > 0 else NULL
-    f.rows = NULL
-    f.n_features = X.shape[1]
-    run(&f, X.shape[0], layers[0].fan_in * layers[0].fan_out, layout, params,
-        hidden_activation, output_activation, out, n_threads, block)
+    when n_threads > 1.  Results do not depend on n_threads.
 
-
-def forward_csr(
-    const floating[::1] data,
-    const index_t[::1] indices,
-    const index_t[::1] indptr,
-    const Py_ssize_t[:, ::1] layout,
-    const floating[::1] params,
-    int hidden_activation,
-    int output_activation,
-    floating[:, ::1] out,
-    int n_threads=1,
-    const Py_ssize_t[::1] rows=None,
-    Py_ssize_t block=0,
-):
-    """forward on a CSR matrix X given as its arrays (data, indices,
-    indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
-    made dense.  out equals forward's on X.toarray() up to rounding.
-
-    rows : IN, None for all of X (out has len(indptr) - 1 rows), or indices
-        into X (out has len(rows) rows, out[r] for X[rows[r]]): a subset,
-        such as a validation split, without copying its rows.
+    X : IN, a C-contiguous (n_samples, n_features) array of params' dtype,
+        or a CSR matrix (its data, indices and indptr, with the contract of
+        fnncore._sgd.sgd_epoch), never made dense; out is then forward's on
+        X.toarray() up to rounding.
+    block : rows per block, 0 for block_rows' choice (another value is for
+        measuring).
+    rows : IN, None for all of X (out has X's rows), or indices into X (out
+        has len(rows) rows, out[r] for X[rows[r]]): a subset, such as a
+        validation split, without copying it (dense rows are copied one
+        block at a time).
     """
     cdef Forward f
     cdef const Layer *layers = layers_of(layout)
-    cdef Py_ssize_t n_rows = indptr.shape[0] - 1
-    f.X = NULL
-    f.csr = csr_arrays(data, indices, indptr)
-    f.n_features = layers[0].fan_in
+    cdef Py_ssize_t n_rows
+    input_rows(X, layers[0].fan_in, &f.X, <floating> 0)
+    n_rows = f.X.n_rows
     f.rows = NULL
     if rows is not None:
         f.rows = &rows[0] if rows.shape[0] > 0 else NULL
-    run(&f, n_rows if rows is None else rows.shape[0],
-        n_stored(&f.csr, n_rows) * layers[0].fan_out // max(1, n_rows),
-        layout, params, hidden_activation, output_activation, out, n_threads, block)
+        n_rows = rows.shape[0]
+    run(&f, n_rows, layout, params, hidden_activation, output_activation, out,
+        n_threads, block)
 
 
-cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
+cdef int run(Forward *f, Py_ssize_t n_samples,
              const Py_ssize_t[:, ::1] layout, const floating[::1] params,
              int hidden_activation, int output_activation, floating[:, ::1] out,
              int n_threads, Py_ssize_t block) except -1:
-    """The pass of forward and forward_csr once f describes the input;
-    first_layer_work is the first layer's multiply-adds per row."""
-    cdef Py_ssize_t l, work = first_layer_work
+    """The pass of forward once f describes the input and its rows."""
+    cdef Py_ssize_t l, work
     cdef int threads
     f.layers = layers_of(layout)
+    # The first layer's multiply-adds per row: nnz * units for CSR rows (on
+    # average), not n_features * units.
+    if f.X.sparse:
+        work = (n_stored(&f.X.csr, f.X.n_rows) * f.layers[0].fan_out
+                // max(1, f.X.n_rows))
+    else:
+        work = f.layers[0].fan_in * f.layers[0].fan_out
     f.params = &params[0]
     f.out = &out[0, 0] if out.shape[0] > 0 else NULL
     f.n_samples = n_samples
@@ -208,7 +207,10 @@ cdef int run(Forward *f, Py_ssize_t n_samples, Py_ssize_t first_layer_work,
     f.n_blocks = (f.n_samples + f.block - 1) // f.block
     f.next_block = 0
     threads = <int> max(1, min(n_threads, work // MIN_WORK_PER_THREAD, f.n_blocks))
-    f.scratch = malloc(2 * threads * f.block * f.widest * sizeof(floating))
+    f.per_thread = 2 * f.block * f.widest
+    if not f.X.sparse and f.rows != NULL:
+        f.per_thread += f.block * f.X.n_features
+    f.scratch = malloc(threads * f.per_thread * sizeof(floating))
     if f.scratch == NULL:
         raise MemoryError()
     with nogil:

@@ -59,7 +59,8 @@ Design:
   stop together without another barrier.
 - Ctrl-C: every few milliseconds of work thread 0 looks for signals
   (_interrupt.pxd); all threads stop between two batches.
-- Sparse input (the _csr entry points): X is a CSR matrix and only the
+- Sparse input: every entry point takes X dense or CSR (_sparse.pxd's
+  input_rows makes the kernels' view of it); for a CSR matrix only the
   first layer's products change.  Its pre-activations are X_batch W + b,
   each row gathering the rows of W its stored values select, and its
   weight gradient X_batch^T D is scattered into the rows of the gradient
@@ -85,7 +86,7 @@ from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport Layer, layers_of, unit_offsets
 from fnncore._optimizers cimport fnn_step, step_for_update
 from fnncore._simd cimport step_slice, sumsq
-from fnncore._sparse cimport CSR, index_t, csr_arrays, n_stored, rows_times, rows_gradient
+from fnncore._sparse cimport Input, input_rows, n_stored, rows_times, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 cdef extern from *:
@@ -126,14 +127,13 @@ cdef Py_ssize_t MIN_ROWS_PER_THREAD = 32
 
 ctypedef struct Epoch:
     # IN
-    const void *X                 # dense rows; NULL when the input is `csr`
-    CSR csr
+    Input X
     const void *Y
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
     const Py_ssize_t *order
     const Layer *layers
-    Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params, batch_size
+    Py_ssize_t n_samples, n_layers, n_outputs, n_params, batch_size
     Py_ssize_t total_units
     Py_ssize_t row_width          # values per row in the batch buffer: 0 for CSR
     int hidden, output, loss
@@ -193,7 +193,7 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     position, position + 1, ... of the epoch's order) into this thread's
     scratch `mine`; the gradient sums over the rows land in its G block.
     partial[0], partial[1] get the rows' weighted loss and total weight."""
-    cdef const floating *X = <const floating *> e.X
+    cdef const floating *X = <const floating *> e.X.dense
     cdef const floating *Y = <const floating *> e.Y
     cdef const floating *SW = <const floating *> e.sample_weight
     cdef const floating *CS = <const floating *> e.class_scale
@@ -221,10 +221,10 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         partial[0] = 0
         partial[1] = 0
         return
-    if X != NULL:
+    if not e.X.sparse:
         for r in range(m):
-            memcpy(batch + r * e.n_features, X + idx[r] * e.n_features,
-                   e.n_features * sizeof(floating))
+            memcpy(batch + r * e.row_width, X + idx[r] * e.row_width,
+                   e.row_width * sizeof(floating))
 
     # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
     A_in = batch
@@ -232,8 +232,8 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         fan_in = L[l].fan_in
         fan_out = L[l].fan_out
         Z = H + e.units[l] * bs
-        if l == 0 and X == NULL:
-            rows_times(&e.csr, idx, 0, m, fan_out, P + L[0].w_offset, P + L[0].b_offset, Z)
+        if l == 0 and e.X.sparse:
+            rows_times(&e.X.csr, idx, 0, m, fan_out, P + L[0].w_offset, P + L[0].b_offset, Z)
         else:
             for r in range(m):
                 memcpy(Z + r * fan_out, P + L[l].b_offset,
@@ -275,8 +275,8 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         D = Dall + e.units[l] * bs
         A_in = batch if l == 0 else H + e.units[l - 1] * bs
         # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
-        if l == 0 and X == NULL:
-            rows_gradient(&e.csr, idx, 0, m, fan_in, fan_out, D, G + w_off)
+        if l == 0 and e.X.sparse:
+            rows_gradient(&e.X.csr, idx, 0, m, fan_in, fan_out, D, G + w_off)
         else:
             gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
                  0, G + w_off, fan_out)
@@ -399,11 +399,12 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
         e.n_updates = n_updates
 
 
-cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sample_weight,
-                   const floating[::1] class_scale, const Py_ssize_t[:, ::1] layout,
-                   const floating[::1] params, int hidden, int output, int loss) noexcept:
-    """Fill in the targets and the network of e (the parts every caller sets
-    besides the input)."""
+cdef int describe(Epoch *e, object X, const floating[:, ::1] Y,
+                  const floating[::1] sample_weight, const floating[::1] class_scale,
+                  const Py_ssize_t[:, ::1] layout, const floating[::1] params, int hidden,
+                  int output, int loss) except -1:
+    """Fill in the input, the targets and the network of e (the parts every
+    entry point sets)."""
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
@@ -419,40 +420,25 @@ cdef void describe(Epoch *e, const floating[:, ::1] Y, const floating[::1] sampl
     e.output = output
     e.loss = loss
     e.params = <void *> &params[0]
+    input_rows(X, e.layers[0].fan_in, &e.X, <floating> 0)
+    # Dense batches copy their rows into a buffer for BLAS; CSR rows are
+    # read in place.
+    e.row_width = 0 if e.X.sparse else e.X.n_features
+    return 0
 
 
-cdef void dense_input(Epoch *e, const floating[:, ::1] X) noexcept:
-    """The input of e is the dense X: batches copy its rows into a buffer
-    for BLAS."""
-    e.X = &X[0, 0]
-    e.n_features = X.shape[1]
-    e.row_width = X.shape[1]
-
-
-cdef Py_ssize_t csr_input(Epoch *e, const floating[::1] data, const index_t[::1] indices,
-                          const index_t[::1] indptr,
-                          const Py_ssize_t[:, ::1] layout) noexcept:
-    """The input of e is a CSR matrix (see _sparse.pxd); returns its number
-    of rows."""
-    e.X = NULL
-    e.csr = csr_arrays(data, indices, indptr)
-    e.n_features = layers_of(layout)[0].fan_in
-    e.row_width = 0
-    return indptr.shape[0] - 1
-
-
-cdef Py_ssize_t work_per_row(const Epoch *e, Py_ssize_t n_rows) noexcept:
+cdef Py_ssize_t work_per_row(const Epoch *e) noexcept:
     """Multiply-adds of one row's forward pass: the first layer's share is
     nnz * units for CSR rows (on average), not n_features * units."""
-    cdef Py_ssize_t work = e.n_params
-    if e.X == NULL and n_rows > 0:
-        work += (n_stored(&e.csr, n_rows) * e.layers[0].fan_out // n_rows
+    cdef Py_ssize_t work = e.n_params, n_rows = e.X.n_rows
+    if e.X.sparse and n_rows > 0:
+        work += (n_stored(&e.X.csr, n_rows) * e.layers[0].fan_out // n_rows
                  - e.layers[0].fan_in * e.layers[0].fan_out)
     return max(1, work)
 
 
 def minibatch_epoch(
-    const floating[:, ::1] X,
+    X,
     const floating[:, ::1] Y,
     const floating[::1] sample_weight,
     const Py_ssize_t[::1] order,
@@ -475,7 +461,8 @@ def minibatch_epoch(
 ):
     """Train on the batches order[0:b], order[b:2b], ...
 
-    Parameters are those of fnncore._sgd.sgd_epoch, plus batch_size (the last
+    Parameters are those of fnncore._sgd.sgd_epoch (X dense or CSR), plus
+    batch_size (the last
     batch may be smaller), dropout and dropout_seed as sgd_epoch's: a row's
     masks depend on its position in `order`.  BLAS must be limited to one thread while this
     runs with n_threads > 1 (threadpoolctl), or the two kinds of threads
@@ -484,49 +471,10 @@ def minibatch_epoch(
     batch's size, as scikit-learn accumulates it.
     """
     cdef Epoch e
-    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
+    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
-    dense_input(&e, X)
     return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
-                     n_updates, check_signals, n_threads, work_per_row(&e, X.shape[0]),
-                     dropout, dropout_seed)
-
-
-def minibatch_epoch_csr(
-    const floating[::1] data,
-    const index_t[::1] indices,
-    const index_t[::1] indptr,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[::1] order,
-    Py_ssize_t batch_size,
-    const Py_ssize_t[:, ::1] layout,
-    floating[::1] params,
-    floating[::1] state1,
-    floating[::1] state2,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    fnn_step step,
-    long long n_updates,
-    bint check_signals=False,
-    const floating[::1] class_scale=None,
-    int n_threads=1,
-    const double[::1] dropout=None,
-    uint64_t dropout_seed=0,
-):
-    """minibatch_epoch on a CSR matrix X given as its arrays (data, indices,
-    indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is never
-    made dense.  The result equals minibatch_epoch's on X.toarray() up to
-    rounding."""
-    cdef Epoch e
-    cdef Py_ssize_t n_rows
-    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
-             output_activation, loss)
-    n_rows = csr_input(&e, data, indices, indptr, layout)
-    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
-                     n_updates, check_signals, n_threads, work_per_row(&e, n_rows),
+                     n_updates, check_signals, n_threads, work_per_row(&e),
                      dropout, dropout_seed)
 
 
@@ -536,8 +484,7 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
                       fnn_step step, long long n_updates, bint check_signals,
                       int n_threads, Py_ssize_t row_work, const double[::1] dropout,
                       uint64_t dropout_seed):
-    """The epoch of minibatch_epoch and minibatch_epoch_csr once describe and
-    the input are set."""
+    """The epoch of minibatch_epoch once describe has set e."""
     cdef Py_ssize_t n_layers = e.n_layers
     if check_rates(dropout, n_layers - 1):
         e.dropout = &dropout[0]
@@ -589,7 +536,7 @@ cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_si
 
 
 def full_batch_loss_gradient(
-    const floating[:, ::1] X,
+    X,
     const floating[:, ::1] Y,
     const floating[::1] sample_weight,
     const Py_ssize_t[:, ::1] layout,
@@ -604,6 +551,8 @@ def full_batch_loss_gradient(
 ):
     """The full-batch objective and its gradient (for L-BFGS).
 
+    X : IN, dense or CSR, as fnncore._sgd.sgd_epoch takes it.
+
     Returns scikit-learn's MLP objective over all of X, the weighted mean loss
     plus 0.5 alpha ||W||^2 / sum(w), and writes its gradient with respect to
     params into grad (OUT, params' layout): (sum_i w_i g_i + alpha W) / sum(w).
@@ -611,44 +560,15 @@ def full_batch_loss_gradient(
     with X.
     """
     cdef Epoch e
-    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
+    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
-    dense_input(&e, X)
-    return full_batch(&e, X.shape[0], layout, params, grad, alpha, chunk)
-
-
-def full_batch_loss_gradient_csr(
-    const floating[::1] data,
-    const index_t[::1] indices,
-    const index_t[::1] indptr,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[:, ::1] layout,
-    const floating[::1] params,
-    floating[::1] grad,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    const floating[::1] class_scale=None,
-    Py_ssize_t chunk=4096,
-):
-    """full_batch_loss_gradient on a CSR matrix X given as its arrays (data,
-    indices, indptr), with the contract of fnncore._sgd.sgd_epoch_csr; X is
-    never made dense.  The result equals full_batch_loss_gradient's on
-    X.toarray() up to rounding."""
-    cdef Epoch e
-    cdef Py_ssize_t n_rows
-    describe(&e, Y, sample_weight, class_scale, layout, params, hidden_activation,
-             output_activation, loss)
-    n_rows = csr_input(&e, data, indices, indptr, layout)
-    return full_batch(&e, n_rows, layout, params, grad, alpha, chunk)
+    return full_batch(&e, e.X.n_rows, layout, params, grad, alpha, chunk)
 
 
 cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] layout,
                        const floating[::1] params,
                        floating[::1] grad, double alpha, Py_ssize_t chunk) except? -1:
-    """The objective and gradient of full_batch_loss_gradient(_csr) over
+    """The objective and gradient of full_batch_loss_gradient over
     rows 0 <= i < n_samples once describe and the input are set."""
     cdef Py_ssize_t n_layers = e.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w

@@ -68,7 +68,8 @@ Design:
   and stops after a complete update; other threads stop at the end of the
   round, whose changes are merged, so no finished update is lost.
 
-Sparse input (sgd_epoch_csr): everything but the first layer runs the code
+Sparse input (X a CSR matrix; _sparse.pxd's input_rows makes the kernels'
+view of X, dense or CSR): everything but the first layer runs the code
 above unchanged; first_forward and first_step pick the first layer's
 handling of the input, one of three (`first_layer`):
 - FIRST_DENSE: rows of a dense X, the fused kernels of _simd.h.
@@ -127,7 +128,7 @@ from fnncore._optimizers cimport Rule, fnn_step, step_for_update
 from fnncore._simd cimport (dense_forward_one, dense_backward_step_one,
                             dense_step_forward_one, step_slice, sumsq, merge_changes,
                             merge_mean)
-from fnncore._sparse cimport (CSR, index_t, csr_arrays, row_start, column, n_stored,
+from fnncore._sparse cimport (Input, input_rows, row_start, column, n_stored,
                               row_times, add_outer, expand_row, clear_row, row_sumsq,
                               fnn_prefetch, FNN_SPARSE_AHEAD)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
@@ -194,15 +195,14 @@ ctypedef struct Thread:
 
 ctypedef struct Epoch:
     # IN (typed pointers are cast to the dtype in the worker)
-    const void *X                 # dense rows; NULL when the input is `csr`
-    CSR csr
+    Input X
     int first_layer               # FIRST_DENSE, FIRST_SCALED or FIRST_EXPANDED
     const void *Y
     const void *sample_weight     # NULL for unit weights
     const void *class_scale       # NULL for unit scales
     const Py_ssize_t *order
     const Layer *layers           # (n_layers,), see _network.pxd
-    Py_ssize_t n_samples, n_features, n_layers, n_outputs, n_params
+    Py_ssize_t n_samples, n_layers, n_outputs, n_params
     int hidden, output, loss
     bint keep_gain                # hidden rows carry a gain row (see Design)
     const double *dropout         # (n_layers - 1,) rates, NULL for none
@@ -250,7 +250,7 @@ cdef void scaled_forward(const Epoch *e, Thread *me, Py_ssize_t i,
     cdef Py_ssize_t j, n_out = e.layers[0].fan_out
     cdef floating scale = <floating> me.scale
     memset(z_raw, 0, n_out * sizeof(floating))
-    row_times(&e.csr, i, n_out, n_out, P + e.layers[0].w_offset, z_raw)
+    row_times(&e.X.csr, i, n_out, n_out, P + e.layers[0].w_offset, z_raw)
     for j in range(n_out):
         z[j] = scale * z_raw[j] + b[j]
 
@@ -275,7 +275,7 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
         me.rescaled = True
     me.scale = scale
     c = -lr / scale
-    add_outer(&e.csr, i, <floating> c, n_out, n_out, delta, V)
+    add_outer(&e.X.csr, i, <floating> c, n_out, n_out, delta, V)
     step_slice(n_out, P + e.layers[0].b_offset, delta, <floating> 1, <floating> 0, step,
                <floating *> NULL, <floating *> NULL)
     if e.alpha == 0:
@@ -287,7 +287,7 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
         for j in range(n_out):
             zd += z_raw[j] * delta[j]
             dd += delta[j] * delta[j]
-        me.vsq += c * (2 * zd + c * dd * row_sumsq(&e.csr, i, <floating *> me.x_row))
+        me.vsq += c * (2 * zd + c * dd * row_sumsq(&e.X.csr, i, <floating *> me.x_row))
     return scale * scale * me.vsq
 
 
@@ -301,10 +301,10 @@ cdef void first_forward(const Epoch *e, Thread *me, Py_ssize_t i,
         scaled_forward(e, me, i, z)
         return
     if e.first_layer == FIRST_EXPANDED:
-        expand_row(&e.csr, i, <floating *> me.x_row)
+        expand_row(&e.X.csr, i, <floating *> me.x_row)
         x = <const floating *> me.x_row
     else:
-        x = <const floating *> e.X + i * e.n_features
+        x = <const floating *> e.X.dense + i * e.X.n_features
     dense_forward_one(L[0].fan_in, L[0].fan_out, L[0].fan_out, x, P + L[0].w_offset,
                       P + L[0].b_offset, z)
 
@@ -333,11 +333,12 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
         x = <const floating *> me.x_row
         x_next = x
         if i_next >= 0:
-            expand_row(&e.csr, i_next, <floating *> me.x_next_row)
+            expand_row(&e.X.csr, i_next, <floating *> me.x_next_row)
             x_next = <const floating *> me.x_next_row
     else:
-        x = <const floating *> e.X + i * e.n_features
-        x_next = <const floating *> e.X + i_next * e.n_features if i_next >= 0 else x
+        x = <const floating *> e.X.dense + i * e.X.n_features
+        x_next = (<const floating *> e.X.dense + i_next * e.X.n_features if i_next >= 0
+                  else x)
     # After the last example (i_next < 0) the forward pass is wasted work,
     # once per call.
     sq = dense_step_forward_one(
@@ -346,7 +347,7 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
         S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL,
         x_next, z_next)
     if e.first_layer == FIRST_EXPANDED:
-        clear_row(&e.csr, i, <floating *> me.x_row)
+        clear_row(&e.X.csr, i, <floating *> me.x_row)
         if i_next >= 0:
             swap = me.x_row
             me.x_row = me.x_next_row
@@ -359,7 +360,7 @@ cdef void first_abandon(const Epoch *e, Thread *me, Py_ssize_t i,
     """Example i was forwarded but will not be stepped: leave the scratch
     row zero for the next call of first_forward."""
     if e.first_layer == FIRST_EXPANDED:
-        clear_row(&e.csr, i, <floating *> me.x_row)
+        clear_row(&e.X.csr, i, <floating *> me.x_row)
 
 
 cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k1,
@@ -597,8 +598,8 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
     n_rows = 0
     for pos in range(start, start + span):
         i = e.order[pos]
-        for k in range(row_start(&e.csr, i), row_start(&e.csr, i + 1)):
-            j = column(&e.csr, k)
+        for k in range(row_start(&e.X.csr, i), row_start(&e.X.csr, i + 1)):
+            j = column(&e.X.csr, k)
             if r0 <= j < r1 and e.merge_stamp[j] != start + 1:
                 e.merge_stamp[j] = start + 1
                 me.merge_rows[n_rows] = j
@@ -737,7 +738,7 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
         return False
     if e.first_layer == FIRST_SCALED and n_threads > 1:
         # Round stamps start at 1: a row not yet merged holds 0.
-        e.merge_stamp = <Py_ssize_t *> calloc(e.n_features, sizeof(Py_ssize_t))
+        e.merge_stamp = <Py_ssize_t *> calloc(e.X.n_features, sizeof(Py_ssize_t))
         if e.merge_stamp == NULL:
             return False
     total_units = 0
@@ -754,17 +755,17 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
         th.gain = <char *> th.out + 2 * e.n_outputs * itemsize
         if n_rows > 0:
             # Zero rows of n_features (expand_row adds into them), then z_raw.
-            th.sparse_scratch = calloc(n_rows * e.n_features + e.layers[0].fan_out,
+            th.sparse_scratch = calloc(n_rows * e.X.n_features + e.layers[0].fan_out,
                                        itemsize)
             if th.sparse_scratch == NULL:
                 return False
             th.x_row = th.sparse_scratch
-            th.x_next_row = <char *> th.x_row + (n_rows - 1) * e.n_features * itemsize
-            th.z_raw = <char *> th.x_row + n_rows * e.n_features * itemsize
+            th.x_next_row = <char *> th.x_row + (n_rows - 1) * e.X.n_features * itemsize
+            th.z_raw = <char *> th.x_row + n_rows * e.X.n_features * itemsize
         if e.merge_stamp != NULL:
             # At most the rows of one thread's range of columns.
             th.merge_rows = <Py_ssize_t *> malloc(
-                (e.n_features // n_threads + 1) * sizeof(Py_ssize_t))
+                (e.X.n_features // n_threads + 1) * sizeof(Py_ssize_t))
             if th.merge_rows == NULL:
                 return False
         if n_threads == 1:
@@ -785,7 +786,7 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
 
 
 def sgd_epoch(
-    const floating[:, ::1] X,
+    X,
     const floating[:, ::1] Y,
     const floating[::1] sample_weight,
     const Py_ssize_t[::1] order,
@@ -810,7 +811,17 @@ def sgd_epoch(
 
     Parameters
     ----------
-    X, Y : IN, (n_samples, n_features) and (n_samples, n_outputs) targets.
+    X : IN, (n_samples, n_features): a C-contiguous array of params' dtype,
+        or a CSR matrix, never made dense: any object with SciPy's arrays
+        data (params' dtype), indices and indptr (both int32 or both int64),
+        all contiguous.  Its columns within a row may be in any order and
+        may repeat.  The caller checks that indptr is non-decreasing within
+        [0, len(data)], that every index is in [0, n_features) and that the
+        values are finite.  The weights from a CSR matrix equal those from
+        X.toarray() up to rounding (see the module's Design notes for how
+        plain SGD keeps its first layer scaled, and how the other rules
+        expand one row at a time).
+    Y : IN, (n_samples, n_outputs) targets.
     sample_weight : IN, (n_samples,) or empty for unit weights.  Weights
         must be positive: leave zero-weight examples out of `order`.
     order : IN, indices into X, visited in this order.
@@ -843,70 +854,18 @@ def sgd_epoch(
     its L2 penalty), the new update count, and whether a loss was not finite.
     """
     cdef Epoch e
-    e.X = &X[0, 0]
-    e.first_layer = FIRST_DENSE
-    e.n_features = X.shape[1]
-    return train(&e, Y, sample_weight, order, layout, params, state1, state2,
-                 hidden_activation, output_activation, loss, alpha, step, n_updates,
-                 n_threads, check_signals, class_scale, examples_per_merge,
-                 params.shape[0], dropout, dropout_seed)
-
-
-def sgd_epoch_csr(
-    const floating[::1] data,
-    const index_t[::1] indices,
-    const index_t[::1] indptr,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[::1] order,
-    const Py_ssize_t[:, ::1] layout,
-    floating[::1] params,
-    floating[::1] state1,
-    floating[::1] state2,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    fnn_step step,
-    long long n_updates,
-    int n_threads=1,
-    bint check_signals=False,
-    const floating[::1] class_scale=None,
-    Py_ssize_t examples_per_merge=EXAMPLES_PER_MERGE,
-    const double[::1] dropout=None,
-    uint64_t dropout_seed=0,
-):
-    """sgd_epoch on a CSR matrix X, given as its arrays (data, indices,
-    indptr); X is never made dense.
-
-    Parameters
-    ----------
-    data, indices, indptr : IN, X's CSR arrays as SciPy stores them: data in
-        params' dtype, indices and indptr both int32 or both int64, all
-        contiguous; X has len(indptr) - 1 rows and layout[0, 0] columns.
-        Columns within a row may be in any order and may repeat.  The
-        caller checks that indptr is non-decreasing within [0, len(data)],
-        that every index is in [0, layout[0, 0]) and that data is finite.
-    Everything else : as sgd_epoch.
-
-    Returns
-    -------
-    As sgd_epoch: the weights equal sgd_epoch's on X.toarray() up to
-    rounding (see the module's Design notes for how plain SGD keeps its
-    first layer scaled, and how the other rules expand one row at a time).
-    """
-    cdef Epoch e
     cdef const Layer *layers = layers_of(layout)
-    cdef Py_ssize_t n_rows = indptr.shape[0] - 1
-    cdef Py_ssize_t n_w = layers[0].fan_in * layers[0].fan_out
+    cdef Py_ssize_t n_rows
     cdef Py_ssize_t work = params.shape[0]
-    e.X = NULL
-    e.csr = csr_arrays(data, indices, indptr)
-    e.n_features = layers[0].fan_in
-    if step.kind == Rule.SGD:
+    input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
+    n_rows = e.X.n_rows
+    if not e.X.sparse:
+        e.first_layer = FIRST_DENSE
+    elif step.kind == Rule.SGD:
         e.first_layer = FIRST_SCALED
         # Signals are looked for every CHECK_WORK weights touched.
-        work += n_stored(&e.csr, n_rows) * layers[0].fan_out // max(1, n_rows) - n_w
+        work += (n_stored(&e.X.csr, n_rows) * layers[0].fan_out // max(1, n_rows)
+                 - layers[0].fan_in * layers[0].fan_out)
     else:
         e.first_layer = FIRST_EXPANDED
     return train(&e, Y, sample_weight, order, layout, params, state1, state2,
@@ -938,8 +897,7 @@ cdef object train(
     const double[::1] dropout,
     uint64_t dropout_seed,
 ):
-    """The epoch of sgd_epoch and sgd_epoch_csr once e describes the input
-    (X or csr, first_layer, n_features)."""
+    """The epoch of sgd_epoch once e describes the input (X, first_layer)."""
     cdef Py_ssize_t l, n_layers = layout.shape[0]
     cdef int t, threads = max(1, n_threads)
     cdef double start_sumsq = 0, first_sumsq = 0

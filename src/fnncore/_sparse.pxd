@@ -1,20 +1,23 @@
-# A network's first layer on the rows of a CSR matrix.
+# A network's input rows, dense or CSR, and its first layer on CSR rows.
 #
 # Design: the first layer of the core (inline functions on rows), the
-# counterpart for sparse input of the dense row kernels of _simd.pxd.  The
-# training and prediction loops (_sgd.pyx, _minibatch.pyx, _forward.pyx) keep
-# one code path for the whole network and ask this file only for what
-# differs when the input is sparse: the first layer's pre-activations
+# counterpart for sparse input of the dense row kernels of _simd.pxd.  Every
+# entry point of the training and prediction loops (_sgd.pyx, _minibatch.pyx,
+# _forward.pyx) takes X as it comes, a dense array or a CSR matrix, and
+# turns it into the kernels' view (Input) in one place, input_rows.  The
+# loops keep one code path for the whole network and ask this file only for
+# what differs when the input is sparse: the first layer's pre-activations
 # (x W + b, gathering the rows of W that x's stored values select) and its
 # weight gradient (x^T delta, scattered into those rows).
 #
-# A CSR matrix arrives as SciPy stores it: values `data` in the network's
-# dtype; column `indices` and row pointers `indptr` both int32 or both int64
-# (`wide`), used without conversion.  Row i's values are
-# data[indptr[i]:indptr[i + 1]].  Columns need not be sorted and may repeat
-# (repeats add up, as toarray() adds them).  The Python boundary checks that
-# indptr is non-decreasing within [0, len(data)], that every index is in
-# [0, n_features) and that the values are finite; the kernels trust it.
+# A CSR matrix is anything with SciPy's three arrays (the core never imports
+# SciPy): values `data` in the network's dtype; column `indices` and row
+# pointers `indptr` both int32 or both int64 (`wide`), used without
+# conversion.  Row i's values are data[indptr[i]:indptr[i + 1]].  Columns
+# need not be sorted and may repeat (repeats add up, as toarray() adds
+# them).  The Python boundary checks that indptr is non-decreasing within
+# [0, len(data)], that every index is in [0, n_features) and that the values
+# are finite; the kernels trust it.
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy, memset
@@ -70,6 +73,49 @@ cdef inline CSR csr_arrays(const floating[::1] data, const index_t[::1] indices,
     X.indptr = &indptr[0]
     X.wide = index_t is int64_t
     return X
+
+
+ctypedef struct Input:
+    # The kernels' view of X (filled by input_rows; borrowed from X, which
+    # must outlive every use).
+    bint sparse                   # X is CSR: `csr`, else `dense`
+    const void *dense             # row i at dense + i * n_features
+    CSR csr
+    Py_ssize_t n_rows, n_features
+
+
+cdef inline int input_rows(object X, Py_ssize_t n_features, Input *inp,
+                           floating dtype_tag) except -1:
+    """Fill inp (OUT) from X: a C-contiguous 2-D array of dtype `floating`
+    with n_features columns, or a CSR matrix of that many columns given as
+    any object with arrays `data`, `indices` and `indptr` (int32 or int64,
+    one type for both).  Raises ValueError for arrays of another type."""
+    cdef const floating[:, ::1] A
+    cdef const floating[::1] data
+    cdef const int32_t[::1] indices32, indptr32
+    cdef const int64_t[::1] indices64, indptr64
+    inp.n_features = n_features
+    inp.sparse = hasattr(X, "indptr")
+    if inp.sparse:
+        inp.dense = NULL
+        data = X.data
+        if X.indices.itemsize == 8:
+            indices64 = X.indices
+            indptr64 = X.indptr
+            inp.csr = csr_arrays(data, indices64, indptr64)
+            inp.n_rows = indptr64.shape[0] - 1
+        else:
+            indices32 = X.indices
+            indptr32 = X.indptr
+            inp.csr = csr_arrays(data, indices32, indptr32)
+            inp.n_rows = indptr32.shape[0] - 1
+        return 0
+    A = X
+    if A.shape[1] != n_features:
+        raise ValueError(f"X has {A.shape[1]} columns; the network takes {n_features}.")
+    inp.dense = &A[0, 0] if A.shape[0] > 0 else NULL
+    inp.n_rows = A.shape[0]
+    return 0
 
 
 cdef inline Py_ssize_t row_start(const CSR *X, Py_ssize_t i) noexcept nogil:
