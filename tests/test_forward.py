@@ -95,3 +95,41 @@ def test_any_block_gives_the_same_network(block):
 def test_no_rows():
     layout, params = network((5, 4, 3), np.float32)
     assert run(np.empty((0, 5), np.float32), layout, params, n_threads=2).shape == (0, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_training_and_prediction_run_the_same_forward_pass(dtype, activation, sparse):
+    """The L-BFGS objective at some parameters (its forward pass is mini-batch
+    training's) equals, bit for bit, the mean loss of forward()'s outputs at
+    those parameters: both passes compute the same bits.  700 features, so
+    BLAS splits the first product's inner dimension (the bias's place then
+    changes the last bits); gelu keeps gains in training (another loop).
+    The same rows form one block in both passes."""
+    import scipy.sparse as sp
+
+    from fnn._registry import HIDDEN_ACTIVATIONS, LOSSES
+    from fnncore import _losses, _minibatch
+
+    n = 300
+    layout, params = network((700, 40, 20, 3), dtype, seed=3)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, 700)).astype(dtype)
+    X[rng.random((n, 700)) < 0.7] = 0
+    X = sp.csr_matrix(X) if sparse else X
+    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, n)]
+    loss, out_name = LOSSES["log_loss"]
+    hidden, output = HIDDEN_ACTIVATIONS[activation], ACTIVATIONS[out_name]
+    grad = np.empty_like(params)
+    objective = _minibatch.full_batch_loss_gradient(
+        X, Y, np.empty(0, dtype), layout.table, params, grad, hidden, output, loss, 0.0,
+        chunk=n)
+    P = np.empty((n, 3), dtype)
+    _forward.forward(X, layout.table, params, hidden, output, P, block=n)
+    per_example = np.empty(n)
+    _losses.loss_per_example(loss, Y, P, per_example)
+    total = 0.0
+    for value in per_example:  # the kernel's order of summation
+        total += value
+    assert objective == total / n

@@ -7,7 +7,7 @@ Modules
 -------
 _activations : activation functions and their derivatives (Activation codes)
 _losses      : per-example losses and the fused output delta (Loss codes)
-_forward     : batched forward pass for prediction
+_forward     : batched forward pass for prediction (X dense or CSR)
 _sgd         : per-example SGD epoch
 _minibatch   : mini-batch epoch (SGD, momentum, Nesterov, Adam)
 _optimizers  : the optimiser rule codes of _optimizers.h, for Python (Rule)
@@ -28,9 +28,10 @@ perceptron y = [w.x + b > 0]      _perceptron.h ``fnn_pt_scores`` (scores),
 perceptron rule w += y x          _perceptron.pyx ``add_example`` on
                                   _perceptron.h ``fnn_pt_add``
 k = W x + b (dense layer)         _simd_impl.h ``fnn_dense_forward_one``
-                                  (one example); _forward.pyx
-                                  ``forward_block`` (a block of rows, BLAS
-                                  gemm); _sparse.h (CSR first layer)
+                                  (one example); _dense_forward.pxd
+                                  ``forward_rows`` (a block of rows, BLAS
+                                  gemm: prediction and mini-batch
+                                  training); _sparse.h (CSR first layer)
 sigma(k) = 1 / (1 + e^-k)         _activations.pxd ``logistic``
 ReLU(k) = max(0, k), tanh, and    _activations.pxd ``activate_row`` (all
 leaky ReLU, ELU, GELU, SiLU,      kinds; ``elu``, ``softplus``,

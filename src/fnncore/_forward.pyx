@@ -6,10 +6,13 @@ Design:
   own threads (_threads.h) take one at a time; each block runs through the
   whole network, one single-threaded GEMM per layer, each product's rows
   then getting their bias and activation one row at a time (the row is in
-  L1, the block in L2).  The caller pins BLAS to one thread.  The last
-  layer writes straight into the caller's output array.
-- Block size from the cache, at run time: a thread's two scratch blocks (a
-  layer's input and output) fill half of one core's L2 (_cache.h), the
+  L1, the block in L2): _dense_forward.pxd's forward_rows, the routine
+  mini-batch training runs too, so prediction and training compute the
+  same bits.  The caller pins BLAS to one thread.  Each hidden layer's
+  block has its own place in the thread's scratch (as in training); the
+  last layer writes straight into the caller's output array.
+- Block size from the cache, at run time: the two blocks a layer works on
+  (its input and output) fill half of one core's L2 (_cache.h), the
   other half being for BLAS's packed panels.  On a 1 MiB L2 and 100 float32
   units that is 640 rows; a 2 MiB L2 (Sapphire Rapids) doubles it.
 - Blocks are fixed by the input and the cache, not by the thread count, and
@@ -41,13 +44,11 @@ softmax took 32.2 ms in the same run, its X W1 alone 24.7 ms.
 """
 from cython cimport floating
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
 
-from fnncore._activations cimport activate_row
-from fnncore._blas cimport gemm
 from fnncore._cache cimport fnn_l2_cache_bytes
+from fnncore._dense_forward cimport forward_rows
 from fnncore._network cimport Layer, layers_of
-from fnncore._sparse cimport Input, input_rows, n_stored, rows_times
+from fnncore._sparse cimport Input, input_rows, n_stored
 from fnncore._threads cimport fnn_barrier, fnn_next_task, run_parallel
 
 # Multiply-adds a thread must have to be worth starting (about 100 us).
@@ -60,10 +61,10 @@ ctypedef struct Forward:
     const Layer *layers
     const void *params
     void *out
-    void *scratch                 # per thread: 2 * block * widest values, then
+    void *scratch                 # per thread: block * n_hidden_units values, then
                                   # block * n_features for dense rows of a subset
     Py_ssize_t per_thread         # scratch values per thread
-    Py_ssize_t n_samples, n_layers, n_outputs, widest
+    Py_ssize_t n_samples, n_layers, n_outputs, widest, n_hidden_units
     Py_ssize_t block, n_blocks    # rows per block; blocks of the queue
     long next_block               # the queue (fnn_next_task)
     int hidden, output
@@ -81,48 +82,14 @@ cpdef Py_ssize_t block_rows(Py_ssize_t widest, Py_ssize_t itemsize):
 
 cdef void forward_block(Forward *f, Py_ssize_t start, Py_ssize_t m, floating *scratch) \
         noexcept nogil:
-    """out[start:start + m] = network(X[start:start + m]): one product per
-    layer, then bias and activation row by row while the block is in cache."""
-    cdef const floating *X = <const floating *> f.X.dense
-    cdef const floating *P = <const floating *> f.params
-    cdef floating *out = <floating *> f.out
-    cdef const Layer *L = f.layers
-    cdef Py_ssize_t l, r, j, fan_in, fan_out, n_features = f.X.n_features
-    cdef const floating *A_in = NULL if f.X.sparse else X + start * n_features
-    cdef floating *gathered
-    cdef const floating *b
-    cdef floating *Z
-    cdef floating *z
-    cdef int kind
-    if not f.X.sparse and f.rows != NULL:
-        gathered = scratch + 2 * f.block * f.widest
-        for r in range(m):
-            memcpy(gathered + r * n_features, X + f.rows[start + r] * n_features,
-                   n_features * sizeof(floating))
-        A_in = gathered
-    for l in range(f.n_layers):
-        fan_in = L[l].fan_in
-        fan_out = L[l].fan_out
-        b = P + L[l].b_offset
-        kind = f.output if l == f.n_layers - 1 else f.hidden
-        if l == f.n_layers - 1:
-            Z = out + start * f.n_outputs
-        else:
-            Z = scratch + (l % 2) * f.block * f.widest
-        if l == 0 and f.X.sparse:
-            rows_times(&f.X.csr, f.rows + start if f.rows != NULL else NULL, start,
-                       m, fan_out, P + L[0].w_offset, b, Z)
-            for r in range(m):
-                activate_row(kind, Z + r * fan_out, fan_out)
-        else:
-            gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                 P + L[l].w_offset, fan_out, 0, Z, fan_out)
-            for r in range(m):
-                z = Z + r * fan_out
-                for j in range(fan_out):
-                    z[j] += b[j]
-                activate_row(kind, z, fan_out)
-        A_in = Z
+    """out[start:start + m] = network(X[start:start + m]) (or of the rows
+    f.rows[start:start + m]), with the routine training uses
+    (_dense_forward.pxd); the hidden layers' blocks in scratch, then the
+    rows a subset picks from dense X."""
+    forward_rows(&f.X, f.rows + start if f.rows != NULL else NULL, start, m, f.layers,
+                 f.n_layers, <const floating *> f.params, f.hidden, f.output,
+                 scratch + f.block * f.n_hidden_units, scratch, f.block,
+                 <floating *> f.out + start * f.n_outputs, NULL, NULL, 0, 0, 0)
 
 
 cdef void worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
@@ -197,20 +164,23 @@ cdef int run(Forward *f, Py_ssize_t n_samples,
     f.hidden = hidden_activation
     f.output = output_activation
     f.widest = 0
+    f.n_hidden_units = 0
     for l in range(f.n_layers):
         f.widest = max(f.widest, f.layers[l].fan_out)
         if l > 0:
             work += f.layers[l].fan_in * f.layers[l].fan_out
+        if l < f.n_layers - 1:
+            f.n_hidden_units += f.layers[l].fan_out
     work *= f.n_samples
     f.block = block if block > 0 else block_rows(f.widest, sizeof(floating))
     f.block = max(1, min(f.block, f.n_samples))
     f.n_blocks = (f.n_samples + f.block - 1) // f.block
     f.next_block = 0
     threads = <int> max(1, min(n_threads, work // MIN_WORK_PER_THREAD, f.n_blocks))
-    f.per_thread = 2 * f.block * f.widest
+    f.per_thread = f.block * f.n_hidden_units
     if not f.X.sparse and f.rows != NULL:
         f.per_thread += f.block * f.X.n_features
-    f.scratch = malloc(threads * f.per_thread * sizeof(floating))
+    f.scratch = malloc(max(1, threads * f.per_thread) * sizeof(floating))
     if f.scratch == NULL:
         raise MemoryError()
     with nogil:

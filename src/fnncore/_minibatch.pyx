@@ -7,8 +7,8 @@ Design:
 - Batches are consecutive slices of `order`; each batch's rows of X are
   gathered into a contiguous buffer so the matrix products run through BLAS
   (scipy's cython_blas, the same library numpy uses).
-- Per batch: forward pass (bias rows, then GEMM, then the activation),
-  output delta p - y scaled by the sample weights, backward pass computing all
+- Per batch: forward pass (_dense_forward.pxd, shared with prediction:
+  GEMM, then bias and activation row by row), output delta p - y scaled by the sample weights, backward pass computing all
   gradients from the old weights, then the optimiser step on each layer.  The
   gradient is (A^T D + alpha W) / sum(w) as in scikit-learn.
 - Threads split each batch's rows: every thread runs the forward and
@@ -75,18 +75,17 @@ from cython cimport floating
 from libc.math cimport isfinite
 from libc.stdlib cimport malloc, calloc, free
 from libc.stdint cimport uint64_t
-from libc.string cimport memcpy
 
-from fnncore._activations cimport (activate_rows, multiply_derivative, multiply_gain,
-                                   derivative_needs_input)
-from fnncore._dropout cimport activate_hidden_row, check_rates
+from fnncore._activations cimport multiply_derivative, multiply_gain, derivative_needs_input
 from fnncore._blas cimport gemm
+from fnncore._dense_forward cimport forward_rows
+from fnncore._dropout cimport check_rates
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
 from fnncore._network cimport Layer, layers_of, unit_offsets
 from fnncore._optimizers cimport fnn_step, step_for_update
 from fnncore._simd cimport step_slice, sumsq
-from fnncore._sparse cimport Input, input_rows, n_stored, rows_times, rows_gradient
+from fnncore._sparse cimport Input, input_rows, n_stored, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
 cdef extern from *:
@@ -193,7 +192,6 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     position, position + 1, ... of the epoch's order) into this thread's
     scratch `mine`; the gradient sums over the rows land in its G block.
     partial[0], partial[1] get the rows' weighted loss and total weight."""
-    cdef const floating *X = <const floating *> e.X.dense
     cdef const floating *Y = <const floating *> e.Y
     cdef const floating *SW = <const floating *> e.sample_weight
     cdef const floating *CS = <const floating *> e.class_scale
@@ -207,7 +205,6 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     cdef floating *G = mine + e.scratch_per_thread - e.n_params
     cdef Py_ssize_t r, j, l, i, fan_in, fan_out, w_off, b_off
     cdef floating *A_in
-    cdef floating *Z
     cdef floating *D
     cdef floating *out
     cdef floating *gb
@@ -221,37 +218,14 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         partial[0] = 0
         partial[1] = 0
         return
-    if not e.X.sparse:
-        for r in range(m):
-            memcpy(batch + r * e.row_width, X + idx[r] * e.row_width,
-                   e.row_width * sizeof(floating))
-
-    # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out.
-    A_in = batch
-    for l in range(n_layers):
-        fan_in = L[l].fan_in
-        fan_out = L[l].fan_out
-        Z = H + e.units[l] * bs
-        if l == 0 and e.X.sparse:
-            rows_times(&e.X.csr, idx, 0, m, fan_out, P + L[0].w_offset, P + L[0].b_offset, Z)
-        else:
-            for r in range(m):
-                memcpy(Z + r * fan_out, P + L[l].b_offset,
-                       fan_out * sizeof(floating))
-            gemm(False, False, m, fan_out, fan_in, 1, A_in, fan_in,
-                 P + L[l].w_offset, fan_out, 1, Z, fan_out)
-        if l < n_layers - 1 and e.keep_gain:
-            for r in range(m):
-                activate_hidden_row(
-                    e.hidden, Z + r * fan_out, gains + e.units[l] * bs + r * fan_out,
-                    fan_out, e.dropout[l] if e.dropout != NULL else 0, e.dropout_seed,
-                    <uint64_t> (position + r) * e.n_hidden_units + e.units[l])
-        else:
-            activate_rows(e.output if l == n_layers - 1 else e.hidden, Z, m, fan_out)
-        A_in = Z
+    # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out, by the
+    # routine prediction runs (dense rows are copied into `batch`).
+    forward_rows(&e.X, idx, 0, m, L, n_layers, P, e.hidden, e.output, batch, H, bs,
+                 H + e.units[n_layers - 1] * bs, gains if e.keep_gain else NULL,
+                 e.dropout, e.dropout_seed, position, e.n_hidden_units)
 
     # Loss and output delta (p - y) * weight.
-    out = A_in
+    out = H + e.units[n_layers - 1] * bs
     D = Dall + e.units[n_layers - 1] * bs
     for r in range(m):
         i = idx[r]
