@@ -8,9 +8,9 @@ Design:
   gathered into a contiguous buffer so the matrix products run through BLAS
   (scipy's cython_blas, the same library numpy uses).
 - Per batch: forward pass (_dense_forward.pxd, shared with prediction:
-  GEMM, then bias and activation row by row), output delta p - y scaled by the sample weights, backward pass computing all
-  gradients from the old weights, then the optimiser step on each layer.  The
-  gradient is (A^T D + alpha W) / sum(w) as in scikit-learn.
+  GEMM, then bias and activation row by row), output delta p - y scaled by
+  the sample weights, backward pass computing all gradients from the old
+  weights, then the optimiser step on each layer.  The gradient is (A^T D + alpha W) / sum(w) as in scikit-learn.
 - Threads split each batch's rows: every thread runs the forward and
   backward passes of its rows with single-threaded BLAS into its own gradient
   buffer.  After a barrier, each thread adds up all threads' gradients over
@@ -387,7 +387,7 @@ cdef int describe(Epoch *e, object X, const floating[:, ::1] Y,
     e.n_outputs = e.layers[e.n_layers - 1].fan_out
     e.n_params = params.shape[0]
     e.hidden = hidden
-    # Dropout, where asked for, is set by run_epoch.
+    # Dropout, where asked for, is set by minibatch_epoch.
     e.keep_gain = e.n_layers > 1 and derivative_needs_input(hidden)
     e.dropout = NULL
     e.dropout_seed = 0
@@ -444,21 +444,11 @@ def minibatch_epoch(
     loss_sum adds each batch's mean loss (with its L2 penalty) times the
     batch's size, as scikit-learn accumulates it.
     """
-    cdef Epoch e
-    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
+    cdef Epoch epoch
+    cdef Epoch *e = &epoch
+    describe(e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
-    return run_epoch(&e, order, batch_size, layout, params, state1, state2, alpha, step,
-                     n_updates, check_signals, n_threads, work_per_row(&e),
-                     dropout, dropout_seed)
-
-
-cdef object run_epoch(Epoch *e, const Py_ssize_t[::1] order, Py_ssize_t batch_size,
-                      const Py_ssize_t[:, ::1] layout, floating[::1] params,
-                      floating[::1] state1, floating[::1] state2, double alpha,
-                      fnn_step step, long long n_updates, bint check_signals,
-                      int n_threads, Py_ssize_t row_work, const double[::1] dropout,
-                      uint64_t dropout_seed):
-    """The epoch of minibatch_epoch once describe has set e."""
+    cdef Py_ssize_t row_work = work_per_row(e)
     cdef Py_ssize_t n_layers = e.n_layers
     if check_rates(dropout, n_layers - 1):
         e.dropout = &dropout[0]
@@ -533,17 +523,11 @@ def full_batch_loss_gradient(
     Rows are processed `chunk` at a time, so the scratch memory does not grow
     with X.
     """
-    cdef Epoch e
-    describe(&e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
+    cdef Epoch epoch
+    cdef Epoch *e = &epoch
+    describe(e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
              output_activation, loss)
-    return full_batch(&e, e.X.n_rows, layout, params, grad, alpha, chunk)
-
-
-cdef double full_batch(Epoch *e, Py_ssize_t n_samples, const Py_ssize_t[:, ::1] layout,
-                       const floating[::1] params,
-                       floating[::1] grad, double alpha, Py_ssize_t chunk) except? -1:
-    """The objective and gradient of full_batch_loss_gradient over
-    rows 0 <= i < n_samples once describe and the input are set."""
+    cdef Py_ssize_t n_samples = e.X.n_rows
     cdef Py_ssize_t n_layers = e.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w
     cdef double partial[2]

@@ -853,51 +853,10 @@ def sgd_epoch(
     (loss_sum, n_updates, diverged) : sum of the examples' losses (each with
     its L2 penalty), the new update count, and whether a loss was not finite.
     """
-    cdef Epoch e
+    cdef Epoch epoch
+    cdef Epoch *e = &epoch
     cdef const Layer *layers = layers_of(layout)
-    cdef Py_ssize_t n_rows
-    cdef Py_ssize_t work = params.shape[0]
-    input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
-    n_rows = e.X.n_rows
-    if not e.X.sparse:
-        e.first_layer = FIRST_DENSE
-    elif step.kind == Rule.SGD:
-        e.first_layer = FIRST_SCALED
-        # Signals are looked for every CHECK_WORK weights touched.
-        work += (n_stored(&e.X.csr, n_rows) * layers[0].fan_out // max(1, n_rows)
-                 - layers[0].fan_in * layers[0].fan_out)
-    else:
-        e.first_layer = FIRST_EXPANDED
-    return train(&e, Y, sample_weight, order, layout, params, state1, state2,
-                 hidden_activation, output_activation, loss, alpha, step, n_updates,
-                 n_threads, check_signals, class_scale, examples_per_merge, work,
-                 dropout, dropout_seed)
-
-
-cdef object train(
-    Epoch *e,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[::1] order,
-    const Py_ssize_t[:, ::1] layout,
-    floating[::1] params,
-    floating[::1] state1,
-    floating[::1] state2,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    fnn_step step,
-    long long n_updates,
-    int n_threads,
-    bint check_signals,
-    const floating[::1] class_scale,
-    Py_ssize_t examples_per_merge,
-    Py_ssize_t work_per_example,
-    const double[::1] dropout,
-    uint64_t dropout_seed,
-):
-    """The epoch of sgd_epoch once e describes the input (X, first_layer)."""
+    cdef Py_ssize_t n_rows, work_per_example = params.shape[0]
     cdef Py_ssize_t l, n_layers = layout.shape[0]
     cdef int t, threads = max(1, n_threads)
     cdef double start_sumsq = 0, first_sumsq = 0
@@ -905,6 +864,17 @@ cdef object train(
     cdef long long n_trained = 0
     cdef bint diverged = False
     cdef bint any_dropout
+    input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
+    n_rows = e.X.n_rows
+    if not e.X.sparse:
+        e.first_layer = FIRST_DENSE
+    elif step.kind == Rule.SGD:
+        e.first_layer = FIRST_SCALED
+        # Signals are looked for every CHECK_WORK weights touched.
+        work_per_example += (n_stored(&e.X.csr, n_rows) * layers[0].fan_out
+                             // max(1, n_rows) - layers[0].fan_in * layers[0].fan_out)
+    else:
+        e.first_layer = FIRST_EXPANDED
     if examples_per_merge < 1:
         raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
     any_dropout = check_rates(dropout, n_layers - 1)

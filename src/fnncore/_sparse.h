@@ -89,6 +89,37 @@ FNN_INLINE void fnn_prefetch(const void *p, ptrdiff_t n_bytes)
 #undef FNN_SPS
 #undef FNN_SPV
 
+/* One entry per value type, the index type picked at run time (wide: the
+ * indices are int64_t, else int32_t), so callers name one function. */
+#define FNN_CSR_ANY_INDEX(T, sfx)                                                   \
+    FNN_INLINE void fnn_csr_gather_##sfx(ptrdiff_t nnz, const T *data,              \
+                                         const void *indices, int wide,             \
+                                         ptrdiff_t n_out, ptrdiff_t ldw, const T *W, \
+                                         T *z)                                      \
+    {                                                                               \
+        if (wide)                                                                   \
+            fnn_csr_gather_##sfx##64(nnz, data, (const int64_t *)indices, n_out,    \
+                                     ldw, W, z);                                    \
+        else                                                                        \
+            fnn_csr_gather_##sfx##32(nnz, data, (const int32_t *)indices, n_out,    \
+                                     ldw, W, z);                                    \
+    }                                                                               \
+    FNN_INLINE void fnn_csr_scatter_##sfx(ptrdiff_t nnz, const T *data,             \
+                                          const void *indices, int wide, T a,       \
+                                          ptrdiff_t n_out, ptrdiff_t ldg,           \
+                                          const T *d, T *G)                         \
+    {                                                                               \
+        if (wide)                                                                   \
+            fnn_csr_scatter_##sfx##64(nnz, data, (const int64_t *)indices, a,       \
+                                      n_out, ldg, d, G);                            \
+        else                                                                        \
+            fnn_csr_scatter_##sfx##32(nnz, data, (const int32_t *)indices, a,       \
+                                      n_out, ldg, d, G);                            \
+    }
+FNN_CSR_ANY_INDEX(float, s)
+FNN_CSR_ANY_INDEX(double, d)
+#undef FNN_CSR_ANY_INDEX
+
 #endif /* FNN_SPARSE_H */
 
 #else /* the body, once per (FNN_SPT, FNN_SPI) */

@@ -26,26 +26,19 @@ cdef extern from "_sparse.h" nogil:
     enum:
         FNN_SPARSE_AHEAD
     void fnn_prefetch(const void *p, Py_ssize_t n_bytes)
-    void fnn_csr_gather_s32(Py_ssize_t nnz, const float *data, const int32_t *indices,
-                            Py_ssize_t n_out, Py_ssize_t ldw, const float *W, float *z)
-    void fnn_csr_gather_s64(Py_ssize_t nnz, const float *data, const int64_t *indices,
-                            Py_ssize_t n_out, Py_ssize_t ldw, const float *W, float *z)
-    void fnn_csr_gather_d32(Py_ssize_t nnz, const double *data, const int32_t *indices,
-                            Py_ssize_t n_out, Py_ssize_t ldw, const double *W, double *z)
-    void fnn_csr_gather_d64(Py_ssize_t nnz, const double *data, const int64_t *indices,
-                            Py_ssize_t n_out, Py_ssize_t ldw, const double *W, double *z)
-    void fnn_csr_scatter_s32(Py_ssize_t nnz, const float *data, const int32_t *indices,
-                             float a, Py_ssize_t n_out, Py_ssize_t ldg, const float *d,
-                             float *G)
-    void fnn_csr_scatter_s64(Py_ssize_t nnz, const float *data, const int64_t *indices,
-                             float a, Py_ssize_t n_out, Py_ssize_t ldg, const float *d,
-                             float *G)
-    void fnn_csr_scatter_d32(Py_ssize_t nnz, const double *data, const int32_t *indices,
-                             double a, Py_ssize_t n_out, Py_ssize_t ldg, const double *d,
-                             double *G)
-    void fnn_csr_scatter_d64(Py_ssize_t nnz, const double *data, const int64_t *indices,
-                             double a, Py_ssize_t n_out, Py_ssize_t ldg, const double *d,
-                             double *G)
+    # The kernels of _sparse.h for one value type, whichever the index type.
+    void fnn_csr_gather_s(Py_ssize_t nnz, const float *data, const void *indices,
+                          bint wide, Py_ssize_t n_out, Py_ssize_t ldw, const float *W,
+                          float *z)
+    void fnn_csr_gather_d(Py_ssize_t nnz, const double *data, const void *indices,
+                          bint wide, Py_ssize_t n_out, Py_ssize_t ldw, const double *W,
+                          double *z)
+    void fnn_csr_scatter_s(Py_ssize_t nnz, const float *data, const void *indices,
+                           bint wide, float a, Py_ssize_t n_out, Py_ssize_t ldg,
+                           const float *d, float *G)
+    void fnn_csr_scatter_d(Py_ssize_t nnz, const double *data, const void *indices,
+                           bint wide, double a, Py_ssize_t n_out, Py_ssize_t ldg,
+                           const double *d, double *G)
 
 
 # The index types SciPy uses (indices and indptr always share one).
@@ -138,6 +131,13 @@ cdef inline Py_ssize_t n_stored(const CSR *X, Py_ssize_t n_rows) noexcept nogil:
     return row_start(X, n_rows) - row_start(X, 0)
 
 
+cdef inline const void *indices_from(const CSR *X, Py_ssize_t k) noexcept nogil:
+    """The column indices from the k-th stored value on."""
+    if X.wide:
+        return <const int64_t *> X.indices + k
+    return <const int32_t *> X.indices + k
+
+
 cdef inline void row_times(const CSR *X, Py_ssize_t i, Py_ssize_t n_out, Py_ssize_t ldw,
                            const floating *W, floating *z) noexcept nogil:
     """z[:n_out] += x_i W (W's rows ldw apart)."""
@@ -146,19 +146,9 @@ cdef inline void row_times(const CSR *X, Py_ssize_t i, Py_ssize_t n_out, Py_ssiz
     if nnz <= 0:
         return
     if floating is float:
-        if X.wide:
-            fnn_csr_gather_s64(nnz, data, <const int64_t *> X.indices + k0,
-                               n_out, ldw, W, z)
-        else:
-            fnn_csr_gather_s32(nnz, data, <const int32_t *> X.indices + k0,
-                               n_out, ldw, W, z)
+        fnn_csr_gather_s(nnz, data, indices_from(X, k0), X.wide, n_out, ldw, W, z)
     else:
-        if X.wide:
-            fnn_csr_gather_d64(nnz, data, <const int64_t *> X.indices + k0,
-                               n_out, ldw, W, z)
-        else:
-            fnn_csr_gather_d32(nnz, data, <const int32_t *> X.indices + k0,
-                               n_out, ldw, W, z)
+        fnn_csr_gather_d(nnz, data, indices_from(X, k0), X.wide, n_out, ldw, W, z)
 
 
 cdef inline void add_outer(const CSR *X, Py_ssize_t i, floating a, Py_ssize_t n_out,
@@ -170,19 +160,9 @@ cdef inline void add_outer(const CSR *X, Py_ssize_t i, floating a, Py_ssize_t n_
     if nnz <= 0:
         return
     if floating is float:
-        if X.wide:
-            fnn_csr_scatter_s64(nnz, data, <const int64_t *> X.indices + k0,
-                                a, n_out, ldg, d, G)
-        else:
-            fnn_csr_scatter_s32(nnz, data, <const int32_t *> X.indices + k0,
-                                a, n_out, ldg, d, G)
+        fnn_csr_scatter_s(nnz, data, indices_from(X, k0), X.wide, a, n_out, ldg, d, G)
     else:
-        if X.wide:
-            fnn_csr_scatter_d64(nnz, data, <const int64_t *> X.indices + k0,
-                                a, n_out, ldg, d, G)
-        else:
-            fnn_csr_scatter_d32(nnz, data, <const int32_t *> X.indices + k0,
-                                a, n_out, ldg, d, G)
+        fnn_csr_scatter_d(nnz, data, indices_from(X, k0), X.wide, a, n_out, ldg, d, G)
 
 
 cdef inline void expand_row(const CSR *X, Py_ssize_t i, floating *x) noexcept nogil:
