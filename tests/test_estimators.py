@@ -273,3 +273,48 @@ def test_fit_lock_is_shared_and_left_out_of_pickles_and_copies():
     assert "_fit_lock" not in pickle.loads(pickle.dumps(model)).__dict__
     assert "_fit_lock" not in copy.deepcopy(model).__dict__
     assert model.__dict__["_fit_lock"] is lock
+
+
+def test_other_modules_use_only_the_documented_internal_interface():
+    # Every private member of the MLPs (methods, and attributes the module
+    # assigns to `self`) that another module of the package names must be
+    # listed in _BaseMLP's docstring, the interface fnn.distributed and
+    # the model files use; fnn.distributed once wrote _params and
+    # _label_binarizer directly.
+    import ast
+    import pathlib
+    import re
+
+    from fnn import _multilayer_perceptron as mlp
+
+    package = pathlib.Path(fnn.__file__).parent
+    members = {name for cls in (mlp._BaseMLP, fnn.MLPClassifier, fnn.MLPRegressor)
+               for name in vars(cls) if name.startswith("_") and not name.startswith("__")}
+    source = ast.parse(pathlib.Path(mlp.__file__).read_text())
+    members |= {node.attr for node in ast.walk(source)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "self" and node.attr.startswith("_")
+                and not node.attr.startswith("__")}
+    # The protocol every estimator shares is documented in fnn._base.
+    members -= set(dir(fnn._base.ParamsMixin))
+    documented = set(re.findall(r"``(?:\w+\.)?(_\w+)``", mlp._BaseMLP.__doc__))
+    assert {"_params", "_optimizer", "_label_binarizer"} <= members
+    assert documented <= members | set(dir(fnn._base.ParamsMixin))
+    used = {}
+    for path in package.glob("*.py"):
+        if path.name == "_multilayer_perceptron.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in members and not (
+                    isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                used.setdefault(node.attr, []).append(f"{path.name}:{node.lineno}")
+            # getattr(est, "_params") and "_params" in est.__dict__ count too.
+            if isinstance(node, ast.Constant) and node.value in members:
+                used.setdefault(node.value, []).append(f"{path.name}: a string")
+    # fnn.distributed.predict maps foreign models too, and asks scikit-learn's
+    # MLPClassifier for its label binarizer by name.
+    used["_label_binarizer"].remove("distributed.py: a string")
+    undocumented = {name: where for name, where in used.items()
+                    if where and name not in documented}
+    assert not undocumented, undocumented
+    assert {"_take_average", "_round_start", "_train_replica"} <= set(used)

@@ -254,14 +254,26 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     architecture check, optimiser) and runs L-BFGS or the stochastic loop
     (``run_passes``, one ``_end_epoch`` per pass).
 
-    The internal interface of fnn.distributed (the only members it uses):
-    the same protocol (``_validate_params``, ``_check_checkpoint_target``,
-    ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
-    ``_batch_size_for``, ``_publish``), the labels it sets from the
-    cluster's counts (``_label_binarizer``, ``_y_was_1d``), the weights and
-    optimiser it averages between rounds (``_params``, ``_optimizer``), the
-    fitted state that gives the shape of predictions (``_state``) and, on
-    the workers, ``_batch_arrays`` and ``_train_replica``.
+    The internal interface of fnn.distributed: the only private members of
+    this class that another module uses (fnn.distributed on the driver,
+    fnn._distributed_worker on the workers), each documented where it is
+    defined:
+
+    - the protocol of a fit: ``_validate_params``, ``_check_checkpoint_target``,
+      ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
+      ``_batch_size_for``, ``_publish``;
+    - the targets a Dask fit finds from the cluster's counts:
+      ``MLPClassifier._use_classes`` and ``MLPRegressor._use_outputs``;
+    - a round: ``_replica_skeleton`` (the model the replicas copy),
+      ``_training_dtype``, ``_round_start`` (the weights and optimiser sent
+      out) and ``_take_average`` (the replicas' average taken back);
+    - the fitted state that gives the shape of predictions: ``_state``;
+    - on the workers: ``_batch_arrays`` and ``_train_replica``.
+
+    Model files (fnn._persistence) use ``_get_state``, ``_set_state`` and
+    ``_validate_params``, which checks ``_parameter_constraints`` (the
+    table fnn._param_validation reads).  Attributes stay this class's own: no other
+    module reads or writes them.
     """
 
     _fitted_marker = "_params"
@@ -1220,12 +1232,74 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._best_params = self._params.copy()
 
     # ------------------------------------------------------------------
-    # The internal interface of fnn.distributed's workers.  A replica is an
-    # ordinary estimator (a copy of the one being trained, without its
-    # weights: its labels, layout and parameters are set) that checks its
+    # The internal interface of fnn.distributed (see the class docstring).
+    # On the driver, the model being trained gives the replicas' skeleton
+    # and the weights of each round, and takes back their average.  A
+    # replica is an ordinary estimator (the skeleton: a copy of the model
+    # without its weights; its labels and layout are set) that checks its
     # partitions with _batch_arrays and trains a round with _train_replica;
     # the workers use nothing else of the class.
     # ------------------------------------------------------------------
+    def _replica_skeleton(self, class_weight: Any) -> Any:
+        """A copy of this model without its weights and training history:
+        what every replica needs besides the parameters.  Replicas train
+        with one thread per task (a worker's threads run replicas side by
+        side), silently, never checkpoint (the driver does), and, for a
+        classifier, with `class_weight` (the driver's, with 'balanced'
+        turned into a dict from the counts of all of y)."""
+        skeleton = copy.copy(self)
+        skeleton.__dict__ = {k: v for k, v in self.__dict__.items()
+                             if k not in ("_params", "_best_params", "_optimizer",
+                                          "loss_curve_", "validation_scores_",
+                                          "validation_loss_curve_")}
+        skeleton.loss_curve_ = []
+        # Partitions need not hold every class: each is checked as
+        # partial_fit checks a batch (labels among the classes), not as a
+        # warm start.
+        skeleton.warm_start = False
+        skeleton.n_jobs = 1
+        skeleton.verbose = False
+        skeleton.checkpoint_path = None
+        if self._is_classifier:
+            cast(Any, skeleton).class_weight = class_weight
+        return skeleton
+
+    def _training_dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters being trained (a started run)."""
+        return self._params.dtype
+
+    def _round_start(self, with_state: bool) -> tuple[_Floats, Optimizer]:
+        """(parameters, optimiser) that a round of fnn.distributed sends to
+        its replicas: the model's own objects (not copies; the replicas copy
+        them).  Without `with_state`, a copy of the optimiser whose state is
+        None: its schedule and step count only, the replicas starting fresh
+        state vectors (see _train_replica)."""
+        optimizer: Any = self._optimizer
+        if not with_state:
+            optimizer = copy.copy(optimizer)
+            optimizer.state = None
+        return self._params, optimizer
+
+    def _take_average(self, params: NDArray[np.float64],
+                      states: Sequence[NDArray[np.float64]] | None,
+                      n_updates: int) -> bool:
+        """Make the replicas' averaged round this model's: `params` (in
+        float64) become the parameters, `states` (None: kept) the
+        optimiser's non-empty state vectors, and the optimiser's update
+        count grows by `n_updates`.  Returns False, changing nothing, when
+        the parameters are not finite in the model's dtype (a sum of finite
+        float32 vectors can still overflow)."""
+        if not np.isfinite(params.astype(self._params.dtype)).all():
+            return False
+        self._params[...] = params
+        optimizer = self._optimizer
+        if states is not None:
+            for state, mean in zip(optimizer.state, states):
+                if state.size:
+                    state[...] = mean
+        optimizer.n_updates += n_updates
+        return True
+
     def _batch_arrays(self, X: Any, y: Any, sample_weight: Any, dtype: DTypeLike
                       ) -> tuple[Any, _Floats, _Floats | None, _Floats | None]:
         """(X, Y, sample_weight, class_scale) of one batch of data, checked
@@ -1675,16 +1749,24 @@ class MLPClassifier(_BaseMLP):
         known = self._label_binarizer.classes_
         if self.warm_start:
             if set(classes) != set(known):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as "
-                    f"in the previous call to fit. Previously got {known}, `y` has "
-                    f"{classes}")
+                raise ValueError(_warm_classes_message(known, classes))
         elif len(np.setdiff1d(classes, known)):
             raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` "
                              f"has {known}. 'y' has {classes}.")
 
     def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return self._label_binarizer.inverse_transform(Y)
+
+    def _use_classes(self, binarizer: LabelBinarizer, warm: bool) -> None:
+        """fnn.distributed's part of _prepare_targets, with the labels found
+        on the cluster (`binarizer`, fitted): a warm start keeps the model's
+        classes, which must be the same; otherwise they become the model's."""
+        if warm:
+            known = self._label_binarizer.classes_
+            if not np.array_equal(binarizer.classes_, known):
+                raise ValueError(_warm_classes_message(known, binarizer.classes_))
+        else:
+            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
 
     def _class_scale(self, Y: _Floats, incremental: bool) -> _Floats | None:
         cw = self.class_weight
@@ -1936,12 +2018,23 @@ class MLPRegressor(_BaseMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_pass and "_layout" in self.__dict__ and \
                 Y.shape[1] != self._layout.layer_units[-1]:
-            raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted "
-                             f"with {self._layout.layer_units[-1]}.")
+            raise ValueError(_outputs_changed_message(Y.shape[1],
+                                                      self._layout.layer_units[-1]))
         return Y
 
     def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return Y
+
+    def _use_outputs(self, n_outputs: int, y_ndim: int, warm: bool) -> None:
+        """fnn.distributed's part of _prepare_targets, with the shape of the
+        y found on the cluster: a warm start keeps the model's number of
+        outputs, which must be the same; otherwise predictions will be 1-D
+        when y is."""
+        if warm:
+            if n_outputs != self.n_outputs_:
+                raise ValueError(_outputs_changed_message(n_outputs, self.n_outputs_))
+        else:
+            self._y_was_1d = y_ndim == 1
 
     def _score_outputs(self, P: _Floats, y: NDArray[Any],
                        sample_weight: Any = None) -> float:
@@ -2039,6 +2132,17 @@ class MLPRegressor(_BaseMLP):
                              f"predicts {state.n_outputs}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return _r2_score(Y, P, sw)
+
+
+def _warm_classes_message(known: NDArray[Any], classes: NDArray[Any]) -> str:
+    """scikit-learn's refusal of a warm start whose y has other classes."""
+    return ("warm_start can only be used where `y` has the same classes as in the "
+            f"previous call to fit. Previously got {known}, `y` has {classes}")
+
+
+def _outputs_changed_message(n_outputs: int, fitted: int) -> str:
+    """The refusal of training continued with another number of outputs."""
+    return f"y has {n_outputs} outputs; the model was fitted with {fitted}."
 
 
 def _as_array(y: Any, name: str) -> NDArray[Any]:
