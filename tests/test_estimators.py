@@ -113,6 +113,43 @@ def test_multilabel_classifier(rng):
     assert model.score(X, Y) > 0.8
 
 
+def test_multilabel_score_is_the_weighted_subset_accuracy(rng):
+    X = rng.randn(80, 3)
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0].astype(int)
+    model = fnn.MLPClassifier((4,), max_iter=5, random_state=0).fit(X, Y)
+    w = rng.uniform(0.1, 2.0, 80)
+    exact = (model.predict(X) == Y).all(axis=1)
+    assert 0 < exact.mean() < 1  # so that the weights matter
+    assert model.score(X, Y, sample_weight=w) == np.average(exact, weights=w)
+    with pytest.raises(ValueError, match="label-indicator matrix with 3 columns"):
+        model.score(X, Y[:, :2])
+
+
+def test_shared_docstring_text_is_filled_in():
+    # fill_doc replaces lines such as "{X}" when the class is defined; one
+    # left behind would show in help().
+    import inspect
+    import re
+
+    from fnn import cli
+
+    documented = [fnn.MLPClassifier, fnn.MLPRegressor, fnn.Perceptron, fnn.SVC]
+    docs = {cls.__name__: cls.__doc__ for cls in documented}
+    docs.update({f"{cls.__name__}.{name}": inspect.getdoc(member)
+                 for cls in documented for name, member in inspect.getmembers(cls)
+                 if not name.startswith("_") and callable(member)})
+    docs.update({f"cli.{f.__name__}": f.__doc__ for f in (cli.train, cli.predict,
+                                                           cli.evaluate)})
+    left = {name: doc for name, doc in docs.items()
+            if doc and re.search(r"^\s*\{\w+\}\s*$", doc, re.M)}
+    assert not left, sorted(left)
+    assert "X : {array-like, sparse matrix} of shape (n_samples, n_features)\n" \
+        "    The input data." in fnn.MLPRegressor.predict.__doc__
+    assert "Thread safety: a fitted model" in fnn.MLPClassifier.__doc__
+    assert "for kernel='precomputed'" in fnn.SVC.predict_proba.__doc__
+    assert "args : argparse.Namespace" in cli.evaluate.__doc__
+
+
 def test_multi_output_regressor(rng):
     X = rng.randn(100, 3)
     Y = np.c_[X[:, 0], -X[:, 1], X[:, 2] * 0.5]

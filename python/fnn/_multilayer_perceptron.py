@@ -36,7 +36,7 @@ import threading
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from fnncore import _forward, _losses, _minibatch, _sgd
 
 from . import _persistence as model_file
-from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
+from ._base import N_JOBS, ClassifierMixin, FiniteInterval, ParamsMixin, available_if, fill_doc
 from ._class_weight import balanced_weights, checked_weight, refuse_balanced_partial_fit
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
@@ -56,11 +56,39 @@ from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import MetadataRequester, interoperable, sklearn_tags, warn_column_vector
 from ._validation import (_to_numpy, check_array, check_consistent_length,
                           check_feature_names, check_n_features, check_random_state,
-                          check_sample_weight, float_dtype_of, is_sparse)
+                          check_sample_weight, check_stratifiable, float_dtype_of,
+                          is_sparse)
 from .exceptions import ConvergenceWarning
 
 #: A float32 or float64 array (the network's dtype).
 _Floats = NDArray[np.floating[Any]]
+
+#: A fit returns the estimator it fitted.
+_Model = TypeVar("_Model", bound="_BaseMLP")
+
+# Docstring text the MLPs' classes and methods share, as {name} lines (see
+# fill_doc).
+_X_ENTRY = """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input data."""
+_SAMPLE_WEIGHT_ENTRY = """sample_weight : array-like of shape (n_samples,), default=None
+    Weights of the samples' losses; None weights them equally."""
+_PARTIAL_FIT = """One epoch over (X, y), continuing from the current weights
+(solvers 'sgd' and 'adam' only)."""
+_THREAD_SAFETY = """
+    Thread safety: a fitted model can predict from any number of threads
+    while another thread fits it again (fit, partial_fit, warm start):
+    every call computes with one consistent model, the one before that fit
+    or the one after it, never a mixture.  A fit trains a private copy and
+    publishes its result in one step when it ends (also after Ctrl-C or a
+    divergence); two fits of one estimator run one after the other.  The
+    kernels read only that published state: assigning a fitted attribute
+    (``n_outputs_``, ``n_features_in_``, ``classes_``...) changes nothing they
+    compute with, and ``coefs_[i] = W`` is refused unless W has the layer's
+    shape and finite values.
+"""
+_SHARED_DOC = {"X": _X_ENTRY, "parameters_X": "Parameters\n----------\n" + _X_ENTRY,
+               "sample_weight": _SAMPLE_WEIGHT_ENTRY,
+               "partial_fit": _PARTIAL_FIT, "thread_safety": _THREAD_SAFETY}
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # A bound on network size that keeps every offset far inside the C integer
@@ -245,6 +273,7 @@ class _FittedAttribute:
         del instance.__dict__[self.name]
 
 
+@fill_doc(**_SHARED_DOC)
 class _BaseMLP(MetadataRequester, ParamsMixin):
     """Shared machinery of MLPClassifier and MLPRegressor.
 
@@ -604,22 +633,42 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
+    def fit(self: _Model, X: Any, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> _Model:
+        """Fit the network to data X and targets y.
+
+        Parameters
+        ----------
+        {X}
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Classifiers: class labels, or a 0/1 indicator matrix (one column
+            per label) for multilabel.  Regressors: the target values.
+        {sample_weight}
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
              classes: Any = None) -> Any:
-        """fit and partial_fit: train a private copy, publish it."""
-        self._validate_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None.")
-        self._check_checkpoint_target()
-        published = self._published()
-        assigned = self.__dict__.get("_assigned_layers", {})
-        has_weights = published is not None or {"coefs", "intercepts"} <= set(assigned)
-        first_pass = not has_weights or (not self.warm_start and not incremental)
-        run = self._training_run(first_pass)
-        run._train(X, y, sample_weight, incremental, first_pass, classes, published,
-                   None if first_pass or published is not None else assigned)
-        self._publish(run)
+        """fit and partial_fit: under the fit lock, train a private copy and
+        publish it."""
+        with self._fitting():
+            self._validate_params()
+            if y is None:
+                raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                                 "target y is None.")
+            self._check_checkpoint_target()
+            published = self._published()
+            assigned = self.__dict__.get("_assigned_layers", {})
+            has_weights = published is not None or {"coefs", "intercepts"} <= set(assigned)
+            first_pass = not has_weights or (not self.warm_start and not incremental)
+            run = self._training_run(first_pass)
+            run._train(X, y, sample_weight, incremental, first_pass, classes, published,
+                       None if first_pass or published is not None else assigned)
+            self._publish(run)
         return self
 
     def _validate_X(self, X: Any, dtype: DTypeLike,
@@ -890,21 +939,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         names a class by its row of the target matrix, e.g. 'True' for the
         positive class of a binary target; the label follows)."""
         present, counts = np.unique(labels, return_counts=True)
-        if counts.min() < 2:
-            few = present[counts < 2]
+
+        def few_members(few: NDArray[np.bool_]) -> str:
             rows = [" ".join(Y[np.flatnonzero(labels == c)[0]].astype(bool).astype(str))
-                    for c in few]
-            raise ValueError(
-                "The least populated classes in y have only 1 member, which is too "
-                "few. The minimum number of groups for any class cannot be less than "
-                f"2. Classes with too few members are: {rows} (labels "
-                f"{self._label_binarizer.classes_[few].tolist()}).")
-        if n_train < len(present):
-            raise ValueError(f"The train_size = {n_train} should be greater or equal to "
-                             f"the number of classes = {len(present)}")
-        if n_val < len(present):
-            raise ValueError(f"The test_size = {n_val} should be greater or equal to "
-                             f"the number of classes = {len(present)}")
+                    for c in present[few]]
+            return f"{rows} (labels {self._label_binarizer.classes_[present[few]].tolist()})."
+
+        check_stratifiable(counts, n_train, n_val, few_members)
 
     def _fit_stochastic(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
                         class_scale: _Floats | None, incremental: bool,
@@ -1545,21 +1586,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return optimizer
 
 
-_THREAD_SAFETY = """
-    Thread safety: a fitted model can predict from any number of threads
-    while another thread fits it again (fit, partial_fit, warm start):
-    every call computes with one consistent model, the one before that fit
-    or the one after it, never a mixture.  A fit trains a private copy and
-    publishes its result in one step when it ends (also after Ctrl-C or a
-    divergence); two fits of one estimator run one after the other.  The
-    kernels read only that published state: assigning a fitted attribute
-    (``n_outputs_``, ``n_features_in_``, ``classes_``...) changes nothing they
-    compute with, and ``coefs_[i] = W`` is refused unless W has the layer's
-    shape and finite values.
-"""
 
 
-class MLPClassifier(_BaseMLP):
+@fill_doc(**_SHARED_DOC)
+class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier, trained by fnn's compiled core.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
@@ -1672,12 +1702,9 @@ class MLPClassifier(_BaseMLP):
     never has NaN weights.  fit raises only when no weights of the fit give
     finite outputs on the training data (scikit-learn's "Solver produced
     non-finite parameter weights").
+
+    {thread_safety}
     """
-    # A docstring must be a lone string literal ("..." + text is not one and
-    # leaves __doc__ None), so the shared paragraph is added here; python -OO
-    # drops docstrings, and __doc__ is then the module's None.
-    if __doc__:
-        __doc__ += _THREAD_SAFETY
 
     _is_classifier = True
     classes_: NDArray[Any]
@@ -1796,35 +1823,17 @@ class MLPClassifier(_BaseMLP):
         correct = (pred == y).all(axis=1) if pred.ndim == 2 else pred == y
         return float(np.average(correct, weights=sample_weight))
 
-    def fit(self, X: Any, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "MLPClassifier":
-        """Fit the network to data X and labels y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a 0/1 indicator matrix for multilabel.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None,
                     classes: ArrayLike | None = None) -> "MLPClassifier":
-        """One epoch over (X, y), continuing from the current weights
-        (solvers 'sgd' and 'adam' only).
+        """{partial_fit}
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        {X}
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        sample_weight : array-like of shape (n_samples,), default=None
+            The class labels (multilabel: a 0/1 indicator matrix).
+        {sample_weight}
         classes : array-like, default=None
             Required on the first call: every class label that any call may
             contain (y need not contain them all).
@@ -1833,8 +1842,7 @@ class MLPClassifier(_BaseMLP):
         -------
         self
         """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _labels_and_outputs(self, X: Any) -> tuple[LabelBinarizer, _Floats]:
         state, P = self._predict_outputs(X)
@@ -1843,10 +1851,7 @@ class MLPClassifier(_BaseMLP):
     def predict(self, X: Any) -> NDArray[Any]:
         """Predict using the multi-layer perceptron classifier.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1863,10 +1868,7 @@ class MLPClassifier(_BaseMLP):
     def predict_proba(self, X: Any) -> _Floats:
         """Probability estimates.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1885,10 +1887,7 @@ class MLPClassifier(_BaseMLP):
     def predict_log_proba(self, X: Any) -> _Floats:
         """Logarithm of the probability estimates.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1900,40 +1899,22 @@ class MLPClassifier(_BaseMLP):
         with np.errstate(divide="ignore"):
             return np.log(P, out=P)
 
-    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Return the mean accuracy on the given test data and labels.
-
-        For multilabel targets this is the subset accuracy: a sample counts
-        as right only when every one of its labels is.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            True labels for `X`.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights: the accuracy is the weighted mean of the
-            samples' correctness.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``self.predict(X)`` with respect to `y`.
-        """
-        binarizer, P = self._labels_and_outputs(X)
-        predicted = binarizer.inverse_transform(P)
-        if binarizer.y_type_ != "multilabel-indicator":
+    def _accuracy(self, predicted: NDArray[Any], y: ArrayLike,
+                  sample_weight: ArrayLike | None) -> float:
+        """score's rule, with a multilabel model's (a 2-D prediction):
+        the subset accuracy."""
+        if predicted.ndim == 1:
             return accuracy(predicted, y, sample_weight)
         y = as_label_array(y)
         check_consistent_length(predicted, y)
-        if y.ndim != 2 or y.shape[1] != P.shape[1]:
+        if y.ndim != 2 or y.shape[1] != predicted.shape[1]:
             raise ValueError(f"y must be a label-indicator matrix with "
-                             f"{P.shape[1]} columns; got shape {y.shape}.")
+                             f"{predicted.shape[1]} columns; got shape {y.shape}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return float(np.average((predicted == y).all(axis=1), weights=sw))
 
 
+@fill_doc(**_SHARED_DOC)
 class MLPRegressor(_BaseMLP):
     """Multi-layer perceptron regressor, trained by fnn's compiled core.
 
@@ -1968,12 +1949,9 @@ class MLPRegressor(_BaseMLP):
     Divergence is handled as by :class:`MLPClassifier`: the epoch whose
     loss turns non-finite is undone and training stops with a
     ConvergenceWarning.
+
+    {thread_safety}
     """
-    # A docstring must be a lone string literal ("..." + text is not one and
-    # leaves __doc__ None), so the shared paragraph is added here; python -OO
-    # drops docstrings, and __doc__ is then the module's None.
-    if __doc__:
-        __doc__ += _THREAD_SAFETY
 
     _is_classifier = False
     _estimator_type = "regressor"
@@ -2040,52 +2018,28 @@ class MLPRegressor(_BaseMLP):
                        sample_weight: Any = None) -> float:
         return _r2_score(y, P, sample_weight)
 
-    def fit(self, X: Any, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "MLPRegressor":
-        """Fit the network to data X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: Any, y: ArrayLike,
                     sample_weight: ArrayLike | None = None) -> "MLPRegressor":
-        """One epoch over (X, y), continuing from the current weights
-        (solvers 'sgd' and 'adam' only).
+        """{partial_fit}
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {X}
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values; as many outputs as on the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples' losses; None weights them equally.
+        {sample_weight}
 
         Returns
         -------
         self
         """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predict using the multi-layer perceptron model.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
