@@ -1037,8 +1037,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         examples with mean loss `loss`: counters, curves, validation score
         (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
         when early stopping: see _record_validation), progress, learning-rate
-        schedule, checkpoint and the stopping rules.  Returns True when training should stop.  Shared by
-        fit/partial_fit and fnn.distributed, whose passes are rounds."""
+        schedule, checkpoint and the stopping rules.  Returns True when
+        training should stop.  Shared by fit/partial_fit and
+        fnn.distributed, whose passes are rounds."""
         self.loss_ = loss
         self.n_iter_ += 1
         self.t_ += n_seen
