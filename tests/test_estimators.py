@@ -113,6 +113,43 @@ def test_multilabel_classifier(rng):
     assert model.score(X, Y) > 0.8
 
 
+def test_multilabel_score_is_the_weighted_subset_accuracy(rng):
+    X = rng.randn(80, 3)
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0].astype(int)
+    model = fnn.MLPClassifier((4,), max_iter=5, random_state=0).fit(X, Y)
+    w = rng.uniform(0.1, 2.0, 80)
+    exact = (model.predict(X) == Y).all(axis=1)
+    assert 0 < exact.mean() < 1  # so that the weights matter
+    assert model.score(X, Y, sample_weight=w) == np.average(exact, weights=w)
+    with pytest.raises(ValueError, match="label-indicator matrix with 3 columns"):
+        model.score(X, Y[:, :2])
+
+
+def test_shared_docstring_text_is_filled_in():
+    # fill_doc replaces lines such as "{X}" when the class is defined; one
+    # left behind would show in help().
+    import inspect
+    import re
+
+    from fnn import cli
+
+    documented = [fnn.MLPClassifier, fnn.MLPRegressor, fnn.Perceptron, fnn.SVC]
+    docs = {cls.__name__: cls.__doc__ for cls in documented}
+    docs.update({f"{cls.__name__}.{name}": inspect.getdoc(member)
+                 for cls in documented for name, member in inspect.getmembers(cls)
+                 if not name.startswith("_") and callable(member)})
+    docs.update({f"cli.{f.__name__}": f.__doc__ for f in (cli.train, cli.predict,
+                                                           cli.evaluate)})
+    left = {name: doc for name, doc in docs.items()
+            if doc and re.search(r"^\s*\{\w+\}\s*$", doc, re.M)}
+    assert not left, sorted(left)
+    assert "X : {array-like, sparse matrix} of shape (n_samples, n_features)\n" \
+        "    The input data." in fnn.MLPRegressor.predict.__doc__
+    assert "Thread safety: a fitted model" in fnn.MLPClassifier.__doc__
+    assert "for kernel='precomputed'" in fnn.SVC.predict_proba.__doc__
+    assert "args : argparse.Namespace" in cli.evaluate.__doc__
+
+
 def test_multi_output_regressor(rng):
     X = rng.randn(100, 3)
     Y = np.c_[X[:, 0], -X[:, 1], X[:, 2] * 0.5]
@@ -273,3 +310,48 @@ def test_fit_lock_is_shared_and_left_out_of_pickles_and_copies():
     assert "_fit_lock" not in pickle.loads(pickle.dumps(model)).__dict__
     assert "_fit_lock" not in copy.deepcopy(model).__dict__
     assert model.__dict__["_fit_lock"] is lock
+
+
+def test_other_modules_use_only_the_documented_internal_interface():
+    # Every private member of the MLPs (methods, and attributes the module
+    # assigns to `self`) that another module of the package names must be
+    # listed in _BaseMLP's docstring, the interface fnn.distributed and
+    # the model files use; fnn.distributed once wrote _params and
+    # _label_binarizer directly.
+    import ast
+    import pathlib
+    import re
+
+    from fnn import _multilayer_perceptron as mlp
+
+    package = pathlib.Path(fnn.__file__).parent
+    members = {name for cls in (mlp._BaseMLP, fnn.MLPClassifier, fnn.MLPRegressor)
+               for name in vars(cls) if name.startswith("_") and not name.startswith("__")}
+    source = ast.parse(pathlib.Path(mlp.__file__).read_text())
+    members |= {node.attr for node in ast.walk(source)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "self" and node.attr.startswith("_")
+                and not node.attr.startswith("__")}
+    # The protocol every estimator shares is documented in fnn._base.
+    members -= set(dir(fnn._base.ParamsMixin))
+    documented = set(re.findall(r"``(?:\w+\.)?(_\w+)``", mlp._BaseMLP.__doc__))
+    assert {"_params", "_optimizer", "_label_binarizer"} <= members
+    assert documented <= members | set(dir(fnn._base.ParamsMixin))
+    used = {}
+    for path in package.glob("*.py"):
+        if path.name == "_multilayer_perceptron.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in members and not (
+                    isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                used.setdefault(node.attr, []).append(f"{path.name}:{node.lineno}")
+            # getattr(est, "_params") and "_params" in est.__dict__ count too.
+            if isinstance(node, ast.Constant) and node.value in members:
+                used.setdefault(node.value, []).append(f"{path.name}: a string")
+    # fnn.distributed.predict maps foreign models too, and asks scikit-learn's
+    # MLPClassifier for its label binarizer by name.
+    used["_label_binarizer"].remove("distributed.py: a string")
+    undocumented = {name: where for name, where in used.items()
+                    if where and name not in documented}
+    assert not undocumented, undocumented
+    assert {"_take_average", "_round_start", "_train_replica"} <= set(used)

@@ -19,6 +19,9 @@ What every fnn estimator can share (the MLPs use all of it):
 - ``available_if(check)``: a method that exists only when ``check(self)``
   holds (``partial_fit`` of the MLPs' stochastic solvers), so ``hasattr``
   answers as it does for scikit-learn's estimators.
+- ``ClassifierMixin``: ``score``, the accuracy of ``predict``.
+- ``fill_doc(**parts)``: docstring text that several methods share (the
+  entry of X, of sample_weight...), written once.
 - ``N_JOBS`` and ``FiniteInterval``: parameter constraints (see
   fnn._param_validation) for n_jobs with an upper bound, and for numbers
   that must be finite.
@@ -31,18 +34,24 @@ import inspect
 import math
 import numbers
 import os
+import re
+import textwrap
 import threading
 import types
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from numpy.typing import ArrayLike, NDArray
 
 from . import _persistence
+from ._labels import accuracy
 from ._param_validation import Interval
 from ._sklearn_compat import interoperable
 from ._validation import feature_names_of
 from .exceptions import NotFittedError
 
 _Self = TypeVar("_Self", bound="ParamsMixin")
+_Object = TypeVar("_Object")
 
 #: The largest n_jobs accepted: each thread gets its own scratch (per-example
 #: training: a copy of the parameters), and more threads than any machine's
@@ -76,6 +85,46 @@ def available_if(check: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], 
     def decorate(function: Callable[..., Any]) -> Any:
         return _AvailableIf(function, check)
     return decorate
+
+
+def fill_doc(**parts: str) -> Callable[[_Object], _Object]:
+    """Decorator of a function or a class: docstring text written once for
+    several places.  Each line of a docstring that holds only ``{name}``
+    becomes ``parts[name]`` (e.g. a numpydoc entry, written without
+    indentation), indented as that line; the docstring is first dedented,
+    as help() shows it, and the part keeps its own indentation relative to
+    its first line.  On a class, the docstrings of its own methods are
+    filled too."""
+    def decorate(obj: _Object) -> _Object:
+        _fill(obj, parts)
+        if isinstance(obj, type):
+            for member in vars(obj).values():
+                if isinstance(member, _AvailableIf):
+                    _fill(member.function, parts)
+                    _fill(member, parts)
+                elif inspect.isfunction(member):
+                    _fill(member, parts)
+        return obj
+    return decorate
+
+
+def _fill(obj: Any, parts: dict[str, str]) -> None:
+    """fill_doc's work on one docstring (left as it is without fields)."""
+    if obj.__doc__ is None:  # python -OO, or no docstring
+        return
+    lines = []
+    filled = False
+    for line in inspect.cleandoc(obj.__doc__).splitlines():
+        field = re.fullmatch(r"(\s*)\{(\w+)\}", line)
+        if field is None or field.group(2) not in parts:
+            lines.append(line)
+            continue
+        indent, name = field.groups()
+        part = textwrap.dedent(parts[name]).strip("\n")
+        lines.extend((indent + text).rstrip() for text in part.splitlines())
+        filled = True
+    if filled:
+        obj.__doc__ = "\n".join(lines)
 
 
 class _AvailableIf:
@@ -227,3 +276,41 @@ class ParamsMixin:
             if not same:
                 changed.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(changed)})"
+
+
+class ClassifierMixin:
+    """``score`` of fnn's classifiers: the accuracy of ``predict``."""
+
+    if TYPE_CHECKING:
+        def predict(self, X: Any) -> NDArray[Any]: ...
+
+    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """Return the mean accuracy on the given test data and labels.
+
+        A multilabel model (an MLPClassifier fitted on a label-indicator
+        matrix) scores the subset accuracy: a sample counts as right only
+        when every one of its labels is.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples, as :meth:`predict` takes them.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels for `X` (a multilabel model's: a 0/1 indicator
+            matrix with n_labels columns).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: the accuracy is the weighted mean of the
+            samples' correctness.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of ``self.predict(X)`` with respect to `y`.
+        """
+        return self._accuracy(self.predict(X), y, sample_weight)
+
+    def _accuracy(self, predicted: NDArray[Any], y: ArrayLike,
+                  sample_weight: ArrayLike | None) -> float:
+        """The score of `predicted` labels (predict's output) against y:
+        one label per sample here; a multilabel classifier overrides it."""
+        return accuracy(predicted, y, sample_weight)

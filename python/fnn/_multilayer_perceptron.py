@@ -36,7 +36,7 @@ import threading
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from fnncore import _forward, _losses, _minibatch, _sgd
 
 from . import _persistence as model_file
-from ._base import N_JOBS, FiniteInterval, ParamsMixin, available_if
+from ._base import N_JOBS, ClassifierMixin, FiniteInterval, ParamsMixin, available_if, fill_doc
 from ._class_weight import balanced_weights, checked_weight, refuse_balanced_partial_fit
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
@@ -56,11 +56,39 @@ from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import MetadataRequester, interoperable, sklearn_tags, warn_column_vector
 from ._validation import (_to_numpy, check_array, check_consistent_length,
                           check_feature_names, check_n_features, check_random_state,
-                          check_sample_weight, float_dtype_of, is_sparse)
+                          check_sample_weight, check_stratifiable, float_dtype_of,
+                          is_sparse)
 from .exceptions import ConvergenceWarning
 
 #: A float32 or float64 array (the network's dtype).
 _Floats = NDArray[np.floating[Any]]
+
+#: A fit returns the estimator it fitted.
+_Model = TypeVar("_Model", bound="_BaseMLP")
+
+# Docstring text the MLPs' classes and methods share, as {name} lines (see
+# fill_doc).
+_X_ENTRY = """X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input data."""
+_SAMPLE_WEIGHT_ENTRY = """sample_weight : array-like of shape (n_samples,), default=None
+    Weights of the samples' losses; None weights them equally."""
+_PARTIAL_FIT = """One epoch over (X, y), continuing from the current weights
+(solvers 'sgd' and 'adam' only)."""
+_THREAD_SAFETY = """
+    Thread safety: a fitted model can predict from any number of threads
+    while another thread fits it again (fit, partial_fit, warm start):
+    every call computes with one consistent model, the one before that fit
+    or the one after it, never a mixture.  A fit trains a private copy and
+    publishes its result in one step when it ends (also after Ctrl-C or a
+    divergence); two fits of one estimator run one after the other.  The
+    kernels read only that published state: assigning a fitted attribute
+    (``n_outputs_``, ``n_features_in_``, ``classes_``...) changes nothing they
+    compute with, and ``coefs_[i] = W`` is refused unless W has the layer's
+    shape and finite values.
+"""
+_SHARED_DOC = {"X": _X_ENTRY, "parameters_X": "Parameters\n----------\n" + _X_ENTRY,
+               "sample_weight": _SAMPLE_WEIGHT_ENTRY,
+               "partial_fit": _PARTIAL_FIT, "thread_safety": _THREAD_SAFETY}
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 # A bound on network size that keeps every offset far inside the C integer
@@ -227,6 +255,7 @@ class _FittedAttribute:
         del instance.__dict__[self.name]
 
 
+@fill_doc(**_SHARED_DOC)
 class _BaseMLP(MetadataRequester, ParamsMixin):
     """Shared machinery of MLPClassifier and MLPRegressor.
 
@@ -236,14 +265,26 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     architecture check, optimiser) and runs L-BFGS or the stochastic loop
     (``run_passes``, one ``_end_epoch`` per pass).
 
-    The internal interface of fnn.distributed (the only members it uses):
-    the same protocol (``_validate_params``, ``_check_checkpoint_target``,
-    ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
-    ``_batch_size_for``, ``_publish``), the labels it sets from the
-    cluster's counts (``_label_binarizer``, ``_y_was_1d``), the weights and
-    optimiser it averages between rounds (``_params``, ``_optimizer``), the
-    fitted state that gives the shape of predictions (``_state``) and, on
-    the workers, ``_batch_arrays`` and ``_train_replica``.
+    The internal interface of fnn.distributed: the only private members of
+    this class that another module uses (fnn.distributed on the driver,
+    fnn._distributed_worker on the workers), each documented where it is
+    defined:
+
+    - the protocol of a fit: ``_validate_params``, ``_check_checkpoint_target``,
+      ``_fitting``, ``_published``, ``_training_run``, ``_start_training``,
+      ``_batch_size_for``, ``_publish``;
+    - the targets a Dask fit finds from the cluster's counts:
+      ``MLPClassifier._use_classes`` and ``MLPRegressor._use_outputs``;
+    - a round: ``_replica_skeleton`` (the model the replicas copy),
+      ``_training_dtype``, ``_round_start`` (the weights and optimiser sent
+      out) and ``_take_average`` (the replicas' average taken back);
+    - the fitted state that gives the shape of predictions: ``_state``;
+    - on the workers: ``_batch_arrays`` and ``_train_replica``.
+
+    Model files (fnn._persistence) use ``_get_state``, ``_set_state`` and
+    ``_validate_params``, which checks ``_parameter_constraints`` (the
+    table fnn._param_validation reads).  Attributes stay this class's own: no other
+    module reads or writes them.
     """
 
     _fitted_marker = "_params"
@@ -574,22 +615,42 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
+    def fit(self: _Model, X: Any, y: ArrayLike,
+            sample_weight: ArrayLike | None = None) -> _Model:
+        """Fit the network to data X and targets y.
+
+        Parameters
+        ----------
+        {X}
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Classifiers: class labels, or a 0/1 indicator matrix (one column
+            per label) for multilabel.  Regressors: the target values.
+        {sample_weight}
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
     def _fit(self, X: Any, y: Any, sample_weight: Any, incremental: bool,
              classes: Any = None) -> Any:
-        """fit and partial_fit: train a private copy, publish it."""
-        self._validate_params()
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None.")
-        self._check_checkpoint_target()
-        published = self._published()
-        assigned = self.__dict__.get("_assigned_layers", {})
-        has_weights = published is not None or {"coefs", "intercepts"} <= set(assigned)
-        first_pass = not has_weights or (not self.warm_start and not incremental)
-        run = self._training_run(first_pass)
-        run._train(X, y, sample_weight, incremental, first_pass, classes, published,
-                   None if first_pass or published is not None else assigned)
-        self._publish(run)
+        """fit and partial_fit: under the fit lock, train a private copy and
+        publish it."""
+        with self._fitting():
+            self._validate_params()
+            if y is None:
+                raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                                 "target y is None.")
+            self._check_checkpoint_target()
+            published = self._published()
+            assigned = self.__dict__.get("_assigned_layers", {})
+            has_weights = published is not None or {"coefs", "intercepts"} <= set(assigned)
+            first_pass = not has_weights or (not self.warm_start and not incremental)
+            run = self._training_run(first_pass)
+            run._train(X, y, sample_weight, incremental, first_pass, classes, published,
+                       None if first_pass or published is not None else assigned)
+            self._publish(run)
         return self
 
     def _validate_X(self, X: Any, dtype: DTypeLike,
@@ -858,21 +919,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         names a class by its row of the target matrix, e.g. 'True' for the
         positive class of a binary target; the label follows)."""
         present, counts = np.unique(labels, return_counts=True)
-        if counts.min() < 2:
-            few = present[counts < 2]
+
+        def few_members(few: NDArray[np.bool_]) -> str:
             rows = [" ".join(Y[np.flatnonzero(labels == c)[0]].astype(bool).astype(str))
-                    for c in few]
-            raise ValueError(
-                "The least populated classes in y have only 1 member, which is too "
-                "few. The minimum number of groups for any class cannot be less than "
-                f"2. Classes with too few members are: {rows} (labels "
-                f"{self._label_binarizer.classes_[few].tolist()}).")
-        if n_train < len(present):
-            raise ValueError(f"The train_size = {n_train} should be greater or equal to "
-                             f"the number of classes = {len(present)}")
-        if n_val < len(present):
-            raise ValueError(f"The test_size = {n_val} should be greater or equal to "
-                             f"the number of classes = {len(present)}")
+                    for c in present[few]]
+            return f"{rows} (labels {self._label_binarizer.classes_[present[few]].tolist()})."
+
+        check_stratifiable(counts, n_train, n_val, few_members)
 
     def _fit_stochastic(self, X: Any, Y: _Floats, sample_weight: _Floats | None,
                         class_scale: _Floats | None, incremental: bool,
@@ -964,8 +1017,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         examples with mean loss `loss`: counters, curves, validation score
         (validation = (X_val, rows_val, Y_val, y_val, sample_weight_val)
         when early stopping: see _record_validation), progress, learning-rate
-        schedule, checkpoint and the stopping rules.  Returns True when training should stop.  Shared by
-        fit/partial_fit and fnn.distributed, whose passes are rounds."""
+        schedule, checkpoint and the stopping rules.  Returns True when
+        training should stop.  Shared by fit/partial_fit and
+        fnn.distributed, whose passes are rounds."""
         self.loss_ = loss
         self.n_iter_ += 1
         self.t_ += n_seen
@@ -1198,12 +1252,74 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             self._best_params = self._params.copy()
 
     # ------------------------------------------------------------------
-    # The internal interface of fnn.distributed's workers.  A replica is an
-    # ordinary estimator (a copy of the one being trained, without its
-    # weights: its labels, layout and parameters are set) that checks its
+    # The internal interface of fnn.distributed (see the class docstring).
+    # On the driver, the model being trained gives the replicas' skeleton
+    # and the weights of each round, and takes back their average.  A
+    # replica is an ordinary estimator (the skeleton: a copy of the model
+    # without its weights; its labels and layout are set) that checks its
     # partitions with _batch_arrays and trains a round with _train_replica;
     # the workers use nothing else of the class.
     # ------------------------------------------------------------------
+    def _replica_skeleton(self, class_weight: Any) -> Any:
+        """A copy of this model without its weights and training history:
+        what every replica needs besides the parameters.  Replicas train
+        with one thread per task (a worker's threads run replicas side by
+        side), silently, never checkpoint (the driver does), and, for a
+        classifier, with `class_weight` (the driver's, with 'balanced'
+        turned into a dict from the counts of all of y)."""
+        skeleton = copy.copy(self)
+        skeleton.__dict__ = {k: v for k, v in self.__dict__.items()
+                             if k not in ("_params", "_best_params", "_optimizer",
+                                          "loss_curve_", "validation_scores_",
+                                          "validation_loss_curve_")}
+        skeleton.loss_curve_ = []
+        # Partitions need not hold every class: each is checked as
+        # partial_fit checks a batch (labels among the classes), not as a
+        # warm start.
+        skeleton.warm_start = False
+        skeleton.n_jobs = 1
+        skeleton.verbose = False
+        skeleton.checkpoint_path = None
+        if self._is_classifier:
+            cast(Any, skeleton).class_weight = class_weight
+        return skeleton
+
+    def _training_dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters being trained (a started run)."""
+        return self._params.dtype
+
+    def _round_start(self, with_state: bool) -> tuple[_Floats, Optimizer]:
+        """(parameters, optimiser) that a round of fnn.distributed sends to
+        its replicas: the model's own objects (not copies; the replicas copy
+        them).  Without `with_state`, a copy of the optimiser whose state is
+        None: its schedule and step count only, the replicas starting fresh
+        state vectors (see _train_replica)."""
+        optimizer: Any = self._optimizer
+        if not with_state:
+            optimizer = copy.copy(optimizer)
+            optimizer.state = None
+        return self._params, optimizer
+
+    def _take_average(self, params: NDArray[np.float64],
+                      states: Sequence[NDArray[np.float64]] | None,
+                      n_updates: int) -> bool:
+        """Make the replicas' averaged round this model's: `params` (in
+        float64) become the parameters, `states` (None: kept) the
+        optimiser's non-empty state vectors, and the optimiser's update
+        count grows by `n_updates`.  Returns False, changing nothing, when
+        the parameters are not finite in the model's dtype (a sum of finite
+        float32 vectors can still overflow)."""
+        if not np.isfinite(params.astype(self._params.dtype)).all():
+            return False
+        self._params[...] = params
+        optimizer = self._optimizer
+        if states is not None:
+            for state, mean in zip(optimizer.state, states):
+                if state.size:
+                    state[...] = mean
+        optimizer.n_updates += n_updates
+        return True
+
     def _batch_arrays(self, X: Any, y: Any, sample_weight: Any, dtype: DTypeLike
                       ) -> tuple[Any, _Floats, _Floats | None, _Floats | None]:
         """(X, Y, sample_weight, class_scale) of one batch of data, checked
@@ -1443,21 +1559,10 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         return optimizer
 
 
-_THREAD_SAFETY = """
-    Thread safety: a fitted model can predict from any number of threads
-    while another thread fits it again (fit, partial_fit, warm start):
-    every call computes with one consistent model, the one before that fit
-    or the one after it, never a mixture.  A fit trains a private copy and
-    publishes its result in one step when it ends (also after Ctrl-C or a
-    divergence); two fits of one estimator run one after the other.  The
-    kernels read only that published state: assigning a fitted attribute
-    (``n_outputs_``, ``n_features_in_``, ``classes_``...) changes nothing they
-    compute with, and ``coefs_[i] = W`` is refused unless W has the layer's
-    shape and finite values.
-"""
 
 
-class MLPClassifier(_BaseMLP):
+@fill_doc(**_SHARED_DOC)
+class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier, trained by fnn's compiled core.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier`: the same
@@ -1570,12 +1675,9 @@ class MLPClassifier(_BaseMLP):
     never has NaN weights.  fit raises only when no weights of the fit give
     finite outputs on the training data (scikit-learn's "Solver produced
     non-finite parameter weights").
+
+    {thread_safety}
     """
-    # A docstring must be a lone string literal ("..." + text is not one and
-    # leaves __doc__ None), so the shared paragraph is added here; python -OO
-    # drops docstrings, and __doc__ is then the module's None.
-    if __doc__:
-        __doc__ += _THREAD_SAFETY
 
     _is_classifier = True
     classes_: NDArray[Any]
@@ -1647,16 +1749,24 @@ class MLPClassifier(_BaseMLP):
         known = self._label_binarizer.classes_
         if self.warm_start:
             if set(classes) != set(known):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as "
-                    f"in the previous call to fit. Previously got {known}, `y` has "
-                    f"{classes}")
+                raise ValueError(_warm_classes_message(known, classes))
         elif len(np.setdiff1d(classes, known)):
             raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` "
                              f"has {known}. 'y' has {classes}.")
 
     def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return self._label_binarizer.inverse_transform(Y)
+
+    def _use_classes(self, binarizer: LabelBinarizer, warm: bool) -> None:
+        """fnn.distributed's part of _prepare_targets, with the labels found
+        on the cluster (`binarizer`, fitted): a warm start keeps the model's
+        classes, which must be the same; otherwise they become the model's."""
+        if warm:
+            known = self._label_binarizer.classes_
+            if not np.array_equal(binarizer.classes_, known):
+                raise ValueError(_warm_classes_message(known, binarizer.classes_))
+        else:
+            self._label_binarizer, self.classes_ = binarizer, binarizer.classes_
 
     def _class_scale(self, Y: _Floats, incremental: bool) -> _Floats | None:
         cw = self.class_weight
@@ -1686,35 +1796,17 @@ class MLPClassifier(_BaseMLP):
         correct = (pred == y).all(axis=1) if pred.ndim == 2 else pred == y
         return float(np.average(correct, weights=sample_weight))
 
-    def fit(self, X: Any, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "MLPClassifier":
-        """Fit the network to data X and labels y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a 0/1 indicator matrix for multilabel.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None,
                     classes: ArrayLike | None = None) -> "MLPClassifier":
-        """One epoch over (X, y), continuing from the current weights
-        (solvers 'sgd' and 'adam' only).
+        """{partial_fit}
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        {X}
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        sample_weight : array-like of shape (n_samples,), default=None
+            The class labels (multilabel: a 0/1 indicator matrix).
+        {sample_weight}
         classes : array-like, default=None
             Required on the first call: every class label that any call may
             contain (y need not contain them all).
@@ -1723,8 +1815,7 @@ class MLPClassifier(_BaseMLP):
         -------
         self
         """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _labels_and_outputs(self, X: Any) -> tuple[LabelBinarizer, _Floats]:
         state, P = self._predict_outputs(X)
@@ -1733,10 +1824,7 @@ class MLPClassifier(_BaseMLP):
     def predict(self, X: Any) -> NDArray[Any]:
         """Predict using the multi-layer perceptron classifier.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1753,10 +1841,7 @@ class MLPClassifier(_BaseMLP):
     def predict_proba(self, X: Any) -> _Floats:
         """Probability estimates.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1775,10 +1860,7 @@ class MLPClassifier(_BaseMLP):
     def predict_log_proba(self, X: Any) -> _Floats:
         """Logarithm of the probability estimates.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -1790,40 +1872,22 @@ class MLPClassifier(_BaseMLP):
         with np.errstate(divide="ignore"):
             return np.log(P, out=P)
 
-    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Return the mean accuracy on the given test data and labels.
-
-        For multilabel targets this is the subset accuracy: a sample counts
-        as right only when every one of its labels is.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_classes)
-            True labels for `X`.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights: the accuracy is the weighted mean of the
-            samples' correctness.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``self.predict(X)`` with respect to `y`.
-        """
-        binarizer, P = self._labels_and_outputs(X)
-        predicted = binarizer.inverse_transform(P)
-        if binarizer.y_type_ != "multilabel-indicator":
+    def _accuracy(self, predicted: NDArray[Any], y: ArrayLike,
+                  sample_weight: ArrayLike | None) -> float:
+        """score's rule, with a multilabel model's (a 2-D prediction):
+        the subset accuracy."""
+        if predicted.ndim == 1:
             return accuracy(predicted, y, sample_weight)
         y = as_label_array(y)
         check_consistent_length(predicted, y)
-        if y.ndim != 2 or y.shape[1] != P.shape[1]:
+        if y.ndim != 2 or y.shape[1] != predicted.shape[1]:
             raise ValueError(f"y must be a label-indicator matrix with "
-                             f"{P.shape[1]} columns; got shape {y.shape}.")
+                             f"{predicted.shape[1]} columns; got shape {y.shape}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return float(np.average((predicted == y).all(axis=1), weights=sw))
 
 
+@fill_doc(**_SHARED_DOC)
 class MLPRegressor(_BaseMLP):
     """Multi-layer perceptron regressor, trained by fnn's compiled core.
 
@@ -1858,12 +1922,9 @@ class MLPRegressor(_BaseMLP):
     Divergence is handled as by :class:`MLPClassifier`: the epoch whose
     loss turns non-finite is undone and training stops with a
     ConvergenceWarning.
+
+    {thread_safety}
     """
-    # A docstring must be a lone string literal ("..." + text is not one and
-    # leaves __doc__ None), so the shared paragraph is added here; python -OO
-    # drops docstrings, and __doc__ is then the module's None.
-    if __doc__:
-        __doc__ += _THREAD_SAFETY
 
     _is_classifier = False
     _estimator_type = "regressor"
@@ -1908,63 +1969,50 @@ class MLPRegressor(_BaseMLP):
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_pass and "_layout" in self.__dict__ and \
                 Y.shape[1] != self._layout.layer_units[-1]:
-            raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted "
-                             f"with {self._layout.layer_units[-1]}.")
+            raise ValueError(_outputs_changed_message(Y.shape[1],
+                                                      self._layout.layer_units[-1]))
         return Y
 
     def _targets_to_output(self, Y: _Floats) -> NDArray[Any]:
         return Y
 
+    def _use_outputs(self, n_outputs: int, y_ndim: int, warm: bool) -> None:
+        """fnn.distributed's part of _prepare_targets, with the shape of the
+        y found on the cluster: a warm start keeps the model's number of
+        outputs, which must be the same; otherwise predictions will be 1-D
+        when y is."""
+        if warm:
+            if n_outputs != self.n_outputs_:
+                raise ValueError(_outputs_changed_message(n_outputs, self.n_outputs_))
+        else:
+            self._y_was_1d = y_ndim == 1
+
     def _score_outputs(self, P: _Floats, y: NDArray[Any],
                        sample_weight: Any = None) -> float:
         return _r2_score(y, P, sample_weight)
 
-    def fit(self, X: Any, y: ArrayLike,
-            sample_weight: ArrayLike | None = None) -> "MLPRegressor":
-        """Fit the network to data X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: Any, y: ArrayLike,
                     sample_weight: ArrayLike | None = None) -> "MLPRegressor":
-        """One epoch over (X, y), continuing from the current weights
-        (solvers 'sgd' and 'adam' only).
+        """{partial_fit}
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {X}
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values; as many outputs as on the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples' losses; None weights them equally.
+        {sample_weight}
 
         Returns
         -------
         self
         """
-        with self._fitting():
-            return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: Any) -> NDArray[Any]:
         """Predict using the multi-layer perceptron model.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
+        {parameters_X}
 
         Returns
         -------
@@ -2011,6 +2059,17 @@ class MLPRegressor(_BaseMLP):
                              f"predicts {state.n_outputs}.")
         sw = check_sample_weight(sample_weight, len(y), np.float64)
         return _r2_score(Y, P, sw)
+
+
+def _warm_classes_message(known: NDArray[Any], classes: NDArray[Any]) -> str:
+    """scikit-learn's refusal of a warm start whose y has other classes."""
+    return ("warm_start can only be used where `y` has the same classes as in the "
+            f"previous call to fit. Previously got {known}, `y` has {classes}")
+
+
+def _outputs_changed_message(n_outputs: int, fitted: int) -> str:
+    """The refusal of training continued with another number of outputs."""
+    return f"y has {n_outputs} outputs; the model was fitted with {fitted}."
 
 
 def _as_array(y: Any, name: str) -> NDArray[Any]:

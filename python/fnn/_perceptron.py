@@ -20,19 +20,19 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from fnncore import _perceptron
 
 from . import _persistence as model_file
-from ._base import N_JOBS, ParamsMixin
+from ._base import N_JOBS, ClassifierMixin, ParamsMixin
 from ._class_weight import class_weights, refuse_balanced_partial_fit
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
                             sources_of)
-from ._labels import accuracy, as_label_array, target_type, unique_labels
+from ._labels import as_label_array, target_type, unique_labels
 from ._parallel import available_cores
 from ._param_validation import Interval, Options, validate_params
 from ._sparse_rows import csr_rows
 from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
                               warn_column_vector)
 from ._validation import (check_array, check_consistent_length, check_feature_names,
-                          check_n_features, check_random_state, feature_names_of,
-                          float_dtype_of, is_sparse)
+                          check_n_features, check_random_state, check_stratifiable,
+                          feature_names_of, float_dtype_of, is_sparse)
 from .exceptions import ConvergenceWarning
 
 _MAX_INT = np.iinfo(np.int32).max
@@ -76,17 +76,8 @@ def _validation_mask(y_index: NDArray[Any], fraction: float, random_state: Any,
                          "Adjust any of the aforementioned parameters.")
     classes, y_indices, class_counts = np.unique(y_index, return_inverse=True,
                                                  return_counts=True)
-    if class_counts.min() < 2:
-        raise ValueError("The least populated classes in y have only 1 member, which is "
-                         "too few. The minimum number of groups for any class cannot be "
-                         "less than 2. Classes with too few members are: "
-                         f"{classes[class_counts < 2].tolist()}")
-    if n_train < len(classes):
-        raise ValueError(f"The train_size = {n_train} should be greater or equal to the "
-                         f"number of classes = {len(classes)}")
-    if n_test < len(classes):
-        raise ValueError(f"The test_size = {n_test} should be greater or equal to the "
-                         f"number of classes = {len(classes)}")
+    check_stratifiable(class_counts, n_train, n_test,
+                       lambda few: str(classes[few].tolist()))
     class_indices = np.split(np.argsort(y_indices.ravel(), kind="stable"),
                              np.cumsum(class_counts)[:-1])
     rng = check_random_state(random_state)
@@ -146,7 +137,7 @@ def _n_threads(n_jobs: int | None, n_units: int) -> int:
     return int(max(1, min(wanted, n_units, available_cores())))
 
 
-class Perceptron(MetadataRequester, ParamsMixin):
+class Perceptron(ClassifierMixin, MetadataRequester, ParamsMixin):
     """A linear threshold unit trained by the perceptron rule.
 
     The prediction is ``classes_[1] if w . x + b > 0 else classes_[0]``.
@@ -729,26 +720,6 @@ class Perceptron(MetadataRequester, ParamsMixin):
         if scores.shape[1] == 1:
             return state.classes[(scores[:, 0] > 0).astype(np.intp)]
         return state.classes[np.argmax(scores, axis=1)]
-
-    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Return the mean accuracy on the given test data and labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True labels for `X`.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights: the accuracy is the weighted mean of the
-            samples' correctness.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``self.predict(X)`` with respect to `y`.
-        """
-        return accuracy(self.predict(X), y, sample_weight)
 
     def densify(self) -> "Perceptron":
         """Convert the ``coef_`` matrix to a dense ndarray (after

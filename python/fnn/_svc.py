@@ -28,11 +28,11 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from fnncore import _smo
 
 from . import _persistence as model_file
-from ._base import ParamsMixin, available_if
+from ._base import ClassifierMixin, ParamsMixin, available_if, fill_doc
 from ._class_weight import class_weights
 from ._fitted_state import (FittedState, current, drop_state, frozen, publish,
                             sources_of)
-from ._labels import accuracy, as_label_array, target_type
+from ._labels import as_label_array, target_type
 from ._param_validation import Interval, Options, validate_params
 from ._sparse_rows import csr_rows
 from ._sklearn_compat import (MetadataRequester, interoperable, sklearn_tags,
@@ -162,7 +162,14 @@ class _LibsvmRandom:
             size *= 2   # rejections ran past the draws: draw more
 
 
-class SVC(MetadataRequester, ParamsMixin):
+# The X of SVC's prediction methods, written once (see fill_doc).
+_PARAMETERS_X = ("Parameters\n----------\n"
+                 "X : {array-like, sparse matrix} of shape (n_samples, n_features), or "
+                 "(n_samples, n_train) for kernel='precomputed'")
+
+
+@fill_doc(parameters_X=_PARAMETERS_X)
+class SVC(ClassifierMixin, MetadataRequester, ParamsMixin):
     """C-support vector classifier (soft margin, kernel), trained by SMO.
 
     A drop-in for :class:`sklearn.svm.SVC` (scikit-learn 1.9): the same
@@ -897,10 +904,7 @@ class SVC(MetadataRequester, ParamsMixin):
     def decision_function(self, X: Any) -> NDArray[Any]:
         """Decision values.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
-                (n_samples, n_train) for kernel='precomputed'
+        {parameters_X}
             Sparse X only for a model fitted on sparse data (as scikit-learn).
 
         Returns
@@ -929,10 +933,7 @@ class SVC(MetadataRequester, ParamsMixin):
         """Class labels by one-vs-one voting (libsvm's: a pair's positive
         value votes for its first class, ties go to the lower class index).
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
-                (n_samples, n_train) for kernel='precomputed'
+        {parameters_X}
 
         Returns
         -------
@@ -953,27 +954,6 @@ class SVC(MetadataRequester, ParamsMixin):
         votes = _votes(dec, n_classes, zero_votes_first=False)
         return state.classes[np.argmax(votes, axis=1)]
 
-    def score(self, X: Any, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """Return the mean accuracy on the given test data and labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
-                (n_samples, n_train) for kernel='precomputed'
-            Test samples.
-        y : array-like of shape (n_samples,)
-            True labels for `X`.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights: the accuracy is the weighted mean of the
-            samples' correctness.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``self.predict(X)`` with respect to `y`.
-        """
-        return accuracy(self.predict(X), y, sample_weight)
-
     def _check_proba(self) -> bool:
         if isinstance(self.probability, str) or not self.probability:
             raise AttributeError("predict_proba is not available when probability=False")
@@ -988,10 +968,7 @@ class SVC(MetadataRequester, ParamsMixin):
         (an AttributeError otherwise, as in scikit-learn); a model fitted
         without it raises NotFittedError.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
-                (n_samples, n_train) for kernel='precomputed'
+        {parameters_X}
 
         Returns
         -------
@@ -1007,10 +984,7 @@ class SVC(MetadataRequester, ParamsMixin):
 
         Available only with probability=True, as :meth:`predict_proba`.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
-                (n_samples, n_train) for kernel='precomputed'
+        {parameters_X}
             The samples.
 
         Returns

@@ -8,6 +8,7 @@ Kernels then trust their inputs.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Union, overload
 
 import numpy as np
@@ -302,6 +303,24 @@ def check_sample_weight(sample_weight: ArrayLike | float | None, n_samples: int,
     if not sw.any():
         raise ValueError("sample_weight must not be all zero.")
     return sw
+
+
+def check_stratifiable(class_counts: NDArray[np.integer[Any]], n_train: int, n_test: int,
+                       few_members: Callable[[NDArray[np.bool_]], str]) -> None:
+    """scikit-learn's refusals of a stratified split, in its words: a class
+    with fewer than 2 members (`few_members(mask)` names the classes where
+    ``mask = class_counts < 2``, as the caller shows classes), or fewer
+    training or test examples than classes."""
+    few = class_counts < 2
+    if few.any():
+        raise ValueError("The least populated classes in y have only 1 member, which is "
+                         "too few. The minimum number of groups for any class cannot be "
+                         f"less than 2. Classes with too few members are: "
+                         f"{few_members(few)}")
+    for name, size in (("train_size", n_train), ("test_size", n_test)):
+        if size < len(class_counts):
+            raise ValueError(f"The {name} = {size} should be greater or equal to the "
+                             f"number of classes = {len(class_counts)}")
 
 
 def check_random_state(

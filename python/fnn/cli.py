@@ -32,6 +32,7 @@ import numpy as np
 
 from . import MLPClassifier, MLPRegressor, data
 from ._atomic_write import check_output_path, write_atomically
+from ._base import fill_doc
 from ._parallel import available_cores, effective_n_jobs
 from ._registry import HIDDEN_ACTIVATIONS
 from ._persistence import SCALINGS, ModelInput, check_writable_model_path, \
@@ -393,6 +394,21 @@ def choose_task(y: Any) -> tuple[str, str]:
 # ----------------------------------------------------------------------
 # Commands
 # ----------------------------------------------------------------------
+# The Parameters and Returns sections of the commands train, predict and
+# evaluate, written once (see fill_doc).
+_COMMAND_SECTIONS = """
+Parameters
+----------
+args : argparse.Namespace
+    The parsed options of the command (see :func:`build_parser`).
+
+Returns
+-------
+int
+    The exit status, 0; failures raise (CommandError for bad input).
+"""
+
+
 def _collect_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     notes = []
     for w in caught:
@@ -409,19 +425,12 @@ def _score_line(model: Any, X: Any, y: Any, what: str) -> str:
     return f"{what} {name}: {score:.4f} ({len(X)} samples)"
 
 
+@fill_doc(command_sections=_COMMAND_SECTIONS)
 def train(args: argparse.Namespace) -> int:
     """Run `fnn train`: train an MLP on DATA; print what was done and the
     scores, and save the model with --out.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options of the train command (see :func:`build_parser`).
-
-    Returns
-    -------
-    int
-        The exit status, 0; failures raise (CommandError for bad input).
+    {command_sections}
     """
     _check_output(args.out, (args.data, args.labels), model=True)
     X, y, description = load_data(args.data, args.format, args.target, args.labels)
@@ -541,19 +550,12 @@ def _format_value(value: Any) -> str:
                "biuU" else value)
 
 
+@fill_doc(command_sections=_COMMAND_SECTIONS)
 def predict(args: argparse.Namespace) -> int:
     """Run `fnn predict`: print or write the predictions of a saved model
     for DATA (with --proba, a classifier's class probabilities).
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options of the predict command (see :func:`build_parser`).
-
-    Returns
-    -------
-    int
-        The exit status, 0; failures raise (CommandError for bad input).
+    {command_sections}
     """
     _check_output(args.out, (args.model, args.data), model=False)
     model, model_input = _load_model(args.model)
@@ -633,21 +635,13 @@ def confusion_matrix_text(y_true: Any, y_pred: Any, labels: Sequence[Any]) -> st
     return "\n".join(lines)
 
 
+@fill_doc(command_sections=_COMMAND_SECTIONS)
 def evaluate(args: argparse.Namespace) -> int:
     """Run `fnn evaluate`: score a saved model on DATA and print accuracy
     and a confusion matrix (classifiers), or R^2 and the mean squared and
     absolute errors (regressors).
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options of the evaluate command (see
-        :func:`build_parser`).
-
-    Returns
-    -------
-    int
-        The exit status, 0; failures raise (CommandError for bad input).
+    {command_sections}
     """
     model, model_input = _load_model(args.model)
     named = _read_named_columns(args, model_input, need_target=True)
@@ -799,6 +793,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_model_command(commands: Any, name: str, help: str, description: str,
+                       target_help: str) -> "_Parser":
+    """The parser of a command that applies a saved model to data (predict,
+    evaluate): MODEL, then DATA and its options."""
+    parser: _Parser = commands.add_parser(name, help=help, description=description)
+    parser.add_argument("model", metavar="MODEL", help="model file from 'fnn train'")
+    _add_data_options(parser, target_help)
+    return parser
+
+
 def _add_data_options(parser: argparse.ArgumentParser, target_help: str) -> None:
     parser.add_argument("data", metavar="DATA", help="data file")
     parser.add_argument("--target", metavar="COL", help=target_help)
@@ -868,22 +872,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="MODEL", help="save the model to this file")
     p.set_defaults(run=train)
 
-    p = commands.add_parser("predict", help="predictions of a saved model",
-                            description="Print the predictions of MODEL for DATA, one "
-                            "line per sample, or write them as CSV with --out.")
-    p.add_argument("model", metavar="MODEL", help="model file from 'fnn train'")
-    _add_data_options(p, "a column of a CSV file to leave out (the target)")
+    p = _add_model_command(commands, "predict", help="predictions of a saved model",
+                           description="Print the predictions of MODEL for DATA, one "
+                           "line per sample, or write them as CSV with --out.",
+                           target_help="a column of a CSV file to leave out (the target)")
     p.add_argument("--proba", action="store_true",
                    help="class probabilities instead of labels (classifiers)")
     p.add_argument("--out", metavar="FILE", help="write a CSV file instead of printing")
     p.set_defaults(run=predict)
 
-    p = commands.add_parser("evaluate", help="score a saved model on labelled data",
-                            description="Accuracy and confusion matrix (classifiers) "
-                            "or R^2 and errors (regressors) of MODEL on DATA.")
-    p.add_argument("model", metavar="MODEL", help="model file from 'fnn train'")
-    _add_data_options(p, "target column of a CSV file (default: the last column); "
-                      "target array of an .npz (default y)")
+    p = _add_model_command(commands, "evaluate",
+                           help="score a saved model on labelled data",
+                           description="Accuracy and confusion matrix (classifiers) "
+                           "or R^2 and errors (regressors) of MODEL on DATA.",
+                           target_help="target column of a CSV file (default: the last "
+                           "column); target array of an .npz (default y)")
     p.set_defaults(run=evaluate)
 
     p = commands.add_parser("demo", help="train on the bundled digits data")

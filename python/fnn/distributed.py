@@ -24,7 +24,6 @@ Dask (``pip install "fnn[dask]"``) is needed for this module only.
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 import numbers
 import uuid
@@ -161,7 +160,7 @@ def fit(estimator: _Estimator, X: Data, y: Data, *, sample_weight: Data | None =
         with _session(client) as client:
             slots = _worker_slots(client)
             data = _DaskData(X, y, sample_weight, min_partitions=len(slots))
-            seed, class_weight = _start_model(run, client, data, classes)
+            seed, class_weight = _start_model(run, client, data, classes, warm)
             trainer = _Trainer(run, client, data, slots, epochs_per_round,
                                optimizer_state, retries, seed, class_weight)
             try:
@@ -478,13 +477,13 @@ def _label_counts(client: distributed.Client,
 
 
 def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
-                 classes: ArrayLike | None) -> tuple[int, Any]:
-    """Set up est for training: labels, layout, weights, optimiser.
+                 classes: ArrayLike | None, warm: bool) -> tuple[int, Any]:
+    """Set up est for training: labels, layout, weights, optimiser; `warm`:
+    training continues from its fitted weights.
 
     Returns the seed of the rounds' shuffles and the class weights the
     replicas use ('balanced' turned into a dict from the counts of all of y).
     """
-    warm = est.warm_start and "_params" in est.__dict__
     if warm and data.n_features != est.n_features_in_:
         raise ValueError(f"X has {data.n_features} features, but "
                          f"{type(est).__name__} is expecting "
@@ -496,11 +495,7 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
         if classes is not None:
             raise ValueError("classes is for classifiers; got a regressor.")
         n_outputs = data.y_columns
-        if warm and n_outputs != est.n_outputs_:
-            raise ValueError(f"y has {n_outputs} outputs; the model was fitted with "
-                             f"{est.n_outputs_}.")
-        if not warm:
-            est._y_was_1d = data.y_ndim == 1
+        est._use_outputs(n_outputs, data.y_ndim, warm)
     rng = check_random_state(est.random_state)
     # The same draws as est.fit: a seed gives fit's initial weights.
     est._start_training(int(data.n_features), int(n_outputs), data.dtype, rng,
@@ -515,8 +510,8 @@ def _start_model(est: MLP, client: distributed.Client, data: _DaskData,
 
 def _start_labels(est: MLPClassifier, client: distributed.Client, data: _DaskData,
                   classes: ArrayLike | None, warm: bool) -> tuple[int, Any]:
-    """Set the classifier's label binarizer; returns the number of outputs
-    and the class weights."""
+    """Set the classifier's classes (checked against the model's for a warm
+    start); returns the number of outputs and the class weights."""
     balanced = isinstance(est.class_weight, str) and est.class_weight == "balanced"
     counts = None
     if classes is None or balanced or data.y_ndim == 2:
@@ -533,16 +528,7 @@ def _start_labels(est: MLPClassifier, client: distributed.Client, data: _DaskDat
         if len(binarizer.classes_) < 2:
             raise ValueError("The classifier needs samples of at least 2 classes; y "
                              f"has only one class: {binarizer.classes_}.")
-    if warm:
-        known = est._label_binarizer.classes_
-        if not np.array_equal(binarizer.classes_, known):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in the "
-                f"previous call to fit. Previously got {known}, `y` has "
-                f"{binarizer.classes_}")
-    else:
-        est._label_binarizer = binarizer
-        est.classes_ = binarizer.classes_
+    est._use_classes(binarizer, warm)
     class_weight = est.class_weight
     if balanced:
         if multilabel:
@@ -562,28 +548,6 @@ def _balanced_weights(classes: NDArray[Any], values: NDArray[Any],
     return dict(zip(labels, weights.tolist()))
 
 
-def _skeleton(est: _Estimator, class_weight: Any) -> _Estimator:
-    """A copy of est without its weights and training history: what every
-    replica needs besides the parameters.  Workers train with one thread per
-    task (a worker's threads run replicas side by side), silently, and never
-    checkpoint (the driver does)."""
-    skeleton = copy.copy(est)
-    skeleton.__dict__ = {k: v for k, v in est.__dict__.items()
-                         if k not in ("_params", "_best_params", "_optimizer",
-                                      "loss_curve_", "validation_scores_",
-                                      "validation_loss_curve_")}
-    skeleton.loss_curve_ = []
-    # Partitions need not hold every class: each is checked as partial_fit
-    # checks a batch (labels among the classes), not as a warm start.
-    skeleton.warm_start = False
-    skeleton.n_jobs = 1
-    skeleton.verbose = False
-    skeleton.checkpoint_path = None
-    if isinstance(skeleton, MLPClassifier):
-        skeleton.class_weight = class_weight
-    return skeleton
-
-
 # ----------------------------------------------------------------------
 # Rounds
 # ----------------------------------------------------------------------
@@ -601,9 +565,9 @@ class _Trainer:
         self.average_state = optimizer_state == "average"
         self.retries = retries
         self.tag = uuid.uuid4().hex[:8]
-        self.skeleton = _skeleton(est, class_weight)
+        self.skeleton = est._replica_skeleton(class_weight)
         self._futures: list[distributed.Future] = []
-        dtype = est._params.dtype
+        dtype = est._training_dtype()
         prepare = dask.delayed(_worker.prepare_partition, pure=False)
         w_blocks = data.w_blocks or [None] * len(data.x_blocks)
         delayed_parts = [prepare(self.skeleton, dtype, xb, yb, wb)
@@ -657,13 +621,9 @@ class _Trainer:
         est = self.est
         live = None
         for attempt in range(self.retries + 1):
-            opt: Any = est._optimizer
-            if not self.average_state:
-                # Schedule and step count, without the state vectors.
-                opt = copy.copy(opt)
-                opt.state = None
             # In a list: scatter would send a tuple's items one by one.
-            payload = client.scatter([(est._params, opt)], broadcast=True, hash=False)[0]
+            payload = client.scatter([est._round_start(self.average_state)],
+                                     broadcast=True, hash=False)[0]
             train = dask.delayed(_worker.train_replica, pure=False)
             tasks = []
             for g, (address, members) in enumerate(self.groups):
@@ -701,24 +661,22 @@ class _Trainer:
         weights = [res["n_seen"] for res in results]
         total = sum(weights)
         params = _weighted_mean([res["params"] for res in results], weights)
-        # Each replica checks its own epoch; a sum of finite float32 vectors
-        # can still overflow.
-        if not np.isfinite(params.astype(est._params.dtype)).all():
+        states = None
+        if self.average_state:
+            # Replicas return their state whenever it is averaged; empty
+            # vectors (a rule without them) stay as they are.
+            replica_states = [cast("tuple[NDArray[np.floating[Any]], ...]", res["state"])
+                              for res in results]
+            states = [_weighted_mean([s[i] for s in replica_states], weights)
+                      if vector.size else vector.astype(np.float64)
+                      for i, vector in enumerate(replica_states[0])]
+        steps = sum(w * res["n_updates"] for w, res in zip(weights, results)) / total
+        # Each replica checks its own epoch; the model checks the average.
+        if not est._take_average(params, states, int(round(steps))):
             raise _worker.RoundDiverged(diverged_message(
                 f"round {est.n_iter_ + 1}", "the averaged parameters are not finite",
                 "The weights of the last finished round were kept",
                 est.learning_rate_init))
-        est._params[...] = params
-        opt = est._optimizer
-        if self.average_state:
-            # Replicas return their state whenever it is averaged.
-            states = [cast("tuple[NDArray[np.floating[Any]], ...]", res["state"])
-                      for res in results]
-            for i, state in enumerate(opt.state):
-                if state.size:
-                    state[...] = _weighted_mean([s[i] for s in states], weights)
-        steps = sum(w * res["n_updates"] for w, res in zip(weights, results)) / total
-        opt.n_updates += int(round(steps))
         return int(total)
 
     def release(self) -> None:
@@ -798,8 +756,10 @@ def _output_shape(method: str, est: Any) -> tuple[int | None, np.dtype[Any]]:
     """(columns or None for 1-D, dtype) of est.<method>'s output."""
     if isinstance(est, _BaseMLP):
         return _mlp_output_shape(method, est._state())
+    # fnn's other estimators (Perceptron, SVC) compute in float64; a
+    # scikit-learn MLPClassifier tells a multilabel model by its binarizer.
     if method == "predict_proba":
-        return len(est.classes_), getattr(est, "_params", np.empty(0)).dtype
+        return len(est.classes_), np.dtype(np.float64)
     classes: Any = getattr(est, "classes_", None)
     binarizer = getattr(est, "_label_binarizer", None)
     if binarizer is not None and binarizer.y_type_ == "multilabel-indicator":
@@ -807,8 +767,7 @@ def _output_shape(method: str, est: Any) -> tuple[int | None, np.dtype[Any]]:
     if classes is not None:
         return None, np.asarray(classes).dtype
     n_outputs = getattr(est, "n_outputs_", 1)
-    dtype = getattr(est, "_params", np.empty(0)).dtype
-    return (None if n_outputs == 1 else n_outputs), dtype
+    return (None if n_outputs == 1 else n_outputs), np.dtype(np.float64)
 
 
 def _mlp_output_shape(method: str, state: Any) -> tuple[int | None, np.dtype[Any]]:
