@@ -25,9 +25,9 @@ Design:
 - X is validated in one place (`_validate_X`) and reaches the kernels in
   three: `_forward` (prediction, validation scores), `_run_epoch`
   (stochastic solvers) and `_fit_lbfgs` (the full-batch objective).  X is
-  a dense array or a CSR matrix; `_kernel` picks the compiled entry point
-  for it (the CSR twins take X's data, indices and indptr and never make
-  it dense), so those three places are the same for both.
+  a dense array or a CSR matrix; the compiled entry points take either as
+  it is (a CSR matrix is never made dense), so those three places are the
+  same for both.
 """
 import copy
 import inspect
@@ -937,9 +937,9 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
             if self.validation_scores_ is None:  # warm start of a model fitted without
                 self._reset_validation_record()
             train, val = self._split_validation(Y, rng)
-            # Dense X: its validation rows copied once; CSR X: the kernel
-            # reads them in place (rows=), X's nonzeros are not copied.
-            X_val, val_rows = (X, val) if is_sparse(X) else (X[val], None)
+            # The forward pass reads the validation rows of X in place
+            # (rows=), a block at a time: X is never copied.
+            X_val, val_rows = X, val
             y_val = self._targets_to_output(Y[val])
             sw_val = None if sample_weight is None else sample_weight[val]
         else:
@@ -1389,7 +1389,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
     def _forward(self, state: _FittedState, X: Any, n_threads: int,
                  rows: ArrayLike | None = None) -> _Floats:
         """The network's outputs on X (validated for `state`), or on its
-        rows `rows` (intp indices; read in place from a CSR matrix): the one
+        rows `rows` (intp indices; read in place): the one
         place a prediction reaches the compiled core."""
         if rows is not None:
             rows = np.ascontiguousarray(rows, dtype=np.intp)
