@@ -68,8 +68,9 @@ def fit_concurrently(model, configs, n_fits):
     return errors
 
 
-def run_isolated(module, function, seed, memory_cap=3 << 30, timeout=180):
-    """Call ``function(seed)`` of tests/<module>.py in a child Python
+def run_isolated(test_file, function, seed, memory_cap=3 << 30, timeout=180):
+    """Call ``function(seed)`` of the test module at path `test_file` (its
+    caller's ``__file__``) in a child Python
     (faulthandler on, `memory_cap` bytes of address space beyond what the
     started interpreter maps, a timeout) and
     return the JSON-able report it returns; a crash, an abort or a hang
@@ -84,6 +85,7 @@ def run_isolated(module, function, seed, memory_cap=3 << 30, timeout=180):
     import pytest
 
     here = os.path.dirname(os.path.abspath(__file__))
+    folder, module = os.path.split(os.path.splitext(os.path.abspath(test_file))[0])
     # The cap is set inside the child once it runs, relative to what it has
     # mapped: under AddressSanitizer (.ci/sanitize) the interpreter maps
     # terabytes of shadow memory at start, which an absolute cap set before
@@ -95,7 +97,7 @@ def run_isolated(module, function, seed, memory_cap=3 << 30, timeout=180):
               f"resource.setrlimit(resource.RLIMIT_AS, (mapped + {memory_cap}, "
               "resource.getrlimit(resource.RLIMIT_AS)[1]))\n"
               "warnings.simplefilter('ignore')\n"
-              f"sys.path.insert(0, {here!r})\n"
+              f"sys.path[:0] = [{folder!r}, {here!r}]\n"
               f"from {module} import {function} as scenario\n"
               "print(json.dumps(scenario(int(sys.argv[1]))), flush=True)\n")
 

@@ -34,7 +34,7 @@ PRIVATE_API = {
         "activations, deltas, coef_grads, intercept_grads), scikit-learn's Python "
         "loss-and-gradient routine for L-BFGS, with its own work buffers, to compare "
         "the gradient with finite differences; fnn computes the gradient in its "
-        "compiled core (tests/test_gradients.py checks it against finite "
+        "compiled core (tests/numerics/test_gradients.py checks it against finite "
         "differences)",
 }
 

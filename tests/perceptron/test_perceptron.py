@@ -611,7 +611,7 @@ def thread_scenario(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_threads_never_crash_and_answer_whole(seed):
-    report = run_isolated("test_perceptron", "thread_scenario", seed)
+    report = run_isolated(__file__, "thread_scenario", seed)
     assert report["failures"] == []
     assert report["predictions"] > 0
     assert report["fit_errors"] == [] and report["whole"]

@@ -823,7 +823,7 @@ def test_threads_never_crash_and_answer_whole(seed):
     """A web service's pattern: predictions never crash, and each one is
     the answer of one of the models fitted (or, while the model has other
     features, a clear error); concurrent fits run one after the other."""
-    report = run_isolated("test_svc", "thread_scenario", seed)
+    report = run_isolated(__file__, "thread_scenario", seed)
     assert report["failures"] == []
     assert report["predictions"] > 0
     assert report["fit_errors"] == [] and report["whole"]

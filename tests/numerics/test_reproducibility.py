@@ -38,7 +38,7 @@ What breaks bit-reproducibility:
   n_jobs (tested below).
 - Per-example training (``batch_size=1``) with n_jobs > 1 runs local SGD,
   whose weights depend on the number of threads (a fixed n_jobs reproduces;
-  tests/test_threads.py); n_jobs=None runs one thread there.
+  tests/threads/test_threads.py); n_jobs=None runs one thread there.
 - Different CPUs: the kernels are compiled in AVX-512, AVX2 and baseline
   variants chosen at run time (GCC target_clones); the AVX2 and AVX-512 ones
   fuse multiply-adds (one rounding) and the baseline cannot, so a machine

@@ -395,7 +395,7 @@ def test_import_without_skl2onnx():
 def test_documentation_example(tmp_path, monkeypatch):
     """The Python example of docs/onnx.md runs (it asserts its own
     results)."""
-    page = pathlib.Path(__file__).parent.parent / "docs" / "onnx.md"
+    page = pathlib.Path(__file__).parents[2] / "docs" / "onnx.md"
     (example,) = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
     monkeypatch.chdir(tmp_path)  # it saves model.onnx
     monkeypatch.setattr(fnn, "to_onnx", to_onnx, raising=False)

@@ -319,7 +319,7 @@ X_BAD = [
          Raises(ValueError, r"X contains nan at row 0, column 0")),
     Case("X None", lambda s: s.fit(None), Raises(ValueError, r"X must be 2-D")),
     Case("X complex", lambda s: s.fit(s.X + 1j), Raises(ValueError, r"[Cc]omplex.*\bX\b")),
-    # Sparse input trains every estimator (tests/test_mlp_sparse.py,
+    # Sparse input trains every estimator (tests/mlp/test_mlp_sparse.py,
     # test_svc.py and test_perceptron.py check it equals the dense fit).
     Case("X sparse", lambda s: s.finite(s.fit(_sparse(s.X)), _sparse(s.X)),
          Returns("finite")),
