@@ -60,7 +60,8 @@ FNN_INLINE FNN_T FNN_S(fnn_hsum)(VEC v)
 }
 #undef FNN_FOLD_HALVES
 
-/* sum_j x[j] * y[j] */
+/* sum_j x[j] * y[j].  The SVM's kernel rows (_svm_kernels_impl.h) sum in
+ * this order too, so that their <x, x> equals this one's. */
 FNN_INLINE FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
 {
     VEC acc = {0};

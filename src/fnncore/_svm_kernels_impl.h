@@ -12,19 +12,11 @@
 #define LOAD(p) (*(const FNN_S(fnn_uvec) *)(p))
 #define VLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_T)))
 
-/* <x, y>.  The row loops below sum each row in exactly this order, so
- * <x_a, x_a> from any of them is the same number (the rbf diagonal is
- * exactly 1).  _simd_impl.h has a twin (fnn_dot); this one stays beside
- * the loops whose order it fixes. */
-FNN_INLINE FNN_T FNN_S(svm_dot)(ptrdiff_t d, const FNN_T *x, const FNN_T *y)
-{
-    VEC acc = {0};
-    ptrdiff_t j = 0;
-    for (; j + VLEN <= d; j += VLEN) acc += LOAD(x + j) * LOAD(y + j);
-    FNN_T tail = 0;
-    for (; j < d; j++) tail += x[j] * y[j];
-    return FNN_S(fnn_hsum)(acc) + tail;
-}
+/* <x, y> is fnn_dot of _simd.h.  The row loops below sum each row in
+ * exactly its order (whole vectors from the start, lanes summed by
+ * fnn_hsum, then the scalar tail), so <x_a, x_a> from any of them is the
+ * same number (the rbf diagonal is exactly 1): a change to fnn_dot's order
+ * must be made here too. */
 
 /* out[b] = <x, X[idx[b]]> for b < count, four rows per pass over x. */
 FNN_INLINE void FNN_S(svm_dots)(ptrdiff_t d, const FNN_T *restrict x,
@@ -57,7 +49,7 @@ FNN_INLINE void FNN_S(svm_dots)(ptrdiff_t d, const FNN_T *restrict x,
         out[b + 2] = FNN_S(fnn_hsum)(a2) + t2;
         out[b + 3] = FNN_S(fnn_hsum)(a3) + t3;
     }
-    for (; b < count; b++) out[b] = FNN_S(svm_dot)(d, x, X + idx[b] * ldx);
+    for (; b < count; b++) out[b] = FNN_S(fnn_dot)(d, x, X + idx[b] * ldx);
 }
 
 /* sq[s] = <x_s, x_s> for s < n: the norms the rbf kernel needs. */
@@ -66,14 +58,14 @@ FNN_CLONES static void FNN_S(svm_sqnorms)(ptrdiff_t n, ptrdiff_t d, const FNN_T 
 {
     for (ptrdiff_t s = 0; s < n; s++) {
         const FNN_T *x = X + s * ldx;
-        sq[s] = FNN_S(svm_dot)(d, x, x);
+        sq[s] = FNN_S(fnn_dot)(d, x, x);
     }
 }
 
 /* out[r * count + b] = <xa[r], X[idx[b]]> for r < NA, b < count: NA rows
  * share each pass over the rows b, which is what costs when X does not fit
  * in cache.  NA is a compile-time constant at every call, so the
- * accumulators live in registers; each (r, b) is summed in svm_dot's order. */
+ * accumulators live in registers; each (r, b) is summed in fnn_dot's order. */
 FNN_INLINE void FNN_S(svm_dots_multi)(const int NA, ptrdiff_t d,
                                       const FNN_T *const *xa, const FNN_T *X,
                                       ptrdiff_t ldx, const ptrdiff_t *restrict idx,
@@ -105,7 +97,7 @@ FNN_INLINE void FNN_S(svm_dots_multi)(const int NA, ptrdiff_t d,
     }
     for (; b < count; b++)
         for (int r = 0; r < NA; r++)
-            out[r * count + b] = FNN_S(svm_dot)(d, xa[r], X + idx[b] * ldx);
+            out[r * count + b] = FNN_S(fnn_dot)(d, xa[r], X + idx[b] * ldx);
 }
 
 /*
