@@ -172,15 +172,18 @@ cdef class Samples:
             return
         data = X.data
         index = X.indices
+        bounds = X.indptr
+        # The rows are those indptr delimits, whatever shape says.
+        self.n = bounds.shape[0] - 1
         self.is_float = data.dtype == np.float32
         self.nnz = data.shape[0]
         # One-element stand-ins keep the pointers valid for an all-zero matrix.
         if self.nnz == 0:
             data = np.zeros(1, dtype=data.dtype)
             index = np.zeros(1, dtype=np.int32)
-        self.arrays = (data, index, X.indptr)
+        self.arrays = (data, index, bounds)
         indices = index
-        indptr = X.indptr
+        indptr = bounds
         self.csr.indices = &indices[0]
         self.csr.indptr = &indptr[0]
         if self.is_float:
