@@ -446,6 +446,22 @@ def libsvm_permutation(const uint64_t[::1] stream, Py_ssize_t[::1] perm):
     return -1 if short else used
 
 
+cdef inline double sigmoid_objective(Py_ssize_t n, const double *dec, const double *t,
+                                     double A, double B) noexcept nogil:
+    """The negative log-likelihood of targets t under the sigmoid (A, B):
+    sum_i t_i f_i + log(1 + exp(-f_i)) with f_i = A dec_i + B, written for
+    either sign of f_i so that exp cannot overflow."""
+    cdef double f = 0.0, fApB
+    cdef Py_ssize_t i
+    for i in range(n):
+        fApB = dec[i] * A + B
+        if fApB >= 0:
+            f += t[i] * fApB + log(1 + exp(-fApB))
+        else:
+            f += (t[i] - 1) * fApB + log(1 + exp(fApB))
+    return f
+
+
 def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
     """(A, B) of the sigmoid 1 / (1 + exp(A f + B)) fitted to decision
     values `dec` of samples labelled +1 / -1 (`labels`), by maximum
@@ -467,14 +483,9 @@ def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
         lo = 1 / (prior0 + 2.0)
         A = 0.0
         B = log((prior0 + 1.0) / (prior1 + 1.0))
-        fval = 0.0
         for i in range(n):
             t[i] = hi if labels[i] > 0 else lo
-            fApB = dec[i] * A + B
-            if fApB >= 0:
-                fval += t[i] * fApB + log(1 + exp(-fApB))
-            else:
-                fval += (t[i] - 1) * fApB + log(1 + exp(fApB))
+        fval = sigmoid_objective(n, &dec[0], &t[0], A, B)
         for it in range(100):
             h11 = 1e-12
             h22 = 1e-12
@@ -506,13 +517,7 @@ def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
             while step >= 1e-10:
                 newA = A + step * dA
                 newB = B + step * dB
-                newf = 0.0
-                for i in range(n):
-                    fApB = dec[i] * newA + newB
-                    if fApB >= 0:
-                        newf += t[i] * fApB + log(1 + exp(-fApB))
-                    else:
-                        newf += (t[i] - 1) * fApB + log(1 + exp(fApB))
+                newf = sigmoid_objective(n, &dec[0], &t[0], newA, newB)
                 if newf < fval + 0.0001 * step * gd:
                     A = newA
                     B = newB
