@@ -120,16 +120,7 @@ def _kernel_decision(spec: Any, X: Any, vectors: Any, W: NDArray[Any],
     W = np.ascontiguousarray(W, dtype=dtype)
     intercept = np.ascontiguousarray(intercept, dtype=dtype)
     out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
-    if kind == "dense":
-        _smo.decision_ovo(X, vectors, W, intercept, code, degree, gamma, coef0, out)
-    elif is_sparse(X):
-        _smo.decision_ovo_csr(vectors.data, vectors.indices, vectors.indptr,
-                              vectors.shape[1], W, intercept, code, degree, gamma, coef0,
-                              out, X_data=X.data, X_indices=X.indices, X_indptr=X.indptr)
-    else:
-        _smo.decision_ovo_csr(vectors.data, vectors.indices, vectors.indptr,
-                              vectors.shape[1], W, intercept, code, degree, gamma, coef0,
-                              out, X_dense=X)
+    _smo.decision_ovo(X, vectors, W, intercept, code, degree, gamma, coef0, out)
     return out
 
 
@@ -576,11 +567,7 @@ class SVC(ClassifierMixin, MetadataRequester, ParamsMixin):
         interrupted = False
         status = 0
         try:
-            if kind == "sparse":
-                status = _smo.fit_ovo_csr(X.data, X.indices, X.indptr, X.shape[1],
-                                          *common, check_signals=check_signals)
-            else:
-                status = _smo.fit_ovo(X, *common, check_signals=check_signals)
+            status = _smo.fit_ovo(X, *common, check_signals=check_signals)
         except KeyboardInterrupt:
             interrupted = True
         return coef[:(n_classes - 1) * len(order)], rho, obj, n_iter, status, interrupted

@@ -17,8 +17,9 @@
  *   running sum there; for float32, blocks of PT_BLOCK products are added
  *   in float before they are widened, see below), which can change a
  *   decision only for a score within rounding of 0.
- * - Written once for a scalar type: this header includes itself twice, with
- *   FNN_PT = float (suffix _s) and FNN_PT = double (suffix _d).
+ * - Written once for a scalar type: this header includes itself through
+ *   _each_dtype.h, with FNN_T = float (suffix _s) and FNN_T = double
+ *   (suffix _d).
  * - Explicit FNN_VBYTES-byte vectors of _simd.h (double accumulators of the
  *   same width in bytes, two of them for float), with the lane sum of
  *   _simd.h: the order is fixed by the source, not by the instruction set.
@@ -29,8 +30,6 @@
  * - target_clones (FNN_CLONES) compile AVX-512, AVX2 and baseline variants,
  *   picked at load time.
  */
-#ifndef FNN_PT
-
 #ifndef FNN_PERCEPTRON_H
 #define FNN_PERCEPTRON_H
 
@@ -55,36 +54,22 @@
 /* Sum of a vector of doubles, halves folded as _simd.h folds them. */
 #define FNN_PT_DSUM(v) fnn_hsum_d(v)
 
-#define FNN_PT float
-#define FNN_PS(name) name##_s
-#define FNN_PT_FLOAT 1
-#include "_perceptron.h"
-#undef FNN_PT_FLOAT
-#undef FNN_PT
-#undef FNN_PS
-
-#define FNN_PT double
-#define FNN_PS(name) name##_d
-#define FNN_PT_FLOAT 0
-#include "_perceptron.h"
-#undef FNN_PT_FLOAT
-#undef FNN_PT
-#undef FNN_PS
+#define FNN_EACH_DTYPE "_perceptron.h"
+#include "_each_dtype.h"
+#undef FNN_EACH_DTYPE
 
 #pragma GCC pop_options
 
-#endif /* FNN_PERCEPTRON_H */
+#elif defined(FNN_T) /* the body, once per dtype (_each_dtype.h) */
 
-#else /* the body, once per FNN_PT */
-
-#define PVEC FNN_PS(fnn_vec)
-#define PLOAD(p) (*(const FNN_PS(fnn_uvec) *)(p))
-#define PVLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_PT)))
+#define PVEC FNN_S(fnn_vec)
+#define PLOAD(p) (*(const FNN_S(fnn_uvec) *)(p))
+#define PVLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_T)))
 
 /* acc += the products of one vector of w and x, widened to double.  For
  * float a vector holds twice the lanes of a vector of doubles: its two
  * halves go to the two accumulators. */
-#if FNN_PT_FLOAT
+#if FNN_T_FLOAT
 #define PT_ACCUMULATE(lo, hi, prod)                                              \
     do {                                                                         \
         const PVEC p_ = (prod);                                                  \
@@ -102,15 +87,15 @@
  * double: for float, widening every vector doubles the cost of the dot
  * product; widening every PT_BLOCK vectors costs little, and a float sum
  * of PT_BLOCK products rounds no more than the products themselves do. */
-#if FNN_PT_FLOAT
+#if FNN_T_FLOAT
 #define PT_BLOCK 4
 #else
 #define PT_BLOCK 1
 #endif
 
-/* <w, x> with products in FNN_PT and sums in double. */
-FNN_INLINE double FNN_PS(pt_dot)(ptrdiff_t n, const FNN_PT *restrict w,
-                                 const FNN_PT *restrict x)
+/* <w, x> with products in FNN_T and sums in double. */
+FNN_INLINE double FNN_S(pt_dot)(ptrdiff_t n, const FNN_T *restrict w,
+                                 const FNN_T *restrict x)
 {
     fnn_vec_d lo = {0}, hi = {0};
     ptrdiff_t j = 0;
@@ -130,13 +115,13 @@ FNN_INLINE double FNN_PS(pt_dot)(ptrdiff_t n, const FNN_PT *restrict w,
  * out[k] = <W[units[k]], x> for k < count (rows of W of n_features values,
  * stride ldw), four units per pass over x, each summed as pt_dot sums it.
  */
-FNN_CLONES static void FNN_PS(fnn_pt_scores)(
+FNN_CLONES static void FNN_S(fnn_pt_scores)(
     ptrdiff_t count, const ptrdiff_t *units, ptrdiff_t n_features,
-    const FNN_PT *restrict x, const FNN_PT *W, ptrdiff_t ldw, double *restrict out)
+    const FNN_T *restrict x, const FNN_T *W, ptrdiff_t ldw, double *restrict out)
 {
     ptrdiff_t k = 0;
     for (; k + 4 <= count; k += 4) {
-        const FNN_PT *W0 = W + units[k] * ldw, *W1 = W + units[k + 1] * ldw,
+        const FNN_T *W0 = W + units[k] * ldw, *W1 = W + units[k + 1] * ldw,
                      *W2 = W + units[k + 2] * ldw, *W3 = W + units[k + 3] * ldw;
         fnn_vec_d l0 = {0}, h0 = {0}, l1 = {0}, h1 = {0}, l2 = {0}, h2 = {0},
                   l3 = {0}, h3 = {0};
@@ -177,19 +162,19 @@ FNN_CLONES static void FNN_PS(fnn_pt_scores)(
         out[k + 2] = (FNN_PT_DSUM(l2) + FNN_PT_DSUM(h2)) + t2;
         out[k + 3] = (FNN_PT_DSUM(l3) + FNN_PT_DSUM(h3)) + t3;
     }
-    for (; k < count; k++) out[k] = FNN_PS(pt_dot)(n_features, W + units[k] * ldw, x);
+    for (; k < count; k++) out[k] = FNN_S(pt_dot)(n_features, W + units[k] * ldw, x);
 }
 
 /* The step on one unit: w[j] <- w[j] + x[j] k, in double, rounded once. */
-FNN_CLONES static void FNN_PS(fnn_pt_add)(ptrdiff_t n, FNN_PT *restrict w,
-                                          const FNN_PT *restrict x, double k)
+FNN_CLONES static void FNN_S(fnn_pt_add)(ptrdiff_t n, FNN_T *restrict w,
+                                          const FNN_T *restrict x, double k)
 {
 #pragma omp simd
-    for (ptrdiff_t j = 0; j < n; j++) w[j] = (FNN_PT)((double)w[j] + (double)x[j] * k);
+    for (ptrdiff_t j = 0; j < n; j++) w[j] = (FNN_T)((double)w[j] + (double)x[j] * k);
 }
 
 /* w[j] <- w[j] s (the weight scale folded into the weights). */
-FNN_CLONES static void FNN_PS(fnn_pt_scale)(ptrdiff_t n, FNN_PT *restrict w, FNN_PT s)
+FNN_CLONES static void FNN_S(fnn_pt_scale)(ptrdiff_t n, FNN_T *restrict w, FNN_T s)
 {
 #pragma omp simd
     for (ptrdiff_t j = 0; j < n; j++) w[j] = w[j] * s;
@@ -201,4 +186,4 @@ FNN_CLONES static void FNN_PS(fnn_pt_scale)(ptrdiff_t n, FNN_PT *restrict w, FNN
 #undef PLOAD
 #undef PVLEN
 
-#endif /* FNN_PT */
+#endif /* FNN_PERCEPTRON_H */

@@ -31,7 +31,9 @@
  *   variable FNN_SIMD can name a lower level, to test or time the other
  *   copies on one machine, or to reproduce an AVX2 machine's results).
  *   Elsewhere (aarch64, clang, FNN_NO_TARGET_CLONES) they are compiled
- *   once, for the build's own target: the portable kernels.  The helpers
+ *   once, for the build's own target: the portable kernels.  _simd_isa.h
+ *   is one copy (both dtypes, through _each_dtype.h); this file includes
+ *   it once per instruction set.  The helpers
  *   are always inlined, so each copy compiles its own.
  *   Until this design the kernels carried GCC's target_clones, which
  *   compiles one body for every instruction set.  That body's register path
@@ -56,7 +58,7 @@
  *   threads, layer widths on every path) ends at bit-identical weights,
  *   losses and iteration counts.  What each copy pays, per workload, is
  *   measured by bench/test_instruction_sets.py (FNN_SIMD in one run).
- * - The small kernels of other headers (_perceptron.h, _svm_kernels.h)
+ * - The small kernels of other headers (_perceptron.h, the SVM's)
  *   keep target_clones (FNN_CLONES): theirs compile in seconds.
  * - Kernels trust their inputs: sizes, strides and pointers were checked at
  *   the Python boundary.
@@ -72,10 +74,21 @@
 
 #include "_optimizers.h"  /* the rule codes and fnn_step the kernels take */
 
-/* Run-time dispatch for the small kernels of other headers (_perceptron.h,
- * _svm_kernels.h): GCC's target_clones, resolved when the module loads. */
+/* Whether a module may hold several instruction sets' copies of a kernel
+ * and pick one when it loads: GCC's major version when it compiles for
+ * x86-64 (the native build, FNN_NO_TARGET_CLONES, compiles one copy), else
+ * 0.  Both dispatch mechanisms below are keyed on it. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && __GNUC__ >= 11 && defined(__linux__) && !defined(FNN_NO_TARGET_CLONES)
+    && !defined(FNN_NO_TARGET_CLONES)
+#define FNN_MULTI_ISA __GNUC__
+#else
+#define FNN_MULTI_ISA 0
+#endif
+
+/* Run-time dispatch for the small kernels of other headers (_perceptron.h,
+ * _svm_kernels.h, _svm_sparse.h, _smo_solver.h): GCC's target_clones,
+ * resolved when the module loads (an ifunc: Linux only). */
+#if FNN_MULTI_ISA >= 11 && defined(__linux__)
 #define FNN_CLONES \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
@@ -85,8 +98,7 @@
 /* Run-time dispatch for this file's kernels: one copy per instruction set
  * in a `#pragma GCC target` region, picked by fnn_simd_level (see the end
  * of this file).  GCC 12 names the x86-64 levels in __builtin_cpu_supports. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && __GNUC__ >= 12 && !defined(FNN_NO_TARGET_CLONES)
+#if FNN_MULTI_ISA >= 12
 #define FNN_DISPATCH 1
 #else
 #define FNN_DISPATCH 0
@@ -136,17 +148,9 @@
 
 
 /* The vector types and inlined helpers, compiled into whatever calls them. */
-#define FNN_T float
-#define FNN_S(name) name##_s
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-
-#define FNN_T double
-#define FNN_S(name) name##_d
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
+#define FNN_EACH_DTYPE "_simd_impl.h"
+#include "_each_dtype.h"
+#undef FNN_EACH_DTYPE
 
 /* The kernels: FNN_KNAME(name) is the name with its dtype suffix and, when
  * dispatching, the instruction set's. */
@@ -160,54 +164,21 @@
 #define FNN_KNAME__(name, isa) name
 #endif
 
+/* One copy per instruction set (_simd_isa.h). */
+#define FNN_PRAGMA(text) _Pragma(#text)
+#define FNN_PRAGMA_TARGET(isa) FNN_PRAGMA(GCC target(isa))
 #if FNN_DISPATCH
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v4")
 #define FNN_ISA v4
-#define FNN_T float
-#define FNN_S(name) name##_s
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#define FNN_T double
-#define FNN_S(name) name##_d
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#undef FNN_ISA
-#pragma GCC pop_options
-
-#pragma GCC push_options
-#pragma GCC target("arch=x86-64-v3")
+#define FNN_ISA_TARGET "arch=x86-64-v4"
+#include "_simd_isa.h"
 #define FNN_ISA v3
-#define FNN_T float
-#define FNN_S(name) name##_s
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#define FNN_T double
-#define FNN_S(name) name##_d
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#undef FNN_ISA
-#pragma GCC pop_options
+#define FNN_ISA_TARGET "arch=x86-64-v3"
+#include "_simd_isa.h"
 #endif /* FNN_DISPATCH */
-
 /* The build's own target: the baseline copy when dispatching, the only one
  * otherwise. */
 #define FNN_ISA base
-#define FNN_T float
-#define FNN_S(name) name##_s
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#define FNN_T double
-#define FNN_S(name) name##_d
-#include "_simd_impl.h"
-#undef FNN_T
-#undef FNN_S
-#undef FNN_ISA
+#include "_simd_isa.h"
 #undef FNN_KERNELS
 
 #if FNN_DISPATCH

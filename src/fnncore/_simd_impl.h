@@ -1,12 +1,13 @@
 /*
  * Body of the kernels declared by _simd.h, written once for a scalar type
  * FNN_T; names go through FNN_S(...) to get a _s or _d suffix.  Only
- * _simd.h includes this file, in two sections:
+ * _simd.h includes this file (through _each_dtype.h, which instantiates
+ * both dtypes), in two sections:
  * - without FNN_KERNELS, once per dtype: the vector types and the always
  *   inlined helpers (which other headers use too);
  * - with FNN_KERNELS defined, once per dtype and instruction set: the
  *   kernels the Cython code calls, named FNN_KNAME(name), in whatever
- *   `#pragma GCC target` region _simd.h opened around the include.
+ *   `#pragma GCC target` region _simd_isa.h opened around the include.
  *
  * Layout: a dense layer with n_in inputs and n_out units stores W row-major
  * with shape (n_in, n_out), as scikit-learn's coefs_, so that row i of W is
@@ -59,7 +60,8 @@ FNN_INLINE FNN_T FNN_S(fnn_hsum)(VEC v)
 }
 #undef FNN_FOLD_HALVES
 
-/* sum_j x[j] * y[j] */
+/* sum_j x[j] * y[j].  The SVM's kernel rows (_svm_kernels_impl.h) sum in
+ * this order too, so that their <x, x> equals this one's. */
 FNN_INLINE FNN_T FNN_S(fnn_dot)(ptrdiff_t n, const FNN_T *x, const FNN_T *y)
 {
     VEC acc = {0};

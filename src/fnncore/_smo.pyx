@@ -3,16 +3,20 @@
 function, and libsvm's probability estimates, for fnn.SVC.
 
 Design:
-- fit_ovo (dense samples or a Gram matrix) and fit_ovo_csr (CSR samples)
-  train every class pair in one nogil call into _smo_solver.h
+- fit_ovo trains every class pair in one nogil call into _smo_solver.h
   (second-order working-set selection, an LRU kernel-row cache, optional
   shrinking); kernel rows come from the vectorised loops of _svm_kernels.h
-  or the scatter-gather loops of _svm_sparse.h.  Both fill one svm_data
-  and share the call (_solve).  The Python side only groups samples by
+  for dense samples (or a Gram matrix) and from the scatter-gather loops of
+  _svm_sparse.h for CSR samples.  The Python side only groups samples by
   class and lays out the result.
+- Every entry point takes its matrices as they are: a C-contiguous 2-D
+  array or a CSR matrix (the core does not import scipy: anything with
+  data, indices, indptr and shape).  Samples turns either into the
+  pointers the C code reads, in one place, so each computation is one
+  function whatever the storage.
 - decision_ovo evaluates all pairs' decision functions on blocks of BLOCK
   test rows: the block's dot products with the support vectors are one gemm
-  (decision_ovo_csr: the sparse dot products of _svm_sparse.h),
+  (CSR support vectors: the sparse dot products of _svm_sparse.h),
   svm_from_dots turns them into kernel values with the same formulas that
   training used, and a second gemm with the (n_SV, n_pairs) coefficient
   matrix gives every pair's value at once.
@@ -116,21 +120,6 @@ cdef svm_kernel make_kernel(int kernel, int degree, double gamma, double coef0):
     return k
 
 
-cdef void sqnorms(const floating *X, Py_ssize_t n, Py_ssize_t d, double *sq) noexcept nogil:
-    if floating is float:
-        svm_sqnorms_s(n, d, X, d, sq)
-    else:
-        svm_sqnorms_d(n, d, X, d, sq)
-
-
-cdef void csr_sqnorms(const floating *dummy, Py_ssize_t n, const svm_csr *M, double *D,
-                      double *sq) noexcept nogil:
-    if floating is float:
-        svm_csr_sqnorms_s(n, M, D, sq)
-    else:
-        svm_csr_sqnorms_d(n, M, D, sq)
-
-
 cdef void from_dots(const svm_kernel *k, Py_ssize_t rows, Py_ssize_t cols, floating *D,
                     Py_ssize_t ldd, const double *sq_x, const double *sq_y) noexcept nogil:
     if floating is float:
@@ -139,13 +128,98 @@ cdef void from_dots(const svm_kernel *k, Py_ssize_t rows, Py_ssize_t cols, float
         svm_from_dots_d(k, rows, cols, D, ldd, sq_x, sq_y)
 
 
+cdef class Samples:
+    """X as the kernels see it: a C-contiguous 2-D array or a CSR matrix
+    (anything with `data`, `indices` (int32), `indptr` and `shape`; SciPy's
+    are canonical here: sorted, no duplicate columns), float32 or float64.
+
+    The one place where an entry point's X becomes pointers: `rows` for
+    dense samples (row s at rows + s * d), else `csr`.  It keeps the arrays
+    alive while the kernels read them.
+    """
+    cdef object arrays
+    cdef const void *rows
+    cdef svm_csr csr
+    cdef bint is_sparse
+    cdef bint is_float
+    cdef Py_ssize_t n
+    cdef Py_ssize_t d
+    cdef Py_ssize_t nnz
+
+    def __cinit__(self, X):
+        cdef const float[:, ::1] rows_s
+        cdef const double[:, ::1] rows_d
+        cdef const float[::1] data_s
+        cdef const double[::1] data_d
+        cdef const int32_t[::1] indices
+        cdef const int32_t[::1] indptr
+        self.is_sparse = hasattr(X, "indptr")
+        self.n = X.shape[0]
+        self.d = X.shape[1]
+        self.rows = NULL
+        if not self.is_sparse:
+            self.is_float = X.dtype == np.float32
+            self.arrays = X
+            if self.is_float:
+                rows_s = X
+                if self.n > 0:
+                    self.rows = &rows_s[0, 0]
+            else:
+                rows_d = X
+                if self.n > 0:
+                    self.rows = &rows_d[0, 0]
+            self.nnz = self.n * self.d
+            return
+        data = X.data
+        index = X.indices
+        bounds = X.indptr
+        # The rows are those indptr delimits, whatever shape says.
+        self.n = bounds.shape[0] - 1
+        self.is_float = data.dtype == np.float32
+        self.nnz = data.shape[0]
+        # One-element stand-ins keep the pointers valid for an all-zero matrix.
+        if self.nnz == 0:
+            data = np.zeros(1, dtype=data.dtype)
+            index = np.zeros(1, dtype=np.int32)
+        self.arrays = (data, index, bounds)
+        indices = index
+        indptr = bounds
+        self.csr.indices = &indices[0]
+        self.csr.indptr = &indptr[0]
+        if self.is_float:
+            data_s = data
+            self.csr.data = &data_s[0]
+        else:
+            data_d = data
+            self.csr.data = &data_d[0]
+
+    cdef void sqnorms(self, Py_ssize_t first, Py_ssize_t count, double *sq,
+                      double *scratch) noexcept nogil:
+        """sq[i] = |x_{first + i}|^2 for i < count, summed as the kernel
+        rows sum <x, x>.  scratch: d zeros (CSR only), left zero."""
+        cdef svm_csr part
+        if self.is_sparse:
+            part = self.csr
+            part.indptr += first
+            if self.is_float:
+                svm_csr_sqnorms_s(count, &part, scratch, sq)
+            else:
+                svm_csr_sqnorms_d(count, &part, scratch, sq)
+        elif self.is_float:
+            svm_sqnorms_s(count, self.d, <const float *>self.rows + first * self.d,
+                          self.d, sq)
+        else:
+            svm_sqnorms_d(count, self.d, <const double *>self.rows + first * self.d,
+                          self.d, sq)
+
+
 cdef int _solve(svm_data *data, Py_ssize_t n_rows, const Py_ssize_t[::1] order,
                 const Py_ssize_t[::1] start, const double[::1] C, double tol,
                 long long max_iter, bint shrinking, double cache_bytes,
                 double[::1] coef, double[::1] rho, double[::1] obj,
                 long long[::1] n_iter, bint check_signals) except? -9:
-    """The solver call both entry points share, and its errors; n_rows is
-    the number of samples the indices of `order` point into."""
+    """The solver call and its errors; n_rows is the number of samples the
+    indices of `order` point into."""
     cdef Py_ssize_t n_classes = start.shape[0] - 1
     cdef double[::1] QD = np.empty(max(n_rows, 1), dtype=np.float64)
     cdef interrupt_hook hook = NULL
@@ -170,7 +244,7 @@ cdef int _solve(svm_data *data, Py_ssize_t n_rows, const Py_ssize_t[::1] order,
 
 
 def fit_ovo(
-    const floating[:, ::1] X,
+    X,
     const Py_ssize_t[::1] order,
     const Py_ssize_t[::1] start,
     const double[::1] C,
@@ -192,8 +266,10 @@ def fit_ovo(
 
     Parameters
     ----------
-    X : IN, (n_samples, n_features) samples, or for kernel
-        SVM_PRECOMPUTED the (n_samples, n_samples) Gram matrix.
+    X : IN, a C-contiguous 2-D array or a CSR matrix (see Samples),
+        float32 or float64: the (n_samples, n_features) samples, or for
+        kernel SVM_PRECOMPUTED the (n_samples, n_samples) Gram matrix
+        (dense).
     order : IN, sample indices grouped by class (a subset of the rows of X
         may be given: only those take part).
     start : IN, (n_classes + 1,) class c is order[start[c]:start[c + 1]].
@@ -222,86 +298,37 @@ def fit_ovo(
     signal handler raised (KeyboardInterrupt), the outputs then holding the
     model as it stood (see svm_fit_ovo).
     """
-    cdef Py_ssize_t n = X.shape[0]
-    cdef double[::1] sq = np.zeros(n, dtype=np.float64)
-    cdef svm_data data
-    data.kernel = make_kernel(kernel, degree, gamma, coef0)
-    data.X = &X[0, 0]
-    data.csr = NULL
-    data.dense = NULL
-    data.is_float = floating is float
-    data.d = X.shape[1]
-    data.ldx = X.shape[1]
-    data.sq = &sq[0] if kernel == SVM_RBF else NULL
-    data.row_bytes = X.shape[1] * sizeof(floating)
-    data.row_work = X.shape[1]
-    if kernel == SVM_RBF:
-        with nogil:
-            sqnorms(&X[0, 0], n, X.shape[1], &sq[0])
-    return _solve(&data, n, order, start, C, tol, max_iter, shrinking, cache_bytes,
-                  coef, rho, obj, n_iter, check_signals)
-
-
-def fit_ovo_csr(
-    const floating[::1] X_data,
-    const int32_t[::1] X_indices,
-    const int32_t[::1] X_indptr,
-    Py_ssize_t n_features,
-    const Py_ssize_t[::1] order,
-    const Py_ssize_t[::1] start,
-    const double[::1] C,
-    int kernel,
-    int degree,
-    double gamma,
-    double coef0,
-    double tol,
-    long long max_iter,
-    bint shrinking,
-    double cache_bytes,
-    double[::1] coef,
-    double[::1] rho,
-    double[::1] obj,
-    long long[::1] n_iter,
-    bint check_signals=False,
-):
-    """fit_ovo on CSR samples (X_data, X_indices, X_indptr: a canonical CSR
-    matrix of n_features columns, int32 indices); kernel is not
-    SVM_PRECOMPUTED.  Parameters, outputs and errors as fit_ovo's."""
-    cdef Py_ssize_t n = X_indptr.shape[0] - 1
-    cdef double[::1] sq = np.zeros(max(n, 1), dtype=np.float64)
-    cdef double[::1] dense = np.zeros(max(n_features, 1) * SVM_MAX_ROWS,
+    cdef Samples x = Samples(X)
+    cdef Py_ssize_t item = sizeof(float) if x.is_float else sizeof(double)
+    cdef double[::1] sq = np.zeros(max(x.n, 1), dtype=np.float64)
+    # The scatter buffer of the sparse kernel rows: SVM_MAX_ROWS rows a.
+    cdef double[::1] dense = np.zeros(max(x.d, 1) * SVM_MAX_ROWS if x.is_sparse else 1,
                                       dtype=np.float64)
-    cdef svm_csr csr
     cdef svm_data data
-    cdef const floating[::1] values = X_data
-    cdef const int32_t[::1] indices = X_indices
-    # One-element stand-ins keep the pointers valid for an all-zero matrix.
-    if X_data.shape[0] == 0:
-        values = np.zeros(1, dtype=np.float32 if floating is float else np.float64)
-        indices = np.zeros(1, dtype=np.int32)
-    csr.indptr = &X_indptr[0]
-    csr.indices = &indices[0]
-    csr.data = &values[0]
     data.kernel = make_kernel(kernel, degree, gamma, coef0)
-    data.X = NULL
-    data.csr = &csr
-    data.dense = &dense[0]
-    data.is_float = floating is float
-    data.d = n_features
-    data.ldx = 0
+    data.X = x.rows
+    data.csr = &x.csr if x.is_sparse else NULL
+    data.dense = &dense[0] if x.is_sparse else NULL
+    data.is_float = x.is_float
+    data.d = x.d
+    data.ldx = 0 if x.is_sparse else x.d
     data.sq = &sq[0] if kernel == SVM_RBF else NULL
-    data.row_bytes = X_data.shape[0] * (sizeof(floating) + sizeof(int32_t)) / max(n, 1)
-    data.row_work = X_data.shape[0] / max(n, 1)
+    if x.is_sparse:
+        data.row_bytes = x.nnz * (item + sizeof(int32_t)) / max(x.n, 1)
+        data.row_work = x.nnz / max(x.n, 1)
+    else:
+        data.row_bytes = x.d * item
+        data.row_work = x.d
     if kernel == SVM_RBF:
         with nogil:
-            csr_sqnorms(&values[0], n, &csr, &dense[0], &sq[0])
-    return _solve(&data, n, order, start, C, tol, max_iter, shrinking, cache_bytes,
+            x.sqnorms(0, x.n, &sq[0], &dense[0])
+    return _solve(&data, x.n, order, start, C, tol, max_iter, shrinking, cache_bytes,
                   coef, rho, obj, n_iter, check_signals)
 
 
 def decision_ovo(
-    const floating[:, ::1] X,
-    const floating[:, ::1] SV,
+    X,
+    SV,
     const floating[:, ::1] W,
     const floating[::1] intercept,
     int kernel,
@@ -314,28 +341,37 @@ def decision_ovo(
 
     Parameters
     ----------
-    X : IN, (n_samples, n_features) test samples.
-    SV : IN, (n_SV, n_features) support vectors.
+    X : IN, (n_samples, n_features) test samples: a C-contiguous 2-D array
+        or a CSR matrix (see Samples), of out's dtype; CSR only if SV is.
+    SV : IN, (n_SV, n_features) support vectors, the same kinds.
     W : IN, (n_SV, n_pairs): column p holds pair p's coefficients of its
         support vectors and zeros elsewhere.
     intercept : IN, (n_pairs,) -rho.
     kernel, degree, gamma, coef0 : the kernel (not SVM_PRECOMPUTED).
     out : OUT, (n_samples, n_pairs).
     """
-    cdef Py_ssize_t n = X.shape[0], d = X.shape[1]
-    cdef Py_ssize_t n_sv = SV.shape[0], n_pairs = W.shape[1]
+    cdef Samples x = Samples(X), sv = Samples(SV)
+    cdef Py_ssize_t n = x.n, d = sv.d, n_sv = sv.n, n_pairs = W.shape[1]
     cdef Py_ssize_t r, c, s, m
     cdef svm_kernel k = make_kernel(kernel, degree, gamma, coef0)
+    cdef const floating *rows = <const floating *>x.rows
+    cdef const svm_csr *x_csr = &x.csr if x.is_sparse else NULL
+    cdef double[::1] dense = np.zeros(max(d, 1) if sv.is_sparse else 1, dtype=np.float64)
     cdef double[::1] sq_sv = np.zeros(max(n_sv, 1), dtype=np.float64)
     cdef double[::1] sq_x = np.zeros(BLOCK, dtype=np.float64)
     cdef floating[:, ::1] block
+    if x.is_sparse and not sv.is_sparse:
+        raise TypeError("decision_ovo: CSR samples need CSR support vectors")
+    cdef bint is_float = floating is float
+    if x.is_float != is_float or sv.is_float != is_float:
+        raise TypeError("decision_ovo: X, SV and out must have one dtype")
     if floating is float:
         block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float32)
     else:
         block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float64)
     with nogil:
         if kernel == SVM_RBF and n_sv > 0:
-            sqnorms(&SV[0, 0], n_sv, d, &sq_sv[0])
+            sv.sqnorms(0, n_sv, &sq_sv[0], &dense[0])
         s = 0
         while s < n:
             m = min(BLOCK, n - s)
@@ -343,97 +379,19 @@ def decision_ovo(
                 for c in range(n_pairs):
                     out[s + r, c] = intercept[c]
             if n_sv > 0:
-                if kernel == SVM_RBF:
-                    sqnorms(&X[s, 0], m, d, &sq_x[0])
-                gemm(False, True, m, n_sv, d, 1, &X[s, 0], d, &SV[0, 0], d, 0,
-                     &block[0, 0], n_sv)
-                from_dots(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0], &sq_sv[0])
-                gemm(False, False, m, n_pairs, n_sv, 1, &block[0, 0], n_sv,
-                     &W[0, 0], n_pairs, 1, &out[s, 0], n_pairs)
-            s += m
-
-
-def decision_ovo_csr(
-    const floating[::1] SV_data,
-    const int32_t[::1] SV_indices,
-    const int32_t[::1] SV_indptr,
-    Py_ssize_t n_features,
-    const floating[:, ::1] W,
-    const floating[::1] intercept,
-    int kernel,
-    int degree,
-    double gamma,
-    double coef0,
-    floating[:, ::1] out,
-    X_dense=None,
-    X_data=None,
-    X_indices=None,
-    X_indptr=None,
-):
-    """decision_ovo for a model whose support vectors are CSR rows (SV_*,
-    canonical, int32 indices), on test rows given either dense (X_dense,
-    (n_samples, n_features) of the same dtype) or CSR (X_data, X_indices,
-    X_indptr).  out : OUT, (n_samples, n_pairs)."""
-    cdef Py_ssize_t n_sv = SV_indptr.shape[0] - 1, n_pairs = W.shape[1]
-    cdef Py_ssize_t n, r, c, s, m
-    cdef svm_kernel k = make_kernel(kernel, degree, gamma, coef0)
-    cdef const floating[:, ::1] xd = None
-    cdef const floating[::1] xv = None
-    cdef const int32_t[::1] xi = None
-    cdef const int32_t[::1] xp = None
-    cdef const floating[::1] sv_values = SV_data
-    cdef const int32_t[::1] sv_indices = SV_indices
-    cdef svm_csr sv, x
-    cdef svm_csr *xptr = NULL
-    cdef const floating *xdptr = NULL
-    cdef double[::1] dense = np.zeros(max(n_features, 1), dtype=np.float64)
-    cdef double[::1] sq_sv = np.zeros(max(n_sv, 1), dtype=np.float64)
-    cdef double[::1] sq_x = np.zeros(BLOCK, dtype=np.float64)
-    cdef floating[:, ::1] block
-    dtype = np.float32 if floating is float else np.float64
-    if SV_data.shape[0] == 0:
-        sv_values = np.zeros(1, dtype=dtype)
-        sv_indices = np.zeros(1, dtype=np.int32)
-    if X_dense is not None:
-        xd = X_dense
-        n = xd.shape[0]
-        if n > 0:
-            xdptr = &xd[0, 0]
-    else:
-        xv = X_data
-        xi = X_indices
-        if xv.shape[0] == 0:
-            xv = np.zeros(1, dtype=dtype)
-            xi = np.zeros(1, dtype=np.int32)
-        xp = X_indptr
-        n = xp.shape[0] - 1
-        x.indptr = &xp[0]
-        x.indices = &xi[0]
-        x.data = &xv[0]
-        xptr = &x
-    sv.indptr = &SV_indptr[0]
-    sv.indices = &sv_indices[0]
-    sv.data = &sv_values[0]
-    if floating is float:
-        block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float32)
-    else:
-        block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float64)
-    with nogil:
-        if kernel == SVM_RBF and n_sv > 0:
-            csr_sqnorms(&sv_values[0], n_sv, &sv, &dense[0], &sq_sv[0])
-        s = 0
-        while s < n:
-            m = min(BLOCK, n - s)
-            for r in range(m):
-                for c in range(n_pairs):
-                    out[s + r, c] = intercept[c]
-            if n_sv > 0:
-                if floating is float:
-                    svm_csr_dots_block_s(m, n_features, xptr, xdptr, n_features, s, &sv,
-                                         n_sv, &dense[0], &block[0, 0], n_sv, &sq_x[0])
+                if sv.is_sparse:
+                    # The sparse dot products give the block's norms too.
+                    if floating is float:
+                        svm_csr_dots_block_s(m, d, x_csr, rows, d, s, &sv.csr, n_sv,
+                                             &dense[0], &block[0, 0], n_sv, &sq_x[0])
+                    else:
+                        svm_csr_dots_block_d(m, d, x_csr, rows, d, s, &sv.csr, n_sv,
+                                             &dense[0], &block[0, 0], n_sv, &sq_x[0])
                 else:
-                    svm_csr_dots_block_d(m, n_features, xptr, xdptr, n_features, s, &sv,
-                                         n_sv, &dense[0], &block[0, 0], n_sv, &sq_x[0])
+                    if kernel == SVM_RBF:
+                        x.sqnorms(s, m, &sq_x[0], NULL)
+                    gemm(False, True, m, n_sv, d, 1, rows + s * d, d,
+                         <const floating *>sv.rows, d, 0, &block[0, 0], n_sv)
                 from_dots(&k, m, n_sv, &block[0, 0], n_sv, &sq_x[0], &sq_sv[0])
                 gemm(False, False, m, n_pairs, n_sv, 1, &block[0, 0], n_sv,
                      &W[0, 0], n_pairs, 1, &out[s, 0], n_pairs)
@@ -488,6 +446,22 @@ def libsvm_permutation(const uint64_t[::1] stream, Py_ssize_t[::1] perm):
     return -1 if short else used
 
 
+cdef inline double sigmoid_objective(Py_ssize_t n, const double *dec, const double *t,
+                                     double A, double B) noexcept nogil:
+    """The negative log-likelihood of targets t under the sigmoid (A, B):
+    sum_i t_i f_i + log(1 + exp(-f_i)) with f_i = A dec_i + B, written for
+    either sign of f_i so that exp cannot overflow."""
+    cdef double f = 0.0, fApB
+    cdef Py_ssize_t i
+    for i in range(n):
+        fApB = dec[i] * A + B
+        if fApB >= 0:
+            f += t[i] * fApB + log(1 + exp(-fApB))
+        else:
+            f += (t[i] - 1) * fApB + log(1 + exp(fApB))
+    return f
+
+
 def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
     """(A, B) of the sigmoid 1 / (1 + exp(A f + B)) fitted to decision
     values `dec` of samples labelled +1 / -1 (`labels`), by maximum
@@ -509,14 +483,9 @@ def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
         lo = 1 / (prior0 + 2.0)
         A = 0.0
         B = log((prior0 + 1.0) / (prior1 + 1.0))
-        fval = 0.0
         for i in range(n):
             t[i] = hi if labels[i] > 0 else lo
-            fApB = dec[i] * A + B
-            if fApB >= 0:
-                fval += t[i] * fApB + log(1 + exp(-fApB))
-            else:
-                fval += (t[i] - 1) * fApB + log(1 + exp(fApB))
+        fval = sigmoid_objective(n, &dec[0], &t[0], A, B)
         for it in range(100):
             h11 = 1e-12
             h22 = 1e-12
@@ -548,13 +517,7 @@ def sigmoid_train(const double[::1] dec, const signed char[::1] labels):
             while step >= 1e-10:
                 newA = A + step * dA
                 newB = B + step * dB
-                newf = 0.0
-                for i in range(n):
-                    fApB = dec[i] * newA + newB
-                    if fApB >= 0:
-                        newf += t[i] * fApB + log(1 + exp(-fApB))
-                    else:
-                        newf += (t[i] - 1) * fApB + log(1 + exp(fApB))
+                newf = sigmoid_objective(n, &dec[0], &t[0], newA, newB)
                 if newf < fval + 0.0001 * step * gd:
                     A = newA
                     B = newB

@@ -297,7 +297,7 @@ static void smo_swap(smo_state *S, ptrdiff_t p, ptrdiff_t q)
 
 /* The largest k < n with v[k] + pen[k] == target, -1 if none (a scan
  * that vectorises). */
-SVM_INLINE ptrdiff_t smo_last_equal(ptrdiff_t n, const double *restrict v,
+FNN_INLINE ptrdiff_t smo_last_equal(ptrdiff_t n, const double *restrict v,
                                     const double *restrict pen, double target)
 {
     ptrdiff_t last = -1;
@@ -313,7 +313,7 @@ SVM_INLINE ptrdiff_t smo_last_equal(ptrdiff_t n, const double *restrict v,
  * *g_max.  Last, as libsvm's `>=` scan picks.  up_pen[k] is 0 in I_up and
  * -inf elsewhere: adding it keeps the loop free of branches and byte masks,
  * which is what lets GCC vectorise it in every clone. */
-SVM_CLONES static ptrdiff_t smo_argmax_up(ptrdiff_t n, const double *restrict g,
+FNN_CLONES static ptrdiff_t smo_argmax_up(ptrdiff_t n, const double *restrict g,
                                           const double *restrict up_pen, double *g_max)
 {
     double m = -INFINITY;
@@ -331,7 +331,7 @@ SVM_CLONES static ptrdiff_t smo_argmax_up(ptrdiff_t n, const double *restrict g,
  * (-1 if none); min of g over I_low in *g_min.  low_pen[k] is 0 in I_low,
  * +inf elsewhere.  dec: n doubles of scratch, so that the index is found by
  * comparing the very values compared. */
-SVM_CLONES static ptrdiff_t smo_argbest_low(
+FNN_CLONES static ptrdiff_t smo_argbest_low(
     ptrdiff_t n, const double *restrict g, const double *restrict low_pen,
     const double *restrict QD, double QDi, const float *restrict Ki, double g_max,
     double *g_min, double *restrict dec)
@@ -355,7 +355,7 @@ SVM_CLONES static ptrdiff_t smo_argbest_low(
 }
 
 /* g_k -= t (K_ik - K_jk): the step's effect on the gradient. */
-SVM_CLONES static void smo_update_g(ptrdiff_t n, double *restrict g, double t,
+FNN_CLONES static void smo_update_g(ptrdiff_t n, double *restrict g, double t,
                                     const float *restrict Ki, const float *restrict Kj)
 {
 #pragma omp simd

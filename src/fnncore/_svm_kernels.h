@@ -18,10 +18,12 @@
  * - The dot products are summed in the data's dtype (float32 stays float32)
  *   and the kernel formula is then applied in double, as libsvm does; the
  *   cache stores the result as float, as libsvm's Qfloat.
- * - The row kernels carry target_clones (AVX-512, AVX2, baseline) and every
- *   helper they call is always inlined, so each clone has its own copy.
- * - _svm_kernels_impl.h holds the dtype-generic bodies; this file includes
- *   it twice, for float (suffix _s) and double (suffix _d).
+ * - The row kernels carry target_clones (FNN_CLONES of _simd.h: AVX-512,
+ *   AVX2, baseline) and every helper they call is always inlined
+ *   (FNN_INLINE), so each clone has its own copy.
+ * - _svm_kernels_impl.h holds the dtype-generic bodies; this file
+ *   instantiates them for float (suffix _s) and double (suffix _d) through
+ *   _each_dtype.h.
  */
 #ifndef FNN_SVM_KERNELS_H
 #define FNN_SVM_KERNELS_H
@@ -31,15 +33,6 @@
 #include <stddef.h>
 
 #include "_simd.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && __GNUC__ >= 11 && defined(__linux__) && !defined(FNN_NO_TARGET_CLONES)
-#define SVM_CLONES \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SVM_CLONES
-#endif
-#define SVM_INLINE static inline __attribute__((always_inline))
 
 /* Most kernel rows computed in one pass over the data. */
 #define SVM_MAX_ROWS 8
@@ -62,7 +55,7 @@ typedef struct {
 
 /* base^n for an integer n >= 0 by repeated squaring (libsvm's powi): exact
  * for small integer bases and cheaper than pow. */
-SVM_INLINE double svm_powi(double base, int n)
+FNN_INLINE double svm_powi(double base, int n)
 {
     double result = 1.0;
     for (; n > 0; n >>= 1) {
@@ -76,7 +69,7 @@ SVM_INLINE double svm_powi(double base, int n)
  * |a - b|^2 is clipped at 0: rounding can make the expansion slightly
  * negative for (near-)duplicate points, and exp would then exceed 1 (NaN,
  * from overflowed norms, stays NaN for the caller to see). */
-SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
+FNN_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
                                double sq_b)
 {
     switch (k->kind) {
@@ -98,7 +91,7 @@ SVM_INLINE double svm_from_dot(const svm_kernel *k, double dot, double sq_a,
  * idx: out[r][b] = K(x_a[r], x_idx[b]) as float, dots[r * count + b] the
  * dot product, sq the squared norms (rbf only).  Returns 1 if a value is
  * not finite as a float.  Shared by the dense and the sparse rows. */
-SVM_INLINE int svm_rows_from_dots(const svm_kernel *k, const double *sq,
+FNN_INLINE int svm_rows_from_dots(const svm_kernel *k, const double *sq,
                                   const ptrdiff_t *a, int n_rows,
                                   const ptrdiff_t *idx, ptrdiff_t count,
                                   const double *dots, float *const *out)
@@ -118,16 +111,8 @@ SVM_INLINE int svm_rows_from_dots(const svm_kernel *k, const double *sq,
     return bad;
 }
 
-#define SVM_T float
-#define SVM_S(name) name##_s
-#include "_svm_kernels_impl.h"
-#undef SVM_T
-#undef SVM_S
-
-#define SVM_T double
-#define SVM_S(name) name##_d
-#include "_svm_kernels_impl.h"
-#undef SVM_T
-#undef SVM_S
+#define FNN_EACH_DTYPE "_svm_kernels_impl.h"
+#include "_each_dtype.h"
+#undef FNN_EACH_DTYPE
 
 #endif /* FNN_SVM_KERNELS_H */

@@ -25,8 +25,9 @@
  *   Duplicates would still be summed correctly, only not symmetrically.
  * - Contraction is off in this file so that every target clone rounds
  *   alike: a sum is the same number on every machine.
- * - _svm_sparse_impl.h holds the dtype-generic bodies; this file includes
- *   it twice, for float (suffix _s) and double (suffix _d).  Column
+ * - _svm_sparse_impl.h holds the dtype-generic bodies; this file
+ *   instantiates them for float (suffix _s) and double (suffix _d) through
+ *   _each_dtype.h.  Column
  *   indices are int32, as scipy.sparse gives them below 2**31 nonzeros
  *   (the Python side refuses larger matrices).
  */
@@ -51,23 +52,15 @@ typedef struct {
 
 /* Undo a scatter: zero D at the row's columns (stride and offset as it was
  * scattered). */
-SVM_INLINE void svm_csr_clear(double *D, ptrdiff_t stride, int r,
+FNN_INLINE void svm_csr_clear(double *D, ptrdiff_t stride, int r,
                               const int32_t *ind, ptrdiff_t nnz)
 {
     for (ptrdiff_t k = 0; k < nnz; k++) D[(ptrdiff_t)ind[k] * stride + r] = 0.0;
 }
 
-#define SVM_T float
-#define SVM_S(name) name##_s
-#include "_svm_sparse_impl.h"
-#undef SVM_T
-#undef SVM_S
-
-#define SVM_T double
-#define SVM_S(name) name##_d
-#include "_svm_sparse_impl.h"
-#undef SVM_T
-#undef SVM_S
+#define FNN_EACH_DTYPE "_svm_sparse_impl.h"
+#include "_each_dtype.h"
+#undef FNN_EACH_DTYPE
 
 #pragma GCC pop_options
 

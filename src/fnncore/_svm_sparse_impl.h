@@ -1,13 +1,13 @@
 /*
  * Bodies of the sparse SVM kernels of _svm_sparse.h for one scalar type
- * SVM_T (the CSR data); names go through SVM_S(...) for a _s or _d
- * suffix.  Only _svm_sparse.h includes this file.
+ * FNN_T (the CSR data); names go through FNN_S(...) for a _s or _d
+ * suffix.  Only _svm_sparse.h includes this file (through _each_dtype.h).
  */
 
 /* D[col * stride + r] += value over one row's entries (adding, so that a
  * duplicated column sums as toarray() would). */
-SVM_INLINE void SVM_S(svm_csr_scatter)(double *D, ptrdiff_t stride, int r,
-                                       const int32_t *ind, const SVM_T *val,
+FNN_INLINE void FNN_S(svm_csr_scatter)(double *D, ptrdiff_t stride, int r,
+                                       const int32_t *ind, const FNN_T *val,
                                        ptrdiff_t nnz)
 {
     for (ptrdiff_t k = 0; k < nnz; k++) D[(ptrdiff_t)ind[k] * stride + r] += val[k];
@@ -16,12 +16,12 @@ SVM_INLINE void SVM_S(svm_csr_scatter)(double *D, ptrdiff_t stride, int r,
 /* out[r * count + b] = <x_a[r], M[idx[b]]> for r < NA, given the rows a
  * scattered into D at stride NA.  NA is a compile-time constant at every
  * call, so the sums live in registers. */
-SVM_INLINE void SVM_S(svm_csr_dots_multi)(const int NA, const double *D,
+FNN_INLINE void FNN_S(svm_csr_dots_multi)(const int NA, const double *D,
                                           const svm_csr *M,
                                           const ptrdiff_t *restrict idx,
                                           ptrdiff_t count, double *restrict out)
 {
-    const SVM_T *data = (const SVM_T *)M->data;
+    const FNN_T *data = (const FNN_T *)M->data;
     for (ptrdiff_t b = 0; b < count; b++) {
         double acc[SVM_MAX_ROWS];
         for (int r = 0; r < NA; r++) acc[r] = 0.0;
@@ -37,14 +37,14 @@ SVM_INLINE void SVM_S(svm_csr_dots_multi)(const int NA, const double *D,
 
 /* <x_s, x_s> for the n rows s of M: the norms the rbf kernel needs, summed
  * exactly as svm_csr_kernel_rows sums <x_s, x_s>.  D: d zeros, left zero. */
-SVM_CLONES static void SVM_S(svm_csr_sqnorms)(ptrdiff_t n, const svm_csr *M,
+FNN_CLONES static void FNN_S(svm_csr_sqnorms)(ptrdiff_t n, const svm_csr *M,
                                               double *D, double *sq)
 {
-    const SVM_T *data = (const SVM_T *)M->data;
+    const FNN_T *data = (const FNN_T *)M->data;
     for (ptrdiff_t s = 0; s < n; s++) {
         const ptrdiff_t start = M->indptr[s], nnz = M->indptr[s + 1] - start;
-        SVM_S(svm_csr_scatter)(D, 1, 0, M->indices + start, data + start, nnz);
-        SVM_S(svm_csr_dots_multi)(1, D, M, &s, 1, &sq[s]);
+        FNN_S(svm_csr_scatter)(D, 1, 0, M->indices + start, data + start, nnz);
+        FNN_S(svm_csr_dots_multi)(1, D, M, &s, 1, &sq[s]);
         svm_csr_clear(D, 1, 0, M->indices + start, nnz);
     }
 }
@@ -58,26 +58,26 @@ SVM_CLONES static void SVM_S(svm_csr_sqnorms)(ptrdiff_t n, const svm_csr *M,
  * scratch: n_rows * count doubles.
  * Returns 1 if a value is not finite as a float, else 0.
  */
-SVM_CLONES static int SVM_S(svm_csr_kernel_rows)(
+FNN_CLONES static int FNN_S(svm_csr_kernel_rows)(
     const svm_kernel *k, const svm_csr *M, double *D, const double *sq,
     const ptrdiff_t *a, int n_rows, const ptrdiff_t *restrict idx, ptrdiff_t count,
     float *const *out, double *restrict scratch)
 {
-    const SVM_T *data = (const SVM_T *)M->data;
+    const FNN_T *data = (const FNN_T *)M->data;
     for (int r = 0; r < n_rows; r++) {
         const ptrdiff_t start = M->indptr[a[r]];
-        SVM_S(svm_csr_scatter)(D, n_rows, r, M->indices + start, data + start,
+        FNN_S(svm_csr_scatter)(D, n_rows, r, M->indices + start, data + start,
                                M->indptr[a[r] + 1] - start);
     }
     switch (n_rows) {
-    case 1: SVM_S(svm_csr_dots_multi)(1, D, M, idx, count, scratch); break;
-    case 2: SVM_S(svm_csr_dots_multi)(2, D, M, idx, count, scratch); break;
-    case 3: SVM_S(svm_csr_dots_multi)(3, D, M, idx, count, scratch); break;
-    case 4: SVM_S(svm_csr_dots_multi)(4, D, M, idx, count, scratch); break;
-    case 5: SVM_S(svm_csr_dots_multi)(5, D, M, idx, count, scratch); break;
-    case 6: SVM_S(svm_csr_dots_multi)(6, D, M, idx, count, scratch); break;
-    case 7: SVM_S(svm_csr_dots_multi)(7, D, M, idx, count, scratch); break;
-    default: SVM_S(svm_csr_dots_multi)(8, D, M, idx, count, scratch); break;
+    case 1: FNN_S(svm_csr_dots_multi)(1, D, M, idx, count, scratch); break;
+    case 2: FNN_S(svm_csr_dots_multi)(2, D, M, idx, count, scratch); break;
+    case 3: FNN_S(svm_csr_dots_multi)(3, D, M, idx, count, scratch); break;
+    case 4: FNN_S(svm_csr_dots_multi)(4, D, M, idx, count, scratch); break;
+    case 5: FNN_S(svm_csr_dots_multi)(5, D, M, idx, count, scratch); break;
+    case 6: FNN_S(svm_csr_dots_multi)(6, D, M, idx, count, scratch); break;
+    case 7: FNN_S(svm_csr_dots_multi)(7, D, M, idx, count, scratch); break;
+    default: FNN_S(svm_csr_dots_multi)(8, D, M, idx, count, scratch); break;
     }
     for (int r = 0; r < n_rows; r++) {
         const ptrdiff_t start = M->indptr[a[r]];
@@ -93,27 +93,27 @@ SVM_CLONES static int SVM_S(svm_csr_kernel_rows)(
  * dense rows r0 .. of Xd (d values each, stride ldx).
  * D: d doubles, zero on entry and on return.
  */
-SVM_CLONES static void SVM_S(svm_csr_dots_block)(
-    ptrdiff_t m, ptrdiff_t d, const svm_csr *X, const SVM_T *Xd, ptrdiff_t ldx,
-    ptrdiff_t r0, const svm_csr *SV, ptrdiff_t n_sv, double *D, SVM_T *out,
+FNN_CLONES static void FNN_S(svm_csr_dots_block)(
+    ptrdiff_t m, ptrdiff_t d, const svm_csr *X, const FNN_T *Xd, ptrdiff_t ldx,
+    ptrdiff_t r0, const svm_csr *SV, ptrdiff_t n_sv, double *D, FNN_T *out,
     ptrdiff_t ldo, double *sq_x)
 {
     for (ptrdiff_t r = 0; r < m; r++) {
         const ptrdiff_t s = r0 + r;
         const int32_t *ind = NULL;
-        const SVM_T *val = NULL;
+        const FNN_T *val = NULL;
         ptrdiff_t nnz = 0;
         if (X != NULL) {
             const ptrdiff_t start = X->indptr[s];
             ind = X->indices + start;
-            val = (const SVM_T *)X->data + start;
+            val = (const FNN_T *)X->data + start;
             nnz = X->indptr[s + 1] - start;
-            SVM_S(svm_csr_scatter)(D, 1, 0, ind, val, nnz);
+            FNN_S(svm_csr_scatter)(D, 1, 0, ind, val, nnz);
             double sum = 0.0;
             for (ptrdiff_t k = 0; k < nnz; k++) sum += D[ind[k]] * (double)val[k];
             sq_x[r] = sum;
         } else {
-            const SVM_T *x = Xd + s * ldx;
+            const FNN_T *x = Xd + s * ldx;
             double sum = 0.0;
             for (ptrdiff_t j = 0; j < d; j++) {
                 D[j] = x[j];
@@ -121,13 +121,13 @@ SVM_CLONES static void SVM_S(svm_csr_dots_block)(
             }
             sq_x[r] = sum;
         }
-        const SVM_T *sv = (const SVM_T *)SV->data;
+        const FNN_T *sv = (const FNN_T *)SV->data;
         for (ptrdiff_t j = 0; j < n_sv; j++) {
             const ptrdiff_t end = SV->indptr[j + 1];
             double acc = 0.0;
             for (ptrdiff_t k = SV->indptr[j]; k < end; k++)
                 acc += D[SV->indices[k]] * (double)sv[k];
-            out[r * ldo + j] = (SVM_T)acc;
+            out[r * ldo + j] = (FNN_T)acc;
         }
         if (X != NULL) svm_csr_clear(D, 1, 0, ind, nnz);
     }

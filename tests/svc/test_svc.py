@@ -15,6 +15,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import _ovr_decision_function
 
 import fnn
+from fnncore import _smo
 from broken_csr import broken_copies
 from concurrency import fit_concurrently, predict_while_refitting, run_isolated
 from interrupting import ctrl_c_child
@@ -579,6 +580,31 @@ def test_sparse_fit_equals_dense_fit(kernel, params, dtype, rng):
     if kernel == "linear":
         assert sparse.issparse(ours.coef_)
         assert_allclose(ours.coef_.toarray(), dense.coef_, rtol=tol, atol=tol)
+
+
+def test_core_decision_refuses_what_it_cannot_read(rng):
+    """fnncore._smo.decision_ovo takes X and the support vectors as they are
+    (dense or CSR): the pairs it has no kernel for, CSR samples against
+    dense support vectors or two dtypes, are refused before any read; the
+    ones it has give the same values (to rounding) for dense and CSR."""
+    X = sparse.random(7, 5, density=0.5, random_state=rng, format="csr")
+    SV = sparse.random(4, 5, density=0.5, random_state=rng, format="csr")
+    W, intercept = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    code = _smo.KERNELS["rbf"]
+
+    def decision(X, SV, dtype=np.float64):
+        out = np.empty((7, 3), dtype=dtype)
+        _smo.decision_ovo(X, SV, W.astype(dtype), intercept.astype(dtype), code, 0,
+                          0.5, 0.0, out)
+        return out
+
+    expected = decision(X.toarray(), SV.toarray())
+    for x, sv in [(X, SV), (X.toarray(), SV)]:
+        assert_allclose(decision(x, sv), expected, rtol=1e-12, atol=1e-12)
+    with pytest.raises(TypeError, match="CSR support vectors"):
+        decision(X, SV.toarray())
+    with pytest.raises(TypeError, match="one dtype"):
+        decision(X.toarray(), SV.toarray(), np.float32)
 
 
 @pytest.mark.parametrize("fmt", SPARSE_FORMATS, ids=lambda f: f.__name__)
