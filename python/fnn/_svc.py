@@ -2,8 +2,8 @@
 by SMO in fnn's compiled core.
 
 fit validates the data and parameters, groups the samples by class and makes
-one call into fnncore._smo (fit_ovo for dense samples or a Gram matrix,
-fit_ovo_csr for sparse ones), which trains every one-vs-one pair without the
+one call into fnncore._smo (fit_ovo, given dense samples, a Gram matrix or
+a CSR matrix as they are), which trains every one-vs-one pair without the
 GIL.  The result is laid out exactly as scikit-learn's (libsvm's) SVC lays
 it out: support vectors grouped by class, ``dual_coef_`` of shape
 (n_classes - 1, n_SV), one intercept per class pair, and the sign flip of the
@@ -550,7 +550,7 @@ class SVC(ClassifierMixin, MetadataRequester, ParamsMixin):
         class (`start`): per-pair coefficients (zero-initialised, as the
         solver wants), offsets, objectives, iterations, status, and whether
         Ctrl-C stopped it (the outputs then hold the model as it stood)."""
-        kind, code, degree, gamma, coef0 = spec
+        _, code, degree, gamma, coef0 = spec
         n_classes = len(start) - 1
         n_pairs = n_classes * (n_classes - 1) // 2
         coef = np.zeros(max((n_classes - 1) * len(order), 1))
