@@ -32,9 +32,10 @@
  *   copies on one machine, or to reproduce an AVX2 machine's results).
  *   Elsewhere (aarch64, clang, FNN_NO_TARGET_CLONES) they are compiled
  *   once, for the build's own target: the portable kernels.  _simd_isa.h
- *   is one copy (both dtypes, through _each_dtype.h); this file includes
- *   it once per instruction set.  The helpers
- *   are always inlined, so each copy compiles its own.
+ *   compiles a body once per instruction set and dtype (through
+ *   _each_dtype.h): this file's kernels (_simd_impl.h) and the CSR first
+ *   layer's (_sparse.h), which share the row kernels.  The helpers are
+ *   always inlined, so each copy compiles its own.
  *   Until this design the kernels carried GCC's target_clones, which
  *   compiles one body for every instruction set.  That body's register path
  *   of dense_step_forward_one (fnn_step_forward_regs) keeps up to 3 x 8
@@ -154,7 +155,6 @@
 
 /* The kernels: FNN_KNAME(name) is the name with its dtype suffix and, when
  * dispatching, the instruction set's. */
-#define FNN_KERNELS
 #define FNN_KERNEL static __attribute__((unused))
 #define FNN_KNAME(name) FNN_KNAME_(FNN_S(name), FNN_ISA)
 #define FNN_KNAME_(name, isa) FNN_KNAME__(name, isa)
@@ -164,22 +164,10 @@
 #define FNN_KNAME__(name, isa) name
 #endif
 
-/* One copy per instruction set (_simd_isa.h). */
-#define FNN_PRAGMA(text) _Pragma(#text)
-#define FNN_PRAGMA_TARGET(isa) FNN_PRAGMA(GCC target(isa))
-#if FNN_DISPATCH
-#define FNN_ISA v4
-#define FNN_ISA_TARGET "arch=x86-64-v4"
+/* One copy per instruction set and dtype (_simd_isa.h). */
+#define FNN_EACH_DTYPE "_simd_impl.h"
 #include "_simd_isa.h"
-#define FNN_ISA v3
-#define FNN_ISA_TARGET "arch=x86-64-v3"
-#include "_simd_isa.h"
-#endif /* FNN_DISPATCH */
-/* The build's own target: the baseline copy when dispatching, the only one
- * otherwise. */
-#define FNN_ISA base
-#include "_simd_isa.h"
-#undef FNN_KERNELS
+#undef FNN_EACH_DTYPE
 
 #if FNN_DISPATCH
 /* The instruction set whose kernels run: 4 (x86-64-v4: AVX-512), 3

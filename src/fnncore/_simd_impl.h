@@ -197,16 +197,20 @@ FNN_INLINE VEC FNN_S(fnn_step_apply)(
 }
 
 /*
- * z += sum_{r < rows} x[r] W[r, :n_out] for rows = 4 or 1 consecutive rows
- * of W, whose rows are ldw apart.  Four rows at a time load and store z once
- * per four rows: stores, not arithmetic, limit these loops.
+ * z += sum_{r < 4} x[r] Wr[:n_out] for four rows W0..W3 of a matrix, then
+ * z += xi Wi[:n_out] for one: the row kernels of every product of a row
+ * with a matrix.  The dense layers pass four consecutive rows of W, the
+ * CSR first layer (_sparse.h) the rows its stored values select, in any
+ * order and possibly the same row twice (the rows are only read).  Four
+ * rows at a time load and store z once per four rows: stores, not
+ * arithmetic, limit these loops.
  */
-FNN_INLINE void FNN_S(fnn_add_rows4)(ptrdiff_t n_out, ptrdiff_t ldw,
-                                     const FNN_T *restrict x,
-                                     const FNN_T *restrict W, FNN_T *restrict z)
+FNN_INLINE void FNN_S(fnn_add_rows4)(ptrdiff_t n_out, const FNN_T *restrict x,
+                                     const FNN_T *restrict W0, const FNN_T *restrict W1,
+                                     const FNN_T *restrict W2, const FNN_T *restrict W3,
+                                     FNN_T *restrict z)
 {
     const FNN_T x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    const FNN_T *W0 = W, *W1 = W0 + ldw, *W2 = W1 + ldw, *W3 = W2 + ldw;
     ptrdiff_t j = 0;
     for (; j + VLEN <= n_out; j += VLEN)
         STORE(z + j, LOAD(z + j) + x0 * LOAD(W0 + j) + x1 * LOAD(W1 + j)
@@ -221,6 +225,15 @@ FNN_INLINE void FNN_S(fnn_add_row)(ptrdiff_t n_out, FNN_T xi,
     ptrdiff_t j = 0;
     for (; j + VLEN <= n_out; j += VLEN) STORE(z + j, LOAD(z + j) + xi * LOAD(Wi + j));
     for (; j < n_out; j++) z[j] += xi * Wi[j];
+}
+
+/* fnn_add_rows4 on the four consecutive rows of W (rows ldw apart) that
+ * start at Wi. */
+FNN_INLINE void FNN_S(fnn_add_next4)(ptrdiff_t n_out, ptrdiff_t ldw,
+                                     const FNN_T *restrict x,
+                                     const FNN_T *restrict Wi, FNN_T *restrict z)
+{
+    FNN_S(fnn_add_rows4)(n_out, x, Wi, Wi + ldw, Wi + 2 * ldw, Wi + 3 * ldw, z);
 }
 
 /* True when x[0..3] are all exactly zero: the rows they weight add nothing
@@ -360,7 +373,7 @@ FNN_KERNEL void FNN_KNAME(fnn_dense_forward_one)(
     ptrdiff_t i = 0;
     for (; i + 4 <= n_in; i += 4)
         if (!FNN_S(fnn_zero4)(x + i))
-            FNN_S(fnn_add_rows4)(n_out, ldw, x + i, W + i * ldw, z);
+            FNN_S(fnn_add_next4)(n_out, ldw, x + i, W + i * ldw, z);
     for (; i < n_in; i++) FNN_S(fnn_add_row)(n_out, x[i], W + i * ldw, z);
 }
 
@@ -450,7 +463,7 @@ FNN_KERNEL FNN_T FNN_KNAME(fnn_dense_step_forward_one)(
                 sq += FNN_S(fnn_step_row)(kind, track, r, n_out, ldw, x, delta, W, step,
                                           l2, s1W, s2W);
             if (!FNN_S(fnn_zero4)(x_next + i))
-                FNN_S(fnn_add_rows4)(n_out, ldw, x_next + i, W + i * ldw, z_next);
+                FNN_S(fnn_add_next4)(n_out, ldw, x_next + i, W + i * ldw, z_next);
         }
         for (; i < n_in; i++) {
             sq += FNN_S(fnn_step_row)(kind, track, i, n_out, ldw, x, delta, W, step, l2,

@@ -13,22 +13,30 @@
  *   the stored values, so a repeated column adds up as toarray() adds it.
  *   Explicitly stored zeros cost time but change nothing.
  * - Index arrays are used as SciPy stores them, int32 or int64, so the
- *   caller never converts a copy of them: this header includes itself four
- *   times, for (float, double) x (int32, int64), suffixes _s32, _s64, _d32,
- *   _d64.
- * - Loops run over whole FNN_VBYTES vectors of units with _simd.h's vector
- *   types, then a scalar tail, and carry _simd.h's target_clones, so they
- *   follow the same instruction-set dispatch as the dense kernels.  No sum
- *   runs across units, so nothing depends on the vector width.
+ *   caller never converts a copy of them: each kernel takes them as
+ *   `indices` with a flag `wide` (int64_t, else int32_t), and compiles its
+ *   loop once per index type (FNN_FOR_EACH_INDEX), so no loop tests the
+ *   flag.
+ * - The arithmetic is _simd.h's row kernels, not a copy of them: the gather
+ *   adds four selected rows of W at a time with fnn_add_rows4, as the dense
+ *   forward pass adds four consecutive ones, then single rows with
+ *   fnn_add_row; the scatter adds (a x_j) d to one row of the gradient with
+ *   fnn_add_row.  No sum runs across units, so nothing depends on the
+ *   vector width.
+ * - The kernels are compiled as _simd.h's are: this header includes itself
+ *   through _simd_isa.h, once per instruction set and dtype (FNN_T, names
+ *   FNN_KNAME(...): fnn_csr_gather_s, _d, with the instruction set's
+ *   suffix when dispatching), and the public names call the copy of the
+ *   level _simd.h picked when the module loaded (FNN_SIMD included).
  */
-#ifndef FNN_SPT
+#ifndef FNN_T
 
 #ifndef FNN_SPARSE_H
 #define FNN_SPARSE_H
 
 #include <stdint.h>
 
-/* Only the vector types and FNN_CLONES of _simd.h are used here. */
+/* Not every module that calls the CSR kernels calls all of _simd.h's. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "_simd.h"
@@ -49,92 +57,37 @@ FNN_INLINE void fnn_prefetch(const void *p, ptrdiff_t n_bytes)
     for (ptrdiff_t b = 0; b < n_bytes; b += 64) __builtin_prefetch((const char *)p + b);
 }
 
-#define FNN_SPT float
-#define FNN_SPI int32_t
-#define FNN_SPS(name) name##_s32
-#define FNN_SPV(name) name##_s
-#include "_sparse.h"
-#undef FNN_SPT
-#undef FNN_SPI
-#undef FNN_SPS
-#undef FNN_SPV
+/* Run BODY with `cols` bound to `indices` as int64_t (when `wide`) or as
+ * int32_t, so that BODY is compiled once per index type. */
+#define FNN_FOR_EACH_INDEX(wide, indices, ...)                                \
+    do {                                                                      \
+        if (wide) {                                                           \
+            const int64_t *restrict cols = (const int64_t *)(indices);        \
+            __VA_ARGS__;                                                      \
+        } else {                                                              \
+            const int32_t *restrict cols = (const int32_t *)(indices);        \
+            __VA_ARGS__;                                                      \
+        }                                                                     \
+    } while (0)
 
-#define FNN_SPT float
-#define FNN_SPI int64_t
-#define FNN_SPS(name) name##_s64
-#define FNN_SPV(name) name##_s
-#include "_sparse.h"
-#undef FNN_SPT
-#undef FNN_SPI
-#undef FNN_SPS
-#undef FNN_SPV
+#define FNN_EACH_DTYPE "_sparse.h"
+#include "_simd_isa.h"
+#undef FNN_EACH_DTYPE
+#undef FNN_FOR_EACH_INDEX
 
-#define FNN_SPT double
-#define FNN_SPI int32_t
-#define FNN_SPS(name) name##_d32
-#define FNN_SPV(name) name##_d
-#include "_sparse.h"
-#undef FNN_SPT
-#undef FNN_SPI
-#undef FNN_SPS
-#undef FNN_SPV
-
-#define FNN_SPT double
-#define FNN_SPI int64_t
-#define FNN_SPS(name) name##_d64
-#define FNN_SPV(name) name##_d
-#include "_sparse.h"
-#undef FNN_SPT
-#undef FNN_SPI
-#undef FNN_SPS
-#undef FNN_SPV
-
-/* One entry per value type, the index type picked at run time (wide: the
- * indices are int64_t, else int32_t), so callers name one function. */
-#define FNN_CSR_ANY_INDEX(T, sfx)                                                   \
-    FNN_INLINE void fnn_csr_gather_##sfx(ptrdiff_t nnz, const T *data,              \
-                                         const void *indices, int wide,             \
-                                         ptrdiff_t n_out, ptrdiff_t ldw, const T *W, \
-                                         T *z)                                      \
-    {                                                                               \
-        if (wide)                                                                   \
-            fnn_csr_gather_##sfx##64(nnz, data, (const int64_t *)indices, n_out,    \
-                                     ldw, W, z);                                    \
-        else                                                                        \
-            fnn_csr_gather_##sfx##32(nnz, data, (const int32_t *)indices, n_out,    \
-                                     ldw, W, z);                                    \
-    }                                                                               \
-    FNN_INLINE void fnn_csr_scatter_##sfx(ptrdiff_t nnz, const T *data,             \
-                                          const void *indices, int wide, T a,       \
-                                          ptrdiff_t n_out, ptrdiff_t ldg,           \
-                                          const T *d, T *G)                         \
-    {                                                                               \
-        if (wide)                                                                   \
-            fnn_csr_scatter_##sfx##64(nnz, data, (const int64_t *)indices, a,       \
-                                      n_out, ldg, d, G);                            \
-        else                                                                        \
-            fnn_csr_scatter_##sfx##32(nnz, data, (const int32_t *)indices, a,       \
-                                      n_out, ldg, d, G);                            \
-    }
-FNN_CSR_ANY_INDEX(float, s)
-FNN_CSR_ANY_INDEX(double, d)
-#undef FNN_CSR_ANY_INDEX
+#if FNN_DISPATCH
+#define fnn_csr_gather_s FNN_DISPATCHED(fnn_csr_gather_s)
+#define fnn_csr_gather_d FNN_DISPATCHED(fnn_csr_gather_d)
+#define fnn_csr_scatter_s FNN_DISPATCHED(fnn_csr_scatter_s)
+#define fnn_csr_scatter_d FNN_DISPATCHED(fnn_csr_scatter_d)
+#endif
 
 #endif /* FNN_SPARSE_H */
 
-#else /* the body, once per (FNN_SPT, FNN_SPI) */
+#else /* the kernels, once per instruction set and dtype (_simd_isa.h) */
 
-#define SVEC FNN_SPV(fnn_uvec)
-#define SLOAD(p) (*(const SVEC *)(p))
-#define SSTORE(p, v) (*(SVEC *)(p) = (v))
-#define SVLEN ((ptrdiff_t)(FNN_VBYTES / sizeof(FNN_SPT)))
-
-/* Ask for row i of W (rows ldw apart) to be brought into the cache. */
-FNN_INLINE void FNN_SPS(fnn_prefetch_row)(ptrdiff_t n_out, ptrdiff_t ldw,
-                                         const FNN_SPT *W, FNN_SPI i)
-{
-    fnn_prefetch(W + (ptrdiff_t)i * ldw, n_out * (ptrdiff_t)sizeof(FNN_SPT));
-}
+/* Row k of M (rows ld apart): the row the k-th stored value selects. */
+#define FNN_SELECTED(M, ld, k) ((M) + (ptrdiff_t)cols[k] * (ld))
 
 /*
  * z[:n_out] += sum_k data[k] W[indices[k], :n_out]: one sparse row times W.
@@ -142,35 +95,23 @@ FNN_INLINE void FNN_SPS(fnn_prefetch_row)(ptrdiff_t n_out, ptrdiff_t ldw,
  * rows of W (as the dense forward pass does); the rows are only read, so a
  * column repeated among the four is harmless.
  */
-FNN_CLONES static void FNN_SPS(fnn_csr_gather)(
-    ptrdiff_t nnz, const FNN_SPT *restrict data, const FNN_SPI *restrict indices,
-    ptrdiff_t n_out, ptrdiff_t ldw, const FNN_SPT *restrict W, FNN_SPT *restrict z)
+FNN_KERNEL void FNN_KNAME(fnn_csr_gather)(
+    ptrdiff_t nnz, const FNN_T *restrict data, const void *indices, int wide,
+    ptrdiff_t n_out, ptrdiff_t ldw, const FNN_T *restrict W, FNN_T *restrict z)
 {
-    ptrdiff_t k = 0;
-    for (; k + 4 <= nnz; k += 4) {
-        const ptrdiff_t ahead = k + FNN_SPARSE_AHEAD;
-        for (ptrdiff_t p = ahead; p < ahead + 4 && p < nnz; p++)
-            FNN_SPS(fnn_prefetch_row)(n_out, ldw, W, indices[p]);
-        const FNN_SPT x0 = data[k], x1 = data[k + 1], x2 = data[k + 2], x3 = data[k + 3];
-        const FNN_SPT *W0 = W + (ptrdiff_t)indices[k] * ldw;
-        const FNN_SPT *W1 = W + (ptrdiff_t)indices[k + 1] * ldw;
-        const FNN_SPT *W2 = W + (ptrdiff_t)indices[k + 2] * ldw;
-        const FNN_SPT *W3 = W + (ptrdiff_t)indices[k + 3] * ldw;
-        ptrdiff_t j = 0;
-        for (; j + SVLEN <= n_out; j += SVLEN)
-            SSTORE(z + j, SLOAD(z + j) + x0 * SLOAD(W0 + j) + x1 * SLOAD(W1 + j)
-                              + x2 * SLOAD(W2 + j) + x3 * SLOAD(W3 + j));
-        for (; j < n_out; j++)
-            z[j] += x0 * W0[j] + x1 * W1[j] + x2 * W2[j] + x3 * W3[j];
-    }
-    for (; k < nnz; k++) {
-        const FNN_SPT xk = data[k];
-        const FNN_SPT *Wk = W + (ptrdiff_t)indices[k] * ldw;
-        ptrdiff_t j = 0;
-        for (; j + SVLEN <= n_out; j += SVLEN)
-            SSTORE(z + j, SLOAD(z + j) + xk * SLOAD(Wk + j));
-        for (; j < n_out; j++) z[j] += xk * Wk[j];
-    }
+    const ptrdiff_t row_bytes = n_out * (ptrdiff_t)sizeof(FNN_T);
+    FNN_FOR_EACH_INDEX(wide, indices, {
+        ptrdiff_t k = 0;
+        for (; k + 4 <= nnz; k += 4) {
+            const ptrdiff_t ahead = k + FNN_SPARSE_AHEAD;
+            for (ptrdiff_t p = ahead; p < ahead + 4 && p < nnz; p++)
+                fnn_prefetch(FNN_SELECTED(W, ldw, p), row_bytes);
+            FNN_S(fnn_add_rows4)(n_out, data + k, FNN_SELECTED(W, ldw, k),
+                                 FNN_SELECTED(W, ldw, k + 1), FNN_SELECTED(W, ldw, k + 2),
+                                 FNN_SELECTED(W, ldw, k + 3), z);
+        }
+        for (; k < nnz; k++) FNN_S(fnn_add_row)(n_out, data[k], FNN_SELECTED(W, ldw, k), z);
+    });
 }
 
 /*
@@ -179,26 +120,20 @@ FNN_CLONES static void FNN_SPS(fnn_csr_gather)(
  * value at a time: two values of the same column update the same row of G,
  * one after the other.
  */
-FNN_CLONES static void FNN_SPS(fnn_csr_scatter)(
-    ptrdiff_t nnz, const FNN_SPT *restrict data, const FNN_SPI *restrict indices,
-    FNN_SPT a, ptrdiff_t n_out, ptrdiff_t ldg, const FNN_SPT *restrict d,
-    FNN_SPT *restrict G)
+FNN_KERNEL void FNN_KNAME(fnn_csr_scatter)(
+    ptrdiff_t nnz, const FNN_T *restrict data, const void *indices, int wide, FNN_T a,
+    ptrdiff_t n_out, ptrdiff_t ldg, const FNN_T *restrict d, FNN_T *restrict G)
 {
-    for (ptrdiff_t k = 0; k < nnz; k++) {
-        if (k + FNN_SPARSE_AHEAD < nnz)
-            FNN_SPS(fnn_prefetch_row)(n_out, ldg, G, indices[k + FNN_SPARSE_AHEAD]);
-        const FNN_SPT c = a * data[k];
-        FNN_SPT *Gk = G + (ptrdiff_t)indices[k] * ldg;
-        ptrdiff_t j = 0;
-        for (; j + SVLEN <= n_out; j += SVLEN)
-            SSTORE(Gk + j, SLOAD(Gk + j) + c * SLOAD(d + j));
-        for (; j < n_out; j++) Gk[j] += c * d[j];
-    }
+    const ptrdiff_t row_bytes = n_out * (ptrdiff_t)sizeof(FNN_T);
+    FNN_FOR_EACH_INDEX(wide, indices, {
+        for (ptrdiff_t k = 0; k < nnz; k++) {
+            if (k + FNN_SPARSE_AHEAD < nnz)
+                fnn_prefetch(FNN_SELECTED(G, ldg, k + FNN_SPARSE_AHEAD), row_bytes);
+            FNN_S(fnn_add_row)(n_out, a * data[k], d, FNN_SELECTED(G, ldg, k));
+        }
+    });
 }
 
-#undef SVEC
-#undef SLOAD
-#undef SSTORE
-#undef SVLEN
+#undef FNN_SELECTED
 
-#endif /* FNN_SPT */
+#endif /* FNN_T */
