@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from ._validation import _to_numpy, check_consistent_length, check_sample_weight
+from ._validation import to_numpy, check_consistent_length, check_sample_weight
 
 
 TargetType = Literal["binary", "multiclass", "multilabel-indicator"]
@@ -53,7 +53,7 @@ def unique_labels(y: NDArray[Any]) -> NDArray[Any]:
 
 def as_label_array(y: ArrayLike) -> NDArray[Any]:
     """y as a 1-D label array or a 2-D indicator matrix."""
-    y = _to_numpy(y, "y")
+    y = to_numpy(y, "y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if y.ndim not in (1, 2) or y.shape[0] == 0:

@@ -48,13 +48,13 @@ from ._base import N_JOBS, ClassifierMixin, FiniteInterval, ParamsMixin, availab
 from ._class_weight import balanced_weights, checked_weight, refuse_balanced_partial_fit
 from ._labels import LabelBinarizer, accuracy, as_label_array, unique_labels
 from ._layout import LayerList, Layout
-from ._optimizers import _ADAM, _MOMENTUM, _NESTEROV, _SGD, Optimizer, make_optimizer
+from ._optimizers import ADAM, MOMENTUM, NESTEROV, SGD, Optimizer, make_optimizer
 from ._param_validation import Interval, Options, check_param, validate_params
 from ._parallel import blas_threads, effective_n_jobs
 from ._progress import EpochProgress
 from ._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
 from ._sklearn_compat import MetadataRequester, interoperable, sklearn_tags, warn_column_vector
-from ._validation import (_to_numpy, check_array, check_consistent_length,
+from ._validation import (to_numpy, check_array, check_consistent_length,
                           check_feature_names, check_n_features, check_random_state,
                           check_sample_weight, check_stratifiable, float_dtype_of,
                           is_sparse)
@@ -991,7 +991,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         vectors its update rule reads, of the network's size and dtype: the
         step kernels trust them."""
         opt, n = self._optimizer, self._layout.n_params
-        sizes = {_SGD: (0, 0), _MOMENTUM: (n, 0), _NESTEROV: (n, 0), _ADAM: (n, n)}
+        sizes = {SGD: (0, 0), MOMENTUM: (n, 0), NESTEROV: (n, 0), ADAM: (n, n)}
         state: Any = getattr(opt, "state", None)
         if (getattr(opt, "kind", None) not in sizes or len(state) != 2 or any(
                 not isinstance(s, np.ndarray) or s.shape != (size,)
@@ -1545,13 +1545,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                 if not np.isfinite(value):
                     raise ValueError(f"optimizer field {name} must be finite.")
             setattr(optimizer, name, value)
-        rules = {"SGDOptimizer": (_SGD, _MOMENTUM, _NESTEROV), "AdamOptimizer": (_ADAM,)}
+        rules = {"SGDOptimizer": (SGD, MOMENTUM, NESTEROV), "AdamOptimizer": (ADAM,)}
         kind = optimizer.kind
         if kind not in rules[saved["class"]]:
             raise ValueError(f"{saved['class']} cannot use update rule {kind}.")
         # The compiled step trusts its buffers: give it exactly what its rule reads.
-        sizes = {_SGD: (0, 0), _MOMENTUM: (n_params, 0), _NESTEROV: (n_params, 0),
-                 _ADAM: (n_params, n_params)}[kind]
+        sizes = {SGD: (0, 0), MOMENTUM: (n_params, 0), NESTEROV: (n_params, 0),
+                 ADAM: (n_params, n_params)}[kind]
         optimizer.state = cast(Any, tuple(
             mf.check_finite(f"optimizer_state_{i}", mf.check_member_array(
                 f"optimizer_state_{i}", arrays[f"optimizer_state_{i}"], dtype, (size,)))
@@ -2075,7 +2075,7 @@ def _outputs_changed_message(n_outputs: int, fitted: int) -> str:
 def _as_array(y: Any, name: str) -> NDArray[Any]:
     """y as an ndarray (pandas objects and lists included), without yet
     converting its dtype."""
-    return _to_numpy(y, name)
+    return to_numpy(y, name)
 
 
 def _r2_score(Y: NDArray[Any], P: NDArray[Any], sample_weight: Any = None) -> float:

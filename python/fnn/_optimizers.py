@@ -16,7 +16,7 @@ from numpy.typing import DTypeLike, NDArray
 from fnncore._optimizers import Rule
 
 # The kernels' rule codes (fnn_step.kind), as plain ints.
-_SGD, _MOMENTUM, _NESTEROV, _ADAM = (int(rule) for rule in (
+SGD, MOMENTUM, NESTEROV, ADAM = (int(rule) for rule in (
     Rule.SGD, Rule.MOMENTUM, Rule.NESTEROV, Rule.ADAM))
 
 
@@ -40,10 +40,10 @@ class SGDOptimizer:
         self.state: tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]
         if momentum == 0:
             # v = 0 v - lr g: both momentum rules reduce to plain SGD.
-            self.kind = _SGD
+            self.kind = SGD
             self.state = (np.empty(0, dtype), np.empty(0, dtype))
         else:
-            self.kind = _NESTEROV if nesterov else _MOMENTUM
+            self.kind = NESTEROV if nesterov else MOMENTUM
             self.state = (np.zeros(n_params, dtype), np.empty(0, dtype))
         self.n_updates = 0
 
@@ -81,13 +81,13 @@ class AdamOptimizer:
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.kind = _ADAM
+        self.kind = ADAM
         self.state = (np.zeros(n_params, dtype), np.zeros(n_params, dtype))
         self.n_updates = 0
 
     def step(self) -> dict[str, float]:
         """The next step's rule and constants, as fnncore's fnn_step."""
-        return {"kind": _ADAM, "learning_rate": self.learning_rate_init,
+        return {"kind": ADAM, "learning_rate": self.learning_rate_init,
                 "momentum": 0.0, "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon}
 

@@ -80,7 +80,7 @@ import numbers
 import os
 import stat
 import zipfile
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -91,7 +91,7 @@ from numpy.typing import DTypeLike, NDArray
 from ._atomic_write import check_output_path, write_atomically
 from ._version import __version__
 # The bounded readers of zip members and .npy headers, shared with fnn.data.
-from .data import _DAMAGE, _open_zip, _read_npy_member, _reason
+from ._bounded_read import DAMAGE, open_zip, read_npy_member, reason
 
 FORMAT_NAME = "fnn-model"
 #: The version this fnn writes; it reads every version up to this one.
@@ -518,7 +518,7 @@ def _check_replaceable(target: str, path: Any) -> None:
                 with _open_archive(f) as archive:
                     _read_header_json(archive)
                 return
-            except (ValueError, *_DAMAGE):
+            except (ValueError, *DAMAGE):
                 pass
     except FileNotFoundError:
         return
@@ -586,7 +586,7 @@ def load_with_input(path: "str | os.PathLike[str]") -> "tuple[Any, ModelInput | 
             # The checks should leave nothing else; if one missed a case, the
             # promise of a ValueError naming the file still holds.
             raise ModelFileError(f"{path}: not a valid fnn model file "
-                                 f"({type(exc).__name__}: {_reason(exc)}).") from None
+                                 f"({type(exc).__name__}: {reason(exc)}).") from None
 
 
 def _load(f: io.BufferedReader) -> "tuple[Any, ModelInput | None]":
@@ -619,7 +619,7 @@ def _open_archive(f: io.BufferedReader) -> zipfile.ZipFile:
     try:
         # fnn writes stored members: in the file, a member takes the bytes it
         # takes in memory.  A compressed one could claim anything.
-        archive = _open_zip(f, (zipfile.ZIP_STORED,))
+        archive = open_zip(f, (zipfile.ZIP_STORED,))
     except ValueError as exc:
         raise ModelFileError(f"not an fnn model file ({exc}).") from None
     names = archive.namelist()
@@ -635,9 +635,9 @@ def _open_archive(f: io.BufferedReader) -> zipfile.ZipFile:
 def _read_member(archive: zipfile.ZipFile, key: str,
                  accept: Callable[[np.dtype[Any], tuple[int, ...], bool], None]) -> Any:
     """Array member key, its .npy header passed to accept before its data are
-    read (see fnn.data._read_npy_member)."""
+    read (see fnn._bounded_read.read_npy_member)."""
     try:
-        return _read_npy_member(archive, archive.getinfo(key + ".npy"), accept)
+        return read_npy_member(archive, archive.getinfo(key + ".npy"), accept)
     except ValueError as exc:
         raise ModelFileError(f"member {key!r}: {exc}.") from None
 
@@ -664,7 +664,7 @@ def _read_header_json(archive: zipfile.ZipFile) -> dict[str, Any]:
     try:
         header = json.loads(str(memoryview(raw), "utf-8"), parse_constant=refuse_constant)
     except (ValueError, RecursionError) as exc:
-        raise ModelFileError(f"the header is not valid JSON ({_reason(exc)}).") from None
+        raise ModelFileError(f"the header is not valid JSON ({reason(exc)}).") from None
     try:
         _check_json(header)
     except ValueError as exc:

@@ -34,7 +34,7 @@ def is_sparse(X: object) -> bool:
     return hasattr(X, "tocsr") and hasattr(X, "nnz")
 
 
-def _to_numpy(X: Any, name: str) -> NDArray[Any]:
+def to_numpy(X: Any, name: str) -> NDArray[Any]:
     if is_sparse(X):
         raise TypeError(
             f"{name} is a sparse matrix, which this estimator does not accept; "
@@ -101,7 +101,7 @@ def check_array(X: ArrayLike | SparseInput, *, name: str = "X",
     """
     if accept_sparse and is_sparse(X):
         return check_csr(X, name=name, dtype=dtype, allow_empty=allow_empty)
-    arr = _to_numpy(X, name)
+    arr = to_numpy(X, name)
     if arr.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {name} has complex values; "
                          "fnn needs real numbers.")

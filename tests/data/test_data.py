@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 from numpy.testing import assert_array_equal
 
-from fnn import data
+from fnn import _bounded_read, data
 
 
 def _write_idx(path, array, code=0x08):
@@ -522,7 +522,7 @@ def test_to_dense_refuses_what_does_not_fit(monkeypatch):
     assert dense.dtype == np.float32 and dense.flags.c_contiguous
     assert_array_equal(dense, X.toarray())
     assert data.to_dense(dense) is dense
-    monkeypatch.setattr(data, "_memory_available", lambda: 90)
+    monkeypatch.setattr(_bounded_read, "memory_available", lambda: 90)
     with pytest.raises(ValueError, match=r"shape \(2, 6\) as a dense float64 array "
                                          "needs 96 bytes, more than the 90 bytes"):
         data.to_dense(X)
@@ -573,8 +573,8 @@ def test_a_containers_memory_limit_bounds_what_readers_allocate(monkeypatch, fil
             raise FileNotFoundError(path)
         return io.StringIO(files[name])
 
-    monkeypatch.setattr(data, "open", fake_open, raising=False)
-    assert data._cgroup_memory_left() == left
-    monkeypatch.setattr(data, "_meminfo", lambda *fields: 10 ** 12)
-    monkeypatch.setattr(data, "_address_space_left", lambda: None)
-    assert data._memory_available() == (10 ** 12 if left is None else left)
+    monkeypatch.setattr(_bounded_read, "open", fake_open, raising=False)
+    assert _bounded_read.cgroup_memory_left() == left
+    monkeypatch.setattr(_bounded_read, "_meminfo", lambda *fields: 10 ** 12)
+    monkeypatch.setattr(_bounded_read, "_address_space_left", lambda: None)
+    assert _bounded_read.memory_available() == (10 ** 12 if left is None else left)
