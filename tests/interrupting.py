@@ -14,8 +14,12 @@ def ctrl_c_child(script, *args, after):
     stderr, the time SIGINT was sent).  A child still running after 60 s
     fails the test and is killed: it must not outlive the test.
     """
+    # A shell starts background jobs with SIGINT ignored, and a Python
+    # started so keeps it ignored: give the child the terminal's default, so
+    # that SIGINT raises KeyboardInterrupt in it however the tests were run.
     child = subprocess.Popen([sys.executable, "-c", script, *map(str, args)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert child.stdout.readline().strip() == "started"
         time.sleep(after)
