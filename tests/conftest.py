@@ -2,7 +2,7 @@
 
 Tests are grouped in one folder per unit under test (mlp, numerics,
 threads, perceptron, svc, graph, data, files, cli, dask_training,
-robustness; conformance runs scikit-learn's own tests).  The helpers every
+robustness; conformance runs scikit-learn's own tests).  The modules every
 unit shares (reference.py, concurrency.py, interrupting.py, broken_csr.py)
 sit in this folder, and a few test modules reuse another unit's problems
 (test_graph checks the graph's gradients on test_gradients' networks):

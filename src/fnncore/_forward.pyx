@@ -130,13 +130,21 @@ def forward(
     """
     cdef Forward f
     cdef const Layer *layers = layers_of(layout)
-    cdef Py_ssize_t n_rows
-    input_rows(X, layers[0].fan_in, &f.X, <floating> 0)
+    cdef Py_ssize_t n_rows, r
+    # Held until the pass has returned: the buffers f.X points into.
+    X_buffers = input_rows(X, layers[0].fan_in, &f.X, <floating> 0)
     n_rows = f.X.n_rows
     f.rows = NULL
     if rows is not None:
+        for r in range(rows.shape[0]):
+            if not 0 <= rows[r] < f.X.n_rows:
+                raise ValueError(f"rows[{r}] = {rows[r]} is not a row of X "
+                                 f"({f.X.n_rows} rows).")
         f.rows = &rows[0] if rows.shape[0] > 0 else NULL
         n_rows = rows.shape[0]
+    if out.shape[0] != n_rows or out.shape[1] != layers[layout.shape[0] - 1].fan_out:
+        raise ValueError(f"out has shape ({out.shape[0]}, {out.shape[1]}); the pass "
+                         f"writes ({n_rows}, {layers[layout.shape[0] - 1].fan_out}).")
     run(&f, n_rows, layout, params, hidden_activation, output_activation, out,
         n_threads, block)
 

@@ -373,12 +373,13 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
         e.n_updates = n_updates
 
 
-cdef int describe(Epoch *e, object X, const floating[:, ::1] Y,
-                  const floating[::1] sample_weight, const floating[::1] class_scale,
-                  const Py_ssize_t[:, ::1] layout, const floating[::1] params, int hidden,
-                  int output, int loss) except -1:
+cdef object describe(Epoch *e, object X, const floating[:, ::1] Y,
+                     const floating[::1] sample_weight, const floating[::1] class_scale,
+                     const Py_ssize_t[:, ::1] layout, const floating[::1] params,
+                     int hidden, int output, int loss):
     """Fill in the input, the targets and the network of e (the parts every
-    entry point sets)."""
+    entry point sets).  Returns the buffers e.X points into, which the caller
+    holds until the kernel has returned (see _sparse.pxd input_rows)."""
     e.Y = &Y[0, 0]
     e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
     e.class_scale = &class_scale[0] if class_scale is not None else NULL
@@ -394,11 +395,11 @@ cdef int describe(Epoch *e, object X, const floating[:, ::1] Y,
     e.output = output
     e.loss = loss
     e.params = <void *> &params[0]
-    input_rows(X, e.layers[0].fan_in, &e.X, <floating> 0)
+    X_buffers = input_rows(X, e.layers[0].fan_in, &e.X, <floating> 0)
     # Dense batches copy their rows into a buffer for BLAS; CSR rows are
     # read in place.
     e.row_width = 0 if e.X.sparse else e.X.n_features
-    return 0
+    return X_buffers
 
 
 cdef Py_ssize_t work_per_row(const Epoch *e) noexcept:
@@ -446,8 +447,9 @@ def minibatch_epoch(
     """
     cdef Epoch epoch
     cdef Epoch *e = &epoch
-    describe(e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
-             output_activation, loss)
+    # Held until the kernel has returned: the buffers e.X points into.
+    X_buffers = describe(e, X, Y, sample_weight, class_scale, layout, params,
+                         hidden_activation, output_activation, loss)
     cdef Py_ssize_t row_work = work_per_row(e)
     cdef Py_ssize_t n_layers = e.n_layers
     if check_rates(dropout, n_layers - 1):
@@ -525,8 +527,9 @@ def full_batch_loss_gradient(
     """
     cdef Epoch epoch
     cdef Epoch *e = &epoch
-    describe(e, X, Y, sample_weight, class_scale, layout, params, hidden_activation,
-             output_activation, loss)
+    # Held until the kernel has returned: the buffers e.X points into.
+    X_buffers = describe(e, X, Y, sample_weight, class_scale, layout, params,
+                         hidden_activation, output_activation, loss)
     cdef Py_ssize_t n_samples = e.X.n_rows
     cdef Py_ssize_t n_layers = e.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w

@@ -864,7 +864,8 @@ def sgd_epoch(
     cdef long long n_trained = 0
     cdef bint diverged = False
     cdef bint any_dropout
-    input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
+    # Held until the epoch has returned: the buffers e.X points into.
+    X_buffers = input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
     n_rows = e.X.n_rows
     if not e.X.sparse:
         e.first_layer = FIRST_DENSE

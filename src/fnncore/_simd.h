@@ -34,8 +34,8 @@
  *   once, for the build's own target: the portable kernels.  _simd_isa.h
  *   compiles a body once per instruction set and dtype (through
  *   _each_dtype.h): this file's kernels (_simd_impl.h) and the CSR first
- *   layer's (_sparse.h), which share the row kernels.  The helpers are
- *   always inlined, so each copy compiles its own.
+ *   layer's (_sparse.h), which share the row kernels.  The functions
+ *   they call are always inlined, so each copy compiles its own.
  *   Until this design the kernels carried GCC's target_clones, which
  *   compiles one body for every instruction set.  That body's register path
  *   of dense_step_forward_one (fnn_step_forward_regs) keeps up to 3 x 8

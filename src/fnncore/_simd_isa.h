@@ -6,7 +6,7 @@
  * x86-64-v3, each in a `#pragma GCC target` region, with FNN_ISA the suffix
  * of the names (v4, v3), then the build's baseline (base); otherwise only
  * the build's own target.  The body names its kernels FNN_KNAME(name) and
- * marks them FNN_KERNEL, and its helpers FNN_INLINE, so that each copy
+ * marks them FNN_KERNEL, and the inline functions they call FNN_INLINE, so that each copy
  * compiles its own.  _simd.h instantiates its kernels (_simd_impl.h) and
  * _sparse.h its CSR kernels through this file; each then maps the public
  * names to the copies with FNN_DISPATCHED.  No include guard: it is meant

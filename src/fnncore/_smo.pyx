@@ -154,6 +154,8 @@ cdef class Samples:
         cdef const int32_t[::1] indices
         cdef const int32_t[::1] indptr
         self.is_sparse = hasattr(X, "indptr")
+        if self.is_sparse and getattr(X, "format", "csr") != "csr":
+            raise ValueError(f"X must be a CSR matrix, not {X.format.upper()}.")
         self.n = X.shape[0]
         self.d = X.shape[1]
         self.rows = NULL
@@ -365,6 +367,16 @@ def decision_ovo(
     cdef bint is_float = floating is float
     if x.is_float != is_float or sv.is_float != is_float:
         raise TypeError("decision_ovo: X, SV and out must have one dtype")
+    if x.d != d:
+        raise ValueError(f"decision_ovo: X has {x.d} columns; the support vectors "
+                         f"have {d}.")
+    if W.shape[0] != n_sv or intercept.shape[0] != n_pairs:
+        raise ValueError(f"decision_ovo: W has shape ({W.shape[0]}, {n_pairs}) and "
+                         f"intercept {intercept.shape[0]} entries for {n_sv} support "
+                         "vectors.")
+    if out.shape[0] != n or out.shape[1] != n_pairs:
+        raise ValueError(f"decision_ovo: out has shape ({out.shape[0]}, "
+                         f"{out.shape[1]}); the result is ({n}, {n_pairs}).")
     if floating is float:
         block = np.empty((BLOCK, max(n_sv, 1)), dtype=np.float32)
     else:

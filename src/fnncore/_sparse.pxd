@@ -69,27 +69,39 @@ cdef inline CSR csr_arrays(const floating[::1] data, const index_t[::1] indices,
 
 
 ctypedef struct Input:
-    # The kernels' view of X (filled by input_rows; borrowed from X, which
-    # must outlive every use).
+    # The kernels' view of X (filled by input_rows; borrowed from the
+    # arrays input_rows returns, which the caller holds for the whole call).
     bint sparse                   # X is CSR: `csr`, else `dense`
     const void *dense             # row i at dense + i * n_features
     CSR csr
     Py_ssize_t n_rows, n_features
 
 
-cdef inline int input_rows(object X, Py_ssize_t n_features, Input *inp,
-                           floating dtype_tag) except -1:
+cdef inline object input_rows(object X, Py_ssize_t n_features, Input *inp,
+                              floating dtype_tag):
     """Fill inp (OUT) from X: a C-contiguous 2-D array of dtype `floating`
     with n_features columns, or a CSR matrix of that many columns given as
-    any object with arrays `data`, `indices` and `indptr` (int32 or int64,
-    one type for both).  Raises ValueError for arrays of another type."""
+    any object with a `shape` and arrays `data`, `indices` and `indptr`
+    (int32 or int64, one type for both; a SciPy matrix of another format is
+    refused).  Raises ValueError or TypeError for anything else.
+
+    Returns the buffers inp points into.  The caller keeps the result in a
+    local variable until the kernel has returned: a CSR matrix's arrays are
+    attributes that another thread may replace (``X.data = ...``), and only
+    these references keep the arrays being read alive and unresized."""
     cdef const floating[:, ::1] A
     cdef const floating[::1] data
     cdef const int32_t[::1] indices32, indptr32
     cdef const int64_t[::1] indices64, indptr64
+    cdef object kept
     inp.n_features = n_features
     inp.sparse = hasattr(X, "indptr")
     if inp.sparse:
+        if getattr(X, "format", "csr") != "csr":
+            raise ValueError(f"X must be a CSR matrix, not {X.format.upper()}.")
+        n_rows, n_columns = X.shape
+        if n_columns != n_features:
+            raise ValueError(f"X has {n_columns} columns; the network takes {n_features}.")
         inp.dense = NULL
         data = X.data
         if X.indices.itemsize == 8:
@@ -97,18 +109,23 @@ cdef inline int input_rows(object X, Py_ssize_t n_features, Input *inp,
             indptr64 = X.indptr
             inp.csr = csr_arrays(data, indices64, indptr64)
             inp.n_rows = indptr64.shape[0] - 1
+            kept = (<object> data, <object> indices64, <object> indptr64)
         else:
             indices32 = X.indices
             indptr32 = X.indptr
             inp.csr = csr_arrays(data, indices32, indptr32)
             inp.n_rows = indptr32.shape[0] - 1
-        return 0
+            kept = (<object> data, <object> indices32, <object> indptr32)
+        if inp.n_rows != n_rows:
+            raise ValueError(f"X has {n_rows} rows but its indptr {inp.n_rows + 1} "
+                             "entries.")
+        return kept
     A = X
     if A.shape[1] != n_features:
         raise ValueError(f"X has {A.shape[1]} columns; the network takes {n_features}.")
     inp.dense = &A[0, 0] if A.shape[0] > 0 else NULL
     inp.n_rows = A.shape[0]
-    return 0
+    return <object> A
 
 
 cdef inline Py_ssize_t row_start(const CSR *X, Py_ssize_t i) noexcept nogil:

@@ -19,7 +19,7 @@
  *   and the kernel formula is then applied in double, as libsvm does; the
  *   cache stores the result as float, as libsvm's Qfloat.
  * - The row kernels carry target_clones (FNN_CLONES of _simd.h: AVX-512,
- *   AVX2, baseline) and every helper they call is always inlined
+ *   AVX2, baseline) and every function they call is always inlined
  *   (FNN_INLINE), so each clone has its own copy.
  * - _svm_kernels_impl.h holds the dtype-generic bodies; this file
  *   instantiates them for float (suffix _s) and double (suffix _d) through

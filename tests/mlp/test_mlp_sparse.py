@@ -1,9 +1,9 @@
 """MLPClassifier and MLPRegressor on sparse X give the weights and
 predictions they give on X.toarray(), and never make X dense.
 
-Fitting on a CSR matrix runs the CSR twins of the compiled kernels; where
-the twins compute the dense kernels' operations in the same order the
-weights must be equal, elsewhere (gathered sums instead of BLAS, plain SGD's
+Fitting on a CSR matrix runs the compiled entry points on the matrix itself
+(its first layer from fnncore/_sparse.pxd); where that computes the dense
+kernels' operations in the same order the weights must be equal, elsewhere (gathered sums instead of BLAS, plain SGD's
 scaled first layer) equal up to rounding: TOL below.
 """
 import warnings

@@ -321,26 +321,66 @@ def test_index_arrays_of_two_types_or_values_of_another_dtype_are_refused():
     problem = Problem((10, 4, 2), np.float64)
     X = problem.X
     out = np.empty((X.shape[0], 2))
+    like_csr = lambda **arrays: SimpleNamespace(shape=X.shape, **arrays)  # noqa: E731
     refused = [
-        SimpleNamespace(data=X.data, indices=X.indices.astype(np.int32),
-                        indptr=X.indptr.astype(np.int64)),
-        SimpleNamespace(data=X.data, indices=X.indices.astype(np.int64),
-                        indptr=X.indptr.astype(np.int32)),
-        SimpleNamespace(data=X.data.astype(np.float32), indices=X.indices,
-                        indptr=X.indptr),
+        like_csr(data=X.data, indices=X.indices.astype(np.int32),
+                 indptr=X.indptr.astype(np.int64)),
+        like_csr(data=X.data, indices=X.indices.astype(np.int64),
+                 indptr=X.indptr.astype(np.int32)),
+        like_csr(data=X.data.astype(np.float32), indices=X.indices, indptr=X.indptr),
+        SimpleNamespace(data=X.data, indices=X.indices, indptr=X.indptr),  # no shape
         X.toarray().astype(np.float32),  # dense, of another dtype
         X.toarray()[:, :3].copy(),  # dense, too few columns
         np.asfortranarray(X.toarray()),
     ]
     for bad in refused:
-        with pytest.raises((TypeError, ValueError)):
+        with pytest.raises((TypeError, ValueError, AttributeError)):
             _forward.forward(bad, problem.layout.table, problem.params, problem.hidden,
                              problem.out, out)
-    # Any object with the three arrays is a CSR matrix to the core.
-    _forward.forward(SimpleNamespace(data=X.data, indices=X.indices, indptr=X.indptr),
+    # Any object with a shape and the three arrays is a CSR matrix to the core.
+    _forward.forward(like_csr(data=X.data, indices=X.indices, indptr=X.indptr),
                      problem.layout.table, problem.params, problem.hidden, problem.out,
                      out)
     assert_array_equal(out, problem.forward(True))
+
+
+@pytest.mark.parametrize("entry", ["forward", "sgd", "minibatch", "full_batch"])
+def test_every_entry_point_refuses_a_csr_matrix_of_another_width_or_format(entry):
+    """The kernels read W's rows at X's column indices: a CSR matrix wider
+    than the network (it wrote past the parameters before), a CSC matrix
+    (it too has indptr) or a shape that disagrees with indptr is refused
+    before anything is read."""
+    problem = Problem((6, 5, 3), np.float64)
+    wide = sp.random(problem.X.shape[0], 5000, density=0.01, format="csr",
+                         random_state=0)
+    call = {"forward": lambda: problem.forward(True),
+            "sgd": lambda: problem.sgd(True),
+            "minibatch": lambda: problem.minibatch(True, 8),
+            "full_batch": lambda: problem.full_batch_loss_gradient(True)}[entry]
+    for bad, message in [(wide, "5000 columns; the network takes 6"),
+                         (problem.X.tocsc(), "must be a CSR matrix, not CSC"),
+                         (SimpleNamespace(shape=(3, 6), data=problem.X.data,
+                                          indices=problem.X.indices,
+                                          indptr=problem.X.indptr),
+                          "has 3 rows but its indptr")]:
+        problem.X = bad
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+@pytest.mark.parametrize("sparse_input", [False, True], ids=["dense", "csr"])
+def test_forward_refuses_rows_outside_X_and_an_output_of_another_shape(sparse_input):
+    problem = Problem((6, 5, 3), np.float64)
+    X = problem.inputs(sparse_input)
+    args = (problem.layout.table, problem.params, problem.hidden, problem.out)
+    for rows in ([0, X.shape[0]], [-1]):
+        with pytest.raises(ValueError, match="is not a row of X"):
+            _forward.forward(X, *args, np.empty((len(rows), 3)),
+                             rows=np.array(rows, dtype=np.intp))
+    with pytest.raises(ValueError, match="out has shape"):
+        _forward.forward(X, *args, np.empty((X.shape[0], 2)))
+    with pytest.raises(ValueError, match="out has shape"):
+        _forward.forward(X, *args, np.empty((X.shape[0] - 1, 3)))
 
 
 MEMORY_SCRIPT = textwrap.dedent("""

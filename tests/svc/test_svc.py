@@ -605,6 +605,21 @@ def test_core_decision_refuses_what_it_cannot_read(rng):
         decision(X, SV.toarray())
     with pytest.raises(TypeError, match="one dtype"):
         decision(X.toarray(), SV.toarray(), np.float32)
+    # Samples of another width than the support vectors (read past X's rows,
+    # or written past a scratch row, before), a CSC matrix, and W or out of
+    # another shape.
+    narrow = sparse.random(7, 3, density=0.5, random_state=rng, format="csr")
+    for x, sv in [(narrow.toarray(), SV.toarray()), (narrow, SV),
+                  (sparse.random(7, 9, density=0.5, random_state=rng, format="csr"), SV)]:
+        with pytest.raises(ValueError, match="columns; the support vectors have"):
+            decision(x, sv)
+    with pytest.raises(ValueError, match="must be a CSR matrix, not CSC"):
+        decision(X.tocsc(), SV)
+    with pytest.raises(ValueError, match="W has shape"):
+        _smo.decision_ovo(X, SV, W[:3].copy(), intercept, code, 0, 0.5, 0.0,
+                          np.empty((7, 3)))
+    with pytest.raises(ValueError, match="out has shape"):
+        _smo.decision_ovo(X, SV, W, intercept, code, 0, 0.5, 0.0, np.empty((6, 3)))
 
 
 @pytest.mark.parametrize("fmt", SPARSE_FORMATS, ids=lambda f: f.__name__)
