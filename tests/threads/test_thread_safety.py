@@ -18,6 +18,7 @@ import sys
 import textwrap
 
 import pytest
+from concurrency import run_isolated
 
 RUNS = 4               # children per scenario: the races differ from run to run
 SECONDS = 1.5          # how long each child keeps its threads racing
@@ -249,23 +250,26 @@ def test_partial_fit_after_a_solver_switch_starts_a_new_optimiser():
                                          "[300, 5, 1]")
 
 
-SWAP_CHILD = textwrap.dedent('''
-    import faulthandler, json, sys, threading, time
+
+def swap_scenario(seed):
+    """Predict and fit on CSR matrices while another thread keeps giving
+    them new arrays, which frees the old ones unless the kernel reading them
+    holds them.  Runs in a child Python (run_isolated)."""
+    import threading
+
     import numpy as np
     import scipy.sparse as sp
+
     import fnn
 
-    faulthandler.enable()
-    rng = np.random.RandomState(0)
-    big = sp.random(20000, 1000, density=0.02, format="csr", random_state=1)
-    small = sp.random(3000, 1000, density=0.02, format="csr", random_state=2)
-    y_big, y_small = rng.randint(0, 3, 20000), rng.randint(0, 3, 3000)
+    rng = np.random.RandomState(seed)
+    big = sp.random(20000, 1000, density=0.02, format="csr", random_state=seed + 1)
+    small = sp.random(3000, 1000, density=0.02, format="csr", random_state=seed + 2)
+    y_small = rng.randint(0, 3, 3000)
     model = fnn.MLPClassifier((16,), max_iter=2, random_state=0).fit(small, y_small)
     stop = threading.Event()
 
     def swap():
-        # What a user's other thread may do: give the matrices new arrays,
-        # which frees the old ones unless the kernel reading them holds them.
         while not stop.is_set():
             for X in (big, small):
                 X.data = X.data.copy()
@@ -277,31 +281,22 @@ SWAP_CHILD = textwrap.dedent('''
     report = {"predictions": 0, "fits": 0}
     try:
         for _ in range(12):
-            assert np.isfinite(model.predict_proba(big)).all()
-            report["predictions"] += 1
+            report["predictions"] += bool(np.isfinite(model.predict_proba(big)).all())
         for solver, batch_size in (("sgd", 1), ("adam", 64), ("lbfgs", 200)):
             fitted = fnn.MLPClassifier((8,), solver=solver, batch_size=batch_size,
                                        max_iter=2, random_state=0).fit(small, y_small)
-            assert np.isfinite(fitted.predict_proba(small)).all()
-            report["fits"] += 1
+            report["fits"] += bool(np.isfinite(fitted.predict_proba(small)).all())
     finally:
         stop.set()
         thread.join()
-    print(json.dumps(report), flush=True)
-''')
+    return report
 
 
 def test_a_csr_matrix_given_new_arrays_by_another_thread_during_a_call():
     """predict and fit read a CSR matrix's arrays without the GIL; another
     thread assigning new ones (``X.data = ...``) must not free the arrays
     being read.  Before, this crashed the interpreter (SIGSEGV) in the
-    first prediction."""
-    try:
-        proc = subprocess.run([sys.executable, "-c", SWAP_CHILD], capture_output=True,
-                              text=True, timeout=300, preexec_fn=_limit_memory)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"hung; stderr ends with:\n{(exc.stderr or b'')[-2000:]}",
-                    pytrace=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"predictions": 12,
-                                                                "fits": 3}
+    first predictions."""
+    report = run_isolated(__file__, "swap_scenario", 0, memory_cap=MEMORY_CAP,
+                          timeout=300)
+    assert report == {"predictions": 12, "fits": 3}
