@@ -6,13 +6,13 @@ Data: 10,000 text-like documents (term counts drawn from a Zipf law over a
 rows L2-normalised), float32; network 30000-100-10, ReLU, softmax, one
 thread (BLAS pinned to one).  Two workloads, each with its own rows:
 - minibatch_adam: one epoch of batches of 200 with Adam (alpha 1e-4),
-  fnncore._minibatch.minibatch_epoch on the CSR matrix against the same
+  fnncore._epoch.train_epoch on the CSR matrix against the same
   kernel on X.toarray(); sklearn_minibatch_adam is scikit-learn's MLPClassifier fit
   for one epoch with the same settings (its whole fit), against
   fnn_estimator_minibatch_adam, fnn's estimator with those settings; both
   record their training accuracy after the epoch.
 - per_example_sgd: plain SGD one example at a time (alpha 1e-4),
-  fnncore._sgd.sgd_epoch on the CSR matrix against it on X.toarray() (on the first
+  fnncore._epoch.train_epoch on the CSR matrix against it on X.toarray() (on the first
   1,000 examples only: a dense step moves all 3 million weights).
 Compare each fnn_csr row with the rows of its own workload.
 
@@ -70,7 +70,7 @@ def dense_rows(text_like):
 def _minibatch_epoch(X, y, layout, params0):
     from threadpoolctl import threadpool_limits
 
-    from fnncore import _minibatch
+    from fnncore._epoch import train_epoch
 
     Y = np.eye(CLASSES, dtype=np.float32)[y]
     order = np.random.RandomState(1).permutation(len(y)).astype(np.intp)
@@ -82,14 +82,13 @@ def _minibatch_epoch(X, y, layout, params0):
         params = params0.copy()
         state = np.zeros_like(params), np.zeros_like(params)
         with threadpool_limits(1):
-            return _minibatch.minibatch_epoch(X, Y, none, order, 200, layout, params,
-                                              *state, RELU, SOFTMAX, LOG_LOSS, 1e-4,
-                                              adam, 0)
+            return train_epoch(X, Y, none, order, layout, params, *state, RELU, SOFTMAX,
+                               LOG_LOSS, 1e-4, adam, 0, batch_size=200)
     return epoch
 
 
 def _per_example_epoch(X, y, layout, params0, n):
-    from fnncore import _sgd
+    from fnncore._epoch import train_epoch
 
     Y = np.eye(CLASSES, dtype=np.float32)[y]
     order = np.random.RandomState(1).permutation(len(y))[:n].astype(np.intp)
@@ -99,8 +98,8 @@ def _per_example_epoch(X, y, layout, params0, n):
 
     def epoch():
         params = params0.copy()
-        return _sgd.sgd_epoch(X, Y, none, order, layout, params, none, none, RELU,
-                              SOFTMAX, LOG_LOSS, 1e-4, sgd, 0)
+        return train_epoch(X, Y, none, order, layout, params, none, none, RELU, SOFTMAX,
+                           LOG_LOSS, 1e-4, sgd, 0)
     return epoch
 
 

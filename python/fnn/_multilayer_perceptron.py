@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from fnncore import _forward, _losses, _minibatch, _sgd
+from fnncore import _forward, _losses, _minibatch
+from fnncore._epoch import train_epoch
 
 from . import _persistence as model_file
 from ._base import N_JOBS, ClassifierMixin, FiniteInterval, ParamsMixin, available_if, fill_doc
@@ -1179,14 +1180,13 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
                     # The per-example kernel takes positive weights only; a
                     # zero-weight example changes nothing, as a skipped one.
                     order = order[sample_weight[order] > 0]
-                loss_sum, opt.n_updates, diverged = _sgd.sgd_epoch(
-                    X, Y, sw, order, **common,
-                    n_threads=self._per_example_threads())
+                loss_sum, opt.n_updates, diverged = train_epoch(
+                    X, Y, sw, order, **common, n_threads=self._per_example_threads())
             else:
                 # Our threads split each batch; BLAS runs one thread in each.
                 with blas_threads(1):
-                    loss_sum, opt.n_updates, diverged = _minibatch.minibatch_epoch(
-                        X, Y, sw, order, batch_size, **common,
+                    loss_sum, opt.n_updates, diverged = train_epoch(
+                        X, Y, sw, order, **common, batch_size=batch_size,
                         n_threads=self._train_threads())
         except BaseException as exc:
             # Ctrl-C (or another signal handler's exception): the kernel

@@ -119,7 +119,7 @@ def forward(
 
     X : IN, a C-contiguous (n_samples, n_features) array of params' dtype,
         or a CSR matrix (its data, indices and indptr, with the contract of
-        fnncore._sgd.sgd_epoch), never made dense; out is then forward's on
+        fnncore._epoch.train_epoch), never made dense; out is then forward's on
         X.toarray() up to rounding.
     block : rows per block, 0 for block_rows' choice (another value is for
         measuring).

@@ -10,7 +10,8 @@ Design:
 - Per batch: forward pass (_dense_forward.pxd, shared with prediction:
   GEMM, then bias and activation row by row), output delta p - y scaled by
   the sample weights, backward pass computing all gradients from the old
-  weights, then the optimiser step on each layer.  The gradient is (A^T D + alpha W) / sum(w) as in scikit-learn.
+  weights, then the optimiser step on each layer.  The gradient is
+  (A^T D + alpha W) / sum(w), as in scikit-learn.
 - Threads split each batch's rows: every thread runs the forward and
   backward passes of its rows with single-threaded BLAS into its own gradient
   buffer.  After a barrier, each thread adds up all threads' gradients over
@@ -74,19 +75,18 @@ Design:
 from cython cimport floating
 from libc.math cimport isfinite
 from libc.stdlib cimport malloc, calloc, free
-from libc.stdint cimport uint64_t
 
-from fnncore._activations cimport multiply_derivative, multiply_gain, derivative_needs_input
+from fnncore._activations cimport multiply_derivative, multiply_gain
 from fnncore._blas cimport gemm
 from fnncore._dense_forward cimport forward_rows
-from fnncore._dropout cimport check_rates
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport Layer, layers_of, unit_offsets
+from fnncore._network cimport Layer, unit_offsets
 from fnncore._optimizers cimport fnn_step, step_for_update
 from fnncore._simd cimport step_slice, sumsq
-from fnncore._sparse cimport Input, input_rows, n_stored, rows_gradient
+from fnncore._sparse cimport n_stored, rows_gradient
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
+from fnncore._training cimport Training, describe_network
 
 cdef extern from *:
     """
@@ -126,29 +126,12 @@ cdef Py_ssize_t MIN_ROWS_PER_THREAD = 32
 
 ctypedef struct Epoch:
     # IN
-    Input X
-    const void *Y
-    const void *sample_weight     # NULL for unit weights
-    const void *class_scale       # NULL for unit scales
-    const Py_ssize_t *order
-    const Layer *layers
-    Py_ssize_t n_samples, n_layers, n_outputs, n_params, batch_size
+    Training given                # the data, network and optimiser (_training.pxd);
+                                  # given.params, state1, state2 are IN/OUT
+    Py_ssize_t batch_size         # rows a thread's scratch holds
     Py_ssize_t total_units
     Py_ssize_t row_width          # values per row in the batch buffer: 0 for CSR
-    int hidden, output, loss
-    bint keep_gain                # hidden rows carry gains (see Design)
-    const double *dropout         # (n_layers - 1,) rates, NULL for none
-    uint64_t dropout_seed
-    Py_ssize_t n_hidden_units     # units of all hidden layers, per row
-    double alpha
-    fnn_step step
-    long long n_updates_before
-    bint check_signals
     Py_ssize_t check_every        # batches between looks for signals
-    # IN/OUT
-    void *params
-    void *state1
-    void *state2
     # scratch
     void *scratch                 # per thread: batch rows, H, D, gains, gradient
     Py_ssize_t scratch_per_thread # elements
@@ -180,9 +163,9 @@ cdef void share(Py_ssize_t n, int t, int n_threads, Py_ssize_t *p0,
 
 cdef Py_ssize_t scratch_elements(const Epoch *e) noexcept nogil:
     """Elements of one thread's scratch: batch rows, H, D, the gains when
-    e.keep_gain, then the gradient (last, see reduce_and_step)."""
-    return (e.batch_size * (e.row_width + (3 if e.keep_gain else 2) * e.total_units)
-            + e.n_params)
+    e.given.keep_gain, then the gradient (last, see reduce_and_step)."""
+    return (e.batch_size * (e.row_width + (3 if e.given.keep_gain else 2) * e.total_units)
+            + e.given.n_params)
 
 
 cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t *idx,
@@ -192,17 +175,18 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
     position, position + 1, ... of the epoch's order) into this thread's
     scratch `mine`; the gradient sums over the rows land in its G block.
     partial[0], partial[1] get the rows' weighted loss and total weight."""
-    cdef const floating *Y = <const floating *> e.Y
-    cdef const floating *SW = <const floating *> e.sample_weight
-    cdef const floating *CS = <const floating *> e.class_scale
-    cdef const floating *P = <const floating *> e.params
-    cdef const Layer *L = e.layers
-    cdef Py_ssize_t bs = e.batch_size, n_layers = e.n_layers, n_out = e.n_outputs
+    cdef const floating *Y = <const floating *> e.given.Y
+    cdef const floating *SW = <const floating *> e.given.sample_weight
+    cdef const floating *CS = <const floating *> e.given.class_scale
+    cdef const floating *P = <const floating *> e.given.params
+    cdef const Layer *L = e.given.layers
+    cdef Py_ssize_t bs = e.batch_size, n_layers = e.given.n_layers
+    cdef Py_ssize_t n_out = e.given.n_outputs
     cdef floating *batch = mine
     cdef floating *H = batch + bs * e.row_width
     cdef floating *Dall = H + bs * e.total_units
-    cdef floating *gains = Dall + bs * e.total_units   # when e.keep_gain
-    cdef floating *G = mine + e.scratch_per_thread - e.n_params
+    cdef floating *gains = Dall + bs * e.total_units   # when e.given.keep_gain
+    cdef floating *G = mine + e.scratch_per_thread - e.given.n_params
     cdef Py_ssize_t r, j, l, i, fan_in, fan_out, w_off, b_off
     cdef floating *A_in
     cdef floating *D
@@ -213,16 +197,17 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
 
     if m == 0:
         # No rows for this thread (a small last batch): a zero gradient.
-        for j in range(e.n_params):
+        for j in range(e.given.n_params):
             G[j] = 0
         partial[0] = 0
         partial[1] = 0
         return
     # Forward: H_l = f(A_{l-1} W_l + b_l), row blocks of m x fan_out, by the
     # routine prediction runs (dense rows are copied into `batch`).
-    forward_rows(&e.X, idx, 0, m, L, n_layers, P, e.hidden, e.output, batch, H, bs,
-                 H + e.units[n_layers - 1] * bs, gains if e.keep_gain else NULL,
-                 e.dropout, e.dropout_seed, position, e.n_hidden_units)
+    forward_rows(&e.given.X, idx, 0, m, L, n_layers, P, e.given.hidden, e.given.output,
+                 batch, H, bs, H + e.units[n_layers - 1] * bs,
+                 gains if e.given.keep_gain else NULL, e.given.dropout,
+                 e.given.dropout_seed, position, e.given.n_hidden_units)
 
     # Loss and output delta (p - y) * weight.
     out = H + e.units[n_layers - 1] * bs
@@ -232,7 +217,7 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         sw = SW[i] if SW != NULL else 1
         weight += sw
         scale = sw * CS[i] if CS != NULL else sw
-        data_loss += scale * loss_row(e.loss, Y + i * n_out, out + r * n_out, n_out)
+        data_loss += scale * loss_row(e.given.loss, Y + i * n_out, out + r * n_out, n_out)
         output_delta_row(Y + i * n_out, out + r * n_out, D + r * n_out, n_out)
         if scale != 1:
             for j in range(n_out):
@@ -249,8 +234,8 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
         D = Dall + e.units[l] * bs
         A_in = batch if l == 0 else H + e.units[l - 1] * bs
         # G_W = A^T D (fan_in x fan_out); G_b = column sums of D.
-        if l == 0 and e.X.sparse:
-            rows_gradient(&e.X.csr, idx, 0, m, fan_in, fan_out, D, G + w_off)
+        if l == 0 and e.given.X.sparse:
+            rows_gradient(&e.given.X.csr, idx, 0, m, fan_in, fan_out, D, G + w_off)
         else:
             gemm(True, False, fan_in, fan_out, m, 1, A_in, fan_in, D, fan_out,
                  0, G + w_off, fan_out)
@@ -264,12 +249,12 @@ cdef void rows_forward_backward(const Epoch *e, floating *mine, const Py_ssize_t
             # D_{l-1} = (D W^T) * f'(H_{l-1}).
             gemm(False, True, m, fan_in, fan_out, 1, D, fan_out, P + w_off,
                  fan_out, 0, Dall + e.units[l - 1] * bs, fan_in)
-            if e.keep_gain:
+            if e.given.keep_gain:
                 multiply_gain(gains + e.units[l - 1] * bs, Dall + e.units[l - 1] * bs,
                               m * fan_in)
             else:
                 for r in range(m):
-                    multiply_derivative(e.hidden, A_in + r * fan_in,
+                    multiply_derivative(e.given.hidden, A_in + r * fan_in,
                                         Dall + e.units[l - 1] * bs + r * fan_in, fan_in)
 
 
@@ -277,17 +262,17 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
                             const fnn_step *step, floating dtype_tag) noexcept nogil:
     """Sum all threads' gradients over this thread's share of every layer and
     step it; returns the share's sum of W^2 after the step."""
-    cdef floating *P = <floating *> e.params
-    cdef floating *S1 = <floating *> e.state1
-    cdef floating *S2 = <floating *> e.state2
+    cdef floating *P = <floating *> e.given.params
+    cdef floating *S1 = <floating *> e.given.state1
+    cdef floating *S2 = <floating *> e.given.state2
     cdef floating *scratch = <floating *> e.scratch
-    cdef floating *G = scratch + t * e.scratch_per_thread + e.scratch_per_thread - e.n_params
+    cdef floating *G = scratch + (t + 1) * e.scratch_per_thread - e.given.n_params
     cdef floating *other
-    cdef const Layer *L = e.layers
+    cdef const Layer *L = e.given.layers
     cdef Py_ssize_t l, u, k, p0, p1, base, n, part
     cdef double sq = 0, step_sq
     cdef floating a = <floating> (1 / weight)
-    for l in range(e.n_layers):
+    for l in range(e.given.n_layers):
         for part in range(2):  # coefficients (with L2), then intercepts
             if part == 0:
                 base = L[l].w_offset
@@ -302,11 +287,12 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
             # (fixed for a given number of threads, so reproducible).
             for u in range(n_threads):
                 if u != t:
-                    other = scratch + (u + 1) * e.scratch_per_thread - e.n_params
+                    other = scratch + (u + 1) * e.scratch_per_thread - e.given.n_params
                     for k in range(base + p0, base + p1):
                         G[k] += other[k]
             step_sq = step_slice(p1 - p0, P + base + p0, G + base + p0, a,
-                                 <floating> (e.alpha / weight) if part == 0 else 0, step,
+                                 <floating> (e.given.alpha / weight) if part == 0 else 0,
+                                 step,
                                  S1 + base + p0 if S1 != NULL else NULL,
                                  S2 + base + p0 if S2 != NULL else NULL)
             if part == 0:  # the L2 penalty counts coefficients only
@@ -317,29 +303,29 @@ cdef double reduce_and_step(Epoch *e, int t, int n_threads, double weight,
 cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noexcept nogil:
     cdef Epoch *e = <Epoch *> ctx
     cdef floating *mine = <floating *> e.scratch + t * e.scratch_per_thread
-    cdef const floating *P = <const floating *> e.params
-    cdef const Layer *L = e.layers
+    cdef const floating *P = <const floating *> e.given.params
+    cdef const Layer *L = e.given.layers
     cdef Py_ssize_t start = 0, m, r0, r1, l, u, n_batches = 0
     cdef double data_loss, weight, sq, penalty_sumsq = 0, batch_loss
-    cdef long long n_updates = e.n_updates_before
+    cdef long long n_updates = e.given.n_updates_before
     cdef fnn_step step
     cdef double *partial = e.partial + t * PAD
 
     # partial[2]: each thread's share of ||W||^2 (the L2 penalty of the next
     # batch); before the first step, thread 0 holds all of it.
     if t == 0:
-        for l in range(e.n_layers):
+        for l in range(e.given.n_layers):
             penalty_sumsq += sumsq(L[l].fan_in * L[l].fan_out,
                                    P + L[l].w_offset)
     partial[2] = penalty_sumsq
-    while start < e.n_samples:
-        if t == 0 and e.check_signals and n_batches % e.check_every == 0 \
+    while start < e.given.n_samples:
+        if t == 0 and e.given.check_signals and n_batches % e.check_every == 0 \
                 and signal_raised():
             e.interrupted = True
         n_batches += 1
-        m = min(e.batch_size, e.n_samples - start)
+        m = min(e.batch_size, e.given.n_samples - start)
         batch_rows(m, t, n_threads, &r0, &r1)
-        rows_forward_backward(e, mine, e.order + start + r0, r1 - r0, start + r0,
+        rows_forward_backward(e, mine, e.given.order + start + r0, r1 - r0, start + r0,
                               partial)
         start += m
         fnn_barrier_wait(&e.barrier)  # all gradients, partial sums and flags
@@ -355,7 +341,7 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
         if weight == 0:
             fnn_barrier_wait(&e.barrier)
             continue  # nothing to learn from a batch of zero weight
-        batch_loss = (data_loss + 0.5 * e.alpha * penalty_sumsq) / weight
+        batch_loss = (data_loss + 0.5 * e.given.alpha * penalty_sumsq) / weight
         if not isfinite(batch_loss):
             if t == 0:
                 e.diverged = True
@@ -363,7 +349,7 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
         if t == 0:
             e.loss_sum += batch_loss * m
         n_updates += 1
-        step = step_for_update(&e.step, n_updates)
+        step = step_for_update(&e.given.step, n_updates)
         sq = reduce_and_step(e, t, n_threads, weight, &step, dtype_tag)
         # My share of ||W||^2 for the next batch's penalty: written after
         # everyone has read this batch's, read after the next barrier.
@@ -373,129 +359,71 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
         e.n_updates = n_updates
 
 
-cdef object describe(Epoch *e, object X, const floating[:, ::1] Y,
-                     const floating[::1] sample_weight, const floating[::1] class_scale,
-                     const Py_ssize_t[:, ::1] layout, const floating[::1] params,
-                     int hidden, int output, int loss):
-    """Fill in the input, the targets and the network of e (the parts every
-    entry point sets).  Returns the buffers e.X points into, which the caller
-    holds until the kernel has returned (see _sparse.pxd input_rows)."""
-    e.Y = &Y[0, 0]
-    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
-    e.class_scale = &class_scale[0] if class_scale is not None else NULL
-    e.layers = layers_of(layout)
-    e.n_layers = layout.shape[0]
-    e.n_outputs = e.layers[e.n_layers - 1].fan_out
-    e.n_params = params.shape[0]
-    e.hidden = hidden
-    # Dropout, where asked for, is set by minibatch_epoch.
-    e.keep_gain = e.n_layers > 1 and derivative_needs_input(hidden)
-    e.dropout = NULL
-    e.dropout_seed = 0
-    e.output = output
-    e.loss = loss
-    e.params = <void *> &params[0]
-    X_buffers = input_rows(X, e.layers[0].fan_in, &e.X, <floating> 0)
+cdef int start_epoch(Epoch *e, const Training *given, Py_ssize_t batch_size,
+                     int n_threads, size_t itemsize) except -1:
+    """Copy `given` into e and allocate the scratch of n_threads threads, each
+    holding up to batch_size rows (end_epoch frees it)."""
+    e.given = given[0]
     # Dense batches copy their rows into a buffer for BLAS; CSR rows are
     # read in place.
-    e.row_width = 0 if e.X.sparse else e.X.n_features
-    return X_buffers
+    e.row_width = 0 if given.X.sparse else given.X.n_features
+    e.batch_size = batch_size
+    e.units = <Py_ssize_t *> malloc(given.n_layers * sizeof(Py_ssize_t))
+    e.partial = <double *> calloc(n_threads * PAD, sizeof(double))
+    e.scratch = NULL
+    if e.units != NULL:
+        e.total_units = unit_offsets(given.layers, given.n_layers, e.units)
+        e.scratch_per_thread = scratch_elements(e)
+        e.scratch = malloc(n_threads * e.scratch_per_thread * itemsize)
+    if e.scratch == NULL or e.partial == NULL:
+        end_epoch(e)
+        raise MemoryError()
+    return 0
+
+
+cdef void end_epoch(Epoch *e) noexcept:
+    free(e.scratch)
+    free(e.units)
+    free(e.partial)
 
 
 cdef Py_ssize_t work_per_row(const Epoch *e) noexcept:
     """Multiply-adds of one row's forward pass: the first layer's share is
     nnz * units for CSR rows (on average), not n_features * units."""
-    cdef Py_ssize_t work = e.n_params, n_rows = e.X.n_rows
-    if e.X.sparse and n_rows > 0:
-        work += (n_stored(&e.X.csr, n_rows) * e.layers[0].fan_out // n_rows
-                 - e.layers[0].fan_in * e.layers[0].fan_out)
+    cdef Py_ssize_t work = e.given.n_params, n_rows = e.given.X.n_rows
+    if e.given.X.sparse and n_rows > 0:
+        work += (n_stored(&e.given.X.csr, n_rows) * e.given.layers[0].fan_out // n_rows
+                 - e.given.layers[0].fan_in * e.given.layers[0].fan_out)
     return max(1, work)
 
 
-def minibatch_epoch(
-    X,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[::1] order,
-    Py_ssize_t batch_size,
-    const Py_ssize_t[:, ::1] layout,
-    floating[::1] params,
-    floating[::1] state1,
-    floating[::1] state2,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    fnn_step step,
-    long long n_updates,
-    bint check_signals=False,
-    const floating[::1] class_scale=None,
-    int n_threads=1,
-    const double[::1] dropout=None,
-    uint64_t dropout_seed=0,
-):
-    """Train on the batches order[0:b], order[b:2b], ...
-
-    Parameters are those of fnncore._sgd.sgd_epoch (X dense or CSR), plus
-    batch_size (the last
-    batch may be smaller), dropout and dropout_seed as sgd_epoch's: a row's
-    masks depend on its position in `order`.  BLAS must be limited to one thread while this
-    runs with n_threads > 1 (threadpoolctl), or the two kinds of threads
-    compete for the cores.  Returns (loss_sum, n_updates, diverged) where
-    loss_sum adds each batch's mean loss (with its L2 penalty) times the
-    batch's size, as scikit-learn accumulates it.
-    """
+cdef tuple minibatch_epoch(const Training *given, Py_ssize_t batch_size, int n_threads):
+    """One epoch of mini-batches of batch_size >= 1 rows (the last may be
+    smaller) on what `given` describes, with up to n_threads >= 1 threads
+    splitting each batch (see the Design notes; BLAS must be limited to one
+    thread meanwhile).  The entry point and its parameters: _epoch.pyx
+    train_epoch.  Returns (loss_sum, n_updates, diverged) where loss_sum
+    adds each batch's mean loss (with its L2 penalty) times the batch's
+    size, as scikit-learn accumulates it."""
     cdef Epoch epoch
     cdef Epoch *e = &epoch
-    # Held until the kernel has returned: the buffers e.X points into.
-    X_buffers = describe(e, X, Y, sample_weight, class_scale, layout, params,
-                         hidden_activation, output_activation, loss)
-    cdef Py_ssize_t row_work = work_per_row(e)
-    cdef Py_ssize_t n_layers = e.n_layers
-    if check_rates(dropout, n_layers - 1):
-        e.dropout = &dropout[0]
-        e.keep_gain = True
-    e.dropout_seed = dropout_seed
     cdef int threads = <int> max(1, min(n_threads, batch_size // MIN_ROWS_PER_THREAD))
-    e.order = &order[0] if order.shape[0] > 0 else NULL
-    e.n_samples = order.shape[0]
-    e.alpha = alpha
-    e.step = step
-    e.n_updates_before = n_updates
-    e.n_updates = n_updates
-    e.check_signals = check_signals
-    e.check_every = max(1, CHECK_WORK // max(1, batch_size * row_work))
-    e.state1 = &state1[0] if state1.shape[0] > 0 else NULL
-    e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
+    start_epoch(e, given, batch_size, threads,
+                sizeof(double) if given.double_precision else sizeof(float))
+    e.check_every = max(1, CHECK_WORK // max(1, batch_size * work_per_row(e)))
     e.loss_sum = 0
+    e.n_updates = given.n_updates_before
     e.diverged = False
     e.interrupted = False
-
-    e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
-    e.partial = <double *> calloc(threads * PAD, sizeof(double))
-    if e.units == NULL or e.partial == NULL:
-        free(e.units)
-        free(e.partial)
-        raise MemoryError()
-    e.total_units = unit_offsets(layout, e.units)
-    # Each thread's rows of a batch: its buffers are sized for a whole batch
-    # (a thread may get all rows when the batch is small).
-    e.batch_size = batch_size
-    e.n_hidden_units = e.units[n_layers - 1]
-    e.scratch_per_thread = scratch_elements(e)
-    e.scratch = malloc(threads * e.scratch_per_thread * sizeof(floating))
-    if e.scratch == NULL:
-        free(e.units)
-        free(e.partial)
-        raise MemoryError()
-
     with nogil:
-        if e.n_samples > 0:
-            run_parallel(threads, epoch_worker[float], epoch_worker[double], e,
-                         &e.barrier, <floating> 0)
-    free(e.scratch)
-    free(e.units)
-    free(e.partial)
+        if given.n_samples > 0:
+            if given.double_precision:
+                run_parallel(threads, epoch_worker[float], epoch_worker[double], e,
+                             &e.barrier, <double> 0)
+            else:
+                run_parallel(threads, epoch_worker[float], epoch_worker[double], e,
+                             &e.barrier, <float> 0)
+    end_epoch(e)
     if e.interrupted:
         reraise_pending(e.n_updates)
     return e.loss_sum, e.n_updates, e.diverged
@@ -517,7 +445,7 @@ def full_batch_loss_gradient(
 ):
     """The full-batch objective and its gradient (for L-BFGS).
 
-    X : IN, dense or CSR, as fnncore._sgd.sgd_epoch takes it.
+    X : IN, dense or CSR, as fnncore._epoch.train_epoch takes it.
 
     Returns scikit-learn's MLP objective over all of X, the weighted mean loss
     plus 0.5 alpha ||W||^2 / sum(w), and writes its gradient with respect to
@@ -525,38 +453,29 @@ def full_batch_loss_gradient(
     Rows are processed `chunk` at a time, so the scratch memory does not grow
     with X.
     """
+    cdef Training given
     cdef Epoch epoch
     cdef Epoch *e = &epoch
-    # Held until the kernel has returned: the buffers e.X points into.
-    X_buffers = describe(e, X, Y, sample_weight, class_scale, layout, params,
-                         hidden_activation, output_activation, loss)
-    cdef Py_ssize_t n_samples = e.X.n_rows
-    cdef Py_ssize_t n_layers = e.n_layers
+    # Held until the kernel has returned: the buffers given.X points into.
+    X_buffers = describe_network(&given, X, Y, sample_weight, class_scale, layout,
+                                 params, hidden_activation, output_activation, loss,
+                                 alpha)
+    cdef Py_ssize_t n_samples = given.X.n_rows
+    cdef Py_ssize_t n_layers = given.n_layers
     cdef Py_ssize_t start, m, k, l, w_off, n_w
     cdef double partial[2]
     cdef double data_loss = 0, weight = 0, penalty = 0
     cdef floating *G
-    cdef Py_ssize_t *rows
-    cdef const Layer *L = e.layers
-    e.batch_size = max(1, min(chunk, n_samples))
-    e.units = <Py_ssize_t *> malloc(n_layers * sizeof(Py_ssize_t))
-    rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
-    if e.units == NULL or rows == NULL:
-        free(e.units)
-        free(rows)
+    cdef const Layer *L = given.layers
+    start_epoch(e, &given, max(1, min(chunk, n_samples)), 1, sizeof(floating))
+    cdef Py_ssize_t *rows = <Py_ssize_t *> malloc(e.batch_size * sizeof(Py_ssize_t))
+    if rows == NULL:
+        end_epoch(e)
         raise MemoryError()
-    e.total_units = unit_offsets(layout, e.units)
-    e.n_hidden_units = e.units[n_layers - 1]
-    e.scratch_per_thread = scratch_elements(e)
-    e.scratch = malloc(e.scratch_per_thread * sizeof(floating))
-    if e.scratch == NULL:
-        free(e.units)
-        free(rows)
-        raise MemoryError()
-    G = <floating *> e.scratch + e.scratch_per_thread - e.n_params
+    G = <floating *> e.scratch + e.scratch_per_thread - e.given.n_params
 
     with nogil:
-        for k in range(e.n_params):
+        for k in range(e.given.n_params):
             grad[k] = 0
         start = 0
         while start < n_samples:
@@ -566,7 +485,7 @@ def full_batch_loss_gradient(
             rows_forward_backward(e, <floating *> e.scratch, rows, m, start, partial)
             data_loss += partial[0]
             weight += partial[1]
-            for k in range(e.n_params):
+            for k in range(e.given.n_params):
                 grad[k] += G[k]
             start += m
         for l in range(n_layers):
@@ -576,10 +495,9 @@ def full_batch_loss_gradient(
             for k in range(w_off, w_off + n_w):
                 grad[k] += alpha * params[k]
         if weight > 0:
-            for k in range(e.n_params):
+            for k in range(e.given.n_params):
                 grad[k] /= weight
-    free(e.scratch)
-    free(e.units)
+    end_epoch(e)
     free(rows)
     if weight <= 0:
         return float("nan")

@@ -23,12 +23,12 @@ cdef inline const Layer *layers_of(const Py_ssize_t[:, ::1] layout) noexcept nog
 
 
 cdef inline Py_ssize_t unit_offsets(
-    const Py_ssize_t[:, ::1] layout, Py_ssize_t *offsets
+    const Layer *layers, Py_ssize_t n_layers, Py_ssize_t *offsets
 ) noexcept nogil:
-    """offsets[l] = units in layers before l (OUT); returns the total units."""
-    cdef const Layer *layers = layers_of(layout)
+    """offsets[l] = units in layers before l (OUT, n_layers entries); returns
+    the total units."""
     cdef Py_ssize_t l, total = 0
-    for l in range(layout.shape[0]):
+    for l in range(n_layers):
         offsets[l] = total
         total += layers[l].fan_out
     return total

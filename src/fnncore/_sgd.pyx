@@ -119,29 +119,21 @@ from posix.stdlib cimport posix_memalign
 
 from libc.stdint cimport uint64_t
 
-from fnncore._activations cimport (activate_row, multiply_derivative, multiply_gain,
-                                   derivative_needs_input)
-from fnncore._dropout cimport activate_hidden_row, check_rates
+from fnncore._activations cimport activate_row, multiply_derivative, multiply_gain
+from fnncore._dropout cimport activate_hidden_row
 from fnncore._losses cimport loss_row, output_delta_row
-from fnncore._network cimport Layer, layers_of
+from fnncore._network cimport Layer, unit_offsets
 from fnncore._optimizers cimport Rule, fnn_step, step_for_update
 from fnncore._simd cimport (dense_forward_one, dense_backward_step_one,
                             dense_step_forward_one, step_slice, sumsq, merge_changes,
                             merge_mean)
-from fnncore._sparse cimport (Input, input_rows, row_start, column, n_stored,
-                              row_times, add_outer, expand_row, clear_row, row_sumsq,
+from fnncore._sparse cimport (row_start, column, n_stored, row_times, add_outer,
+                              expand_row, clear_row, row_sumsq,
                               fnn_prefetch, FNN_SPARSE_AHEAD)
 from fnncore._interrupt cimport CHECK_WORK, reraise_pending, signal_raised
+from fnncore._training cimport Training
 from fnncore._threads cimport fnn_barrier, fnn_barrier_wait, run_parallel
 
-# Examples each thread trains between two merges.  A merge reads and writes
-# T + 1 parameter copies, a few examples' worth of memory traffic, plus two
-# barriers; long rounds lose accuracy (see the Design notes).  Measured on
-# 2 cores, 784-128-10 per-example SGD: 2 threads ran 1.59x one thread's
-# examples/s with 16, 1.69x with 32, 1.78x with 64 and 128; but 64 already
-# made a small two-output regression with Nesterov momentum unstable
-# (R^2 0.92 against one thread's 0.996), where 32 and less matched.
-cdef Py_ssize_t EXAMPLES_PER_MERGE = 32
 # Merge shares are multiples of this many values (a 64-byte vector of
 # floats), so only the ends of a layer's range run scalar code and the
 # threads' shares meet in few cache lines.
@@ -174,7 +166,7 @@ ctypedef struct Thread:
     void *d                       # their deltas
     void *out                     # output activations, then output delta after
     void *gain                    # every hidden layer's f'(z) (times the
-                                  # dropout mask), when e.keep_gain
+                                  # dropout mask), when e.given.keep_gain
     double sumsq                  # ||W||^2 of params, for the next penalty
     double loss_sum
     long long n_trained           # updates made
@@ -194,30 +186,12 @@ ctypedef struct Thread:
 
 
 ctypedef struct Epoch:
-    # IN (typed pointers are cast to the dtype in the worker)
-    Input X
+    # IN
+    Training given                # the data, network and optimiser (_training.pxd);
+                                  # given.params, state1, state2 are IN/OUT
     int first_layer               # FIRST_DENSE, FIRST_SCALED or FIRST_EXPANDED
-    const void *Y
-    const void *sample_weight     # NULL for unit weights
-    const void *class_scale       # NULL for unit scales
-    const Py_ssize_t *order
-    const Layer *layers           # (n_layers,), see _network.pxd
-    Py_ssize_t n_samples, n_layers, n_outputs, n_params
-    int hidden, output, loss
-    bint keep_gain                # hidden rows carry a gain row (see Design)
-    const double *dropout         # (n_layers - 1,) rates, NULL for none
-    uint64_t dropout_seed
-    Py_ssize_t n_hidden_units     # units of all hidden layers, per example
-    double alpha
-    fnn_step step
-    long long n_updates_before
-    bint check_signals
     Py_ssize_t check_every        # examples between looks for signals
     Py_ssize_t examples_per_merge
-    # IN/OUT
-    void *params
-    void *state1                  # NULL where the rule keeps no state
-    void *state2
     # per thread
     Thread *threads
     void **param_copies           # threads[t].params, as an array for the merge
@@ -246,11 +220,11 @@ cdef void scaled_forward(const Epoch *e, Thread *me, Py_ssize_t i,
     step's ||V||^2 update."""
     cdef const floating *P = <const floating *> me.params
     cdef floating *z_raw = <floating *> me.z_raw
-    cdef const floating *b = P + e.layers[0].b_offset
-    cdef Py_ssize_t j, n_out = e.layers[0].fan_out
+    cdef const floating *b = P + e.given.layers[0].b_offset
+    cdef Py_ssize_t j, n_out = e.given.layers[0].fan_out
     cdef floating scale = <floating> me.scale
     memset(z_raw, 0, n_out * sizeof(floating))
-    row_times(&e.X.csr, i, n_out, n_out, P + e.layers[0].w_offset, z_raw)
+    row_times(&e.given.X.csr, i, n_out, n_out, P + e.given.layers[0].w_offset, z_raw)
     for j in range(n_out):
         z[j] = scale * z_raw[j] + b[j]
 
@@ -262,9 +236,10 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
     as scale * V (see the Design notes); returns ||W||^2 after the step
     when alpha > 0, else 0."""
     cdef floating *P = <floating *> me.params
-    cdef floating *V = P + e.layers[0].w_offset
+    cdef floating *V = P + e.given.layers[0].w_offset
     cdef const floating *z_raw = <const floating *> me.z_raw
-    cdef Py_ssize_t j, n_out = e.layers[0].fan_out, n_w = e.layers[0].fan_in * n_out
+    cdef const Layer *first = &e.given.layers[0]
+    cdef Py_ssize_t j, n_out = first.fan_out, n_w = first.fan_in * n_out
     cdef double lr = step.learning_rate
     cdef double scale = me.scale * (1 - lr * l2)
     cdef double c, zd = 0, dd = 0
@@ -275,10 +250,10 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
         me.rescaled = True
     me.scale = scale
     c = -lr / scale
-    add_outer(&e.X.csr, i, <floating> c, n_out, n_out, delta, V)
-    step_slice(n_out, P + e.layers[0].b_offset, delta, <floating> 1, <floating> 0, step,
+    add_outer(&e.given.X.csr, i, <floating> c, n_out, n_out, delta, V)
+    step_slice(n_out, P + first.b_offset, delta, <floating> 1, <floating> 0, step,
                <floating *> NULL, <floating *> NULL)
-    if e.alpha == 0:
+    if e.given.alpha == 0:
         return 0
     if multiplied_out:
         me.vsq = sumsq(n_w, V)
@@ -287,7 +262,8 @@ cdef double scaled_step(const Epoch *e, Thread *me, Py_ssize_t i, const floating
         for j in range(n_out):
             zd += z_raw[j] * delta[j]
             dd += delta[j] * delta[j]
-        me.vsq += c * (2 * zd + c * dd * row_sumsq(&e.X.csr, i, <floating *> me.x_row))
+        me.vsq += c * (2 * zd
+                       + c * dd * row_sumsq(&e.given.X.csr, i, <floating *> me.x_row))
     return scale * scale * me.vsq
 
 
@@ -295,16 +271,16 @@ cdef void first_forward(const Epoch *e, Thread *me, Py_ssize_t i,
                         floating *z) noexcept nogil:
     """z = x_i W + b, the first layer's pre-activations for example i."""
     cdef const floating *P = <const floating *> me.params
-    cdef const Layer *L = e.layers
+    cdef const Layer *L = e.given.layers
     cdef const floating *x
     if e.first_layer == FIRST_SCALED:
         scaled_forward(e, me, i, z)
         return
     if e.first_layer == FIRST_EXPANDED:
-        expand_row(&e.X.csr, i, <floating *> me.x_row)
+        expand_row(&e.given.X.csr, i, <floating *> me.x_row)
         x = <const floating *> me.x_row
     else:
-        x = <const floating *> e.X.dense + i * e.X.n_features
+        x = <const floating *> e.given.X.dense + i * e.given.X.n_features
     dense_forward_one(L[0].fan_in, L[0].fan_out, L[0].fan_out, x, P + L[0].w_offset,
                       P + L[0].b_offset, z)
 
@@ -318,7 +294,7 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
     cdef floating *P = <floating *> me.params
     cdef floating *S1 = <floating *> me.state1
     cdef floating *S2 = <floating *> me.state2
-    cdef const Layer *L = e.layers
+    cdef const Layer *L = e.given.layers
     cdef Py_ssize_t w_off = L[0].w_offset, b_off = L[0].b_offset
     cdef const floating *x
     cdef const floating *x_next
@@ -333,12 +309,12 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
         x = <const floating *> me.x_row
         x_next = x
         if i_next >= 0:
-            expand_row(&e.X.csr, i_next, <floating *> me.x_next_row)
+            expand_row(&e.given.X.csr, i_next, <floating *> me.x_next_row)
             x_next = <const floating *> me.x_next_row
     else:
-        x = <const floating *> e.X.dense + i * e.X.n_features
-        x_next = (<const floating *> e.X.dense + i_next * e.X.n_features if i_next >= 0
-                  else x)
+        x = <const floating *> e.given.X.dense + i * e.given.X.n_features
+        x_next = (<const floating *> e.given.X.dense + i_next * e.given.X.n_features
+                  if i_next >= 0 else x)
     # After the last example (i_next < 0) the forward pass is wasted work,
     # once per call.
     sq = dense_step_forward_one(
@@ -347,7 +323,7 @@ cdef double first_step(const Epoch *e, Thread *me, Py_ssize_t i, Py_ssize_t i_ne
         S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL,
         x_next, z_next)
     if e.first_layer == FIRST_EXPANDED:
-        clear_row(&e.X.csr, i, <floating *> me.x_row)
+        clear_row(&e.given.X.csr, i, <floating *> me.x_row)
         if i_next >= 0:
             swap = me.x_row
             me.x_row = me.x_next_row
@@ -360,7 +336,7 @@ cdef void first_abandon(const Epoch *e, Thread *me, Py_ssize_t i,
     """Example i was forwarded but will not be stepped: leave the scratch
     row zero for the next call of first_forward."""
     if e.first_layer == FIRST_EXPANDED:
-        clear_row(&e.X.csr, i, <floating *> me.x_row)
+        clear_row(&e.given.X.csr, i, <floating *> me.x_row)
 
 
 cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k1,
@@ -368,9 +344,9 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     """Train me.params on the examples at positions k0 <= k < k1 of the
     order, one at a time; returns the position it stopped at (k1 unless the
     loss diverged or a signal arrived)."""
-    cdef const floating *Y = <const floating *> e.Y
-    cdef const floating *SW = <const floating *> e.sample_weight
-    cdef const floating *CS = <const floating *> e.class_scale
+    cdef const floating *Y = <const floating *> e.given.Y
+    cdef const floating *SW = <const floating *> e.given.sample_weight
+    cdef const floating *CS = <const floating *> e.given.class_scale
     cdef floating *P = <floating *> me.params
     cdef floating *S1 = <floating *> me.state1
     cdef floating *S2 = <floating *> me.state2
@@ -378,10 +354,10 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
     cdef floating *d = <floating *> me.d
     cdef floating *out = <floating *> me.out
     cdef floating *gain = <floating *> me.gain
-    cdef floating *delta_out = out + e.n_outputs
-    cdef const Layer *L = e.layers
+    cdef floating *delta_out = out + e.given.n_outputs
+    cdef const Layer *L = e.given.layers
     cdef const Py_ssize_t *units = e.units
-    cdef Py_ssize_t n_layers = e.n_layers, n_outputs = e.n_outputs
+    cdef Py_ssize_t n_layers = e.given.n_layers, n_outputs = e.given.n_outputs
     cdef Py_ssize_t last = n_layers - 1
     cdef Py_ssize_t k, l, i, u, fan_in, fan_out, w_off, b_off
     cdef const floating *y
@@ -394,9 +370,9 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
         return k0
     # The first example's first-layer pre-activation; for every later one,
     # the previous example's step computes it.
-    first_forward(e, me, e.order[k0], h)
+    first_forward(e, me, e.given.order[k0], h)
     for k in range(k0, k1):
-        i = e.order[k]
+        i = e.given.order[k]
         sw = SW[i] if SW != NULL else 1
         cs = CS[i] if CS != NULL else 1
         y = Y + i * n_outputs
@@ -408,20 +384,21 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
         for l in range(1, n_layers):
             fan_in = L[l].fan_in
             fan_out = L[l].fan_out
-            if e.keep_gain:
+            if e.given.keep_gain:
                 activate_hidden_row(
-                    e.hidden, h + units[l - 1], gain + units[l - 1], fan_in,
-                    e.dropout[l - 1] if e.dropout != NULL else 0, e.dropout_seed,
-                    <uint64_t> k * e.n_hidden_units + units[l - 1])
+                    e.given.hidden, h + units[l - 1], gain + units[l - 1], fan_in,
+                    e.given.dropout[l - 1] if e.given.dropout != NULL else 0,
+                    e.given.dropout_seed,
+                    <uint64_t> k * e.given.n_hidden_units + units[l - 1])
             else:
-                activate_row(e.hidden, h + units[l - 1], fan_in)
+                activate_row(e.given.hidden, h + units[l - 1], fan_in)
             dense_forward_one(fan_in, fan_out, fan_out, h + units[l - 1],
                               P + L[l].w_offset, P + L[l].b_offset,
                               h + units[l] if l < last else out)
-        activate_row(e.output, out, n_outputs)
+        activate_row(e.given.output, out, n_outputs)
 
-        example_loss = (cs * loss_row(e.loss, y, out, n_outputs)
-                        + 0.5 * e.alpha * new_sumsq / sw)
+        example_loss = (cs * loss_row(e.given.loss, y, out, n_outputs)
+                        + 0.5 * e.given.alpha * new_sumsq / sw)
         if not isfinite(example_loss):
             me.diverged = True
             first_abandon(e, me, i, dtype_tag)
@@ -438,8 +415,8 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
 
         # Backward.  scikit-learn scales delta by sw and divides the gradient
         # by sw, so for one example only the L2 term feels the weight.
-        step = step_for_update(&e.step, e.n_updates_before + k + 1)
-        l2 = e.alpha / sw
+        step = step_for_update(&e.given.step, e.given.n_updates_before + k + 1)
+        l2 = e.given.alpha / sw
         new_sumsq = 0
         delta_src = delta_out
         for l in range(last, 0, -1):
@@ -452,13 +429,14 @@ cdef Py_ssize_t train_examples(Epoch *e, Thread *me, Py_ssize_t k0, Py_ssize_t k
                 d + units[l - 1], &step, l2,
                 S1 + w_off if S1 != NULL else NULL, S2 + w_off if S2 != NULL else NULL,
                 S1 + b_off if S1 != NULL else NULL, S2 + b_off if S2 != NULL else NULL)
-            if e.keep_gain:
+            if e.given.keep_gain:
                 multiply_gain(gain + units[l - 1], d + units[l - 1], fan_in)
             else:
-                multiply_derivative(e.hidden, h + units[l - 1], d + units[l - 1], fan_in)
+                multiply_derivative(e.given.hidden, h + units[l - 1], d + units[l - 1],
+                                    fan_in)
             delta_src = d + units[l - 1]
         # First layer: step, then the next example's forward pass.
-        new_sumsq += first_step(e, me, i, e.order[k + 1] if k + 1 < k1 else -1,
+        new_sumsq += first_step(e, me, i, e.given.order[k + 1] if k + 1 < k1 else -1,
                                 delta_src, &step, l2, h)
         me.sumsq = new_sumsq
         me.n_trained += 1
@@ -475,46 +453,47 @@ cdef inline Py_ssize_t share_start(Py_ssize_t n, int t, int n_threads) noexcept 
 
 cdef void merge_share(Epoch *e, int t, int n_threads, floating dtype_tag) noexcept nogil:
     """Merge thread t's share of every layer's weights and biases, and of
-    the optimiser state, into e.params and every copy; its part of the
+    the optimiser state, into e.given.params and every copy; its part of the
     merged ||W||^2 goes to e.partial_sumsq."""
     cdef Py_ssize_t l, n, a, b, offset
     cdef int u
     cdef double sq = 0, merged_sumsq
     cdef int is_weight
-    for l in range(e.n_layers):
+    for l in range(e.given.n_layers):
         for is_weight in range(2):
             if l == 0 and is_weight and e.first_layer == FIRST_SCALED:
                 continue  # merge_scaled_rows
             if is_weight:
-                offset = e.layers[l].w_offset
-                n = e.layers[l].fan_in * e.layers[l].fan_out
+                offset = e.given.layers[l].w_offset
+                n = e.given.layers[l].fan_in * e.given.layers[l].fan_out
             else:
-                offset = e.layers[l].b_offset
-                n = e.layers[l].fan_out
+                offset = e.given.layers[l].b_offset
+                n = e.given.layers[l].fan_out
             a = offset + share_start(n, t, n_threads)
             b = offset + share_start(n, t + 1, n_threads)
             if a == b:
                 continue
-            if e.step.kind == Rule.ADAM:
-                merge_mean(a, b, n_threads, <floating *> e.params,
+            if e.given.step.kind == Rule.ADAM:
+                merge_mean(a, b, n_threads, <floating *> e.given.params,
                            <floating **> e.param_copies)
-                merged_sumsq = sumsq(b - a, <floating *> e.params + a) if is_weight else 0
+                merged_sumsq = (sumsq(b - a, <floating *> e.given.params + a) if is_weight
+                                else 0)
             else:
-                merged_sumsq = merge_changes(a, b, n_threads, <floating *> e.params,
+                merged_sumsq = merge_changes(a, b, n_threads, <floating *> e.given.params,
                                              <floating **> e.param_copies)
             if is_weight:
                 sq += merged_sumsq
-            if e.state1 != NULL:
-                merge_mean(a, b, n_threads, <floating *> e.state1,
+            if e.given.state1 != NULL:
+                merge_mean(a, b, n_threads, <floating *> e.given.state1,
                            <floating **> e.state1_copies)
-                if e.step.kind != Rule.ADAM:
+                if e.given.step.kind != Rule.ADAM:
                     # Only thread 0 carries the velocity into the next round
                     # (see the Design notes).
                     for u in range(1, n_threads):
                         memset(<floating *> e.state1_copies[u] + a, 0,
                                (b - a) * sizeof(floating))
-            if e.state2 != NULL:
-                merge_mean(a, b, n_threads, <floating *> e.state2,
+            if e.given.state2 != NULL:
+                merge_mean(a, b, n_threads, <floating *> e.given.state2,
                            <floating **> e.state2_copies)
     e.partial_sumsq[t * PAD] = sq
 
@@ -537,16 +516,17 @@ cdef double merged_scale(const Epoch *e, const Thread *me, int n_threads,
 cdef double merge_scaled_row(Epoch *e, Thread *me, Py_ssize_t j, int n_threads, double S,
                              floating dtype_tag) noexcept nogil:
     """V[j] = V0[j] + sum_t (s_t / S) (V_t[j] - V0[j]) for row j of the first
-    layer, into e.params and every copy; returns the change of ||V||^2 when
+    layer, into e.given.params and every copy; returns the change of ||V||^2 when
     alpha > 0."""
-    cdef Py_ssize_t n_out = e.layers[0].fan_out, offset = e.layers[0].w_offset + j * n_out
-    cdef floating *row = <floating *> e.params + offset
+    cdef Py_ssize_t n_out = e.given.layers[0].fan_out
+    cdef Py_ssize_t offset = e.given.layers[0].w_offset + j * n_out
+    cdef floating *row = <floating *> e.given.params + offset
     cdef floating *merged = <floating *> me.z_raw  # free between rounds
     cdef floating *copy
     cdef floating ratio
     cdef Py_ssize_t c
     cdef int u
-    cdef double before = sumsq(n_out, row) if e.alpha > 0 else 0
+    cdef double before = sumsq(n_out, row) if e.given.alpha > 0 else 0
     memcpy(merged, row, n_out * sizeof(floating))
     for u in range(n_threads):
         copy = <floating *> e.param_copies[u] + offset
@@ -556,7 +536,7 @@ cdef double merge_scaled_row(Epoch *e, Thread *me, Py_ssize_t j, int n_threads, 
     memcpy(row, merged, n_out * sizeof(floating))
     for u in range(n_threads):
         memcpy(<floating *> e.param_copies[u] + offset, merged, n_out * sizeof(floating))
-    return sumsq(n_out, row) - before if e.alpha > 0 else 0
+    return sumsq(n_out, row) - before if e.given.alpha > 0 else 0
 
 
 cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
@@ -567,8 +547,8 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
     every_row from merged_scale.  Its part of ||V||^2 (all of it when every
     row is merged, else the change) goes to e.partial_sumsq[t * PAD + 1]."""
     cdef Thread *me = &e.threads[t]
-    cdef Py_ssize_t n_in = e.layers[0].fan_in, n_w = n_in * e.layers[0].fan_out
-    cdef Py_ssize_t w_off = e.layers[0].w_offset
+    cdef Py_ssize_t n_in = e.given.layers[0].fan_in, n_w = n_in * e.given.layers[0].fan_out
+    cdef Py_ssize_t w_off = e.given.layers[0].w_offset
     cdef Py_ssize_t a, b, r0, r1, pos, k, j, i, n_rows, row_bytes
     cdef double sq = 0
     cdef int u
@@ -581,8 +561,8 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
             for u in range(n_threads):
                 multiply(b - a, <floating *> e.param_copies[u] + w_off + a,
                          e.threads[u].scale)
-            multiply(b - a, <floating *> e.params + w_off + a, me.round_scale)
-            sq = merge_changes(w_off + a, w_off + b, n_threads, <floating *> e.params,
+            multiply(b - a, <floating *> e.given.params + w_off + a, me.round_scale)
+            sq = merge_changes(w_off + a, w_off + b, n_threads, <floating *> e.given.params,
                                <floating **> e.param_copies)
         e.partial_sumsq[t * PAD + 1] = sq
         return
@@ -597,18 +577,18 @@ cdef void merge_scaled_rows(Epoch *e, int t, int n_threads, Py_ssize_t start,
     r1 = n_in * (t + 1) // n_threads
     n_rows = 0
     for pos in range(start, start + span):
-        i = e.order[pos]
-        for k in range(row_start(&e.X.csr, i), row_start(&e.X.csr, i + 1)):
-            j = column(&e.X.csr, k)
+        i = e.given.order[pos]
+        for k in range(row_start(&e.given.X.csr, i), row_start(&e.given.X.csr, i + 1)):
+            j = column(&e.given.X.csr, k)
             if r0 <= j < r1 and e.merge_stamp[j] != start + 1:
                 e.merge_stamp[j] = start + 1
                 me.merge_rows[n_rows] = j
                 n_rows += 1
-    row_bytes = e.layers[0].fan_out * sizeof(floating)
+    row_bytes = e.given.layers[0].fan_out * sizeof(floating)
     for k in range(n_rows):
         if k + FNN_SPARSE_AHEAD < n_rows:
-            j = w_off + me.merge_rows[k + FNN_SPARSE_AHEAD] * e.layers[0].fan_out
-            fnn_prefetch(<floating *> e.params + j, row_bytes)
+            j = w_off + me.merge_rows[k + FNN_SPARSE_AHEAD] * e.given.layers[0].fan_out
+            fnn_prefetch(<floating *> e.given.params + j, row_bytes)
             for u in range(n_threads):
                 fnn_prefetch(<floating *> e.param_copies[u] + j, row_bytes)
         sq += merge_scaled_row(e, me, me.merge_rows[k], n_threads, S, dtype_tag)
@@ -634,28 +614,28 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
     """Thread t's share of the epoch (see the Design notes above)."""
     cdef Epoch *e = <Epoch *> ctx
     cdef Thread *me = &e.threads[t]
-    cdef Py_ssize_t l, u, start, span, n = e.n_samples
+    cdef Py_ssize_t l, u, start, span, n = e.given.n_samples
     cdef Py_ssize_t round_size = e.examples_per_merge * n_threads
-    cdef bint look = e.check_signals and t == 0
+    cdef bint look = e.given.check_signals and t == 0
     cdef bint stop = False, every_row = False
     cdef double S = 1
 
     if n_threads == 1:
         # Alone (perhaps because the system refused the other threads):
         # train the caller's arrays in place.
-        me.params, me.state1, me.state2 = e.params, e.state1, e.state2
+        me.params, me.state1, me.state2 = e.given.params, e.given.state1, e.given.state2
         train_examples(e, me, 0, n, look, dtype_tag)
         return
     # Start from the caller's parameters and state (sumsq was set by the
     # caller).
-    memcpy(me.params, e.params, e.n_params * sizeof(floating))
-    if e.state1 != NULL:
-        if t > 0 and e.step.kind != Rule.ADAM:
-            memset(me.state1, 0, e.n_params * sizeof(floating))
+    memcpy(me.params, e.given.params, e.given.n_params * sizeof(floating))
+    if e.given.state1 != NULL:
+        if t > 0 and e.given.step.kind != Rule.ADAM:
+            memset(me.state1, 0, e.given.n_params * sizeof(floating))
         else:
-            memcpy(me.state1, e.state1, e.n_params * sizeof(floating))
-    if e.state2 != NULL:
-        memcpy(me.state2, e.state2, e.n_params * sizeof(floating))
+            memcpy(me.state1, e.given.state1, e.given.n_params * sizeof(floating))
+    if e.given.state2 != NULL:
+        memcpy(me.state2, e.given.state2, e.given.n_params * sizeof(floating))
     fnn_barrier_wait(&e.barrier)  # no copy is written before all are made
     start = 0
     while start < n:
@@ -721,7 +701,7 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
     parameters and optimiser state.  False if memory ran out (free_threads
     then frees what was allocated)."""
     cdef Py_ssize_t total_units
-    cdef size_t vector_bytes = e.n_params * itemsize
+    cdef size_t vector_bytes = e.given.n_params * itemsize
     cdef Py_ssize_t n_rows = 0 if e.first_layer == FIRST_DENSE else (
         2 if e.first_layer == FIRST_EXPANDED else 1)
     cdef Thread *th
@@ -731,183 +711,100 @@ cdef bint alloc_threads(Epoch *e, int n_threads, Py_ssize_t itemsize) noexcept n
     e.state1_copies = <void **> calloc(n_threads, sizeof(void *))
     e.state2_copies = <void **> calloc(n_threads, sizeof(void *))
     e.partial_sumsq = <double *> calloc(n_threads * PAD, sizeof(double))
-    e.units = <Py_ssize_t *> malloc(e.n_layers * sizeof(Py_ssize_t))
+    e.units = <Py_ssize_t *> malloc(e.given.n_layers * sizeof(Py_ssize_t))
     e.merge_stamp = NULL
     if (e.threads == NULL or e.param_copies == NULL or e.state1_copies == NULL
             or e.state2_copies == NULL or e.partial_sumsq == NULL or e.units == NULL):
         return False
     if e.first_layer == FIRST_SCALED and n_threads > 1:
         # Round stamps start at 1: a row not yet merged holds 0.
-        e.merge_stamp = <Py_ssize_t *> calloc(e.X.n_features, sizeof(Py_ssize_t))
+        e.merge_stamp = <Py_ssize_t *> calloc(e.given.X.n_features, sizeof(Py_ssize_t))
         if e.merge_stamp == NULL:
             return False
-    total_units = 0
-    for t in range(e.n_layers):
-        e.units[t] = total_units
-        total_units += e.layers[t].fan_out
+    total_units = unit_offsets(e.given.layers, e.given.n_layers, e.units)
     for t in range(n_threads):
         th = &e.threads[t]
-        th.h = alloc_aligned((3 * total_units + 2 * e.n_outputs) * itemsize)
+        th.h = alloc_aligned((3 * total_units + 2 * e.given.n_outputs) * itemsize)
         if th.h == NULL:
             return False
         th.d = <char *> th.h + total_units * itemsize
         th.out = <char *> th.h + 2 * total_units * itemsize
-        th.gain = <char *> th.out + 2 * e.n_outputs * itemsize
+        th.gain = <char *> th.out + 2 * e.given.n_outputs * itemsize
         if n_rows > 0:
             # Zero rows of n_features (expand_row adds into them), then z_raw.
-            th.sparse_scratch = calloc(n_rows * e.X.n_features + e.layers[0].fan_out,
-                                       itemsize)
+            th.sparse_scratch = calloc(
+                n_rows * e.given.X.n_features + e.given.layers[0].fan_out, itemsize)
             if th.sparse_scratch == NULL:
                 return False
             th.x_row = th.sparse_scratch
-            th.x_next_row = <char *> th.x_row + (n_rows - 1) * e.X.n_features * itemsize
-            th.z_raw = <char *> th.x_row + n_rows * e.X.n_features * itemsize
+            th.x_next_row = (<char *> th.x_row
+                             + (n_rows - 1) * e.given.X.n_features * itemsize)
+            th.z_raw = <char *> th.x_row + n_rows * e.given.X.n_features * itemsize
         if e.merge_stamp != NULL:
             # At most the rows of one thread's range of columns.
             th.merge_rows = <Py_ssize_t *> malloc(
-                (e.X.n_features // n_threads + 1) * sizeof(Py_ssize_t))
+                (e.given.X.n_features // n_threads + 1) * sizeof(Py_ssize_t))
             if th.merge_rows == NULL:
                 return False
         if n_threads == 1:
-            th.params, th.state1, th.state2 = e.params, e.state1, e.state2
+            th.params, th.state1, th.state2 = e.given.params, e.given.state1, e.given.state2
             continue
         th.params = e.param_copies[t] = alloc_aligned(vector_bytes)
         if th.params == NULL:
             return False
-        if e.state1 != NULL:
+        if e.given.state1 != NULL:
             th.state1 = e.state1_copies[t] = alloc_aligned(vector_bytes)
             if th.state1 == NULL:
                 return False
-        if e.state2 != NULL:
+        if e.given.state2 != NULL:
             th.state2 = e.state2_copies[t] = alloc_aligned(vector_bytes)
             if th.state2 == NULL:
                 return False
     return True
 
 
-def sgd_epoch(
-    X,
-    const floating[:, ::1] Y,
-    const floating[::1] sample_weight,
-    const Py_ssize_t[::1] order,
-    const Py_ssize_t[:, ::1] layout,
-    floating[::1] params,
-    floating[::1] state1,
-    floating[::1] state2,
-    int hidden_activation,
-    int output_activation,
-    int loss,
-    double alpha,
-    fnn_step step,
-    long long n_updates,
-    int n_threads=1,
-    bint check_signals=False,
-    const floating[::1] class_scale=None,
-    Py_ssize_t examples_per_merge=EXAMPLES_PER_MERGE,
-    const double[::1] dropout=None,
-    uint64_t dropout_seed=0,
-):
-    """Train on X[order[0]], X[order[1]], ... one example at a time.
-
-    Parameters
-    ----------
-    X : IN, (n_samples, n_features): a C-contiguous array of params' dtype,
-        or a CSR matrix, never made dense: any object with SciPy's arrays
-        data (params' dtype), indices and indptr (both int32 or both int64),
-        all contiguous.  Its columns within a row may be in any order and
-        may repeat.  The caller checks that indptr is non-decreasing within
-        [0, len(data)], that every index is in [0, n_features) and that the
-        values are finite.  The weights from a CSR matrix equal those from
-        X.toarray() up to rounding (see the module's Design notes for how
-        plain SGD keeps its first layer scaled, and how the other rules
-        expand one row at a time).
-    Y : IN, (n_samples, n_outputs) targets.
-    sample_weight : IN, (n_samples,) or empty for unit weights.  Weights
-        must be positive: leave zero-weight examples out of `order`.
-    order : IN, indices into X, visited in this order.
-    layout : IN, see fnncore/_network.pxd.
-    params : IN/OUT, the flat parameter vector.
-    state1, state2 : IN/OUT, optimiser state with params' layout (velocity;
-        Adam's moments), or empty where the rule keeps none.
-    hidden_activation, output_activation, loss : Activation / Loss codes.
-    alpha : L2 strength.
-    step : the optimiser rule; for Adam, learning_rate is learning_rate_init.
-    n_updates : updates made before this call (Adam's t).
-    n_threads : threads to use (>= 1); more than one runs local SGD (see the
-        module's Design notes), whose result depends on the number of
-        threads that ran; fewer run if the system refuses some.
-    check_signals : look for Ctrl-C every few milliseconds (main thread
-        only); a KeyboardInterrupt then propagates after a complete update.
-    class_scale : IN, (n_samples,) or None: multiplies example i's loss and
-        gradient (class weights), unlike sample_weight not normalised away.
-    examples_per_merge : examples each thread trains between two merges
-        when there are several threads.
-    dropout : IN, (n_layers - 1,) dropout rates in [0, 1), one per hidden
-        layer, or None for none.  Rates of 0 leave the computation exactly
-        as without dropout.
-    dropout_seed : the masks' stream (see _dropout.pxd); draw a new one for
-        every epoch.
-
-    Returns
-    -------
-    (loss_sum, n_updates, diverged) : sum of the examples' losses (each with
-    its L2 penalty), the new update count, and whether a loss was not finite.
-    """
+cdef tuple per_example_epoch(const Training *given, int n_threads,
+                             Py_ssize_t examples_per_merge):
+    """One epoch of per-example SGD on what `given` describes, with
+    n_threads >= 1 threads (more than one run local SGD, see the Design
+    notes) merging every examples_per_merge >= 1 examples of each.  The
+    entry point and its parameters: _epoch.pyx train_epoch.  Returns
+    (loss_sum, n_updates, diverged): the sum of the examples' losses (each
+    with its L2 penalty), the new update count, and whether a loss was not
+    finite."""
     cdef Epoch epoch
     cdef Epoch *e = &epoch
-    cdef const Layer *layers = layers_of(layout)
-    cdef Py_ssize_t n_rows, work_per_example = params.shape[0]
-    cdef Py_ssize_t l, n_layers = layout.shape[0]
-    cdef int t, threads = max(1, n_threads)
+    cdef Py_ssize_t work_per_example = given.n_params
+    cdef Py_ssize_t n_rows = given.X.n_rows
+    e.given = given[0]
+    if not given.X.sparse:
+        e.first_layer = FIRST_DENSE
+    elif given.step.kind == Rule.SGD:
+        e.first_layer = FIRST_SCALED
+        # Signals are looked for every CHECK_WORK weights touched.
+        work_per_example += (n_stored(&given.X.csr, n_rows) * given.layers[0].fan_out
+                             // max(1, n_rows)
+                             - given.layers[0].fan_in * given.layers[0].fan_out)
+    else:
+        e.first_layer = FIRST_EXPANDED
+    e.check_every = max(1, CHECK_WORK // max(1, work_per_example))
+    e.examples_per_merge = examples_per_merge
+    e.interrupted = False
+    if given.double_precision:
+        return run_epoch(e, n_threads, <double> 0)
+    return run_epoch(e, n_threads, <float> 0)
+
+
+cdef tuple run_epoch(Epoch *e, int n_threads, floating dtype_tag):
+    """per_example_epoch's epoch, its values of type `floating`."""
+    cdef floating *params = <floating *> e.given.params
+    cdef const Layer *L = e.given.layers
+    cdef Py_ssize_t l, n_layers = e.given.n_layers
+    cdef int t, threads = n_threads
     cdef double start_sumsq = 0, first_sumsq = 0
     cdef double loss_sum = 0
     cdef long long n_trained = 0
     cdef bint diverged = False
-    cdef bint any_dropout
-    # Held until the epoch has returned: the buffers e.X points into.
-    X_buffers = input_rows(X, layers[0].fan_in, &e.X, <floating> 0)
-    n_rows = e.X.n_rows
-    if not e.X.sparse:
-        e.first_layer = FIRST_DENSE
-    elif step.kind == Rule.SGD:
-        e.first_layer = FIRST_SCALED
-        # Signals are looked for every CHECK_WORK weights touched.
-        work_per_example += (n_stored(&e.X.csr, n_rows) * layers[0].fan_out
-                             // max(1, n_rows) - layers[0].fan_in * layers[0].fan_out)
-    else:
-        e.first_layer = FIRST_EXPANDED
-    if examples_per_merge < 1:
-        raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
-    any_dropout = check_rates(dropout, n_layers - 1)
-    e.Y = &Y[0, 0]
-    e.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
-    e.class_scale = &class_scale[0] if class_scale is not None else NULL
-    e.order = &order[0] if order.shape[0] > 0 else NULL
-    e.layers = layers_of(layout)
-    e.n_samples = order.shape[0]
-    e.n_layers = n_layers
-    e.n_outputs = e.layers[n_layers - 1].fan_out
-    e.n_params = params.shape[0]
-    e.hidden = hidden_activation
-    e.keep_gain = n_layers > 1 and (derivative_needs_input(hidden_activation)
-                                    or any_dropout)
-    e.dropout = &dropout[0] if any_dropout else NULL
-    e.dropout_seed = dropout_seed
-    e.n_hidden_units = 0
-    for l in range(n_layers - 1):
-        e.n_hidden_units += e.layers[l].fan_out
-    e.output = output_activation
-    e.loss = loss
-    e.alpha = alpha
-    e.step = step
-    e.n_updates_before = n_updates
-    e.params = &params[0]
-    e.state1 = &state1[0] if state1.shape[0] > 0 else NULL
-    e.state2 = &state2[0] if state2.shape[0] > 0 else NULL
-    e.interrupted = False
-    e.check_signals = check_signals
-    e.check_every = max(1, CHECK_WORK // max(1, work_per_example))
-    e.examples_per_merge = examples_per_merge
     if not alloc_threads(e, threads, sizeof(floating)):
         free_threads(e, threads)
         raise MemoryError()
@@ -915,8 +812,7 @@ def sgd_epoch(
     with nogil:
         # The L2 penalty of the first example: one pass.
         for l in range(n_layers):
-            start_sumsq += sumsq(e.layers[l].fan_in * e.layers[l].fan_out,
-                                 &params[0] + e.layers[l].w_offset)
+            start_sumsq += sumsq(L[l].fan_in * L[l].fan_out, params + L[l].w_offset)
             if l == 0:
                 first_sumsq = start_sumsq
         for t in range(threads):
@@ -924,19 +820,19 @@ def sgd_epoch(
             # FIRST_SCALED starts from V = W.
             e.threads[t].scale = e.threads[t].round_scale = 1
             e.threads[t].vsq = e.threads[t].round_vsq = first_sumsq
-        if e.n_samples > 0:
+        if e.given.n_samples > 0:
             threads = run_parallel(threads, epoch_worker[float], epoch_worker[double],
-                                   e, &e.barrier, <floating> 0)
+                                   e, &e.barrier, dtype_tag)
         if e.first_layer == FIRST_SCALED and e.threads[0].scale != 1:
             # W = scale V, into the caller's parameters (after a merge, every
             # thread holds the merged scale).
-            multiply(e.layers[0].fan_in * e.layers[0].fan_out,
-                     &params[0] + e.layers[0].w_offset, e.threads[0].scale)
+            multiply(L[0].fan_in * L[0].fan_out, params + L[0].w_offset,
+                     e.threads[0].scale)
         for t in range(threads):
             loss_sum += e.threads[t].loss_sum
             n_trained += e.threads[t].n_trained
             diverged = diverged or e.threads[t].diverged
-    free_threads(e, max(1, n_threads))
+    free_threads(e, n_threads)
     if e.interrupted:
-        reraise_pending(n_updates + n_trained)
-    return loss_sum, n_updates + n_trained, diverged
+        reraise_pending(e.given.n_updates_before + n_trained)
+    return loss_sum, e.given.n_updates_before + n_trained, diverged

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import fnn
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from fnncore import _minibatch, _sgd
+from fnncore._epoch import train_epoch
 
 from reference import ReferenceMLP
 from test_gradients import PLAIN_SGD, make_problem
@@ -32,9 +32,9 @@ def test_applied_gradient_is_that_of_the_class_weighted_loss(path, rng):
                 step=PLAIN_SGD, n_updates=0, class_scale=scale)
     order = np.arange(len(X), dtype=np.intp)
     if path == "per_example":
-        _sgd.sgd_epoch(X, Y, np.empty(0), order, **args)
+        train_epoch(X, Y, np.empty(0), order, **args, per_example=True)
     else:
-        _minibatch.minibatch_epoch(X, Y, np.empty(0), order, len(X), **args)
+        train_epoch(X, Y, np.empty(0), order, **args, batch_size=len(X), per_example=False)
     applied = params - p
 
     def objective(flat):

@@ -8,7 +8,7 @@ import scipy.special
 from numpy.testing import assert_allclose, assert_array_equal
 
 from fnn._registry import ACTIVATIONS, LOSSES
-from fnncore import _sgd
+from fnncore._epoch import train_epoch
 from fnncore._activations import Activation
 
 from test_new_activations import (CODE, PARITY_TOL, SIZES, VALUE, DERIVATIVE, LR,
@@ -142,9 +142,9 @@ def run(name, kind, layout, params, X, Y, order, sparse=False, n_threads=1, **ex
     state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
     loss_code, out_name = LOSSES["log_loss"]
     hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
-    _sgd.sgd_epoch(Xs, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
-                   params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code, 1e-4,
-                   step_dict(kind), 0, n_threads=n_threads, **extra)
+    train_epoch(Xs, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
+                params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code, 1e-4,
+                step_dict(kind), 0, n_threads=n_threads, **extra)
     return params
 
 

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from fnncore import _minibatch, _sgd
+from fnncore._epoch import train_epoch
 
 from reference_poisson import ReferenceMLP
 
@@ -44,10 +44,11 @@ def applied_gradient(path, layout, params, X, Y, activation, loss, alpha, dtype)
     X, Y = X.astype(dtype), Y.astype(dtype)
     order = np.arange(len(X), dtype=np.intp)
     if path == "per_example":
-        _, _, diverged = _sgd.sgd_epoch(X, Y, np.empty(0, dtype), order, **args)
+        _, _, diverged = train_epoch(X, Y, np.empty(0, dtype), order, **args,
+                                     per_example=True)
     else:
-        _, _, diverged = _minibatch.minibatch_epoch(X, Y, np.empty(0, dtype), order,
-                                                    len(X), **args)
+        _, _, diverged = train_epoch(X, Y, np.empty(0, dtype), order, **args,
+                                     batch_size=len(X), per_example=False)
     assert not diverged
     return params.astype(dtype).astype(np.float64) - p.astype(np.float64)
 

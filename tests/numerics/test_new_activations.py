@@ -10,7 +10,8 @@ from fnn import graph
 from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, LOSSES
 from fnn.graph import Variable
-from fnncore import _activations, _sgd
+from fnncore import _activations
+from fnncore._epoch import train_epoch
 from fnncore._activations import Activation
 
 from reference import ACT
@@ -175,9 +176,9 @@ def fnn_epoch(name, kind, layout, params, X, Y, order, n_threads=1, alpha=0.0, *
     state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
     loss_code, out_name = LOSSES["log_loss"]
     hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
-    _sgd.sgd_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
-                   params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code,
-                   alpha, step_dict(kind), 0, n_threads=n_threads, **extra)
+    train_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
+                params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code,
+                alpha, step_dict(kind), 0, n_threads=n_threads, **extra)
     return params
 
 
@@ -271,9 +272,8 @@ def test_sgd_on_csr_rows_matches_dense(name):
         state1 = np.zeros(n) if kind != "sgd" else np.empty(0)
         state2 = np.zeros(n) if kind == "adam" else np.empty(0)
         loss_code, out_name = LOSSES["log_loss"]
-        _sgd.sgd_epoch(Xs, Y, np.empty(0), order, layout.table, csr, state1, state2,
-                       CODE[name], ACTIVATIONS[out_name], loss_code, 0.0,
-                       step_dict(kind), 0)
+        train_epoch(Xs, Y, np.empty(0), order, layout.table, csr, state1, state2,
+                    CODE[name], ACTIVATIONS[out_name], loss_code, 0.0, step_dict(kind), 0)
         assert_allclose(csr, dense, rtol=1e-12, atol=1e-13)
 
 
@@ -313,17 +313,16 @@ def minibatch_epoch(name, kind, layout, params, X, Y, order, batch_size, n_threa
                     alpha=0.0, **extra):
     """One call of the mini-batch kernel over X[order]; returns the
     parameters after it."""
-    from fnncore import _minibatch
     dtype, n = params.dtype, layout.n_params
     params = params.copy()
     state1 = np.zeros(n, dtype) if kind != "sgd" else np.empty(0, dtype)
     state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
     loss_code, out_name = LOSSES["log_loss"]
     hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
-    _minibatch.minibatch_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp),
-                               batch_size, layout.table, params, state1, state2, hidden,
-                               ACTIVATIONS[out_name], loss_code, alpha, step_dict(kind), 0,
-                               n_threads=n_threads, **extra)
+    train_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
+                params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code, alpha,
+                step_dict(kind), 0, batch_size=batch_size, per_example=False,
+                n_threads=n_threads, **extra)
     return params
 
 

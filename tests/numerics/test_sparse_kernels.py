@@ -1,8 +1,8 @@
 """The compiled kernels on CSR input give the dense kernels' results on
 X.toarray(), and never make X dense.
 
-Each entry point of fnncore that trains or predicts (sgd_epoch,
-minibatch_epoch, full_batch_loss_gradient, forward) takes X dense or CSR; it
+Each entry point of fnncore that trains or predicts (train_epoch, per
+example and in mini-batches, full_batch_loss_gradient, forward) takes X dense or CSR; it
 is run on a CSR matrix and on its toarray() with the same network, data and
 optimiser state.  Where the two compute the same operations in the same order
 (per-example momentum, Nesterov and Adam, which expand one row at a time and
@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from fnncore import _forward, _minibatch, _sgd
+from fnncore import _epoch, _forward, _minibatch
 
 RULES = {  # fnn_step of each optimiser rule, scikit-learn's default constants
     "sgd": dict(kind=0, momentum=0.0),
@@ -95,18 +95,18 @@ class Problem:
 
     def sgd(self, sparse, **kwargs):
         params, states = self.params.copy(), self.states()
-        result = _sgd.sgd_epoch(self.inputs(sparse), self.Y, self.sample_weight,
-                                self.order, self.layout.table, params, *states,
-                                self.hidden, self.out, self.loss_code, self.alpha,
-                                self.step, 0, **kwargs)
+        result = _epoch.train_epoch(self.inputs(sparse), self.Y, self.sample_weight,
+                                    self.order, self.layout.table, params, *states,
+                                    self.hidden, self.out, self.loss_code, self.alpha,
+                                    self.step, 0, per_example=True, **kwargs)
         return params, states, result
 
     def minibatch(self, sparse, batch_size, **kwargs):
         params, states = self.params.copy(), self.states()
-        result = _minibatch.minibatch_epoch(
-            self.inputs(sparse), self.Y, self.sample_weight, self.order, batch_size,
+        result = _epoch.train_epoch(
+            self.inputs(sparse), self.Y, self.sample_weight, self.order,
             self.layout.table, params, *states, self.hidden, self.out, self.loss_code,
-            self.alpha, self.step, 0, **kwargs)
+            self.alpha, self.step, 0, batch_size=batch_size, per_example=False, **kwargs)
         return params, states, result
 
     def full_batch_loss_gradient(self, sparse, **kwargs):
@@ -387,7 +387,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
     import resource, sys
     import numpy as np
     import scipy.sparse as sp
-    from fnncore import _forward, _minibatch, _sgd
+    from fnncore import _epoch, _forward, _minibatch
 
     n, n_features = 400, 1_000_000
     rng = np.random.RandomState(0)
@@ -406,13 +406,12 @@ MEMORY_SCRIPT = textwrap.dedent("""
                epsilon=1e-8)
     adam = dict(sgd, kind=3)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _sgd.sgd_epoch(X, Y, none, order, layout, params, none, none, 2, 4, 1, 1e-4,
-                   sgd, 0, n_threads=2)
-    _sgd.sgd_epoch(X, Y, none, order[:20], layout, params, zeros.copy(),
-                   zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
-    _minibatch.minibatch_epoch(X, Y, none, order, 200, layout, params,
-                               zeros.copy(), zeros.copy(), 2, 4, 1, 1e-4, adam, 0,
-                               n_threads=2)
+    _epoch.train_epoch(X, Y, none, order, layout, params, none, none, 2, 4, 1, 1e-4,
+                       sgd, 0, n_threads=2)
+    _epoch.train_epoch(X, Y, none, order[:20], layout, params, zeros.copy(),
+                       zeros.copy(), 2, 4, 1, 1e-4, adam, 0, n_threads=2)
+    _epoch.train_epoch(X, Y, none, order, layout, params, zeros.copy(), zeros.copy(),
+                       2, 4, 1, 1e-4, adam, 0, batch_size=200, n_threads=2)
     _minibatch.full_batch_loss_gradient(X, Y, none, layout, params, np.empty_like(params),
                                         2, 4, 1, 1e-4)
     _forward.forward(X, layout, params, 2, 4, np.empty((n, 2)), n_threads=2)

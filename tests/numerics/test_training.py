@@ -4,12 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 import fnn
 from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from fnncore import _sgd
+from fnncore import _epoch
 
 from reference import ReferenceOptimizer, train_epoch
 from reference_poisson import ReferenceMLP
@@ -41,15 +41,60 @@ def test_per_example_loop_matches_reference_step_for_step(rule, loss, rng):
         params = init.copy()
         state = (np.zeros_like(params) if rule != "sgd" else np.empty(0),
                  np.zeros_like(params) if rule == "adam" else np.empty(0))
-        _sgd.sgd_epoch(X, Y, np.empty(0), order[:k], layout.table, params, *state,
-                       HIDDEN_ACTIVATIONS["logistic"], ACTIVATIONS[out_name], code,
-                       alpha, step, 0)
+        _epoch.train_epoch(X, Y, np.empty(0), order[:k], layout.table, params, *state,
+                           HIDDEN_ACTIVATIONS["logistic"], ACTIVATIONS[out_name], code,
+                           alpha, step, 0)
         net = ReferenceMLP(layout.coefs(init), layout.intercepts(init), "logistic", loss)
         opt = ReferenceOptimizer(net.Ws + net.bs, lr=lr, **RULES[rule][1])
         train_epoch(net, opt, X, Y, order[:k], 1, alpha)
         for got, want in zip(layout.coefs(params) + layout.intercepts(params),
                              net.Ws + net.bs):
             assert_allclose(got, want, rtol=1e-12, atol=1e-14, err_msg=f"after step {k}")
+
+
+def _epoch_problem(rng, n=40, units=(6, 9, 3)):
+    layout = Layout(units)
+    X = rng.randn(n, units[0])
+    Y = np.eye(units[-1])[rng.randint(0, units[-1], n)]
+    params = rng.uniform(-0.5, 0.5, layout.n_params)
+    order = rng.permutation(n).astype(np.intp)
+    code, out_name = LOSSES["log_loss"]
+    adam = {"kind": 3, "learning_rate": 0.01, "momentum": 0.0, "beta_1": 0.9,
+            "beta_2": 0.999, "epsilon": 1e-8}
+
+    def epoch(**kwargs):
+        trained = params.copy()
+        state = np.zeros_like(trained), np.zeros_like(trained)
+        result = _epoch.train_epoch(X, Y, np.empty(0), order, layout.table, trained, *state,
+                                    HIDDEN_ACTIVATIONS["relu"], ACTIVATIONS[out_name], code,
+                                    1e-3, adam, 0, **kwargs)
+        return trained, result
+    return epoch
+
+
+def test_train_epoch_runs_batches_of_one_per_example_by_default(rng):
+    """batch_size 1 picks the per-example kernel; the mini-batch kernel on
+    batches of one row computes the same updates by other code."""
+    epoch = _epoch_problem(rng)
+    default, (loss, n_updates, diverged) = epoch()
+    assert (n_updates, diverged) == (40, False)
+    assert_array_equal(default, epoch(per_example=True)[0])
+    batched, (batched_loss, batched_updates, _) = epoch(batch_size=1, per_example=False)
+    assert batched_updates == 40
+    assert_allclose(batched, default, rtol=1e-12, atol=1e-14)
+    assert_allclose(batched_loss, loss, rtol=1e-12)
+    assert epoch(batch_size=8)[1][1] == 5
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_size=0), "batch_size must be >= 1"),
+    (dict(batch_size=-3, per_example=False), "batch_size must be >= 1"),
+    (dict(batch_size=8, per_example=True), "per_example takes batch_size 1"),
+    (dict(examples_per_merge=0), "examples_per_merge must be >= 1"),
+])
+def test_train_epoch_refuses_a_batching_it_cannot_run(rng, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _epoch_problem(rng)(**kwargs)
 
 
 def _assigned_model_and_reference(solver, momentum, batch_size, rng, **kwargs):

@@ -13,7 +13,7 @@ import fnn
 from fnn.datasets import load_digits
 from fnn._layout import Layout
 from fnn._registry import ACTIVATIONS, HIDDEN_ACTIVATIONS, LOSSES
-from fnncore import _sgd
+from fnncore._epoch import train_epoch
 
 RULES = {
     "sgd": dict(kind=0, momentum=0.0),
@@ -23,7 +23,8 @@ RULES = {
 
 
 class PerExampleProblem:
-    """A small network, data and optimiser to train with _sgd.sgd_epoch."""
+    """A small network, data and optimiser to train per example with
+    fnncore._epoch.train_epoch."""
 
     def __init__(self, units, rule, dtype, alpha=0.01, n=40, seed=0):
         rng = np.random.RandomState(seed)
@@ -44,11 +45,11 @@ class PerExampleProblem:
     def epoch(self, params, states, order, n_updates, n_threads=1, examples_per_merge=4):
         """One call of the kernel on `params` and `states` (changed in place)."""
         code, out_name = LOSSES[self.loss]
-        return _sgd.sgd_epoch(self.X, self.Y, np.empty(0, self.X.dtype), order,
-                              self.layout.table, params, *states,
-                              HIDDEN_ACTIVATIONS["tanh"], ACTIVATIONS[out_name], code,
-                              self.alpha, self.step, n_updates, n_threads=n_threads,
-                              examples_per_merge=examples_per_merge)
+        return train_epoch(self.X, self.Y, np.empty(0, self.X.dtype), order,
+                           self.layout.table, params, *states,
+                           HIDDEN_ACTIVATIONS["tanh"], ACTIVATIONS[out_name], code,
+                           self.alpha, self.step, n_updates, n_threads=n_threads,
+                           examples_per_merge=examples_per_merge)
 
     def local_sgd_by_definition(self, n_threads, examples_per_merge):
         """Local SGD built from one-thread epochs: in every round of

@@ -1,0 +1,5 @@
+# Mini-batch gradient descent (_minibatch.pyx): the epoch kernel _epoch.pyx's
+# train_epoch runs for batches of more than one example.
+from fnncore._training cimport Training
+
+cdef tuple minibatch_epoch(const Training *given, Py_ssize_t batch_size, int n_threads)
