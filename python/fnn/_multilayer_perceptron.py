@@ -563,10 +563,7 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         warm-started fit, as in scikit-learn; reading it before either
         raises NotFittedError.
         """
-        state = self._published()
-        if state is None:
-            return self._assigned("coefs")
-        return LayerList(state.layout.coefs(state.params))
+        return self._layers("coefs")
 
     @coefs_.setter
     def coefs_(self, layers: Sequence[ArrayLike]) -> None:
@@ -581,16 +578,18 @@ class _BaseMLP(MetadataRequester, ParamsMixin):
         ``intercepts_[i] = b`` copies into, and assignable before the first
         fit, as ``coefs_``.
         """
-        state = self._published()
-        if state is None:
-            return self._assigned("intercepts")
-        return LayerList(state.layout.intercepts(state.params))
+        return self._layers("intercepts")
 
     @intercepts_.setter
     def intercepts_(self, layers: Sequence[ArrayLike]) -> None:
         self._assign("intercepts", layers)
 
-    def _assigned(self, kind: str) -> Any:
+    def _layers(self, kind: str) -> Any:
+        """coefs_ or intercepts_ (kind "coefs" or "intercepts"): views into
+        the fitted parameters, else the list assigned before the first fit."""
+        state = self._published()
+        if state is not None:
+            return LayerList(getattr(state.layout, kind)(state.params))
         layers = self.__dict__.get("_assigned_layers", {}).get(kind)
         if layers is None:
             self._check_fitted()
