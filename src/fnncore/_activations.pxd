@@ -68,6 +68,14 @@ cdef inline floating logistic(floating z) noexcept nogil:
     return e / (1 + e)
 
 
+cdef inline floating leaky_relu(floating z) noexcept nogil:
+    # Every z not > 0 takes the slope: -0.0 stays -0.0 and NaN stays NaN,
+    # as in PyTorch.
+    if z > 0:
+        return z
+    return z * <floating> LEAKY_SLOPE
+
+
 cdef inline floating elu(floating z) noexcept nogil:
     # expm1 keeps e^z - 1 accurate for small |z|, and tends to -1 without
     # overflow as z -> -inf.
@@ -162,8 +170,7 @@ cdef inline void activate_row(int kind, floating *z, Py_ssize_t n) noexcept nogi
             z[j] = expf(z[j]) if floating is float else exp(z[j])
     elif kind == LEAKY_RELU:
         for j in range(n):
-            if not z[j] > 0:
-                z[j] *= <floating> LEAKY_SLOPE
+            z[j] = leaky_relu(z[j])
     elif kind == ELU:
         for j in range(n):
             z[j] = elu(z[j])
