@@ -8,11 +8,9 @@ Modules
 _activations : activation functions and their derivatives (Activation codes)
 _losses      : per-example losses and the fused output delta (Loss codes)
 _forward     : batched forward pass for prediction (X dense or CSR)
-_epoch       : one training epoch, the entry point of the two kernels below
-               (what both are given: _training.pxd)
+_epoch       : one training epoch: runs _sgd's or _minibatch's kernel
 _sgd         : per-example SGD epoch
-_minibatch   : mini-batch epoch (SGD, momentum, Nesterov, Adam); the
-               full-batch L-BFGS objective
+_minibatch   : mini-batch epoch; the full-batch L-BFGS objective
 _optimizers  : the optimiser rule codes of _optimizers.h, for Python (Rule)
 _perceptron  : perceptron-rule epoch and scores (fnn.Perceptron)
 _smo         : SMO solver for kernel SVMs (fnn.SVC)
@@ -59,8 +57,9 @@ momentum, Nesterov, Adam          ``fnn_rule_scalar`` (rule codes
                                   _optimizers.pyx ``Rule``)
 Adam's bias correction            _optimizers.pxd ``step_for_update``
 lr sqrt(1 - b2^t) / (1 - b1^t)
-one epoch of training            _epoch.pyx ``train_epoch`` (X dense or CSR),
-                                  which runs one of:
+one epoch of training             _epoch.pyx ``train_epoch`` (X dense or
+                                  CSR; what an epoch is given:
+                                  _training.pxd), which runs one of:
 per-example SGD (one epoch)       _sgd.pyx ``per_example_epoch``
 mini-batch epoch                  _minibatch.pyx ``minibatch_epoch``
 L-BFGS objective and gradient     _minibatch.pyx ``full_batch_loss_gradient``

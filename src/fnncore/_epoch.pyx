@@ -57,8 +57,8 @@ def train_epoch(
         [0, len(data)], that every index is in [0, n_features) and that the
         values are finite.  The weights from a CSR matrix equal those from
         X.toarray() up to rounding (see _sgd.pyx's Design notes for how
-        per-example SGD keeps its first layer scaled, or expands one row at
-        a time).
+        per-example plain SGD keeps its first layer scaled, and how the
+        other rules expand one row at a time).
     Y : IN, (n_samples, n_outputs) targets.
     sample_weight : IN, (n_samples,) or empty for unit weights.  Per
         example, weights must be positive: leave zero-weight examples out
@@ -96,7 +96,8 @@ def train_epoch(
         every epoch.  A row's masks depend on its position in `order`, not
         on its batch or thread.
     examples_per_merge : per example with several threads, the examples
-        each thread trains between two merges.
+        each thread trains between two merges (checked, >= 1, per example
+        only).
 
     Returns
     -------
@@ -113,7 +114,11 @@ def train_epoch(
                                  alpha)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    if examples_per_merge < 1:
+    if per_example is None:
+        per_example = batch_size == 1
+    if per_example and batch_size != 1:
+        raise ValueError(f"per_example takes batch_size 1, got {batch_size}.")
+    if per_example and examples_per_merge < 1:
         raise ValueError(f"examples_per_merge must be >= 1, got {examples_per_merge}.")
     if check_rates(dropout, given.n_layers - 1):
         given.dropout = &dropout[0]
@@ -126,10 +131,6 @@ def train_epoch(
     given.check_signals = check_signals
     given.state1 = &state1[0] if state1.shape[0] > 0 else NULL
     given.state2 = &state2[0] if state2.shape[0] > 0 else NULL
-    if per_example is None:
-        per_example = batch_size == 1
-    if per_example and batch_size != 1:
-        raise ValueError(f"per_example takes batch_size 1, got {batch_size}.")
     if per_example:
         return per_example_epoch(&given, max(1, n_threads), examples_per_merge)
     return minibatch_epoch(&given, batch_size, max(1, n_threads))

@@ -60,8 +60,8 @@ Design:
   stop together without another barrier.
 - Ctrl-C: every few milliseconds of work thread 0 looks for signals
   (_interrupt.pxd); all threads stop between two batches.
-- Sparse input: every entry point takes X dense or CSR (_sparse.pxd's
-  input_rows makes the kernels' view of it); for a CSR matrix only the
+- Sparse input: X is dense or CSR (_sparse.pxd's input_rows makes the
+  kernels' view of it, for train_epoch and full_batch_loss_gradient); for a CSR matrix only the
   first layer's products change.  Its pre-activations are X_batch W + b,
   each row gathering the rows of W its stored values select, and its
   weight gradient X_batch^T D is scattered into the rows of the gradient

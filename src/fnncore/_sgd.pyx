@@ -36,7 +36,7 @@ Design:
   thread's change alone reached the minimum.  On Fashion-MNIST 512
   examples per thread lost four points where 128 and fewer matched one
   thread; with Nesterov momentum a small regression needed 32 or fewer
-  (see EXAMPLES_PER_MERGE).
+  (see EXAMPLES_PER_MERGE in _sgd.pxd).
 - An earlier design split every layer's units across threads and met at
   barriers twice per example; it kept the weights bit-identical to one
   thread's but ran at half the speed of one thread on two quiet cores and

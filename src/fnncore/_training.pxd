@@ -63,9 +63,11 @@ cdef inline object describe_network(
     given.layers = layers_of(layout)
     given.n_layers = layout.shape[0]
     X_buffers = input_rows(X, given.layers[0].fan_in, &given.X, <floating> 0)
-    given.Y = &Y[0, 0]
+    # (No row, no pointer: this inline function keeps Cython's bounds checks.)
+    given.Y = &Y[0, 0] if Y.shape[0] > 0 else NULL
     given.sample_weight = &sample_weight[0] if sample_weight.shape[0] > 0 else NULL
-    given.class_scale = &class_scale[0] if class_scale is not None else NULL
+    given.class_scale = (&class_scale[0] if class_scale is not None
+                         and class_scale.shape[0] > 0 else NULL)
     given.n_outputs = given.layers[given.n_layers - 1].fan_out
     given.n_params = params.shape[0]
     for l in range(given.n_layers - 1):

@@ -86,6 +86,23 @@ def test_train_epoch_runs_batches_of_one_per_example_by_default(rng):
     assert epoch(batch_size=8)[1][1] == 5
 
 
+@pytest.mark.parametrize("kwargs", [{}, dict(batch_size=4)])
+def test_train_epoch_over_no_rows_changes_nothing(kwargs):
+    layout = Layout((4, 3, 2))
+    params = np.random.RandomState(0).rand(layout.n_params)
+    trained = params.copy()
+    adam = {"kind": 3, "learning_rate": 0.01, "momentum": 0.0, "beta_1": 0.9,
+            "beta_2": 0.999, "epsilon": 1e-8}
+    result = _epoch.train_epoch(np.empty((0, 4)), np.empty((0, 2)), np.empty(0),
+                                np.empty(0, np.intp), layout.table, trained,
+                                np.zeros_like(trained), np.zeros_like(trained),
+                                HIDDEN_ACTIVATIONS["relu"], ACTIVATIONS["softmax"],
+                                LOSSES["log_loss"][0], 1e-4, adam, 7,
+                                class_scale=np.empty(0), **kwargs)
+    assert result == (0.0, 7, False)
+    assert_array_equal(trained, params)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(batch_size=0), "batch_size must be >= 1"),
     (dict(batch_size=-3, per_example=False), "batch_size must be >= 1"),
