@@ -669,7 +669,7 @@ cdef void epoch_worker(void *ctx, int t, int n_threads, floating dtype_tag) noex
 cdef void *alloc_aligned(size_t size) noexcept nogil:
     """size bytes on a cache line boundary, or NULL."""
     cdef void *p = NULL
-    if posix_memalign(&p, 64, max(size, 64)) != 0:
+    if posix_memalign(&p, 64, max(size, <size_t> 64)) != 0:
         return NULL
     return p
 
