@@ -7,12 +7,11 @@ import scipy.sparse
 import scipy.special
 from numpy.testing import assert_allclose, assert_array_equal
 
-from fnn._registry import ACTIVATIONS, LOSSES
-from fnncore._epoch import train_epoch
+from fnn._registry import ACTIVATIONS
 from fnncore._activations import Activation
 
-from test_new_activations import (CODE, PARITY_TOL, SIZES, VALUE, DERIVATIVE, LR,
-                                  fnn_epoch, starting_point, step_dict, torch_epoch)
+from test_new_activations import (PARITY_TOL, SIZES, VALUE, DERIVATIVE, LR, fnn_epoch,
+                                  starting_point, torch_epoch)
 
 N_HIDDEN = sum(SIZES[1:-1])
 
@@ -132,20 +131,8 @@ def epoch_args(name, kind, dtype, n=300, sparse=False):
 
 
 def run(name, kind, layout, params, X, Y, order, sparse=False, n_threads=1, **extra):
-    if not sparse:
-        return fnn_epoch(name, kind, layout, params, X, Y, order, n_threads=n_threads,
-                         alpha=1e-4, **extra)
-    dtype, n = params.dtype, layout.n_params
-    Xs = scipy.sparse.csr_matrix(X)
-    params = params.copy()
-    state1 = np.zeros(n, dtype) if kind != "sgd" else np.empty(0, dtype)
-    state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
-    loss_code, out_name = LOSSES["log_loss"]
-    hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
-    train_epoch(Xs, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
-                params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code, 1e-4,
-                step_dict(kind), 0, n_threads=n_threads, **extra)
-    return params
+    return fnn_epoch(name, kind, layout, params, scipy.sparse.csr_matrix(X) if sparse else X,
+                     Y, order, n_threads=n_threads, alpha=1e-4, **extra)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

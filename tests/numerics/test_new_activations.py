@@ -167,11 +167,11 @@ def step_dict(kind):
 
 
 def fnn_epoch(name, kind, layout, params, X, Y, order, n_threads=1, alpha=0.0, **extra):
-    """One call of the per-example kernel over X[order]; returns the
-    parameters after it."""
-    dtype = params.dtype
+    """One call of fnncore's epoch over X[order] (X dense or CSR), by default
+    per example (extra: train_epoch's options); returns the parameters
+    after it."""
+    dtype, n = params.dtype, layout.n_params
     params = params.copy()
-    n = layout.n_params
     state1 = np.zeros(n, dtype) if kind != "sgd" else np.empty(0, dtype)
     state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
     loss_code, out_name = LOSSES["log_loss"]
@@ -267,13 +267,7 @@ def test_sgd_on_csr_rows_matches_dense(name):
     order = np.array([0, 1, 2, 3, 1], np.intp)
     for kind in ("sgd", "adam"):
         dense = fnn_epoch(name, kind, layout, params, X, Y, order)
-        csr = params.copy()
-        n = layout.n_params
-        state1 = np.zeros(n) if kind != "sgd" else np.empty(0)
-        state2 = np.zeros(n) if kind == "adam" else np.empty(0)
-        loss_code, out_name = LOSSES["log_loss"]
-        train_epoch(Xs, Y, np.empty(0), order, layout.table, csr, state1, state2,
-                    CODE[name], ACTIVATIONS[out_name], loss_code, 0.0, step_dict(kind), 0)
+        csr = fnn_epoch(name, kind, layout, params, Xs, Y, order)
         assert_allclose(csr, dense, rtol=1e-12, atol=1e-13)
 
 
@@ -309,21 +303,10 @@ def log_loss(name, layout, params, X, Y):
 
 # -- mini-batches and the full-batch gradient ----------------------------------
 
-def minibatch_epoch(name, kind, layout, params, X, Y, order, batch_size, n_threads=1,
-                    alpha=0.0, **extra):
-    """One call of the mini-batch kernel over X[order]; returns the
-    parameters after it."""
-    dtype, n = params.dtype, layout.n_params
-    params = params.copy()
-    state1 = np.zeros(n, dtype) if kind != "sgd" else np.empty(0, dtype)
-    state2 = np.zeros(n, dtype) if kind == "adam" else np.empty(0, dtype)
-    loss_code, out_name = LOSSES["log_loss"]
-    hidden = CODE[name] if name in CODE else ACTIVATIONS[name]
-    train_epoch(X, Y, np.empty(0, dtype), np.asarray(order, np.intp), layout.table,
-                params, state1, state2, hidden, ACTIVATIONS[out_name], loss_code, alpha,
-                step_dict(kind), 0, batch_size=batch_size, per_example=False,
-                n_threads=n_threads, **extra)
-    return params
+def minibatch_epoch(name, kind, layout, params, X, Y, order, batch_size, **extra):
+    """fnn_epoch by the mini-batch kernel (batch_size 1 included)."""
+    return fnn_epoch(name, kind, layout, params, X, Y, order, batch_size=batch_size,
+                     per_example=False, **extra)
 
 
 def batch_problem(dtype):
