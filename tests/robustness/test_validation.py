@@ -39,14 +39,17 @@ def test_bad_X_in_fit(cls, case, X, error, message):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_large_finite_X_whose_sum_overflows_is_accepted(dtype):
-    # The finiteness check sums X first; an overflowing sum of finite
-    # values must fall back to checking each entry, not reject X.
+@pytest.mark.parametrize("size", ["square overflows", "sum overflows"])
+def test_large_finite_X_whose_sum_of_squares_overflows_is_accepted(dtype, size):
+    # The finiteness check adds up X's squares first; an overflowing sum of
+    # finite values must fall back to checking each entry, not reject X.
     from fnn._validation import check_array
 
-    big = np.full((4, 3), np.finfo(dtype).max / 2, dtype=dtype)
+    largest = np.finfo(dtype).max
+    value = 2 * np.sqrt(largest) if size == "square overflows" else largest / 2
+    big = np.full((4, 3), value, dtype=dtype)
     with np.errstate(over="ignore"):
-        assert not np.isfinite(big.sum())
+        assert not np.isfinite(np.dot(big.ravel(), big.ravel()))
     np.testing.assert_array_equal(check_array(big, dtype=dtype), big)
     big[2, 1] = np.nan
     with pytest.raises(ValueError, match="nan at row 2, column 1"):
